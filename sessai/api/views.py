@@ -1,0 +1,73 @@
+"""Base classes every API view derives from. Tenant and role scoping live here, nowhere else.
+
+- `PublicAPIView`: no token (login, register, health, ...); may declare `rate_limits`.
+- `PracticeAPIView`: a practice member with one of `allowed_roles`.
+- `PracticeGenericViewSet` / `PracticeGenericAPIView`: as above, and the queryset comes only from
+  `scoped_queryset(membership)`, so objects of another practice (or outside the caller's role)
+  are simply not there: 404, never 403. `get_queryset` is final.
+
+tests/test_scoping.py walks the URLconf and fails for any API view not built on these bases.
+"""
+
+from rest_framework import generics, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from sessai.api import ratelimit
+from sessai.api.permissions import HasRole, IsPracticeMember
+
+
+class RateLimitedMixin:
+    """`rate_limits = [("login_ip", "ip"), ("login_account", "account")]` applied to unsafe methods."""
+
+    rate_limits: list = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.rate_limits and request.method not in ("GET", "HEAD", "OPTIONS"):
+            ratelimit.enforce(request, self.rate_limits)
+
+
+class PublicAPIView(RateLimitedMixin, APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class PracticeScopeMixin(RateLimitedMixin):
+    permission_classes = [IsPracticeMember, HasRole]
+    allowed_roles = None  # must be declared by every concrete view
+
+    @property
+    def membership(self):
+        return self.request.user.active_membership
+
+    @property
+    def practice(self):
+        return self.membership.practice
+
+
+class PracticeAPIView(PracticeScopeMixin, APIView):
+    pass
+
+
+class ScopedQuerysetMixin(PracticeScopeMixin):
+    def scoped_queryset(self, membership):
+        raise NotImplementedError(f"{type(self).__name__} must define scoped_queryset(membership)")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
+            return self.get_serializer_class().Meta.model.objects.none()
+        return self.scoped_queryset(self.membership)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(f"{cls.__name__}: override scoped_queryset(membership), not get_queryset")
+
+
+class PracticeGenericAPIView(ScopedQuerysetMixin, generics.GenericAPIView):
+    pass
+
+
+class PracticeGenericViewSet(ScopedQuerysetMixin, viewsets.GenericViewSet):
+    pass
