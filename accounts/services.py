@@ -79,32 +79,36 @@ def session_start(*, user: User, remember_me: bool = False, request=None) -> dic
     return tokens
 
 
-@transaction.atomic
 def session_refresh(*, refresh_token: str, request=None) -> dict:
     """Rotate a refresh token. Reusing an already-rotated token revokes the whole device session."""
     try:
         token = RefreshToken(refresh_token)
     except TokenError as exc:
-        raise AuthenticationError(msg.REFRESH_INVALID, code="token_expired" if "expired" in str(exc) else "not_authenticated") from exc
-    session = (
-        DeviceSession.objects.select_for_update()
-        .select_related("user")
-        .filter(id=token.get("sid"), user_id=token.get("user_id"))
-        .first()
-    )
-    if session is None or not session.is_live:
-        raise AuthenticationError(msg.REFRESH_INVALID)
-    if session.refresh_jti != token["jti"]:
-        _revoke(session, reason="refresh_reuse")
-        raise AuthenticationError(msg.REFRESH_INVALID)
-    if not session.user.is_active or not Membership.objects.active().filter(user=session.user, practice__is_active=True).exists():
-        _revoke(session, reason="inactive")
-        raise AuthenticationError(msg.ACCOUNT_INACTIVE, code="account_inactive")
-    tokens = _token_pair(session)
-    session.last_active_at = timezone.now()
-    if request is not None:
-        session.ip_address = _client_meta(request)["ip_address"]
-    session.save()
+        code = "token_expired" if "expired" in str(exc) else "not_authenticated"
+        raise AuthenticationError(msg.REFRESH_INVALID, code=code) from exc
+    with transaction.atomic():  # the revocation must commit even though the request fails
+        session = (
+            DeviceSession.objects.select_for_update()
+            .select_related("user")
+            .filter(id=token.get("sid"), user_id=token.get("user_id"))
+            .first()
+        )
+        if session is None or not session.is_live:
+            failure = AuthenticationError(msg.REFRESH_INVALID)
+        elif session.refresh_jti != token["jti"]:
+            _revoke(session, reason="refresh_reuse")
+            failure = AuthenticationError(msg.REFRESH_INVALID)
+        elif not _active_member(session.user):
+            _revoke(session, reason="inactive")
+            failure = AuthenticationError(msg.ACCOUNT_INACTIVE, code="account_inactive")
+        else:
+            failure = None
+            tokens = _token_pair(session)
+            session.last_active_at = timezone.now()
+            session.ip_address = _client_meta(request).get("ip_address", session.ip_address)
+            session.save()
+    if failure:
+        raise failure
     return tokens
 
 
@@ -154,7 +158,7 @@ class LoginResult:
 
 
 def _active_member(user: User) -> bool:
-    return Membership.objects.active().filter(user=user, practice__is_active=True).exists()
+    return user.is_active and Membership.objects.active().filter(user=user, practice__is_active=True).exists()
 
 
 def user_login(*, email: str, password: str, remember_me: bool = False, request=None) -> LoginResult:

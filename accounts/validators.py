@@ -4,11 +4,19 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 
-class MixedCharactersPasswordValidator:
-    """The registration rule of the UI: at least one lowercase letter, one uppercase letter, one digit."""
+class UIPasswordRulesValidator:
+    """The registration rule of the UI, with its wording: at least `min_length` characters, one
+    lowercase letter, one uppercase letter and one digit."""
+
+    def __init__(self, min_length: int = 8):
+        self.min_length = min_length
 
     def validate(self, password, user=None):
         errors = []
+        if len(password) < self.min_length:
+            errors.append(ValidationError(
+                _("La contraseña debe tener al menos %(min)d caracteres") % {"min": self.min_length}, code="password_too_short"
+            ))
         if not re.search(r"[a-z]", password):
             errors.append(ValidationError(_("La contraseña debe contener al menos una letra minúscula"), code="password_no_lower"))
         if not re.search(r"[A-Z]", password):
@@ -19,4 +27,6 @@ class MixedCharactersPasswordValidator:
             raise ValidationError(errors)
 
     def get_help_text(self):
-        return _("La contraseña debe contener una letra minúscula, una mayúscula y un número.")
+        return _("La contraseña debe tener al menos %(min)d caracteres, con una letra minúscula, una mayúscula y un número.") % {
+            "min": self.min_length
+        }

@@ -1,0 +1,90 @@
+"""Shared pytest fixtures: API clients authenticated as each role of a practice, and a second
+practice to prove tenant isolation."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.choices import Role
+from accounts.tests.factories import MembershipFactory, PracticeFactory, login_tokens
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate-limit counters and other cache entries never leak between tests (database cache)."""
+    if {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def practice(db):
+    return PracticeFactory()
+
+
+@pytest.fixture
+def other_practice(db):
+    return PracticeFactory()
+
+
+@pytest.fixture
+def admin_member(practice):
+    return MembershipFactory(practice=practice, role=Role.ADMIN)
+
+
+@pytest.fixture
+def therapist_member(practice):
+    return MembershipFactory(practice=practice, role=Role.THERAPIST)
+
+
+@pytest.fixture
+def assistant_member(practice):
+    return MembershipFactory(practice=practice, role=Role.ASSISTANT)
+
+
+@pytest.fixture
+def other_admin_member(other_practice):
+    return MembershipFactory(practice=other_practice, role=Role.ADMIN)
+
+
+def _client_for(membership):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login_tokens(membership.user)['access_token']}")
+    client.membership = membership
+    client.user = membership.user
+    return client
+
+
+@pytest.fixture
+def as_admin(admin_member):
+    return _client_for(admin_member)
+
+
+@pytest.fixture
+def as_therapist(therapist_member):
+    return _client_for(therapist_member)
+
+
+@pytest.fixture
+def as_assistant(assistant_member):
+    return _client_for(assistant_member)
+
+
+@pytest.fixture
+def as_other_admin(other_admin_member):
+    return _client_for(other_admin_member)
+
+
+@pytest.fixture
+def client_for():
+    return _client_for

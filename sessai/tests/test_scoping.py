@@ -1,0 +1,63 @@
+"""Fails when an API view is added without the tenant scope: every view under /api/ must be a
+public view (explicitly allowed below) or built on the practice-scoped bases with roles declared."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.generics import GenericAPIView
+
+from sessai.api.views import PracticeScopeMixin, PublicAPIView, ScopedQuerysetMixin
+
+PUBLIC_VIEWS = {
+    "HealthView", "ReadyView", "NotFoundView", "SpectacularAPIView", "SpectacularSwaggerView",
+    "LoginView", "MfaVerifyView", "RegisterView", "RefreshView", "ForgotPasswordView", "ResetPasswordView",
+    "VerifyEmailView", "ResendVerificationView", "AcceptInvitationView",
+}
+
+
+def api_views():
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                view_class = getattr(pattern.callback, "cls", None) or getattr(pattern.callback, "view_class", None)
+                if route.startswith("api/"):
+                    yield route, view_class
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_every_api_view_is_scoped_or_explicitly_public():
+    views = api_views()
+    assert len(views) > 20
+    for route, view_class in views:
+        assert view_class is not None, f"{route} is a plain function view: use the API base classes"
+        if view_class.__name__ in PUBLIC_VIEWS:
+            if view_class.__name__.startswith("Spectacular"):
+                continue
+            assert issubclass(view_class, PublicAPIView), route
+            continue
+        assert issubclass(view_class, PracticeScopeMixin), f"{route} ({view_class.__name__}) is not practice-scoped"
+        assert view_class.allowed_roles, f"{route} ({view_class.__name__}) declares no allowed_roles"
+        if issubclass(view_class, GenericAPIView):
+            assert issubclass(view_class, ScopedQuerysetMixin), f"{route}: querysets must come from scoped_queryset"
+
+
+def test_a_view_overriding_get_queryset_is_refused():
+    from sessai.api.views import PracticeGenericAPIView
+
+    with pytest.raises(TypeError):
+        type("Leaky", (PracticeGenericAPIView,), {"get_queryset": lambda self: None})
+
+
+def test_views_without_roles_deny_everyone(rf):
+    from sessai.api.permissions import HasRole
+    from sessai.api.views import PracticeAPIView
+
+    class NoRoles(PracticeAPIView):
+        pass
+
+    request = rf.get("/")
+    request.user = type("U", (), {"active_membership": type("M", (), {"role": "admin"})()})()
+    assert HasRole().has_permission(request, NoRoles()) is False
