@@ -39,7 +39,8 @@ class Command(BaseCommand):
                 password = DEMO_PASSWORD if role == Role.ADMIN else STAFF_PASSWORD
                 user = User.objects.create_user(email=email, password=password, name=name)
                 created += 1
-            first, _, last = name.partition(" ")
+            honorific, _, rest = name.partition(" ")
+            first, _, last = (rest if honorific.endswith(".") else name).partition(" ")
             Profile.objects.get_or_create(
                 user=user,
                 defaults={"first_name": first, "last_name": last, "specialties": specialties, "credentials": [title] if title else []},

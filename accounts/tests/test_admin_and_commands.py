@@ -1,0 +1,105 @@
+"""The operators' console (Django admin) and operator commands."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+
+from accounts.choices import Role
+from accounts.models import Membership, Practice, User
+from accounts.tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator(client):
+    user = User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Operaciones")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/accounts/user/", "/admin/accounts/user/?q=clinica&is_active__exact=1&memberships__role=therapist",
+        "/admin/accounts/practice/", "/admin/accounts/practice/?q=Centro&is_active__exact=1",
+        "/admin/accounts/membership/", "/admin/accounts/membership/?role__exact=admin&is_active__exact=1",
+        "/admin/accounts/invitation/", "/admin/accounts/devicesession/",
+    ],
+)
+def test_console_pages_render(operator, therapist_member, url):
+    response = operator.get(url)
+    assert response.status_code == 200
+
+
+def test_user_change_page_shows_profile_and_memberships(operator, therapist_member):
+    response = operator.get(f"/admin/accounts/user/{therapist_member.user_id}/change/")
+    assert response.status_code == 200
+    assert therapist_member.practice.name in response.content.decode()
+
+
+def test_console_deactivates_users(operator, therapist_member):
+    response = operator.post(
+        "/admin/accounts/user/", {"action": "deactivate_users", "_selected_action": [therapist_member.user_id]}
+    )
+    assert response.status_code == 302
+    assert not User.objects.get(pk=therapist_member.user_id).is_active
+
+
+def test_console_resends_invitations(operator, as_admin, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        as_admin.post("/api/admin/team", {"name": "Juan Pérez", "email": "juan@clinica.cl"}, format="json")
+    membership = Membership.objects.get(user__email="juan@clinica.cl")
+    with django_capture_on_commit_callbacks(execute=True):
+        operator.post("/admin/accounts/membership/", {"action": "resend_invitation", "_selected_action": [membership.pk]})
+    assert len(mail.outbox) == 2 and re.search(r"accept-invitation\?token=", mail.outbox[-1].body)
+
+
+def test_console_is_for_staff_only(client, therapist_member):
+    client.force_login(therapist_member.user)
+    assert client.get("/admin/accounts/user/").status_code == 302
+
+
+def test_seed_demo_is_idempotent(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    admin = User.objects.get(email="admin@sessai.com")
+    assert admin.check_password("admin123")
+    assert Practice.objects.count() == 1
+    assert Membership.objects.filter(role=Role.THERAPIST).count() == 3
+    assert Membership.objects.filter(role=Role.ASSISTANT).count() == 1
+    assert Membership.objects.get(user=admin).role == Role.ADMIN
+    assert len(set(Membership.objects.values_list("color", flat=True))) == 5
+
+
+def test_seed_demo_refuses_production_without_force(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+    call_command("seed_demo", "--force")
+    assert User.objects.filter(email="admin@sessai.com").exists()
+
+
+def test_demo_admin_can_log_in_through_the_api(api, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    response = api.post("/api/auth/login", {"email": "admin@sessai.com", "password": "admin123"}, format="json")
+    assert response.status_code == 200 and response.json()["user"]["role"] == "admin"
+
+
+def test_createsuperuser_with_email(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "OpsClave123")
+    call_command("createsuperuser", interactive=False, email="Root@SessAI.com", name="Root")
+    user = User.objects.get(email="root@sessai.com")
+    assert user.is_superuser and user.is_staff and user.check_password("OpsClave123")
+
+
+def test_member_colors_come_from_the_palette(practice, settings):
+    from accounts.models import default_member_color
+
+    MembershipFactory(practice=practice, color=settings.MEMBER_COLOR_PALETTE[0])
+    assert default_member_color(practice) == settings.MEMBER_COLOR_PALETTE[1]
