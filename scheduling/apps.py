@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SchedulingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "scheduling"
+    verbose_name = _("Agenda y sesiones")
+
+    def ready(self):
+        from patients.export import register_section
+        from scheduling.export import assessments_section, sessions_section
+
+        register_section("sessions", sessions_section)
+        register_section("assessments", assessments_section)

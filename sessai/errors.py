@@ -55,3 +55,14 @@ class RateLimited(DomainError):
 
     def __init__(self, retry_after: int, message=None):
         super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    code = "file_too_large"
+
+
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    code = "service_unavailable"
+    default_message = _("Servicio no disponible. Intenta nuevamente en unos minutos.")

@@ -11,6 +11,8 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("accounts.api.urls")),
+    path("", include("patients.api.urls")),
+    path("", include("scheduling.api.urls")),
     re_path(r"^.*$", health.NotFoundView.as_view(), name="api-not-found"),  # JSON 404, even with DEBUG
 ]
 

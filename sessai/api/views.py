@@ -9,6 +9,7 @@
 tests/test_scoping.py walks the URLconf and fails for any API view not built on these bases.
 """
 
+from auditlog.context import set_actor
 from rest_framework import generics, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -36,6 +37,25 @@ class PublicAPIView(RateLimitedMixin, APIView):
 class PracticeScopeMixin(RateLimitedMixin):
     permission_classes = [IsPracticeMember, HasRole]
     allowed_roles = None  # must be declared by every concrete view
+
+    def initial(self, request, *args, **kwargs):
+        # DRF authenticates lazily; make the audit actor the API caller, not Django's AnonymousUser.
+        self._audit_context = None
+        super().initial(request, *args, **kwargs)
+        if request.user:
+            self._audit_context = set_actor(request.user, remote_addr=request.META.get("REMOTE_ADDR"))
+            self._audit_context.__enter__()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        context = getattr(self, "_audit_context", None)
+        if context is not None:
+            context.__exit__(None, None, None)
+            self._audit_context = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context() if hasattr(super(), "get_serializer_context") else {}
+        return {**context, "request": self.request, "membership": self.membership}
 
     @property
     def membership(self):

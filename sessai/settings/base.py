@@ -180,8 +180,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # non-file request bodies
 PROFILE_PHOTO_MAX_BYTES = env_int("PROFILE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+ATTACHMENT_ALLOWED_TYPES = env_list(
+    "ATTACHMENT_ALLOWED_TYPES",
+    "application/pdf,image/png,image/jpeg,image/gif,image/webp,text/plain,"
+    "audio/mpeg,audio/wave,audio/wav,audio/x-wav,audio/ogg,application/ogg,audio/mp4,audio/webm,video/webm",
+)
+ATTACHMENT_URL_MAX_AGE = env_int("ATTACHMENT_URL_MAX_AGE", 300)  # seconds a download link lives
 
 # --- Email: console in dev; any anymail provider via EMAIL_BACKEND + ANYMAIL settings.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -296,6 +303,19 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 DEFAULT_PRACTICE_TIMEZONE = "America/Santiago"
 DEFAULT_PRACTICE_COUNTRY = "CL"
 MEMBER_COLOR_PALETTE = ["#3174ad", "#4caf50", "#f44336", "#9c27b0", "#06b6d4", "#f59e0b", "#ec4899", "#14b8a6"]
+
+# --- Scheduling: the weekly schedule a member starts with (frontend-reference §1.10).
+DEFAULT_WEEKLY_SCHEDULE = {
+    "monday": ("09:00", "18:00", True),
+    "tuesday": ("09:00", "18:00", True),
+    "wednesday": ("09:00", "18:00", True),
+    "thursday": ("09:00", "18:00", True),
+    "friday": ("09:00", "17:00", True),
+    "saturday": ("09:00", "13:00", False),
+    "sunday": ("09:00", "13:00", False),
+}
+CALENDAR_MAX_RANGE_DAYS = 100
+SLOT_MINUTES = 30
 
 # --- Credits (used by billing; the foundation seeds the trial grant setting only).
 TRIAL_CREDITS = Decimal(env("TRIAL_CREDITS", "500"))

@@ -1,0 +1,143 @@
+"""Patient shapes. Responses always use the nested `address` / `emergencyContact`; requests may
+also use the UI form's flat keys (`address` string, `emergencyContact` name, `emergencyPhone`)."""
+
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from patients import messages as msg
+from patients.choices import PatientStatus
+from patients.rut import rut_format, rut_normalize
+from sessai.api.serializers import RoleAwareSerializer
+
+
+class PatientAddressSerializer(serializers.Serializer):
+    street = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    city = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    region = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    zip_code = serializers.CharField(max_length=20, allow_blank=True, required=False)
+
+
+class EmergencyContactSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, error_messages={"required": msg.EMERGENCY_NAME_REQUIRED, "blank": msg.EMERGENCY_NAME_REQUIRED})
+    phone = serializers.CharField(max_length=30, error_messages={"required": msg.EMERGENCY_PHONE_REQUIRED, "blank": msg.EMERGENCY_PHONE_REQUIRED})
+    relationship = serializers.CharField(
+        max_length=50, error_messages={"required": msg.EMERGENCY_RELATIONSHIP_REQUIRED, "blank": msg.EMERGENCY_RELATIONSHIP_REQUIRED}
+    )
+
+
+class FlatEmergencyContactSerializer(EmergencyContactSerializer):
+    """The UI's create form has no relationship input."""
+
+    phone = serializers.CharField(max_length=30, allow_blank=True, required=False, default="")
+    relationship = serializers.CharField(max_length=50, allow_blank=True, required=False, default="")
+
+
+class PatientWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=100,
+        error_messages={"required": msg.NAME_REQUIRED, "blank": msg.NAME_REQUIRED, "max_length": msg.NAME_TOO_LONG},
+    )
+    rut = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    email = serializers.EmailField(max_length=254, allow_blank=True, required=False, error_messages={"invalid": msg.EMAIL_INVALID})
+    phone = serializers.CharField(max_length=30, allow_blank=True, required=False)
+    birth_date = serializers.DateField(allow_null=True, required=False)
+    address = PatientAddressSerializer(required=False)
+    emergency_contact = EmergencyContactSerializer(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=PatientStatus.choices, required=False)
+    notes = serializers.CharField(max_length=20000, allow_blank=True, required=False, trim_whitespace=False)
+    primary_therapist_id = serializers.UUIDField(allow_null=True, required=False)
+    therapist_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=20)
+
+    def to_internal_value(self, data):
+        if hasattr(data, "copy"):
+            data = data.copy()
+            address = data.get("address")
+            if isinstance(address, str):
+                data["address"] = {"street": address} if address.strip() else {}
+            contact = data.get("emergency_contact")
+            if isinstance(contact, str):
+                phone = data.get("emergency_phone") or ""
+                self.fields["emergency_contact"] = FlatEmergencyContactSerializer(required=False, allow_null=True)
+                data["emergency_contact"] = {"name": contact, "phone": phone} if (contact.strip() or phone) else None
+            data.pop("emergency_phone", None)
+        return super().to_internal_value(data)
+
+    def validate_rut(self, value):
+        if not value.strip():
+            return ""
+        try:
+            return rut_normalize(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(msg.RUT_INVALID) from exc
+
+    def validate_birth_date(self, value):
+        if value and value > date.today():
+            raise serializers.ValidationError(msg.BIRTH_DATE_FUTURE)
+        return value
+
+    def validate_emergency_contact(self, value):
+        return value or {}
+
+    def validate_name(self, value):
+        if not value.strip():
+            raise serializers.ValidationError(msg.NAME_REQUIRED)
+        return value.strip()
+
+
+class TherapistRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="user_id")
+    name = serializers.CharField(source="user.name")
+
+
+class PatientSerializer(RoleAwareSerializer):
+    clinical_fields = ("notes",)
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    rut = serializers.SerializerMethodField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    birth_date = serializers.DateField(allow_null=True)
+    address = serializers.SerializerMethodField()
+    emergency_contact = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=PatientStatus.choices)
+    notes = serializers.CharField()
+    primary_therapist_id = serializers.UUIDField(allow_null=True)
+    therapist_ids = serializers.SerializerMethodField()
+    therapists = TherapistRefSerializer(source="care_team", many=True)
+    total_sessions = serializers.IntegerField()
+    first_session_date = serializers.DateField(allow_null=True)
+    last_session_date = serializers.DateField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_rut(self, patient) -> str:
+        return rut_format(patient.rut)
+
+    def get_address(self, patient) -> PatientAddressSerializer:
+        a = patient.address or {}
+        return {"street": a.get("street", ""), "city": a.get("city", ""), "region": a.get("region", ""), "zip_code": a.get("zip_code", "")}
+
+    def get_emergency_contact(self, patient) -> EmergencyContactSerializer(allow_null=True):
+        c = patient.emergency_contact or {}
+        if not c:
+            return None
+        return {"name": c.get("name", ""), "phone": c.get("phone", ""), "relationship": c.get("relationship", "")}
+
+    def get_therapist_ids(self, patient) -> list[str]:
+        return [str(m.user_id) for m in patient.care_team.all() if m.user_id != patient.primary_therapist_id]
+
+
+class PatientPickSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    rut = serializers.SerializerMethodField()
+
+    def get_rut(self, patient) -> str:
+        return rut_format(patient.rut)
+
+
+class PatientSearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100, allow_blank=True, required=False, default="", help_text=_("Nombre o RUT"))

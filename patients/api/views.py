@@ -1,0 +1,78 @@
+"""Patients: CRUD (DELETE archives), list with search, the picker search and the full export."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from patients import selectors, services
+from patients.api import serializers as s
+from patients.export import patient_export
+from patients.filters import PatientFilter
+from sessai.api.permissions import CLINICAL, STAFF
+from sessai.api.serializers import may_see_clinical
+from sessai.api.views import PracticeGenericViewSet
+from sessai.audit import record_access
+
+
+class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeGenericViewSet):
+    serializer_class = s.PatientSerializer
+    filterset_class = PatientFilter
+    allowed_roles = {
+        "list": STAFF, "retrieve": STAFF, "create": STAFF, "update": STAFF, "partial_update": STAFF,
+        "destroy": CLINICAL, "search": STAFF, "export": CLINICAL,
+    }
+
+    def scoped_queryset(self, membership):
+        return selectors.with_care_team(selectors.patient_scope(membership))
+
+    def _out(self, patient, status_code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=patient.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def retrieve(self, request, *args, **kwargs):
+        patient = self.get_object()
+        if may_see_clinical(self.get_serializer_context()):
+            record_access(patient)  # the detail carries clinical notes
+        return Response(self.get_serializer(patient).data)
+
+    @extend_schema(request=s.PatientWriteSerializer, responses={201: s.PatientSerializer})
+    def create(self, request):
+        serializer = s.PatientWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        patient = services.patient_create(membership=self.membership, data=dict(serializer.validated_data))
+        return self._out(patient, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PatientWriteSerializer, responses={200: s.PatientSerializer})
+    def update(self, request, pk=None, partial=False):
+        patient = self.get_object()
+        serializer = s.PatientWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        services.patient_update(patient=patient, membership=self.membership, data=dict(serializer.validated_data))
+        return self._out(patient)
+
+    @extend_schema(request=s.PatientWriteSerializer, responses={200: s.PatientSerializer})
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(request=None, responses={200: s.PatientSerializer})
+    def destroy(self, request, pk=None):
+        return self._out(services.patient_archive(patient=self.get_object()))
+
+    @extend_schema(parameters=[s.PatientSearchQuerySerializer], responses={200: s.PatientPickSerializer(many=True)})
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def search(self, request):
+        params = s.PatientSearchQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        patients = selectors.patient_search(membership=self.membership, q=params.validated_data["q"])
+        return Response(s.PatientPickSerializer(patients, many=True).data)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def export(self, request, pk=None):
+        patient = self.get_object()
+        record_access(patient)
+        profile = self.get_serializer(patient).data
+        response = Response(patient_export(patient=patient, profile=profile))
+        response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.json"'
+        return response

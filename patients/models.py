@@ -1,0 +1,99 @@
+"""Patients of a practice and their care team."""
+
+import uuid
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import Func, Q, Value
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Practice
+from patients.choices import PatientStatus
+from patients.rut import rut_format
+
+# Accent folding without the `unaccent` extension: translate() is core and immutable, so the
+# search column can be a generated column that bulk inserts fill too.
+ACCENTED = "áàâäãåéèêëíìîïóòôöõúùûüñçÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇ"
+PLAIN = "aaaaaaeeeeiiiiooooouuuuncaaaaaaeeeeiiiiooooouuuunc"
+
+
+def fold(expression):
+    return Func(Lower(expression), Value(ACCENTED), Value(PLAIN), function="translate", output_field=models.TextField())
+
+
+class Patient(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="patients")
+    name = models.CharField(_("nombre"), max_length=100)
+    rut = models.CharField(_("RUT"), max_length=12, blank=True, help_text=_("Normalizado: dígitos y dígito verificador"))
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("teléfono"), max_length=30, blank=True)
+    birth_date = models.DateField(_("fecha de nacimiento"), null=True, blank=True)
+    address = models.JSONField(_("dirección"), default=dict, blank=True)
+    emergency_contact = models.JSONField(_("contacto de emergencia"), default=dict, blank=True)
+    status = models.CharField(_("estado"), max_length=10, choices=PatientStatus.choices, default=PatientStatus.ACTIVE)
+    notes = models.TextField(_("notas clínicas"), blank=True)
+    primary_therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="primary_patients"
+    )
+    # Maintained by scheduling.services whenever a session changes (never one query per row).
+    total_sessions = models.PositiveIntegerField(default=0)
+    first_session_date = models.DateField(null=True, blank=True)
+    last_session_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector(fold("name"), "rut", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        verbose_name = _("paciente")
+        verbose_name_plural = _("pacientes")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "rut"], condition=~Q(rut=""), name="patient_rut_unique_per_practice"),
+        ]
+        indexes = [
+            # fastupdate off: no pending list, so searches cost the same right after inserts.
+            GinIndex(fields=["search_vector"], name="patient_search_gin", fastupdate=False),
+            models.Index(fields=["practice", "status", "name"], name="patient_practice_status_name"),
+            models.Index(fields=["practice", "last_session_date"], name="patient_practice_last_session"),
+            models.Index(fields=["practice", "created_at"], name="patient_practice_created"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def rut_display(self) -> str:
+        return rut_format(self.rut)
+
+
+class CareTeamMember(models.Model):
+    """A therapist who may see this patient's clinical record (the primary therapist included)."""
+
+    id = models.BigAutoField(primary_key=True)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_teams")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("miembro del equipo tratante")
+        verbose_name_plural = _("equipo tratante")
+        constraints = [models.UniqueConstraint(fields=["user", "patient"], name="careteam_user_patient_unique")]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.patient_id}"
+
+
+auditlog.register(
+    Patient, exclude_fields=["search_vector", "updated_at"], mask_fields=["notes"], mask_callable="sessai.audit.mask_clinical"
+)
+auditlog.register(CareTeamMember)

@@ -1,0 +1,60 @@
+"""Read queries for patients. `patient_scope` is the one place that says who sees which patient."""
+
+import re
+import unicodedata
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from accounts.choices import Role
+from accounts.models import Membership
+from patients.choices import PatientStatus
+from patients.models import CareTeamMember, Patient
+from patients.rut import rut_clean
+
+
+def patient_scope(membership: Membership) -> QuerySet[Patient]:
+    """Patients the member may see: the whole practice for admins and assistants (assistants get
+    administrative fields only), the care-team patients for therapists."""
+    qs = Patient.objects.filter(practice_id=membership.practice_id)
+    if membership.role == Role.THERAPIST:
+        qs = qs.filter(Exists(CareTeamMember.objects.filter(patient_id=OuterRef("pk"), user_id=membership.user_id)))
+    return qs
+
+
+def fold_text(text: str) -> str:
+    """Lower-case and strip accents the way the database's search column does."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_RUT_LIKE = re.compile(r"^[\d.\-\s]+[kK]?$")
+
+
+def search_query(text: str) -> SearchQuery | None:
+    """Every word is a prefix ('mari jos' finds 'María José Pérez'); a RUT ignores dots and dash."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if _RUT_LIKE.match(text):
+        terms = [rut_clean(text).lower()]
+    else:
+        terms = re.findall(r"[a-z0-9]+", fold_text(text))
+    if not terms:
+        return None
+    return SearchQuery(" & ".join(f"{term}:*" for term in terms[:8]), search_type="raw", config="simple")
+
+
+def with_care_team(qs: QuerySet[Patient]) -> QuerySet[Patient]:
+    return qs.select_related("primary_therapist").prefetch_related(
+        Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user").order_by("created_at"))
+    )
+
+
+def patient_search(*, membership: Membership, q: str, limit: int = 20) -> QuerySet[Patient]:
+    """The picker: active and inactive patients matching `q`, at most `limit`."""
+    query = search_query(q)
+    qs = patient_scope(membership).exclude(status=PatientStatus.ARCHIVED)
+    if query is None:
+        return qs.none()
+    return qs.filter(search_vector=query).order_by("name", "id").only("id", "name", "rut")[:limit]

@@ -1,0 +1,257 @@
+"""Session shapes: frontend-reference §1.7 plus names, color, record fields and signature.
+Dates and times are the practice's wall clock (America/Santiago by default)."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core import signing
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from scheduling import messages as msg
+from scheduling.choices import AssessmentType, BlockedTimeType, SessionStatus, SessionType
+from scheduling.timeutils import local_datetime
+from sessai.api.serializers import RoleAwareSerializer
+
+HHMM = ["%H:%M", "%H:%M:%S"]
+ATTACHMENT_SALT = "sessai.attachment.download"
+
+
+# --- Output ---------------------------------------------------------------------------------
+
+
+class AssessmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    session_id = serializers.UUIDField()
+    type = serializers.ChoiceField(choices=AssessmentType.choices)
+    label = serializers.CharField()
+    scale = serializers.IntegerField(allow_null=True)
+    items = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
+    score = serializers.IntegerField(allow_null=True)
+    severity = serializers.CharField()
+    notes = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class AssessmentPointSerializer(AssessmentSerializer):
+    """A point of the chart series: the session's local date comes with it."""
+
+    date = serializers.SerializerMethodField()
+
+    def get_date(self, assessment) -> str:
+        return assessment.session.starts_at.astimezone(ZoneInfo(self.context["tz"])).date().isoformat()
+
+
+def attachment_url(attachment, request, reader_id=None) -> str:
+    """A short-lived link: the storage's presigned URL (S3) or our signed download view (disk)."""
+    from django.conf import settings
+    from django.core.files.storage import default_storage
+
+    if hasattr(default_storage, "bucket_name"):
+        return attachment.file.storage.url(attachment.file.name, parameters={
+            "ResponseContentDisposition": f'attachment; filename="{attachment.file_name}"'
+        }, expire=settings.ATTACHMENT_URL_MAX_AGE)
+    token = signing.dumps({"a": str(attachment.pk), "u": str(reader_id or "")}, salt=ATTACHMENT_SALT)
+    path = reverse("attachment-download", kwargs={"pk": attachment.pk}) + f"?token={token}"
+    return request.build_absolute_uri(path) if request else path
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    session_id = serializers.UUIDField()
+    url = serializers.SerializerMethodField()
+    file_name = serializers.CharField()
+    file_type = serializers.CharField()
+    size = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+    def get_url(self, attachment) -> str:
+        membership = self.context.get("membership")
+        return attachment_url(attachment, self.context.get("request"), membership.user_id if membership else None)
+
+
+class AddendumSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    content = serializers.CharField()
+    author_id = serializers.UUIDField()
+    author_name = serializers.CharField(source="author.name")
+    created_at = serializers.DateTimeField()
+
+
+LIMITED_FIELDS = {
+    "id", "patient_id", "patient_name", "therapist_id", "therapist_name", "therapist_color",
+    "date", "start_time", "end_time", "duration", "type", "status",
+}
+
+
+class SessionSerializer(RoleAwareSerializer):
+    """Assistants never get the clinical fields; a therapist sees another therapist's patients'
+    appointments with names and times only (`LIMITED_FIELDS`)."""
+
+    clinical_fields = ("notes", "content", "goals", "assessments", "attachments", "addenda")
+
+    id = serializers.UUIDField()
+    patient_id = serializers.UUIDField()
+    patient_name = serializers.CharField(source="patient.name")
+    therapist_id = serializers.UUIDField()
+    therapist_name = serializers.CharField(source="therapist.name")
+    therapist_color = serializers.CharField(allow_null=True)
+    date = serializers.SerializerMethodField()
+    start_time = serializers.SerializerMethodField()
+    end_time = serializers.SerializerMethodField()
+    duration = serializers.IntegerField(source="duration_minutes")
+    type = serializers.ChoiceField(choices=SessionType.choices)
+    status = serializers.ChoiceField(choices=SessionStatus.choices)
+    title = serializers.CharField()
+    location = serializers.CharField()
+    notes = serializers.CharField()
+    content = serializers.CharField()
+    goals = serializers.ListField(child=serializers.CharField())
+    assessments = AssessmentSerializer(many=True)
+    attachments = AttachmentSerializer(many=True)
+    addenda = AddendumSerializer(many=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+    signed_by_id = serializers.UUIDField(allow_null=True)
+    cancel_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def _local(self, value: datetime) -> datetime:
+        return value.astimezone(ZoneInfo(self.context["tz"]))
+
+    def get_date(self, session) -> str:
+        return self._local(session.starts_at).date().isoformat()
+
+    def get_start_time(self, session) -> str:
+        return self._local(session.starts_at).strftime("%H:%M")
+
+    def get_end_time(self, session) -> str:
+        return self._local(session.ends_at).strftime("%H:%M")
+
+    def to_representation(self, session):
+        visible = self.context.get("record_patient_ids")
+        if visible is None or session.patient_id in visible:
+            return super().to_representation(session)
+        out = {}
+        for field in self._readable_fields:
+            if field.field_name in LIMITED_FIELDS:
+                attribute = field.get_attribute(session)
+                out[field.field_name] = None if attribute is None else field.to_representation(attribute)
+        return out
+
+
+# --- Input ----------------------------------------------------------------------------------
+
+
+class AssessmentInputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=AssessmentType.choices)
+    scale = serializers.IntegerField(min_value=1, max_value=10, required=False, allow_null=True)
+    items = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=3), required=False, max_length=9)
+    label = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class SessionWriteSerializer(serializers.Serializer):
+    """Create (calendar booking or record) and edit. Times: `date` + `startTime` (+ `endTime` or
+    `duration`, 60 min by default), or `start`/`end` ISO datetimes from a calendar selection.
+    The record form's `sessionDate`, `sessionTime`, `sessionContent` are aliases."""
+
+    ALIASES = {"session_date": "date", "session_time": "start_time", "session_content": "content"}
+
+    patient_id = serializers.UUIDField(error_messages={"required": msg.PATIENT_REQUIRED, "null": msg.PATIENT_REQUIRED})
+    therapist_id = serializers.UUIDField(required=False, allow_null=True)
+    date = serializers.DateField(required=False)
+    start_time = serializers.TimeField(required=False, input_formats=HHMM)
+    end_time = serializers.TimeField(required=False, input_formats=HHMM)
+    duration = serializers.IntegerField(required=False, min_value=5, max_value=720)
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+    type = serializers.ChoiceField(choices=SessionType.choices, required=False)
+    status = serializers.ChoiceField(choices=[SessionStatus.SCHEDULED, SessionStatus.COMPLETED], required=False)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    content = serializers.CharField(max_length=200_000, required=False, allow_blank=True, trim_whitespace=False)
+    goals = serializers.ListField(child=serializers.CharField(max_length=300), required=False, max_length=30)
+    assessments = AssessmentInputSerializer(many=True, required=False)
+    allow_outside_availability = serializers.BooleanField(required=False, default=False)
+
+    def to_internal_value(self, data):
+        if hasattr(data, "copy"):
+            data = data.copy()
+            for alias, field in self.ALIASES.items():
+                if alias in data and field not in data:
+                    data[field] = data.pop(alias)
+                data.pop(alias, None)
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        tz = self.context["tz"]
+        instance = self.instance
+        timing = {"date", "start_time", "end_time", "duration", "start", "end"} & set(attrs)
+        if instance is None or timing:
+            attrs.update(self._times(attrs, tz, instance))
+        for key in ("date", "start_time", "end_time", "duration", "start", "end"):
+            attrs.pop(key, None)
+        return attrs
+
+    def _times(self, attrs, tz, instance) -> dict:
+        zone = ZoneInfo(tz)
+        if attrs.get("start") is not None:
+            starts_at = attrs["start"]
+            ends_at = attrs.get("end") or starts_at + timedelta(minutes=attrs.get("duration", 60))
+        else:
+            if instance is not None:
+                local_start = instance.starts_at.astimezone(zone)
+                day = attrs.get("date", local_start.date())
+                at = attrs.get("start_time", local_start.time().replace(tzinfo=None))
+                duration = attrs.get("duration", instance.duration_minutes)
+            else:
+                day, at, duration = attrs.get("date"), attrs.get("start_time"), attrs.get("duration", 60)
+                errors = {}
+                if day is None:
+                    errors["date"] = [msg.DATE_REQUIRED]
+                if at is None:
+                    errors["startTime"] = [msg.TIME_REQUIRED]
+                if errors:
+                    raise serializers.ValidationError(errors)
+            starts_at = local_datetime(day, at, tz)
+            if attrs.get("end_time") is not None:
+                ends_at = local_datetime(day, attrs["end_time"], tz, field="endTime")
+            else:
+                ends_at = starts_at + timedelta(minutes=duration)
+        if ends_at <= starts_at:
+            raise serializers.ValidationError({"endTime": [msg.END_BEFORE_START]})
+        return {"starts_at": starts_at, "ends_at": ends_at}
+
+
+class SessionCreateSerializer(SessionWriteSerializer):
+    recurrence = serializers.DictField(required=False, help_text=_("{frequency: weekly|biweekly, count | until}"))
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class AddendumInputSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=50_000, trim_whitespace=False)
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False)
+
+
+class AssessmentQuerySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=AssessmentType.choices, required=False)
+
+
+class BlockedTimeSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    therapist_id = serializers.UUIDField()
+    therapist_name = serializers.CharField(source="therapist.name", read_only=True)
+    type = serializers.ChoiceField(choices=BlockedTimeType.choices, default=BlockedTimeType.LUNCH)
+    reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    date = serializers.DateField()
+    start_time = serializers.TimeField(input_formats=HHMM, format="%H:%M")
+    end_time = serializers.TimeField(input_formats=HHMM, format="%H:%M")

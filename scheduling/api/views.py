@@ -1,0 +1,264 @@
+"""Sessions (appointments and clinical records), their addenda, assessments and attachments."""
+
+from auditlog.context import set_actor
+from django.core import signing
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from accounts.choices import Role
+from accounts.models import User
+from patients.selectors import patient_scope
+from scheduling import messages as msg
+from scheduling import selectors, services
+from scheduling.api import serializers as s
+from scheduling.choices import SessionStatus
+from scheduling.models import Attachment
+from sessai.api.permissions import CLINICAL, STAFF
+from sessai.api.views import PracticeGenericAPIView, PracticeGenericViewSet, PublicAPIView
+from sessai.audit import record_access
+from sessai.errors import Forbidden, NotFound, ValidationFailed
+
+
+class SessionContextMixin:
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False):
+            return context
+        return {
+            **context,
+            "tz": self.practice.timezone,
+            "record_patient_ids": selectors.record_patient_ids(self.membership),
+        }
+
+
+class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGenericViewSet):
+    """`/api/sessions`: one object for the calendar appointment and the clinical record."""
+
+    serializer_class = s.SessionSerializer
+    allowed_roles = {
+        "retrieve": STAFF, "create": STAFF, "partial_update": STAFF, "update": STAFF, "destroy": STAFF,
+        "complete": STAFF, "cancel": STAFF, "no_show": STAFF,
+        "sign": CLINICAL, "addenda": CLINICAL, "assessments": CLINICAL, "assessment_detail": CLINICAL,
+        "attachments": CLINICAL, "attachment_detail": CLINICAL,
+    }
+
+    def scoped_queryset(self, membership):
+        return selectors.with_details(selectors.session_scope(membership), clinical=True)
+
+    # -- helpers
+
+    def _record(self):
+        """The session, if the caller may read its clinical record (404 otherwise)."""
+        session = self.get_object()
+        visible = selectors.record_patient_ids(self.membership)
+        if visible is not None and session.patient_id not in visible:
+            raise NotFound()
+        return session
+
+    def _own_or_admin(self, session):
+        """Therapists change only their own sessions; admins and assistants any of the practice."""
+        if self.membership.role == Role.THERAPIST and session.therapist_id != self.membership.user_id:
+            raise Forbidden()
+
+    def _out(self, session, status_code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=session.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def _patient(self, patient_id):
+        patient = patient_scope(self.membership).filter(pk=patient_id).first()
+        if patient is None:
+            raise ValidationFailed(msg.PATIENT_NOT_FOUND, errors={"patientId": [str(msg.PATIENT_NOT_FOUND)]})
+        return patient
+
+    # -- CRUD
+
+    def retrieve(self, request, *args, **kwargs):
+        session = self.get_object()
+        visible = selectors.record_patient_ids(self.membership)
+        if self.membership.role in CLINICAL and (visible is None or session.patient_id in visible):
+            record_access(session)
+        return Response(self.get_serializer(session).data)
+
+    @extend_schema(request=s.SessionCreateSerializer, responses={201: s.SessionSerializer})
+    def create(self, request):
+        serializer = s.SessionCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        patient = self._patient(data.pop("patient_id"))
+        data.pop("recurrence", None)
+        session = services.session_create(membership=self.membership, patient=patient, data=data)
+        return self._out(session, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.SessionWriteSerializer, responses={200: s.SessionSerializer})
+    def partial_update(self, request, pk=None):
+        session = self.get_object()
+        self._own_or_admin(session)
+        serializer = s.SessionWriteSerializer(
+            instance=session, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("patient_id", None)  # a session never changes patient
+        data.pop("assessments", None)
+        clinical_keys = {"content", "goals", "notes"} & set(data)
+        if clinical_keys:
+            self._record()
+            if self.membership.role not in CLINICAL:
+                raise Forbidden()
+        services.session_update(membership=self.membership, session=session, data=data)
+        return self._out(session)
+
+    update = partial_update
+
+    @extend_schema(request=None, responses={200: s.SessionSerializer})
+    def destroy(self, request, pk=None):
+        """Appointments are cancelled, never deleted: clinical records are kept."""
+        session = self.get_object()
+        self._own_or_admin(session)
+        return self._out(services.session_transition(session=session, to=SessionStatus.CANCELLED))
+
+    # -- Status
+
+    def _transition(self, to, reason=""):
+        session = self.get_object()
+        self._own_or_admin(session)
+        return self._out(services.session_transition(session=session, to=to, reason=reason))
+
+    @extend_schema(request=None, responses={200: s.SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return self._transition(SessionStatus.COMPLETED)
+
+    @extend_schema(request=s.CancelSerializer, responses={200: s.SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        data = s.CancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._transition(SessionStatus.CANCELLED, data.validated_data["reason"])
+
+    @extend_schema(request=None, responses={200: s.SessionSerializer})
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request, pk=None):
+        return self._transition(SessionStatus.NO_SHOW)
+
+    # -- Record
+
+    @extend_schema(request=None, responses={200: s.SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        session = self._record()
+        self._own_or_admin(session)
+        return self._out(services.session_sign(session=session, membership=self.membership))
+
+    @extend_schema(request=s.AddendumInputSerializer, responses={201: s.AddendumSerializer})
+    @action(detail=True, methods=["post"])
+    def addenda(self, request, pk=None):
+        session = self._record()
+        data = s.AddendumInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        addendum = services.addendum_add(session=session, membership=self.membership, content=data.validated_data["content"])
+        return Response(s.AddendumSerializer(addendum).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AssessmentInputSerializer, responses={201: s.AssessmentSerializer})
+    @action(detail=True, methods=["post"])
+    def assessments(self, request, pk=None):
+        session = self._record()
+        data = s.AssessmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = services.assessment_add(session=session, membership=self.membership, data=data.validated_data)
+        return Response(s.AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"assessments/(?P<assessment_id>[0-9a-f-]{36})")
+    def assessment_detail(self, request, pk=None, assessment_id=None):
+        session = self._record()
+        assessment = session.assessments.filter(pk=assessment_id).first()
+        if assessment is None:
+            raise NotFound()
+        services.assessment_delete(assessment=assessment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(methods=["GET"], request=None, responses={200: s.AttachmentSerializer(many=True)})
+    @extend_schema(methods=["POST"], request={"multipart/form-data": s.AttachmentUploadSerializer}, responses={201: s.AttachmentSerializer})
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    def attachments(self, request, pk=None):
+        session = self._record()
+        if request.method == "GET":
+            record_access(session)
+            return Response(s.AttachmentSerializer(session.attachments.all(), many=True, context=self.get_serializer_context()).data)
+        data = s.AttachmentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attachment = services.attachment_add(session=session, membership=self.membership, upload=data.validated_data["file"])
+        return Response(s.AttachmentSerializer(attachment, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"attachments/(?P<attachment_id>[0-9a-f-]{36})")
+    def attachment_detail(self, request, pk=None, attachment_id=None):
+        session = self._record()
+        attachment = session.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise NotFound()
+        services.attachment_delete(attachment=attachment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PatientSessionsView(SessionContextMixin, PracticeGenericAPIView):
+    """`GET /api/patients/{id}/sessions`: the clinical history, newest first."""
+
+    serializer_class = s.SessionSerializer
+    allowed_roles = CLINICAL
+
+    def scoped_queryset(self, membership):
+        return selectors.record_scope(membership)
+
+    def get(self, request, pk):
+        patient = patient_scope(self.membership).filter(pk=pk).first()
+        if patient is None:
+            raise NotFound()
+        page = self.paginate_queryset(selectors.patient_sessions(membership=self.membership, patient=patient))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class PatientAssessmentsView(SessionContextMixin, PracticeGenericAPIView):
+    """`GET /api/patients/{id}/assessments?type=`: the series for charts, oldest first."""
+
+    serializer_class = s.AssessmentPointSerializer
+    allowed_roles = CLINICAL
+
+    def scoped_queryset(self, membership):
+        return selectors.record_scope(membership)
+
+    @extend_schema(parameters=[s.AssessmentQuerySerializer])
+    def get(self, request, pk):
+        patient = patient_scope(self.membership).filter(pk=pk).first()
+        if patient is None:
+            raise NotFound()
+        params = s.AssessmentQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        qs = selectors.patient_assessments(membership=self.membership, patient=patient, type_=params.validated_data.get("type", ""))
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class AttachmentDownloadView(PublicAPIView):
+    """The short-lived link of local-disk attachments: the signed token is the credential."""
+
+    @extend_schema(responses={200: bytes})
+    def get(self, request, pk):
+        from django.conf import settings
+
+        try:
+            grant = signing.loads(request.query_params.get("token", ""), salt=s.ATTACHMENT_SALT, max_age=settings.ATTACHMENT_URL_MAX_AGE)
+        except signing.BadSignature as exc:
+            raise NotFound() from exc
+        attachment = Attachment.objects.filter(pk=pk).first() if grant.get("a") == str(pk) else None
+        if attachment is None:
+            raise NotFound()
+        reader = User.objects.filter(pk=grant.get("u")).first()
+        with set_actor(reader, remote_addr=request.META.get("REMOTE_ADDR")):
+            record_access(attachment)
+        return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.file_name, content_type=attachment.file_type)

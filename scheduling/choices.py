@@ -1,0 +1,38 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Programada")
+    COMPLETED = "completed", _("Completada")
+    CANCELLED = "cancelled", _("Cancelada")
+    NO_SHOW = "no-show", _("No Asistió")
+
+
+class SessionType(models.TextChoices):
+    PRESENCIAL = "presencial", _("Presencial")
+    VIRTUAL = "virtual", _("Videollamada")
+    TELEFONICA = "telefonica", _("Telefónica")
+
+
+class AssessmentType(models.TextChoices):
+    MOOD = "mood", _("Ánimo")
+    ANXIETY = "anxiety", _("Ansiedad")
+    PROGRESS = "progress", _("Progreso")
+    CUSTOM = "custom", _("Personalizada")
+    PHQ9 = "phq9", _("PHQ-9")
+    GAD7 = "gad7", _("GAD-7")
+
+
+SCALE_TYPES = {AssessmentType.MOOD, AssessmentType.ANXIETY, AssessmentType.PROGRESS, AssessmentType.CUSTOM}
+INSTRUMENT_ITEMS = {AssessmentType.PHQ9: 9, AssessmentType.GAD7: 7}
+
+
+class BlockedTimeType(models.TextChoices):
+    LUNCH = "lunch", _("Almuerzo")
+    MEETING = "meeting", _("Reunión")
+    BREAK = "break", _("Descanso")
+    OTHER = "other", _("Otro")
+
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

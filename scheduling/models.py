@@ -1,0 +1,191 @@
+"""Sessions: one object is both the calendar appointment and the clinical record. Addenda,
+assessments and attachments hang off a session."""
+
+import uuid
+from zoneinfo import ZoneInfo
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Practice
+from patients.models import Patient
+from scheduling.choices import AssessmentType, BlockedTimeType, SessionStatus, SessionType
+
+
+class Session(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="sessions")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="sessions")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="therapy_sessions")
+    starts_at = models.DateTimeField(_("inicio"))
+    ends_at = models.DateTimeField(_("término"))
+    type = models.CharField(_("tipo"), max_length=12, choices=SessionType.choices, default=SessionType.PRESENCIAL)
+    status = models.CharField(_("estado"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
+    title = models.CharField(_("título"), max_length=200, blank=True)
+    location = models.CharField(_("ubicación"), max_length=200, blank=True)
+    notes = models.TextField(_("notas"), blank=True, help_text=_("Nota breve de texto plano"))
+    content = models.TextField(_("registro clínico"), blank=True, help_text=_("HTML saneado"))
+    goals = ArrayField(models.CharField(max_length=300), default=list, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cancel_reason = models.CharField(_("motivo de cancelación"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sesión")
+        verbose_name_plural = _("sesiones")
+        ordering = ["-starts_at"]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start")]
+        indexes = [
+            models.Index(fields=["practice", "starts_at"], name="session_practice_start"),
+            models.Index(fields=["therapist", "starts_at"], name="session_therapist_start"),
+            models.Index(fields=["patient", "starts_at"], name="session_patient_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.patient_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    def local(self, tz_name: str):
+        tz = ZoneInfo(tz_name)
+        return self.starts_at.astimezone(tz), self.ends_at.astimezone(tz)
+
+
+class Addendum(models.Model):
+    """A correction to a signed record: the record itself never changes after signing."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    content = models.TextField(_("contenido"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adenda")
+        verbose_name_plural = _("adendas")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.session_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Assessment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="assessments")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
+    type = models.CharField(_("tipo"), max_length=10, choices=AssessmentType.choices)
+    label = models.CharField(_("nombre"), max_length=100, blank=True, help_text=_("Para evaluaciones personalizadas"))
+    scale = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    items = ArrayField(models.PositiveSmallIntegerField(), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    severity = models.CharField(max_length=30, blank=True)
+    notes = models.TextField(_("notas"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evaluación")
+        verbose_name_plural = _("evaluaciones")
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["patient", "type", "created_at"], name="assessment_patient_type")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scale__isnull=True) | Q(scale__gte=1, scale__lte=10), name="assessment_scale_1_10"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.created_at:%Y-%m-%d}"
+
+
+def attachment_path(instance, filename: str) -> str:
+    """Random storage names: nothing about the patient or the original file name leaks into paths."""
+    ext = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
+    return f"attachments/{instance.session.practice_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class Attachment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    file_name = models.CharField(_("nombre del archivo"), max_length=255)
+    file_type = models.CharField(_("tipo de archivo"), max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adjunto")
+        verbose_name_plural = _("adjuntos")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.file_name
+
+
+class BlockedTime(models.Model):
+    """A period a therapist cannot be booked (lunch, meeting, break, other)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="blocked_times")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocked_times")
+    type = models.CharField(_("tipo"), max_length=10, choices=BlockedTimeType.choices, default=BlockedTimeType.LUNCH)
+    reason = models.CharField(_("motivo"), max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("inicio"))
+    ends_at = models.DateTimeField(_("término"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("horario bloqueado")
+        verbose_name_plural = _("horarios bloqueados")
+        ordering = ["starts_at"]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="blockedtime_ends_after_start")]
+        indexes = [
+            models.Index(fields=["therapist", "starts_at"], name="blockedtime_therapist_start"),
+            models.Index(fields=["practice", "starts_at"], name="blockedtime_practice_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class AvailabilityDay(models.Model):
+    """One weekday of a member's weekly schedule; a missing day takes the default of settings."""
+
+    id = models.BigAutoField(primary_key=True)
+    membership = models.ForeignKey("accounts.Membership", on_delete=models.CASCADE, related_name="availability")
+    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)], help_text="0 = lunes … 6 = domingo")
+    start = models.TimeField()
+    end = models.TimeField()
+    available = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("día de disponibilidad")
+        verbose_name_plural = _("disponibilidad semanal")
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "weekday"], name="availability_member_weekday_unique"),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="availability_end_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.membership_id} {self.weekday} {self.start}-{self.end}"
+
+
+auditlog.register(BlockedTime)
+auditlog.register(Session, exclude_fields=["updated_at"], mask_fields=["content", "notes", "goals"], mask_callable="sessai.audit.mask_clinical")
+auditlog.register(Addendum, mask_fields=["content"], mask_callable="sessai.audit.mask_clinical")
+auditlog.register(
+    Assessment, mask_fields=["scale", "items", "score", "severity", "notes", "label"], mask_callable="sessai.audit.mask_clinical"
+)
+auditlog.register(Attachment, mask_fields=["file_name", "file"], mask_callable="sessai.audit.mask_clinical")

@@ -1,0 +1,67 @@
+"""Read queries for sessions. `session_scope` and `record_patient_ids` are the one place that says
+who sees which appointment and whose clinical record."""
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+
+from accounts.choices import Role
+from accounts.models import Membership
+from patients.models import CareTeamMember
+from patients.selectors import patient_scope
+from scheduling.models import Addendum, Assessment, Attachment, BlockedTime, Session
+
+
+def session_scope(membership: Membership) -> QuerySet[Session]:
+    """Every appointment of the practice: the calendar is shared (clinical fields are filtered per
+    object by `record_patient_ids`)."""
+    return Session.objects.filter(practice_id=membership.practice_id)
+
+
+def record_scope(membership: Membership) -> QuerySet[Session]:
+    """Sessions whose clinical record the member may read: admins all, therapists their care-team
+    patients', assistants none."""
+    if membership.role == Role.ASSISTANT:
+        return Session.objects.none()
+    return Session.objects.filter(practice_id=membership.practice_id, patient__in=patient_scope(membership))
+
+
+def record_patient_ids(membership: Membership):
+    """None when every record is visible (admins); otherwise the set of patient ids (one query)."""
+    if membership.role == Role.ADMIN:
+        return None
+    if membership.role == Role.ASSISTANT:
+        return frozenset()
+    return frozenset(CareTeamMember.objects.filter(user_id=membership.user_id).values_list("patient_id", flat=True))
+
+
+def _color():
+    return Subquery(
+        Membership.objects.filter(user_id=OuterRef("therapist_id"), practice_id=OuterRef("practice_id")).values("color")[:1]
+    )
+
+
+def with_details(qs: QuerySet[Session], *, clinical: bool) -> QuerySet[Session]:
+    """Names and colors in the same query; the record's children prefetched only when shown."""
+    qs = qs.select_related("patient", "therapist").annotate(therapist_color=_color())
+    if clinical:
+        qs = qs.prefetch_related(
+            Prefetch("assessments", queryset=Assessment.objects.order_by("created_at")),
+            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at")),
+            Prefetch("addenda", queryset=Addendum.objects.select_related("author").order_by("created_at")),
+        )
+    return qs
+
+
+def patient_sessions(*, membership: Membership, patient) -> QuerySet[Session]:
+    """A patient's history, newest first, with the records."""
+    return with_details(record_scope(membership).filter(patient=patient), clinical=True).order_by("-starts_at", "-id")
+
+
+def patient_assessments(*, membership: Membership, patient, type_: str = "") -> QuerySet[Assessment]:
+    qs = Assessment.objects.filter(patient=patient, session__in=record_scope(membership)).select_related("session")
+    if type_:
+        qs = qs.filter(type=type_)
+    return qs.order_by("session__starts_at", "created_at", "id")
+
+
+def blocked_time_scope(membership: Membership) -> QuerySet[BlockedTime]:
+    return BlockedTime.objects.filter(practice_id=membership.practice_id)

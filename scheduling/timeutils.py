@@ -1,0 +1,27 @@
+"""Wall-clock times in the practice's timezone <-> aware datetimes, DST included."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduling import messages as msg
+from sessai.errors import ValidationFailed
+
+
+def local_datetime(day: date, at: time, tz_name: str, *, field: str = "startTime") -> datetime:
+    """The instant a wall-clock time names in `tz_name`. Times skipped by a DST change are refused;
+    repeated ones (the autumn hour) take the first occurrence."""
+    tz = ZoneInfo(tz_name)
+    value = datetime.combine(day, at, tzinfo=tz)
+    roundtrip = value.astimezone(ZoneInfo("UTC")).astimezone(tz)
+    if (roundtrip.date(), roundtrip.time()) != (day, at.replace(tzinfo=None)):
+        raise ValidationFailed(msg.NONEXISTENT_TIME, errors={field: [str(msg.NONEXISTENT_TIME)]})
+    return value
+
+
+def day_bounds(day: date, tz_name: str) -> tuple[datetime, datetime]:
+    """[start, end) of a local calendar day, whatever its length (23 or 25 hours at DST changes)."""
+    tz = ZoneInfo(tz_name)
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    # At a spring-forward midnight the first valid instant is 01:00; fold=0 already resolves it.
+    return start, end
