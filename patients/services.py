@@ -21,20 +21,21 @@ def _practice_therapists(membership: Membership, user_ids) -> dict:
     return {m.user_id: m.user for m in members}
 
 
-def _set_care_team(patient: Patient, *, membership: Membership, primary_id, additional_ids) -> None:
-    wanted = [i for i in [primary_id, *additional_ids] if i]
+def _care_team_resolve(*, membership: Membership, primary_id, additional_ids) -> tuple:
+    """Validate the care team: (primary user or None, ordered member ids)."""
+    wanted = list(dict.fromkeys(i for i in [primary_id, *additional_ids] if i))
     found = _practice_therapists(membership, wanted)
     missing = [i for i in wanted if i not in found]
     if missing:
         field = "primaryTherapistId" if primary_id in missing else "therapistIds"
         raise ValidationFailed(msg.THERAPIST_INVALID, errors={field: [str(msg.THERAPIST_INVALID)]})
-    patient.primary_therapist = found.get(primary_id)
-    patient.save(update_fields=["primary_therapist", "updated_at"])
+    return found.get(primary_id), wanted
+
+
+def _care_team_write(patient: Patient, wanted: list) -> None:
     patient.care_team.exclude(user_id__in=wanted).delete()
     existing = set(patient.care_team.values_list("user_id", flat=True))
-    CareTeamMember.objects.bulk_create(
-        [CareTeamMember(patient=patient, user_id=uid) for uid in dict.fromkeys(wanted) if uid not in existing]
-    )
+    CareTeamMember.objects.bulk_create([CareTeamMember(patient=patient, user_id=uid) for uid in wanted if uid not in existing])
 
 
 def _save(patient: Patient) -> None:
@@ -56,11 +57,12 @@ def patient_create(*, membership: Membership, data: dict) -> Patient:
         primary_id = membership.user_id
     if membership.role not in (Role.ADMIN, Role.THERAPIST):
         data.pop("notes", None)
-    patient = Patient(practice_id=membership.practice_id, created_by_id=membership.user_id, **data)
+    primary, team = _care_team_resolve(membership=membership, primary_id=primary_id, additional_ids=additional)
+    if membership.role == Role.THERAPIST and membership.user_id not in team:
+        team.append(membership.user_id)  # a therapist keeps access to the patient they register
+    patient = Patient(practice_id=membership.practice_id, created_by_id=membership.user_id, primary_therapist=primary, **data)
     _save(patient)
-    _set_care_team(patient, membership=membership, primary_id=primary_id, additional_ids=additional)
-    if membership.role == Role.THERAPIST and not patient.care_team.filter(user_id=membership.user_id).exists():
-        CareTeamMember.objects.create(patient=patient, user_id=membership.user_id)  # they keep access to what they created
+    _care_team_write(patient, team)
     return patient
 
 
@@ -74,15 +76,17 @@ def patient_update(*, patient: Patient, membership: Membership, data: dict) -> P
     for field, value in data.items():
         if field in allowed:
             setattr(patient, field, value)
-    _save(patient)
+    team = None
     if primary_given or additional is not None:
         current_additional = [m.user_id for m in patient.care_team.all() if m.user_id != patient.primary_therapist_id]
-        _set_care_team(
-            patient,
+        patient.primary_therapist, team = _care_team_resolve(
             membership=membership,
             primary_id=primary_id if primary_given else patient.primary_therapist_id,
             additional_ids=additional if additional is not None else current_additional,
         )
+    _save(patient)
+    if team is not None:
+        _care_team_write(patient, team)
     return patient
 
 
