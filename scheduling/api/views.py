@@ -219,6 +219,7 @@ class PatientSessionsView(SessionContextMixin, PracticeGenericAPIView):
         patient = patient_scope(self.membership).filter(pk=pk).first()
         if patient is None:
             raise NotFound()
+        record_access(patient)  # the history carries every record's content
         page = self.paginate_queryset(selectors.patient_sessions(membership=self.membership, patient=patient))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -1,0 +1,50 @@
+import pytest
+from auditlog.models import LogEntry
+
+from accounts.models import User
+from patients.tests.factories import patient_for
+from scheduling import services
+from scheduling.tests.test_api_records import _dt
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator(client):
+    client.force_login(User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Ops"))
+    return client
+
+
+@pytest.fixture
+def clinical(therapist_member):
+    patient = patient_for(therapist_member, notes="NOTA-CLINICA-SECRETA")
+    session = services.session_create(
+        membership=therapist_member, patient=patient,
+        data={"content": "<p>CONTENIDO-SECRETO</p>", "notes": "NOTA-BREVE-SECRETA", "starts_at": _dt("2026-03-02 10:00"),
+              "ends_at": _dt("2026-03-02 11:00")},
+    )
+    return patient, session
+
+
+def test_console_lists_patients_and_sessions_without_clinical_fields(operator, clinical):
+    patient, session = clinical
+    pages = [
+        "/admin/patients/patient/", "/admin/patients/patient/?status__exact=active&q=" + patient.name.split()[0],
+        f"/admin/patients/patient/{patient.pk}/change/", "/admin/scheduling/session/",
+        "/admin/scheduling/session/?status__exact=completed", f"/admin/scheduling/session/{session.pk}/change/",
+        "/admin/scheduling/blockedtime/",
+    ]
+    for url in pages:
+        response = operator.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert "SECRET" not in html, url
+
+
+def test_console_audit_log_is_read_only_and_masks_clinical_text(operator, clinical):
+    response = operator.get("/admin/auditlog/logentry/")
+    assert response.status_code == 200
+    entry = LogEntry.objects.filter(object_pk=str(clinical[1].pk)).first()
+    detail = operator.get(f"/admin/auditlog/logentry/{entry.pk}/change/")
+    assert detail.status_code == 200 and "SECRET" not in detail.content.decode()
+    assert operator.get("/admin/auditlog/logentry/add/").status_code == 403
