@@ -36,3 +36,19 @@ class BlockedTimeType(models.TextChoices):
 
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", _("Semanal")
+    BIWEEKLY = "biweekly", _("Quincenal")
+
+
+class CalendarView(models.TextChoices):
+    WEEK = "week", _("Semana")
+    DAY = "day", _("Día")
+    MONTH = "month", _("Mes")
+
+
+class EditScope(models.TextChoices):
+    THIS = "this", _("Solo esta sesión")
+    FOLLOWING = "following", _("Esta y las siguientes")

@@ -14,7 +14,24 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Practice
 from patients.models import Patient
-from scheduling.choices import AssessmentType, BlockedTimeType, SessionStatus, SessionType
+from scheduling.choices import AssessmentType, BlockedTimeType, CalendarView, Frequency, SessionStatus, SessionType
+
+
+class SessionSeries(models.Model):
+    """A weekly or biweekly recurring appointment; its occurrences are ordinary sessions."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="session_series")
+    frequency = models.CharField(_("frecuencia"), max_length=10, choices=Frequency.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("serie de sesiones")
+        verbose_name_plural = _("series de sesiones")
+
+    def __str__(self):
+        return f"{self.get_frequency_display()} {self.created_at:%Y-%m-%d}"
 
 
 class Session(models.Model):
@@ -34,6 +51,7 @@ class Session(models.Model):
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cancel_reason = models.CharField(_("motivo de cancelación"), max_length=300, blank=True)
+    series = models.ForeignKey(SessionSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -47,6 +65,7 @@ class Session(models.Model):
             models.Index(fields=["practice", "starts_at"], name="session_practice_start"),
             models.Index(fields=["therapist", "starts_at"], name="session_therapist_start"),
             models.Index(fields=["patient", "starts_at"], name="session_patient_start"),
+            models.Index(fields=["series", "starts_at"], name="session_series_start", condition=Q(series__isnull=False)),
         ]
 
     def __str__(self):
@@ -180,6 +199,61 @@ class AvailabilityDay(models.Model):
 
     def __str__(self):
         return f"{self.membership_id} {self.weekday} {self.start}-{self.end}"
+
+
+class CalendarSettings(models.Model):
+    """Practice-wide calendar display settings (frontend-reference §1.12) and patient reminders."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, primary_key=True, related_name="calendar_settings")
+    show_patient_name = models.BooleanField(default=True)
+    show_therapist_name = models.BooleanField(default=True)
+    show_session_type = models.BooleanField(default=True)
+    show_duration = models.BooleanField(default=True)
+    show_notes = models.BooleanField(default=False)
+    show_status = models.BooleanField(default=True)
+    default_view = models.CharField(max_length=5, choices=CalendarView.choices, default=CalendarView.WEEK)
+    patient_reminders = models.BooleanField(_("recordatorios a pacientes"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("configuración del calendario")
+        verbose_name_plural = _("configuraciones del calendario")
+
+    def __str__(self):
+        return str(self.practice)
+
+
+class SessionReminder(models.Model):
+    """One row per reminder sent: the unique key makes sending idempotent, even for concurrent runs."""
+
+    id = models.BigAutoField(primary_key=True)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.CharField(max_length=10, choices=[("therapist", "therapist"), ("patient", "patient")])
+    starts_at = models.DateTimeField(help_text=_("Inicio de la sesión cuando se envió (una reprogramación vuelve a avisar)"))
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recordatorio enviado")
+        verbose_name_plural = _("recordatorios enviados")
+        constraints = [models.UniqueConstraint(fields=["session", "recipient", "starts_at"], name="reminder_once")]
+
+    def __str__(self):
+        return f"{self.session_id} → {self.recipient}"
+
+
+class CalendarFeed(models.Model):
+    """A therapist's private iCal feed. Only a SHA-256 of the secret token is stored."""
+
+    membership = models.OneToOneField("accounts.Membership", on_delete=models.CASCADE, primary_key=True, related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("feed iCal")
+        verbose_name_plural = _("feeds iCal")
+
+    def __str__(self):
+        return str(self.membership_id)
 
 
 auditlog.register(BlockedTime)

@@ -14,8 +14,8 @@ from accounts.models import Membership
 from patients.services import patient_session_stats_set
 from scheduling import instruments
 from scheduling import messages as msg
-from scheduling.choices import INSTRUMENT_ITEMS, SCALE_TYPES, SessionStatus
-from scheduling.models import Addendum, Assessment, Attachment, Session
+from scheduling.choices import INSTRUMENT_ITEMS, SCALE_TYPES, EditScope, Frequency, SessionStatus
+from scheduling.models import Addendum, Assessment, Attachment, Session, SessionSeries
 from sessai.errors import Conflict, Forbidden, PayloadTooLarge, ServiceUnavailable, ValidationFailed
 from sessai.files import sniff
 from sessai.sanitize import clean_clinical_html, html_text
@@ -106,37 +106,106 @@ def therapist_resolve(*, membership: Membership, therapist_id):
     return therapist_id
 
 
-@transaction.atomic
-def session_create(*, membership: Membership, patient, data: dict) -> Session:
-    """Book an appointment (no content) or record a session that happened (with content: completed).
-    Overlaps are refused under a per-therapist lock; a future booking must fall in availability."""
-    practice = membership.practice
-    therapist_id = therapist_resolve(membership=membership, therapist_id=data.pop("therapist_id", None))
-    is_record = "content" in data  # the record form always sends it; an empty record is refused
-    content = data.pop("content", "") or ""
-    assessments = data.pop("assessments", None) or []
-    allow_outside = data.pop("allow_outside_availability", False)
-    if is_record:
-        content = content_clean(content)
-        if membership.role not in (Role.ADMIN, Role.THERAPIST):
-            raise Forbidden()
-    status = data.pop("status", None) or (SessionStatus.COMPLETED if is_record else SessionStatus.SCHEDULED)
-    _lock_therapist(practice_id=practice.id, therapist_id=therapist_id)
-    if status != SessionStatus.CANCELLED:
-        conflicts_check(practice=practice, therapist_id=therapist_id, starts_at=data["starts_at"], ends_at=data["ends_at"])
+def slot_check(*, practice, therapist_id, starts_at, ends_at, status, allow_outside: bool, exclude_id=None) -> None:
+    """Everything a slot must satisfy: no overlap (sessions, blocked times); a scheduled booking
+    also inside weekly availability unless explicitly allowed. Call with the therapist locked."""
+    if status == SessionStatus.CANCELLED:
+        return
+    conflicts_check(practice=practice, therapist_id=therapist_id, starts_at=starts_at, ends_at=ends_at, exclude_id=exclude_id)
     if status == SessionStatus.SCHEDULED and not allow_outside:
         from scheduling.blocking import availability_check
 
-        availability_check(practice=practice, therapist_id=therapist_id, starts_at=data["starts_at"], ends_at=data["ends_at"])
-    session = Session.objects.create(
-        practice=practice, patient=patient, therapist_id=therapist_id, content=content, status=status,
-        created_by_id=membership.user_id, **data,
-    )
+        availability_check(practice=practice, therapist_id=therapist_id, starts_at=starts_at, ends_at=ends_at)
+
+
+def _prepare(*, membership: Membership, data: dict) -> dict:
+    """Resolve therapist, record content and status of a new session (shared by single and series)."""
+    therapist_id = therapist_resolve(membership=membership, therapist_id=data.pop("therapist_id", None))
+    is_record = "content" in data  # the record form always sends it; an empty record is refused
+    content = data.pop("content", "") or ""
+    if is_record:
+        if membership.role not in (Role.ADMIN, Role.THERAPIST):
+            raise Forbidden()
+        content = content_clean(content)
+    status = data.pop("status", None) or (SessionStatus.COMPLETED if is_record else SessionStatus.SCHEDULED)
+    return {"therapist_id": therapist_id, "content": content, "status": status}
+
+
+@transaction.atomic
+def session_create(*, membership: Membership, patient, data: dict) -> Session:
+    """Book an appointment (no content) or record a session that happened (with content: completed).
+    Overlaps are refused under a per-therapist lock; a booking must fall in availability unless
+    `allow_outside_availability`; recording a past session checks overlaps only."""
+    practice = membership.practice
+    assessments = data.pop("assessments", None) or []
+    allow_outside = data.pop("allow_outside_availability", False)
+    fields = _prepare(membership=membership, data=data)
+    _lock_therapist(practice_id=practice.id, therapist_id=fields["therapist_id"])
+    slot_check(practice=practice, therapist_id=fields["therapist_id"], starts_at=data["starts_at"], ends_at=data["ends_at"],
+               status=fields["status"], allow_outside=allow_outside)
+    session = Session.objects.create(practice=practice, patient=patient, created_by_id=membership.user_id, **fields, **data)
     for item in assessments:
         assessment_add(session=session, membership=membership, data=item)
-    if status == SessionStatus.COMPLETED:
+    if session.status == SessionStatus.COMPLETED:
         patient_stats_refresh(patient.pk)
     return session
+
+
+def occurrences(*, starts_at: datetime, ends_at: datetime, tz: str, frequency: str, count=None, until=None) -> list:
+    """Local wall-clock repetitions of a slot (DST-aware): [(day, start, end) or (day, None, None)
+    when the wall-clock time does not exist that day]."""
+    from datetime import timedelta
+
+    from scheduling.timeutils import local_datetime
+
+    zone = _zone(tz)
+    local_start, local_end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    step = timedelta(days=14 if frequency == Frequency.BIWEEKLY else 7)
+    limit = min(count or settings.RECURRENCE_MAX_OCCURRENCES, settings.RECURRENCE_MAX_OCCURRENCES)
+    out, day = [], local_start.date()
+    span = local_end - local_start
+    while len(out) < limit and (until is None or day <= until):
+        try:
+            start = local_datetime(day, local_start.time().replace(tzinfo=None), tz)
+            out.append((day, start, start + span))
+        except ValidationFailed:
+            out.append((day, None, None))
+        day += step
+    return out
+
+
+@transaction.atomic
+def session_series_create(*, membership: Membership, patient, data: dict, recurrence: dict) -> tuple:
+    """A weekly/biweekly series. Occurrences that conflict (or fall outside availability, or at a
+    time a DST change skips) are skipped and reported; the others are booked."""
+    practice = membership.practice
+    data.pop("assessments", None)
+    allow_outside = data.pop("allow_outside_availability", False)
+    fields = _prepare(membership=membership, data=data)
+    _lock_therapist(practice_id=practice.id, therapist_id=fields["therapist_id"])
+    series = SessionSeries.objects.create(practice=practice, frequency=recurrence["frequency"], created_by_id=membership.user_id)
+    created, skipped = [], []
+    base = {k: v for k, v in data.items() if k not in ("starts_at", "ends_at")}
+    for day, starts_at, ends_at in occurrences(
+        starts_at=data["starts_at"], ends_at=data["ends_at"], tz=practice.timezone, frequency=recurrence["frequency"],
+        count=recurrence.get("count"), until=recurrence.get("until"),
+    ):
+        if starts_at is None:
+            skipped.append({"date": day, "reason": str(msg.NONEXISTENT_TIME)})
+            continue
+        try:
+            slot_check(practice=practice, therapist_id=fields["therapist_id"], starts_at=starts_at, ends_at=ends_at,
+                       status=fields["status"], allow_outside=allow_outside)
+        except Conflict as exc:
+            skipped.append({"date": day, "reason": str(exc.message)})
+            continue
+        created.append(Session.objects.create(
+            practice=practice, patient=patient, created_by_id=membership.user_id, series=series,
+            starts_at=starts_at, ends_at=ends_at, **fields, **base,
+        ))
+    if fields["status"] == SessionStatus.COMPLETED:
+        patient_stats_refresh(patient.pk)
+    return series, created, skipped
 
 
 def _check_record_editable(session: Session, data: dict) -> None:
@@ -144,45 +213,75 @@ def _check_record_editable(session: Session, data: dict) -> None:
         raise Conflict(msg.SIGNED_IMMUTABLE, code="signed")
 
 
+def _following(session: Session):
+    """This occurrence and the later scheduled ones of its series, locked."""
+    return list(
+        Session.objects.select_for_update()
+        .filter(series_id=session.series_id, starts_at__gte=session.starts_at, status=SessionStatus.SCHEDULED)
+        .order_by("starts_at")
+    )
+
+
 @transaction.atomic
-def session_update(*, membership: Membership, session: Session, data: dict) -> Session:
-    """Edit a session: reschedule (date/time/duration), details, notes, or the record's content."""
+def session_update(*, membership: Membership, session: Session, data: dict, scope: str = EditScope.THIS) -> Session:
+    """Edit a session: reschedule (date/time/duration, as drag-and-drop does), details, notes or the
+    record's content. With scope "following" on a series, the same change applies to this and every
+    later scheduled occurrence (each keeps its own date, shifted by the same number of days)."""
     session = Session.objects.select_for_update().select_related("practice").get(pk=session.pk)
     _check_record_editable(session, data)
     if "content" in data:
         data["content"] = content_clean(data["content"])
     allow_outside = data.pop("allow_outside_availability", False)
-    moved = any(k in data for k in ("starts_at", "ends_at", "therapist_id"))
     if "therapist_id" in data:
         data["therapist_id"] = therapist_resolve(membership=membership, therapist_id=data["therapist_id"])
-    for field, value in data.items():
-        setattr(session, field, value)
-    if session.ends_at <= session.starts_at:
-        raise ValidationFailed(msg.END_BEFORE_START, errors={"endTime": [str(msg.END_BEFORE_START)]})
-    if moved and session.status != SessionStatus.CANCELLED:
-        _lock_therapist(practice_id=session.practice_id, therapist_id=session.therapist_id)
-        conflicts_check(practice=session.practice, therapist_id=session.therapist_id, starts_at=session.starts_at, ends_at=session.ends_at, exclude_id=session.pk)
-        if session.status == SessionStatus.SCHEDULED and not allow_outside:
-            from scheduling.blocking import availability_check
+    targets = _following(session) if scope == EditScope.FOLLOWING and session.series_id else [session]
+    if session not in targets:
+        targets.insert(0, session)
+    zone = _zone(session.practice.timezone)
+    old_start = session.starts_at.astimezone(zone)
+    for target in targets:
+        changes = dict(data)
+        if target.pk != session.pk and ("starts_at" in data or "ends_at" in data):
+            from scheduling.timeutils import local_datetime
 
-            availability_check(practice=session.practice, therapist_id=session.therapist_id, starts_at=session.starts_at, ends_at=session.ends_at)
-    session.save()
+            new_start = data.get("starts_at", session.starts_at).astimezone(zone)
+            new_end = data.get("ends_at", session.ends_at).astimezone(zone)
+            local = target.starts_at.astimezone(zone)
+            day = local.date() + (new_start.date() - old_start.date())
+            changes["starts_at"] = local_datetime(day, new_start.time().replace(tzinfo=None), session.practice.timezone)
+            changes["ends_at"] = changes["starts_at"] + (new_end - new_start)
+        moved = any(k in changes for k in ("starts_at", "ends_at", "therapist_id"))
+        for field, value in changes.items():
+            setattr(target, field, value)
+        if target.ends_at <= target.starts_at:
+            raise ValidationFailed(msg.END_BEFORE_START, errors={"endTime": [str(msg.END_BEFORE_START)]})
+        if moved:
+            _lock_therapist(practice_id=target.practice_id, therapist_id=target.therapist_id)
+            slot_check(practice=session.practice, therapist_id=target.therapist_id, starts_at=target.starts_at,
+                       ends_at=target.ends_at, status=target.status, allow_outside=allow_outside, exclude_id=target.pk)
+        target.save()
     patient_stats_refresh(session.patient_id)
     return session
 
 
 @transaction.atomic
-def session_transition(*, session: Session, to: str, reason: str = "") -> Session:
-    """scheduled → completed | cancelled | no-show; anything else is 409."""
+def session_transition(*, session: Session, to: str, reason: str = "", scope: str = EditScope.THIS) -> Session:
+    """scheduled → completed | cancelled | no-show; anything else is 409. Cancelling with scope
+    "following" cancels this and the later scheduled occurrences of the series."""
     session = Session.objects.select_for_update().get(pk=session.pk)
     if to not in TRANSITIONS.get(session.status, set()):
         label = SessionStatus(session.status).label.lower()
         raise Conflict(msg.INVALID_TRANSITION % {"status": label}, code="invalid_transition")
-    session.status = to
-    if to == SessionStatus.CANCELLED:
-        session.cancel_reason = reason[:300]
-    session.save(update_fields=["status", "cancel_reason", "updated_at"])
+    targets = [session]
+    if to == SessionStatus.CANCELLED and scope == EditScope.FOLLOWING and session.series_id:
+        targets = _following(session)
+    for target in targets:
+        target.status = to
+        if to == SessionStatus.CANCELLED:
+            target.cancel_reason = reason[:300]
+        target.save(update_fields=["status", "cancel_reason", "updated_at"])
     patient_stats_refresh(session.patient_id)
+    session.refresh_from_db()
     return session
 
 

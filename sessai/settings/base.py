@@ -316,6 +316,8 @@ DEFAULT_WEEKLY_SCHEDULE = {
 }
 CALENDAR_MAX_RANGE_DAYS = 100
 SLOT_MINUTES = 30
+RECURRENCE_MAX_OCCURRENCES = 52  # a year of weekly sessions
+SESSION_REMINDER_HOURS = env_int("SESSION_REMINDER_HOURS", 24)
 
 # --- Credits (used by billing; the foundation seeds the trial grant setting only).
 TRIAL_CREDITS = Decimal(env("TRIAL_CREDITS", "500"))
