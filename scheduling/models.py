@@ -66,6 +66,7 @@ class Session(models.Model):
             models.Index(fields=["therapist", "starts_at"], name="session_therapist_start"),
             models.Index(fields=["patient", "starts_at"], name="session_patient_start"),
             models.Index(fields=["series", "starts_at"], name="session_series_start", condition=Q(series__isnull=False)),
+            models.Index(fields=["practice", "created_at"], name="session_practice_created"),
         ]
 
     def __str__(self):

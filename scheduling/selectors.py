@@ -65,3 +65,27 @@ def patient_assessments(*, membership: Membership, patient, type_: str = "") -> 
 
 def blocked_time_scope(membership: Membership) -> QuerySet[BlockedTime]:
     return BlockedTime.objects.filter(practice_id=membership.practice_id)
+
+
+def calendar(*, membership: Membership, start, end, therapist_id=None, status=None, patient_id=None, type=None) -> QuerySet[Session]:
+    """Events overlapping [start, end) with names and colors, in one query."""
+    qs = session_scope(membership).filter(starts_at__lt=end, ends_at__gt=start)
+    if therapist_id:
+        qs = qs.filter(therapist_id__in=therapist_id)
+    if status:
+        qs = qs.filter(status__in=status)
+    if patient_id:
+        qs = qs.filter(patient_id=patient_id)
+    if type:
+        qs = qs.filter(type=type)
+    return with_details(qs, clinical=False).order_by("starts_at", "id")
+
+
+def therapists(*, membership: Membership) -> QuerySet[Membership]:
+    """Calendar resources: active therapists and admins (admins may hold a caseload)."""
+    return (
+        Membership.objects.active()
+        .filter(practice_id=membership.practice_id, role__in=[Role.THERAPIST, Role.ADMIN])
+        .select_related("user")
+        .order_by("user__name")
+    )

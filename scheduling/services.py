@@ -78,7 +78,7 @@ def conflicts_check(*, practice, therapist_id, starts_at, ends_at, exclude_id=No
             "start": _fmt(clash.starts_at, tz, "time"), "end": _fmt(clash.ends_at, tz, "time"), "date": _fmt(clash.starts_at, tz, "date")
         }
         raise Conflict(text, code="conflict")
-    from scheduling.blocking import blocked_conflict
+    from scheduling.availability import blocked_conflict
 
     blocked = blocked_conflict(therapist_id=therapist_id, starts_at=starts_at, ends_at=ends_at)
     if blocked:
@@ -113,7 +113,7 @@ def slot_check(*, practice, therapist_id, starts_at, ends_at, status, allow_outs
         return
     conflicts_check(practice=practice, therapist_id=therapist_id, starts_at=starts_at, ends_at=ends_at, exclude_id=exclude_id)
     if status == SessionStatus.SCHEDULED and not allow_outside:
-        from scheduling.blocking import availability_check
+        from scheduling.availability import availability_check
 
         availability_check(practice=practice, therapist_id=therapist_id, starts_at=starts_at, ends_at=ends_at)
 

@@ -282,7 +282,7 @@ def test_search_uses_the_gin_index(admin_member):
         cursor.execute("ANALYZE patients_patient")
     plan = qs.explain()
     assert "patient_search_gin" in plan, plan
-    assert {p.name for p in qs} == {"Nombre{0} Apellido777 Segundo{1}".format(i % 150, i % 499) for i in range(30000) if i % 997 == 777 and str(i % 499).startswith("1")}
+    assert {p.name for p in qs} == {f"Nombre{i % 150} Apellido777 Segundo{i % 499}" for i in range(30000) if i % 997 == 777 and str(i % 499).startswith("1")}
 
 
 # --- Export and audit -----------------------------------------------------------------------

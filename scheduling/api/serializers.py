@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from scheduling import messages as msg
-from scheduling.choices import AssessmentType, BlockedTimeType, SessionStatus, SessionType
+from scheduling.choices import AssessmentType, BlockedTimeType, CalendarView, EditScope, Frequency, SessionStatus, SessionType
 from scheduling.timeutils import local_datetime
 from sessai.api.serializers import RoleAwareSerializer
 
@@ -226,12 +226,24 @@ class SessionWriteSerializer(serializers.Serializer):
         return {"starts_at": starts_at, "ends_at": ends_at}
 
 
+class RecurrenceSerializer(serializers.Serializer):
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    count = serializers.IntegerField(min_value=1, max_value=52, required=False)
+    until = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        if not attrs.get("count") and not attrs.get("until"):
+            raise serializers.ValidationError({"count": [msg.RECURRENCE_END_REQUIRED]})
+        return attrs
+
+
 class SessionCreateSerializer(SessionWriteSerializer):
-    recurrence = serializers.DictField(required=False, help_text=_("{frequency: weekly|biweekly, count | until}"))
+    recurrence = RecurrenceSerializer(required=False, help_text=_("Serie: {frequency: weekly|biweekly, count | until}"))
 
 
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    scope = serializers.ChoiceField(choices=EditScope.choices, required=False, default=EditScope.THIS)
 
 
 class AddendumInputSerializer(serializers.Serializer):
@@ -255,3 +267,125 @@ class BlockedTimeSerializer(serializers.Serializer):
     date = serializers.DateField()
     start_time = serializers.TimeField(input_formats=HHMM, format="%H:%M")
     end_time = serializers.TimeField(input_formats=HHMM, format="%H:%M")
+
+
+class CalendarSessionSerializer(SessionSerializer):
+    """A calendar event: the appointment without the record's children (no per-row queries)."""
+
+    clinical_fields = ("notes",)
+    content = None
+    goals = None
+    assessments = None
+    attachments = None
+    addenda = None
+
+
+class FlexibleDateTimeField(serializers.DateTimeField):
+    """ISO datetime (with offset, as FullCalendar sends) or a plain date (local midnight)."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                day = datetime.strptime(value, "%Y-%m-%d").date()
+            except ValueError:
+                self.fail("invalid", format="yyyy-MM-dd")
+            from scheduling.timeutils import day_bounds
+
+            return day_bounds(day, self.context["tz"])[0]
+        return super().to_internal_value(value)
+
+
+class CalendarQuerySerializer(serializers.Serializer):
+    start = FlexibleDateTimeField(error_messages={"required": msg.RANGE_REQUIRED})
+    end = FlexibleDateTimeField(error_messages={"required": msg.RANGE_REQUIRED})
+    therapist_id = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=200)
+    status = serializers.ListField(child=serializers.ChoiceField(choices=SessionStatus.choices), required=False, max_length=4)
+    patient_id = serializers.UUIDField(required=False)
+    type = serializers.ChoiceField(choices=SessionType.choices, required=False)
+
+    def validate(self, attrs):
+        from django.conf import settings
+
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": [msg.END_BEFORE_START]})
+        days = settings.CALENDAR_MAX_RANGE_DAYS
+        if attrs["end"] - attrs["start"] > timedelta(days=days):
+            raise serializers.ValidationError({"end": [msg.RANGE_TOO_LONG % {"days": days}]})
+        return attrs
+
+
+class ScopeSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=EditScope.choices, required=False, default=EditScope.THIS)
+
+
+class SeriesResultSerializer(serializers.Serializer):
+    series_id = serializers.UUIDField()
+    created = CalendarSessionSerializer(many=True)
+    skipped = serializers.ListField(child=serializers.DictField())
+
+
+class TherapistSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="user_id")
+    name = serializers.CharField(source="user.name")
+    email = serializers.EmailField(source="user.email")
+    color = serializers.CharField()
+    role = serializers.CharField()
+    title = serializers.CharField()
+
+
+class DayScheduleSerializer(serializers.Serializer):
+    start = serializers.TimeField(input_formats=HHMM, format="%H:%M")
+    end = serializers.TimeField(input_formats=HHMM, format="%H:%M")
+    available = serializers.BooleanField()
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": [msg.END_BEFORE_START]})
+        return attrs
+
+
+class WeeklyScheduleSerializer(serializers.Serializer):
+    monday = DayScheduleSerializer(required=False)
+    tuesday = DayScheduleSerializer(required=False)
+    wednesday = DayScheduleSerializer(required=False)
+    thursday = DayScheduleSerializer(required=False)
+    friday = DayScheduleSerializer(required=False)
+    saturday = DayScheduleSerializer(required=False)
+    sunday = DayScheduleSerializer(required=False)
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    therapist_id = serializers.UUIDField()
+    date = serializers.DateField()
+    duration = serializers.IntegerField(min_value=5, max_value=720, required=False, default=60)
+
+
+class FreeSlotsSerializer(serializers.Serializer):
+    therapist_id = serializers.UUIDField()
+    date = serializers.DateField()
+    duration = serializers.IntegerField()
+    slots = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+
+
+class BlockedTimeQuerySerializer(serializers.Serializer):
+    therapist_id = serializers.UUIDField(required=False)
+    start = FlexibleDateTimeField(required=False)
+    end = FlexibleDateTimeField(required=False)
+
+
+class CalendarSettingsSerializer(serializers.Serializer):
+    show_patient_name = serializers.BooleanField(required=False)
+    show_therapist_name = serializers.BooleanField(required=False)
+    show_session_type = serializers.BooleanField(required=False)
+    show_duration = serializers.BooleanField(required=False)
+    show_notes = serializers.BooleanField(required=False)
+    show_status = serializers.BooleanField(required=False)
+    default_view = serializers.ChoiceField(choices=CalendarView.choices, required=False)
+    patient_reminders = serializers.BooleanField(required=False)
+
+
+class FeedSerializer(serializers.Serializer):
+    active = serializers.BooleanField()
+    url = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField(allow_null=True)
+

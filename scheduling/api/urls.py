@@ -1,14 +1,22 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from scheduling.api import views
+from scheduling.api import calendar_views, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("sessions", views.SessionViewSet, basename="session")
+router.register("blocked-times", calendar_views.BlockedTimeViewSet, basename="blocked-time")
 
 urlpatterns = [
     path("patients/<uuid:pk>/sessions", views.PatientSessionsView.as_view(), name="patient-sessions"),
     path("patients/<uuid:pk>/assessments", views.PatientAssessmentsView.as_view(), name="patient-assessments"),
     path("attachments/<uuid:pk>/download", views.AttachmentDownloadView.as_view(), name="attachment-download"),
+    path("therapists", calendar_views.TherapistListView.as_view(), name="therapists"),
+    path("admin/team/<uuid:pk>/schedule", calendar_views.WeeklyScheduleView.as_view(), name="team-schedule"),
+    path("availability", calendar_views.FreeSlotsView.as_view(), name="availability"),
+    path("admin/calendar/settings", calendar_views.CalendarSettingsView.as_view(), name="calendar-settings"),
+    path("calendar/feed", calendar_views.CalendarFeedView.as_view(), name="calendar-feed"),
+    path("calendar/<uuid:therapist_id>.ics", calendar_views.CalendarIcsView.as_view(), name="calendar-ics"),
+    path("dashboard", views.DashboardView.as_view(), name="dashboard"),
     *router.urls,
 ]

@@ -18,7 +18,7 @@ from scheduling.api import serializers as s
 from scheduling.choices import SessionStatus
 from scheduling.models import Attachment
 from sessai.api.permissions import CLINICAL, STAFF
-from sessai.api.views import PracticeGenericAPIView, PracticeGenericViewSet, PublicAPIView
+from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet, PublicAPIView
 from sessai.audit import record_access
 from sessai.errors import Forbidden, NotFound, ValidationFailed
 
@@ -40,7 +40,7 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
 
     serializer_class = s.SessionSerializer
     allowed_roles = {
-        "retrieve": STAFF, "create": STAFF, "partial_update": STAFF, "update": STAFF, "destroy": STAFF,
+        "list": STAFF, "retrieve": STAFF, "create": STAFF, "partial_update": STAFF, "update": STAFF, "destroy": STAFF,
         "complete": STAFF, "cancel": STAFF, "no_show": STAFF,
         "sign": CLINICAL, "addenda": CLINICAL, "assessments": CLINICAL, "assessment_detail": CLINICAL,
         "attachments": CLINICAL, "attachment_detail": CLINICAL,
@@ -76,6 +76,16 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
 
     # -- CRUD
 
+    @extend_schema(parameters=[s.CalendarQuerySerializer], responses={200: s.CalendarSessionSerializer(many=True)})
+    def list(self, request):
+        """The calendar window: every event between `start` and `end` (at most 100 days), in two
+        queries whatever their number; other therapists' patients show name and time only."""
+        params = s.CalendarQuerySerializer(data=request.query_params, context=self.get_serializer_context())
+        params.is_valid(raise_exception=True)
+        events = selectors.calendar(membership=self.membership, **params.validated_data)
+        data = s.CalendarSessionSerializer(events, many=True, context=self.get_serializer_context()).data
+        return Response({"data": data, "pagination": {"page": 1, "limit": len(data), "total": len(data), "total_pages": 1}})
+
     def retrieve(self, request, *args, **kwargs):
         session = self.get_object()
         visible = selectors.record_patient_ids(self.membership)
@@ -89,11 +99,21 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         patient = self._patient(data.pop("patient_id"))
-        data.pop("recurrence", None)
+        recurrence = data.pop("recurrence", None)
+        if recurrence:
+            series, created, skipped = services.session_series_create(
+                membership=self.membership, patient=patient, data=data, recurrence=recurrence
+            )
+            events = selectors.with_details(selectors.session_scope(self.membership), clinical=False).filter(series=series).order_by("starts_at")
+            return Response(
+                {"series_id": series.id, "created": s.CalendarSessionSerializer(events, many=True, context=self.get_serializer_context()).data,
+                 "skipped": skipped},
+                status=status.HTTP_201_CREATED,
+            )
         session = services.session_create(membership=self.membership, patient=patient, data=data)
         return self._out(session, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.SessionWriteSerializer, responses={200: s.SessionSerializer})
+    @extend_schema(request=s.SessionWriteSerializer, parameters=[s.ScopeSerializer], responses={200: s.SessionSerializer})
     def partial_update(self, request, pk=None):
         session = self.get_object()
         self._own_or_admin(session)
@@ -109,8 +129,13 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
             self._record()
             if self.membership.role not in CLINICAL:
                 raise Forbidden()
-        services.session_update(membership=self.membership, session=session, data=data)
+        services.session_update(membership=self.membership, session=session, data=data, scope=self._scope())
         return self._out(session)
+
+    def _scope(self):
+        scope = s.ScopeSerializer(data={"scope": self.request.query_params.get("scope") or self.request.data.get("scope") or "this"})
+        scope.is_valid(raise_exception=True)
+        return scope.validated_data["scope"]
 
     update = partial_update
 
@@ -123,10 +148,10 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
 
     # -- Status
 
-    def _transition(self, to, reason=""):
+    def _transition(self, to, reason="", scope="this"):
         session = self.get_object()
         self._own_or_admin(session)
-        return self._out(services.session_transition(session=session, to=to, reason=reason))
+        return self._out(services.session_transition(session=session, to=to, reason=reason, scope=scope))
 
     @extend_schema(request=None, responses={200: s.SessionSerializer})
     @action(detail=True, methods=["post"])
@@ -138,7 +163,7 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
     def cancel(self, request, pk=None):
         data = s.CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._transition(SessionStatus.CANCELLED, data.validated_data["reason"])
+        return self._transition(SessionStatus.CANCELLED, data.validated_data["reason"], self._scope())
 
     @extend_schema(request=None, responses={200: s.SessionSerializer})
     @action(detail=True, methods=["post"], url_path="no-show")
@@ -263,3 +288,15 @@ class AttachmentDownloadView(PublicAPIView):
         with set_actor(reader, remote_addr=request.META.get("REMOTE_ADDR")):
             record_access(attachment)
         return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.file_name, content_type=attachment.file_type)
+
+
+class DashboardView(PracticeAPIView):
+    """`GET /api/dashboard`: the home page numbers for the caller (a therapist sees their own)."""
+
+    allowed_roles = STAFF
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        from scheduling.dashboard import dashboard
+
+        return Response(dashboard(membership=self.membership))

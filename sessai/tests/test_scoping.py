@@ -11,7 +11,7 @@ PUBLIC_VIEWS = {
     "HealthView", "ReadyView", "NotFoundView", "SpectacularAPIView", "SpectacularSwaggerView",
     "LoginView", "MfaVerifyView", "RegisterView", "RefreshView", "ForgotPasswordView", "ResetPasswordView",
     "VerifyEmailView", "ResendVerificationView", "AcceptInvitationView",
-    "AttachmentDownloadView",  # its short-lived signed token is the credential
+    "AttachmentDownloadView", "CalendarIcsView",  # their secret tokens are the credential
 }
 
 

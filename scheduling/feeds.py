@@ -1,0 +1,78 @@
+"""The private iCal feed of a therapist (icalendar). Events carry patient initials and times only:
+never names, notes or clinical content, since calendar apps sync them to third-party servers."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from scheduling.choices import SessionStatus
+from scheduling.models import CalendarFeed, Session
+
+PAST_DAYS, FUTURE_DAYS = 30, 180
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_status(*, membership) -> dict:
+    feed = CalendarFeed.objects.filter(membership=membership).first()
+    return {"active": feed is not None, "url": None, "created_at": feed.created_at if feed else None}
+
+
+@transaction.atomic
+def feed_rotate(*, membership) -> str:
+    """A new secret for the feed; the previous link stops working."""
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.update_or_create(membership=membership, defaults={"token_hash": _hash(token)})
+    return token
+
+
+def feed_revoke(*, membership) -> None:
+    CalendarFeed.objects.filter(membership=membership).delete()
+
+
+def initials(name: str) -> str:
+    return ".".join(part[0].upper() for part in name.split() if part) + "."
+
+
+def feed_ics(*, therapist_id, token: str) -> bytes | None:
+    feed = (
+        CalendarFeed.objects.select_related("membership__practice", "membership__user")
+        .filter(token_hash=_hash(token or ""), membership__user_id=therapist_id, membership__is_active=True)
+        .first()
+    )
+    if feed is None:
+        return None
+    membership = feed.membership
+    now = timezone.now()
+    sessions = (
+        Session.objects.filter(
+            therapist_id=membership.user_id, practice_id=membership.practice_id,
+            starts_at__gte=now - timedelta(days=PAST_DAYS), starts_at__lte=now + timedelta(days=FUTURE_DAYS),
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("patient")
+        .only("id", "starts_at", "ends_at", "status", "type", "updated_at", "patient__name")
+        .order_by("starts_at")
+    )
+    calendar = Calendar()
+    calendar.add("prodid", "-//SessAI//Agenda//ES")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"SessAI – {membership.user.name}")
+    calendar.add("x-wr-timezone", membership.practice.timezone)
+    for session in sessions:
+        event = Event()
+        event.add("uid", f"{session.id}@sessai")
+        event.add("dtstamp", session.updated_at)
+        event.add("dtstart", session.starts_at)
+        event.add("dtend", session.ends_at)
+        event.add("summary", f"Sesión {initials(session.patient.name)}")
+        event.add("categories", [session.get_type_display()])
+        event.add("status", "CONFIRMED" if session.status == SessionStatus.SCHEDULED else "TENTATIVE")
+        calendar.add_component(event)
+    return calendar.to_ical()
