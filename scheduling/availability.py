@@ -109,7 +109,7 @@ def weekly_schedule_set(*, membership, schedule: dict) -> dict:
 def free_slots(*, practice, membership, day, duration: int, step: int | None = None) -> list[dict]:
     """Start times on a `step`-minute grid (30 by default) where a `duration`-minute session fits
     inside the day's availability without touching a session or a blocked time."""
-    from datetime import datetime, timedelta
+    from datetime import UTC, datetime, timedelta
 
     from scheduling.models import Session
     from scheduling.services import ACTIVE_STATUSES
@@ -130,8 +130,9 @@ def free_slots(*, practice, membership, day, duration: int, step: int | None = N
             therapist_id=membership.user_id, starts_at__lt=day_end, ends_at__gt=day_start
         ).values_list("starts_at", "ends_at")
     ]
-    opens = datetime.combine(day, time.fromisoformat(hours["start"]), tzinfo=tz)
-    closes = datetime.combine(day, time.fromisoformat(hours["end"]), tzinfo=tz)
+    # UTC arithmetic: a ZoneInfo datetime adds wall-clock minutes, wrong on DST-change days.
+    opens = datetime.combine(day, time.fromisoformat(hours["start"]), tzinfo=tz).astimezone(UTC)
+    closes = datetime.combine(day, time.fromisoformat(hours["end"]), tzinfo=tz).astimezone(UTC)
     slots, cursor, length = [], opens, timedelta(minutes=duration)
     while cursor + length <= closes:
         end = cursor + length

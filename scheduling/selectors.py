@@ -67,17 +67,17 @@ def blocked_time_scope(membership: Membership) -> QuerySet[BlockedTime]:
     return BlockedTime.objects.filter(practice_id=membership.practice_id)
 
 
-def calendar(*, membership: Membership, start, end, therapist_id=None, status=None, patient_id=None, type=None) -> QuerySet[Session]:
+def calendar(*, membership: Membership, start, end, therapist_ids=None, statuses=None, patient_id=None, session_type=None) -> QuerySet[Session]:
     """Events overlapping [start, end) with names and colors, in one query."""
     qs = session_scope(membership).filter(starts_at__lt=end, ends_at__gt=start)
-    if therapist_id:
-        qs = qs.filter(therapist_id__in=therapist_id)
-    if status:
-        qs = qs.filter(status__in=status)
+    if therapist_ids:
+        qs = qs.filter(therapist_id__in=therapist_ids)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
     if patient_id:
         qs = qs.filter(patient_id=patient_id)
-    if type:
-        qs = qs.filter(type=type)
+    if session_type:
+        qs = qs.filter(type=session_type)
     return with_details(qs, clinical=False).order_by("starts_at", "id")
 
 

@@ -158,12 +158,11 @@ def occurrences(*, starts_at: datetime, ends_at: datetime, tz: str, frequency: s
 
     from scheduling.timeutils import local_datetime
 
-    zone = _zone(tz)
-    local_start, local_end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    local_start = starts_at.astimezone(_zone(tz))
     step = timedelta(days=14 if frequency == Frequency.BIWEEKLY else 7)
     limit = min(count or settings.RECURRENCE_MAX_OCCURRENCES, settings.RECURRENCE_MAX_OCCURRENCES)
     out, day = [], local_start.date()
-    span = local_end - local_start
+    span = ends_at - starts_at  # real elapsed time
     while len(out) < limit and (until is None or day <= until):
         try:
             start = local_datetime(day, local_start.time().replace(tzinfo=None), tz)
@@ -244,12 +243,12 @@ def session_update(*, membership: Membership, session: Session, data: dict, scop
         if target.pk != session.pk and ("starts_at" in data or "ends_at" in data):
             from scheduling.timeutils import local_datetime
 
-            new_start = data.get("starts_at", session.starts_at).astimezone(zone)
-            new_end = data.get("ends_at", session.ends_at).astimezone(zone)
-            local = target.starts_at.astimezone(zone)
-            day = local.date() + (new_start.date() - old_start.date())
+            new_start_utc = data.get("starts_at", session.starts_at)
+            length = data.get("ends_at", session.ends_at) - new_start_utc  # both absolute: real duration
+            new_start = new_start_utc.astimezone(zone)
+            day = target.starts_at.astimezone(zone).date() + (new_start.date() - old_start.date())
             changes["starts_at"] = local_datetime(day, new_start.time().replace(tzinfo=None), session.practice.timezone)
-            changes["ends_at"] = changes["starts_at"] + (new_end - new_start)
+            changes["ends_at"] = changes["starts_at"] + length
         moved = any(k in changes for k in ("starts_at", "ends_at", "therapist_id"))
         for field, value in changes.items():
             setattr(target, field, value)

@@ -204,7 +204,7 @@ def test_delete_archives_and_keeps_the_record(as_therapist, therapist_member):
 def people(admin_member):
     names = ["María José Pérez", "Mario Núñez", "José Martínez", "Ana Peña", "Marisol Ibáñez"]
     ruts = ["123456785", "10000013K", "", "", "11111111"]
-    return {n: PatientFactory(practice=admin_member.practice, name=n, rut=r) for n, r in zip(names, ruts)}
+    return {n: PatientFactory(practice=admin_member.practice, name=n, rut=r) for n, r in zip(names, ruts, strict=True)}
 
 
 @pytest.mark.parametrize(

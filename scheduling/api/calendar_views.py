@@ -75,17 +75,17 @@ class BlockedTimeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pract
         params = s.BlockedTimeQuerySerializer(data=self.request.query_params, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
         filters = params.validated_data
-        if filters.get("therapist_id"):
-            queryset = queryset.filter(therapist_id=filters["therapist_id"])
+        if filters.get("therapistId"):
+            queryset = queryset.filter(therapist_id=filters["therapistId"])
         if filters.get("start"):
             queryset = queryset.filter(ends_at__gt=filters["start"])
         if filters.get("end"):
             queryset = queryset.filter(starts_at__lt=filters["end"])
         return queryset
 
-    @extend_schema(request=s.BlockedTimeSerializer, responses={201: s.BlockedTimeSerializer})
+    @extend_schema(request=s.BlockedTimeInputSerializer, responses={201: s.BlockedTimeSerializer})
     def create(self, request):
-        data = s.BlockedTimeSerializer(data=request.data)
+        data = s.BlockedTimeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         tz = self.practice.timezone
@@ -117,7 +117,7 @@ class FreeSlotsView(PracticeAPIView):
         params = s.AvailabilityQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         q = params.validated_data
-        target = _member(self.membership, q["therapist_id"])
+        target = _member(self.membership, q["therapistId"])
         slots = availability.free_slots(practice=self.practice, membership=target, day=q["date"], duration=q["duration"])
         return Response({"therapist_id": target.user_id, "date": q["date"], "duration": q["duration"], "slots": slots})
 

@@ -1,7 +1,7 @@
 """Session shapes: frontend-reference §1.7 plus names, color, record fields and signature.
 Dates and times are the practice's wall clock (America/Santiago by default)."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core import signing
@@ -199,8 +199,8 @@ class SessionWriteSerializer(serializers.Serializer):
     def _times(self, attrs, tz, instance) -> dict:
         zone = ZoneInfo(tz)
         if attrs.get("start") is not None:
-            starts_at = attrs["start"]
-            ends_at = attrs.get("end") or starts_at + timedelta(minutes=attrs.get("duration", 60))
+            starts_at = attrs["start"].astimezone(UTC)
+            ends_at = attrs["end"].astimezone(UTC) if attrs.get("end") else starts_at + timedelta(minutes=attrs.get("duration", 60))
         else:
             if instance is not None:
                 local_start = instance.starts_at.astimezone(zone)
@@ -258,15 +258,38 @@ class AssessmentQuerySerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=AssessmentType.choices, required=False)
 
 
-class BlockedTimeSerializer(serializers.Serializer):
-    id = serializers.UUIDField(read_only=True)
+class BlockedTimeInputSerializer(serializers.Serializer):
     therapist_id = serializers.UUIDField()
-    therapist_name = serializers.CharField(source="therapist.name", read_only=True)
     type = serializers.ChoiceField(choices=BlockedTimeType.choices, default=BlockedTimeType.LUNCH)
     reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     date = serializers.DateField()
-    start_time = serializers.TimeField(input_formats=HHMM, format="%H:%M")
-    end_time = serializers.TimeField(input_formats=HHMM, format="%H:%M")
+    start_time = serializers.TimeField(input_formats=HHMM)
+    end_time = serializers.TimeField(input_formats=HHMM)
+
+
+class BlockedTimeSerializer(serializers.Serializer):
+    """`BlockedTime` of frontend-reference §1.11, in the practice's wall clock."""
+
+    id = serializers.UUIDField()
+    therapist_id = serializers.UUIDField()
+    therapist_name = serializers.CharField(source="therapist.name")
+    type = serializers.ChoiceField(choices=BlockedTimeType.choices)
+    reason = serializers.CharField()
+    date = serializers.SerializerMethodField()
+    start_time = serializers.SerializerMethodField()
+    end_time = serializers.SerializerMethodField()
+
+    def _local(self, value):
+        return value.astimezone(ZoneInfo(self.context["tz"]))
+
+    def get_date(self, blocked) -> str:
+        return self._local(blocked.starts_at).date().isoformat()
+
+    def get_start_time(self, blocked) -> str:
+        return self._local(blocked.starts_at).strftime("%H:%M")
+
+    def get_end_time(self, blocked) -> str:
+        return self._local(blocked.ends_at).strftime("%H:%M")
 
 
 class CalendarSessionSerializer(SessionSerializer):
@@ -296,11 +319,13 @@ class FlexibleDateTimeField(serializers.DateTimeField):
 
 
 class CalendarQuerySerializer(serializers.Serializer):
+    """Query parameters keep the wire's camelCase names (the schema shows them as sent)."""
+
     start = FlexibleDateTimeField(error_messages={"required": msg.RANGE_REQUIRED})
     end = FlexibleDateTimeField(error_messages={"required": msg.RANGE_REQUIRED})
-    therapist_id = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=200)
+    therapistId = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=200)  # noqa: N815
     status = serializers.ListField(child=serializers.ChoiceField(choices=SessionStatus.choices), required=False, max_length=4)
-    patient_id = serializers.UUIDField(required=False)
+    patientId = serializers.UUIDField(required=False)  # noqa: N815
     type = serializers.ChoiceField(choices=SessionType.choices, required=False)
 
     def validate(self, attrs):
@@ -355,7 +380,7 @@ class WeeklyScheduleSerializer(serializers.Serializer):
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    therapist_id = serializers.UUIDField()
+    therapistId = serializers.UUIDField()  # noqa: N815
     date = serializers.DateField()
     duration = serializers.IntegerField(min_value=5, max_value=720, required=False, default=60)
 
@@ -368,7 +393,7 @@ class FreeSlotsSerializer(serializers.Serializer):
 
 
 class BlockedTimeQuerySerializer(serializers.Serializer):
-    therapist_id = serializers.UUIDField(required=False)
+    therapistId = serializers.UUIDField(required=False)  # noqa: N815
     start = FlexibleDateTimeField(required=False)
     end = FlexibleDateTimeField(required=False)
 

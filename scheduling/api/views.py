@@ -82,7 +82,11 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         queries whatever their number; other therapists' patients show name and time only."""
         params = s.CalendarQuerySerializer(data=request.query_params, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
-        events = selectors.calendar(membership=self.membership, **params.validated_data)
+        q = params.validated_data
+        events = selectors.calendar(
+            membership=self.membership, start=q["start"], end=q["end"], therapist_ids=q.get("therapistId"),
+            statuses=q.get("status"), patient_id=q.get("patientId"), session_type=q.get("type"),
+        )
         data = s.CalendarSessionSerializer(events, many=True, context=self.get_serializer_context()).data
         return Response({"data": data, "pagination": {"page": 1, "limit": len(data), "total": len(data), "total_pages": 1}})
 

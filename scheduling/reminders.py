@@ -1,0 +1,61 @@
+"""Session reminders by email. Each (session, recipient, start time) is claimed by inserting a
+SessionReminder row first: the unique constraint makes a second run, or a concurrent one, skip it."""
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import emails
+from scheduling.choices import SessionStatus
+from scheduling.models import CalendarSettings, Session, SessionReminder
+
+logger = logging.getLogger("sessai.reminders")
+
+
+def _claim(session: Session, recipient: str) -> SessionReminder | None:
+    try:
+        with transaction.atomic():
+            return SessionReminder.objects.create(session=session, recipient=recipient, starts_at=session.starts_at)
+    except IntegrityError:
+        return None  # already sent (or being sent by another run)
+
+
+def _send(session: Session, recipient: str, to: str, language: str) -> bool:
+    claim = _claim(session, recipient)
+    if claim is None:
+        return False
+    local = session.starts_at.astimezone(ZoneInfo(session.practice.timezone))
+    context = {
+        "session": session, "practice": session.practice, "therapist": session.therapist, "patient": session.patient,
+        "recipient": recipient, "date": local.date(), "time": local.strftime("%H:%M"),
+    }
+    try:
+        emails.send(template="session_reminder", to=to, language=language, context=context)
+    except Exception:  # the provider failed: release the claim so the next run retries
+        logger.exception("reminder not sent", extra={"session": str(session.pk), "recipient": recipient})
+        claim.delete()
+        return False
+    return True
+
+
+def send_due_reminders(*, hours: int, now=None) -> dict:
+    """Remind therapists (if their `appointments` preference is on) and patients (if the practice
+    enabled it and the patient has an email) of scheduled sessions starting within `hours`."""
+    now = now or timezone.now()
+    sessions = (
+        Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now, starts_at__lte=now + timedelta(hours=hours))
+        .select_related("practice", "patient", "therapist__profile")
+        .order_by("starts_at")
+    )
+    patient_reminders = set(CalendarSettings.objects.filter(patient_reminders=True).values_list("practice_id", flat=True))
+    sent = {"therapist": 0, "patient": 0}
+    for session in sessions:
+        profile = getattr(session.therapist, "profile", None)
+        if profile is None or profile.notify_appointments:
+            sent["therapist"] += _send(session, "therapist", session.therapist.email, profile.language if profile else "es")
+        if session.practice_id in patient_reminders and session.patient.email:
+            sent["patient"] += _send(session, "patient", session.patient.email, "es")
+    return sent
