@@ -326,7 +326,7 @@ def test_calendar_window_validation(as_admin, params, field):
 
 def test_calendar_filters_and_constant_queries(as_admin, admin_member, practice, django_assert_max_num_queries):
     therapists = [MembershipFactory(practice=practice, role=Role.THERAPIST) for _ in range(3)]
-    for index, member in enumerate(therapists):
+    for member in therapists:
         patient = patient_for(member)
         for day in range(7, 12):
             for hour in (9, 11, 14):
