@@ -534,3 +534,12 @@ def test_dashboard_endpoint(as_therapist, patient, django_assert_max_num_queries
 
 def test_dashboard_requires_token(api):
     assert api.get("/api/dashboard").status_code == 401
+
+
+def test_conflict_message_in_english(as_therapist, patient):
+    book(as_therapist, patient)
+    response = as_therapist.post(
+        "/api/sessions", {"patientId": str(patient.id), "date": MONDAY, "startTime": "10:30"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 409
+    assert response.json()["message"].startswith("The therapist already has a session from 10:00 to 11:00")
