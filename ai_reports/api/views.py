@@ -1,0 +1,179 @@
+"""AI endpoints: reports (plain and streamed), documentation assistant, PDFs, the practice's tier."""
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ai_reports import pdf, services
+from ai_reports.api import serializers as s
+from ai_reports.models import AIReport
+from patients.selectors import patient_scope
+from sessai.api.permissions import ADMIN, CLINICAL
+from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet
+from sessai.audit import record_access
+from sessai.errors import NotFound
+
+IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                               description="A retried request with the same key returns the first answer, charged once.")
+AI_LIMITS = [("ai_user", "user"), ("ai_practice", "practice")]
+
+
+def _patient(membership, patient_id):
+    patient = patient_scope(membership).select_related("practice").filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound()
+    return patient
+
+
+class ReportGenerateView(PracticeAPIView):
+    """`POST /api/ai/reports/generate`; with `Accept: text/event-stream` the text arrives as it is
+    written (SSE) and the `done` event carries reportId, creditsUsed and model."""
+
+    allowed_roles = CLINICAL
+    rate_limits = AI_LIMITS
+
+    @extend_schema(request=s.ReportRequestSerializer, parameters=[IDEMPOTENCY], responses={200: s.ReportResponseSerializer})
+    def post(self, request):
+        data = s.ReportRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = dict(data.validated_data)
+        patient = _patient(self.membership, params.pop("patient_id"))
+        if "text/event-stream" in request.META.get("HTTP_ACCEPT", ""):
+            events = services.report_generate_stream(membership=self.membership, patient=patient, params=params)
+            response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
+            response["Cache-Control"] = "no-cache"
+            response["X-Accel-Buffering"] = "no"
+            return response
+        answer = services.idempotent(
+            membership=self.membership, key=request.META.get("HTTP_IDEMPOTENCY_KEY"), operation="report",
+            produce=lambda: services.report_generate(membership=self.membership, patient=patient, params=params),
+        )
+        return Response(answer)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, StreamingHttpResponse):  # DRF renderers do not apply to a stream
+            return response
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class DocumentationView(PracticeAPIView):
+    """`POST /api/ai/documentation/process`: notes → Markdown, or `mode: "session"` → the record
+    form's four HTML sections."""
+
+    allowed_roles = CLINICAL
+    rate_limits = AI_LIMITS
+
+    @extend_schema(request=s.DocumentationRequestSerializer, parameters=[IDEMPOTENCY], responses={200: s.DocumentationResponseSerializer})
+    def post(self, request):
+        data = s.DocumentationRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        q = data.validated_data
+        patient = _patient(self.membership, q["patient_id"]) if q.get("patient_id") else None
+        answer = services.idempotent(
+            membership=self.membership, key=request.META.get("HTTP_IDEMPOTENCY_KEY"), operation="documentation",
+            produce=lambda: services.documentation_process(
+                membership=self.membership, notes=q["unstructured_notes"], instruction=q.get("instruction") or "",
+                fmt=q.get("format") or "", mode=q["mode"], patient=patient,
+            ),
+        )
+        return Response(answer)
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class ReportDownloadView(PracticeAPIView):
+    """`POST /api/reports/download {reportContent, patientName}`: any Markdown as the practice's PDF."""
+
+    allowed_roles = CLINICAL
+
+    @extend_schema(request=s.PdfRequestSerializer, responses={(200, "application/pdf"): bytes})
+    def post(self, request):
+        data = s.PdfRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = pdf.render_report_pdf(
+            practice_name=self.practice.name, patient_name=data.validated_data["patient_name"], period="—",
+            generated_at=timezone.localtime(), author=request.user.name, content=data.validated_data["report_content"],
+        )
+        return _pdf_response(body, f"informe-{slugify(data.validated_data['patient_name']) or 'paciente'}.pdf")
+
+
+class ReportViewSet(mixins.RetrieveModelMixin, PracticeGenericViewSet):
+    """`GET /api/reports/{id}` and `/api/reports/{id}/pdf` (stored reports of the caller's patients)."""
+
+    allowed_roles = CLINICAL
+    serializer_class = s.ReportSerializer
+
+    def scoped_queryset(self, membership):
+        return AIReport.objects.filter(practice_id=membership.practice_id, patient__in=patient_scope(membership)).select_related(
+            "patient", "author", "practice"
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        report = self.get_object()
+        record_access(report)
+        return Response(self.get_serializer(report).data)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        report = self.get_object()
+        record_access(report)
+        if report.pdf:
+            with report.pdf.open("rb") as stored:
+                body = stored.read()
+        else:
+            period = (f"{report.range_start:%d/%m/%Y} – {report.range_end:%d/%m/%Y}" if report.range_start and report.range_end else "—")
+            body = pdf.render_report_pdf(
+                practice_name=report.practice.name, patient_name=report.patient.name, period=period,
+                generated_at=timezone.localtime(report.created_at), author=report.author.name, content=report.content,
+            )
+            if settings.REPORTS_STORE_PDF:
+                report.pdf.save("informe.pdf", ContentFile(body), save=False)
+                AIReport.objects.filter(pk=report.pk).update(pdf=report.pdf.name)
+        return _pdf_response(body, f"informe-{slugify(report.patient.name)}-{report.created_at:%Y%m%d}.pdf")
+
+
+class PatientReportsView(PracticeGenericAPIView):
+    """`GET /api/patients/{id}/reports`: the patient's stored reports, newest first."""
+
+    allowed_roles = CLINICAL
+    serializer_class = s.ReportSerializer
+
+    def scoped_queryset(self, membership):
+        return AIReport.objects.filter(practice_id=membership.practice_id)
+
+    def get(self, request, pk):
+        patient = _patient(self.membership, pk)
+        record_access(patient)
+        reports = self.get_queryset().filter(patient=patient).select_related("patient", "author").order_by("-created_at", "-id")
+        page = self.paginate_queryset(reports)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class AISettingsView(PracticeAPIView):
+    """`GET/POST /api/admin/ai/settings`: the practice's tier (fast, balanced, advanced)."""
+
+    allowed_roles = ADMIN
+
+    @extend_schema(responses={200: s.AISettingsSerializer})
+    def get(self, request):
+        return Response({"ai_model": services.practice_tier(self.practice)})
+
+    @extend_schema(request=s.AISettingsSerializer, responses={200: dict})
+    def post(self, request):
+        data = s.AISettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.practice_tier_set(practice=self.practice, tier=data.validated_data["ai_model"])
+        from django.utils.translation import gettext as _
+
+        return Response({"success": True, "message": _("Configuración guardada exitosamente.")})

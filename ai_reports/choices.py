@@ -1,0 +1,28 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from billing.choices import Tier  # noqa: F401  (the tiers are priced by billing)
+
+
+class RangeType(models.TextChoices):
+    DATES = "dateRange", _("Rango de Fechas")
+    LAST_SESSIONS = "lastSessions", _("Últimas Sesiones")
+    FIXED_PERIOD = "fixedPeriod", _("Período Fijo")
+
+
+class FixedPeriod(models.TextChoices):
+    LAST_MONTH = "lastMonth", _("Último mes")
+    LAST_3_MONTHS = "last3Months", _("Últimos 3 meses")
+    LAST_YEAR = "lastYear", _("Último año")
+
+
+class DocFormat(models.TextChoices):
+    SUMMARY = "summary", _("Resumen")
+    SOAP = "soap", _("SOAP")
+    DAP = "dap", _("DAP")
+    BIRP = "birp", _("BIRP")
+
+
+class DocMode(models.TextChoices):
+    MARKDOWN = "markdown", _("Markdown")
+    SESSION_HTML = "session", _("Estructurar sesión (HTML)")

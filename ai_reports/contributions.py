@@ -1,0 +1,40 @@
+"""What ai_reports adds to other apps' answers: the export's reports and the dashboard's numbers."""
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from accounts.choices import Role
+from ai_reports.models import AIReport
+from billing.choices import EntryKind
+from billing.models import CreditLedgerEntry
+
+
+def reports_section(patient) -> list[dict]:
+    return [
+        {"id": str(r.id), "createdAt": r.created_at.isoformat(), "author": r.author.name, "rangeType": r.range_type,
+         "startDate": r.range_start.isoformat() if r.range_start else None, "endDate": r.range_end.isoformat() if r.range_end else None,
+         "model": r.model, "credits": float(r.credits), "content": r.content}
+        for r in AIReport.objects.filter(patient=patient).select_related("author").order_by("created_at")
+    ]
+
+
+def dashboard_numbers(*, membership, windows) -> dict:
+    """Reports this month, minutes saved this week (per-operation estimates in settings) and the
+    latest reports as activity; a therapist sees their own."""
+    reports = AIReport.objects.filter(practice_id=membership.practice_id)
+    usage = CreditLedgerEntry.objects.filter(practice_id=membership.practice_id, kind=EntryKind.USAGE, created_at__gte=windows["week_start"])
+    if membership.role == Role.THERAPIST:
+        reports = reports.filter(author_id=membership.user_id)
+        usage = usage.filter(actor_id=membership.user_id)
+    month_count = reports.filter(created_at__gte=windows["month_start"]).count()
+    by_operation = usage.values("operation").annotate(n=Count("id"))
+    minutes = sum(settings.AI_TIME_SAVED_MINUTES.get(row["operation"], 0) * row["n"] for row in by_operation)
+    latest = reports.filter(Q(created_at__lte=windows["now"])).select_related("patient").order_by("-created_at")[:10]
+    return {
+        "metrics": {
+            "reports_this_month": {"value": month_count, "trend": "neutral"},
+            "time_saved_this_week": {"minutes": minutes, "hours": round(minutes / 60, 1), "trend": "up" if minutes else "neutral"},
+        },
+        "activity": [{"type": "report", "patient_name": r.patient.name, "action": _("Informe IA generado"), "at": r.created_at} for r in latest],
+    }

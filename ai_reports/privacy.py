@@ -1,0 +1,114 @@
+"""Pseudonymisation before text leaves for the AI provider: the patient's and third parties'
+names, RUTs, emails, phones and addresses become placeholders, restored in the answer.
+
+Known identifiers (the patient's record, the emergency contact, the practice's people) are
+replaced exactly; emails, phones, RUTs and street addresses by pattern; other people's names by
+the way Spanish clinical notes introduce them ("su madre Ana", "se llama Pedro", "Sra. Rojas").
+A name written with none of those cues cannot be recognised without a language model: the
+closing note of the AI issue says so."""
+
+import re
+import unicodedata
+
+NAME = r"[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+(?:\s+(?:de\s+(?:la\s+|los\s+)?)?[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+){0,3}"
+RELATION = (
+    r"madre|padre|mamá|papá|hermano|hermana|hijo|hija|pareja|esposo|esposa|marido|mujer|novio|novia|amigo|amiga|"
+    r"jefe|jefa|tío|tía|abuelo|abuela|primo|prima|suegro|suegra|cuñado|cuñada|compañero|compañera|colega|vecino|vecina|"
+    r"profesor|profesora|psiquiatra|médico|médica|doctor|doctora"
+)
+PATTERNS = [
+    ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("RUT", re.compile(r"\b\d{1,2}\.?\d{3}\.?\d{3}\s?-\s?[\dkK]\b")),
+    # Chilean mobiles (9 XXXX XXXX) and Santiago landlines (2 XXXX XXXX), with or without +56.
+    ("TELEFONO", re.compile(r"(?:\+?56[\s.-]?)?(?:\(?[29]\)?)[\s.-]?\d{4}[\s.-]?\d{4}\b")),
+    ("DIRECCION", re.compile(
+        r"\b(?:[Cc]alle|[Aa]v\.|[Aa]venida|[Pp]asaje|[Pp]sje\.|[Cc]amino|[Cc]alle)\s+(?:[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñ.]*\s*){1,5}\d{1,5}"
+        r"(?:\s*,\s*(?:depto\.?|dpto\.?|casa|oficina)\s*\w+)?"
+    )),
+]
+NAME_CUES = [
+    re.compile(rf"\b(?:{RELATION})(?:\s+(?:de\s+)?(?:nombre|llamad[oa]))?\s+({NAME})"),
+    re.compile(rf"\b(?:se llama|llamad[oa]|conocid[oa] como)\s+({NAME})"),
+    re.compile(rf"\b(?:Sr\.|Sra\.|Srta\.|Don|Doña|Dr\.|Dra\.|Ps\.)\s+({NAME})"),
+]
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+
+
+class Redactor:
+    def __init__(self):
+        self._by_value: dict[str, str] = {}
+        self._originals: dict[str, str] = {}
+        self._counters: dict[str, int] = {}
+
+    def _placeholder(self, kind: str, value: str) -> str:
+        key = _fold(value.strip())
+        if key in self._by_value:
+            return self._by_value[key]
+        if kind == "PACIENTE":
+            token = "[PACIENTE]"
+        else:
+            self._counters[kind] = self._counters.get(kind, 0) + 1
+            token = f"[{kind}_{self._counters[kind]}]"
+        self._by_value[key] = token
+        self._originals[token] = value.strip()
+        return token
+
+    def known(self, kind: str, value: str | None) -> None:
+        """Register an identifier to replace wherever it appears (names also by their parts)."""
+        if not value or len(value.strip()) < 3:
+            return
+        self._placeholder(kind, value)
+
+    def patient(self, name: str) -> None:
+        self.known("PACIENTE", name)
+        for part in name.split():
+            if len(part) >= 3 and part[0].isupper():
+                self._by_value.setdefault(_fold(part), "[PACIENTE]")
+
+    def redact(self, text: str) -> str:
+        if not text:
+            return text
+        for kind, pattern in PATTERNS:
+            text = pattern.sub(lambda m, kind=kind: self._placeholder(kind, m.group(0)), text)
+        for cue in NAME_CUES:
+            text = cue.sub(lambda m: m.group(0).replace(m.group(1), self._placeholder("PERSONA", m.group(1))), text)
+        # Known values, longest first, accent- and case-insensitively, on word boundaries.
+        for value, token in sorted(self._by_value.items(), key=lambda item: -len(item[0])):
+            text = self._replace_folded(text, value, token)
+        return text
+
+    @staticmethod
+    def _replace_folded(text: str, value: str, token: str) -> str:
+        folded = _fold(text)
+        if len(folded) != len(text):  # characters that decompose unusually: fall back to exact match
+            return re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", token, text, flags=re.IGNORECASE)
+        out, start = [], 0
+        for match in re.finditer(rf"(?<![\w\[]){re.escape(value)}(?![\w\]])", folded):
+            out.append(text[start : match.start()])
+            out.append(token)
+            start = match.end()
+        out.append(text[start:])
+        return "".join(out)
+
+    def restore(self, text: str) -> str:
+        if not text:
+            return text
+        return re.sub(r"\[(?:PACIENTE|[A-Z]+_\d+)\]", lambda m: self._originals.get(m.group(0), m.group(0)), text)
+
+    def restore_stream(self, chunks):
+        """Restore placeholders in a stream whose chunks may cut one in half."""
+        pending = ""
+        for chunk in chunks:
+            pending += chunk
+            cut = pending.rfind("[")
+            if cut != -1 and "]" not in pending[cut:] and len(pending) - cut < 20:
+                ready, pending = pending[:cut], pending[cut:]
+            else:
+                ready, pending = pending, ""
+            if ready:
+                yield self.restore(ready)
+        if pending:
+            yield self.restore(pending)

@@ -1,0 +1,270 @@
+"""What is asked of the model (in Spanish), and the same answers built without one (offline).
+
+Prompts receive already-pseudonymised text; the offline renderers work on the real data, which
+never leaves the server."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+
+from sessai.sanitize import html_text
+
+SYSTEM_CLINICAL = (
+    "Eres un asistente de documentación clínica para psicólogos y terapeutas en Chile. Escribes en español "
+    "neutro y profesional. Usa solo la información entregada: no inventes diagnósticos, datos ni citas. "
+    "Los datos personales fueron reemplazados por marcadores entre corchetes como [PACIENTE] o [PERSONA_1]: "
+    "consérvalos tal cual. Responde solo con el documento pedido, sin comentarios previos."
+)
+
+REPORT_LAYOUT = """# Informe de Progreso Terapéutico
+
+**Paciente:** [PACIENTE]
+**Período:** {period}
+**Total de Sesiones:** {count}
+
+## Resumen Ejecutivo
+## Análisis de Progreso
+### Áreas de Mejora Identificadas
+### Patrones Identificados
+## Recomendaciones
+## Próximos Objetivos"""
+
+BAND_ES = {"minimal": "mínima", "mild": "leve", "moderate": "moderada", "moderately_severe": "moderadamente severa", "severe": "severa"}
+TYPE_ES = {"mood": "Ánimo", "anxiety": "Ansiedad", "progress": "Progreso", "custom": "Personalizada", "phq9": "PHQ-9", "gad7": "GAD-7"}
+
+
+def ddmmyyyy(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+@dataclass
+class SessionText:
+    day: date
+    minutes: int
+    text: str
+
+
+@dataclass
+class AssessmentPoint:
+    day: date
+    type: str
+    value: int
+    severity: str = ""
+    label: str = ""
+
+
+@dataclass
+class ReportData:
+    patient_name: str
+    period_start: date | None
+    period_end: date | None
+    sessions: list[SessionText]
+    assessments: list[AssessmentPoint]
+    goals: list[str]
+    notes: str = ""
+    missed: int = 0
+    compacted: bool = field(default=False)
+
+    @property
+    def period(self) -> str:
+        if self.period_start and self.period_end:
+            return f"{ddmmyyyy(self.period_start)} – {ddmmyyyy(self.period_end)}"
+        return "—"
+
+
+def compact_history(sessions: list[SessionText], budget: int) -> tuple[list[str], bool]:
+    """Fit the sessions into `budget` characters: the newest in full, older ones as excerpts, the
+    oldest as dates only. Returns the blocks in chronological order and whether anything was cut."""
+    blocks: dict[int, str] = {}
+    used, compacted = 0, False
+    full_limit, excerpt_limit = int(budget * 0.6), int(budget * 0.9)
+    only_dates: list[date] = []
+    for index in range(len(sessions) - 1, -1, -1):
+        session = sessions[index]
+        header = f"### Sesión del {ddmmyyyy(session.day)} ({session.minutes} min)\n"
+        full = header + session.text.strip() + "\n"
+        if used + len(full) <= full_limit:
+            blocks[index] = full
+        else:
+            excerpt = header + session.text.strip()[:400].rsplit(" ", 1)[0] + " […]\n"
+            compacted = True
+            if used + len(excerpt) <= excerpt_limit:
+                blocks[index] = excerpt
+            else:
+                only_dates.append(session.day)
+                continue
+        used += len(blocks[index])
+    ordered = [blocks[i] for i in sorted(blocks)]
+    if only_dates:
+        dates = ", ".join(ddmmyyyy(d) for d in sorted(only_dates))
+        ordered.insert(0, f"### Sesiones anteriores resumidas solo por fecha\n{dates}\n")
+    return ordered, compacted
+
+
+def assessments_table(points: list[AssessmentPoint]) -> str:
+    if not points:
+        return "Sin evaluaciones registradas en el período."
+    lines = ["| Fecha | Instrumento | Puntaje | Severidad |", "|---|---|---|---|"]
+    for p in points:
+        name = p.label or TYPE_ES.get(p.type, p.type)
+        lines.append(f"| {ddmmyyyy(p.day)} | {name} | {p.value} | {BAND_ES.get(p.severity, p.severity or '—')} |")
+    return "\n".join(lines)
+
+
+def report_prompt(data: ReportData, redact) -> str:
+    budget = settings.AI_PROMPT_BUDGET_CHARS
+    history, data.compacted = compact_history([SessionText(s.day, s.minutes, redact(s.text)) for s in data.sessions], budget)
+    goals = "\n".join(f"- {redact(g)}" for g in data.goals) or "Sin objetivos registrados."
+    notes = redact(data.notes) if data.notes else "Sin notas generales."
+    layout = REPORT_LAYOUT.format(period=data.period, count=len(data.sessions))
+    return (
+        "Redacta un informe de progreso terapéutico en Markdown con exactamente esta estructura "
+        "(completa cada sección con párrafos o viñetas):\n\n"
+        f"{layout}\n\n"
+        "Incluye en el Análisis de Progreso la evolución de las evaluaciones estandarizadas (PHQ-9, GAD-7) "
+        "cuando existan, indicando puntajes y bandas de severidad.\n"
+        + ("Nota: el historial fue resumido para respetar el límite de extensión; prioriza las sesiones recientes.\n" if data.compacted else "")
+        + f"\n## Datos del período\n\n**Notas generales del paciente:**\n{notes}\n\n"
+        f"**Objetivos terapéuticos:**\n{goals}\n\n"
+        f"**Evaluaciones:**\n{assessments_table(data.assessments)}\n\n"
+        f"**Sesiones no asistidas en el período:** {data.missed}\n\n"
+        "**Registros de sesión:**\n\n" + "\n".join(history)
+    )
+
+
+def _trend_sentences(points: list[AssessmentPoint]) -> list[str]:
+    out = []
+    by_type: dict[str, list[AssessmentPoint]] = {}
+    for p in points:
+        by_type.setdefault(p.label or p.type, []).append(p)
+    for name, series in by_type.items():
+        first, last = series[0], series[-1]
+        label = TYPE_ES.get(name, name)
+        if len(series) == 1:
+            out.append(f"{label}: {first.value} ({ddmmyyyy(first.day)}){_band(first)}.")
+            continue
+        lower_is_better = first.type in ("phq9", "gad7", "anxiety")
+        delta = last.value - first.value
+        better = (delta < 0) if lower_is_better else (delta > 0)
+        verb = "mejora" if better and delta else "empeora" if delta else "se mantiene"
+        out.append(f"{label}: de {first.value}{_band(first)} a {last.value}{_band(last)} ({verb}).")
+    return out
+
+
+def _band(p: AssessmentPoint) -> str:
+    return f" — {BAND_ES[p.severity]}" if p.severity in BAND_ES else ""
+
+
+def report_offline(data: ReportData) -> str:
+    """The report's sections, built from the data alone (model "offline")."""
+    count = len(data.sessions)
+    trends = _trend_sentences(data.assessments)
+    themes = [_first_sentence(s.text) for s in data.sessions[-3:] if s.text.strip()]
+    lines = [
+        "# Informe de Progreso Terapéutico", "",
+        f"**Paciente:** {data.patient_name}", f"**Período:** {data.period}", f"**Total de Sesiones:** {count}", "",
+        "## Resumen Ejecutivo", "",
+        (f"Durante el período se registraron {count} sesiones completadas"
+         + (f" y {data.missed} inasistencias." if data.missed else ".")
+         + (" " + " ".join(trends) if trends else " No hay evaluaciones estandarizadas en el período.")),
+        "", "## Análisis de Progreso", "", "### Áreas de Mejora Identificadas", "",
+    ]
+    lines += [f"- {t}" for t in trends] or ["- Sin evaluaciones suficientes para medir cambios."]
+    lines += ["", "### Patrones Identificados", ""]
+    lines += [f"- Tema reciente: {t}" for t in themes] or ["- Sin registros de sesión en el período."]
+    if data.missed:
+        lines.append(f"- Asistencia: {data.missed} sesiones no asistidas.")
+    lines += ["", "## Recomendaciones", "",
+              "- Revisar este resumen automático y completarlo con el juicio clínico del terapeuta.",
+              "- Mantener la frecuencia de sesiones y repetir las evaluaciones estandarizadas para seguir la evolución.",
+              "", "## Próximos Objetivos", ""]
+    lines += [f"- {g}" for g in data.goals] or ["- Definir objetivos terapéuticos para el próximo período."]
+    lines += ["", "_Informe generado sin modelo de IA (modo sin conexión)._"]
+    return "\n".join(lines)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(re.sub(r"\s+", " ", text or "")) if s.strip()]
+
+
+def _first_sentence(text: str) -> str:
+    sentences = _sentences(text)
+    return sentences[0][:200] if sentences else ""
+
+
+# --- Documentation assistant ----------------------------------------------------------------
+
+FORMAT_INSTRUCTIONS = {
+    "summary": "Genera un resumen en 5 puntos en Markdown (lista con viñetas).",
+    "soap": "Convierte a formato SOAP en Markdown con las secciones **S (Subjetivo)**, **O (Objetivo)**, **A (Análisis)** y **P (Plan)**.",
+    "dap": "Convierte a formato DAP en Markdown con las secciones **D (Datos)**, **A (Análisis)** y **P (Plan)**.",
+    "birp": "Convierte a formato BIRP en Markdown con las secciones **B (Conducta)**, **I (Intervención)**, **R (Respuesta)** y **P (Plan)**.",
+}
+DEFAULT_DOC = "Estructura las notas en Markdown con el título 'Notas Estructuradas' y las secciones Tema Principal, Puntos Clave y Plan de Acción."
+SESSION_SECTIONS = ["Temas Tratados", "Técnicas Utilizadas", "Observaciones del Terapeuta", "Plan para la Próxima Sesión"]
+TECHNIQUE_WORDS = re.compile(r"respiraci|reestructuraci|exposici|mindfulness|psicoeducaci|tcc|cognitiv|relajaci|role|registro|tarea|técnica|tecnica|emdr|validaci", re.I)
+PLAN_WORDS = re.compile(r"próxim|proxim|siguiente|plan|tarea|seguimiento|continuar|revisar", re.I)
+
+
+def documentation_prompt(notes: str, instruction: str, fmt: str) -> str:
+    ask = FORMAT_INSTRUCTIONS.get(fmt) or DEFAULT_DOC
+    if instruction:
+        ask += f"\nInstrucción del terapeuta: {instruction}"
+    return f"{ask}\n\nNotas sin estructurar:\n\n{notes}"
+
+
+def session_structure_prompt(notes: str) -> str:
+    sections = "".join(f"<h3>{name}</h3>" for name in SESSION_SECTIONS)
+    return (
+        "Estructura el siguiente registro de sesión en HTML usando exactamente estas cuatro secciones, cada una "
+        f"con un <h3> y su contenido en <p> o <ul><li>: {sections}. Usa solo las etiquetas h3, p, ul, ol, li, strong, em.\n\n"
+        f"Registro:\n\n{notes}"
+    )
+
+
+def documentation_offline(notes: str, instruction: str, fmt: str) -> str:
+    sentences = _sentences(html_text(notes) if "<" in notes else notes)
+    plan = [s for s in sentences if PLAN_WORDS.search(s)]
+    rest = [s for s in sentences if s not in plan]
+    wants_summary = fmt == "summary" or "resumen" in instruction.lower()
+    wants_soap = fmt == "soap" or "soap" in instruction.lower()
+    if wants_summary:
+        return "## Resumen\n\n" + "\n".join(f"- {s}" for s in sentences[:5])
+    if wants_soap:
+        return _sections_md([("S (Subjetivo)", rest), ("O (Objetivo)", []), ("A (Análisis)", []), ("P (Plan)", plan)])
+    if fmt == "dap":
+        return _sections_md([("D (Datos)", rest), ("A (Análisis)", []), ("P (Plan)", plan)])
+    if fmt == "birp":
+        return _sections_md([("B (Conducta)", rest), ("I (Intervención)", [s for s in rest if TECHNIQUE_WORDS.search(s)]),
+                             ("R (Respuesta)", []), ("P (Plan)", plan)])
+    return "# Notas Estructuradas\n\n" + _sections_md(
+        [("Tema Principal", sentences[:1]), ("Puntos Clave", sentences[1:] or sentences), ("Plan de Acción", plan)], level=2
+    )
+
+
+def _sections_md(sections, level: int = 2) -> str:
+    out = []
+    for title, items in sections:
+        out.append(f"{'#' * level} {title}\n")
+        out.append("\n".join(f"- {s}" for s in items) if items else "- (completar)")
+        out.append("")
+    return "\n".join(out).strip()
+
+
+def session_structure_offline(notes: str) -> str:
+    import html as html_lib
+
+    sentences = _sentences(html_text(notes) if "<" in notes else notes)
+    techniques = [s for s in sentences if TECHNIQUE_WORDS.search(s)]
+    plan = [s for s in sentences if PLAN_WORDS.search(s) and s not in techniques]
+    themes = [s for s in sentences if s not in techniques and s not in plan]
+    parts = []
+    for title, items in zip(SESSION_SECTIONS, [themes[:3], techniques, themes[3:], plan], strict=True):
+        body = "".join(f"<li>{html_lib.escape(s)}</li>" for s in items) or "<li>(completar)</li>"
+        parts.append(f"<h3>{title}</h3><ul>{body}</ul>")
+    return "".join(parts)

@@ -1,0 +1,13 @@
+"""`manage.py renew_credits`: run daily. Grants each practice its plan's monthly credits on its
+renewal date, once per period however often it runs."""
+
+from django.core.management.base import BaseCommand
+
+from billing.services import renew_due
+
+
+class Command(BaseCommand):
+    help = "Grant monthly credits to the practices whose renewal date has come (idempotent per period)."
+
+    def handle(self, *args, **options):
+        self.stdout.write(f"Monthly grants made: {renew_due()}")
