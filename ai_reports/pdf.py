@@ -4,7 +4,6 @@ tables) inside the practice's letterhead, with patient, period, date and author.
 import markdown
 import nh3
 from django.template.loader import render_to_string
-from weasyprint import HTML
 
 REPORT_TAGS = {"h1", "h2", "h3", "h4", "h5", "p", "ul", "ol", "li", "strong", "em", "b", "i", "u", "blockquote", "br", "hr",
                "table", "thead", "tbody", "tr", "th", "td", "code", "pre"}
@@ -21,4 +20,6 @@ def render_report_pdf(*, practice_name: str, patient_name: str, period: str, gen
         "practice_name": practice_name, "patient_name": patient_name, "period": period,
         "generated_at": generated_at, "author": author, "body": markdown_to_html(content),
     })
+    from weasyprint import HTML  # imported on first use: it loads Pango, which startup does not need
+
     return HTML(string=html).write_pdf()

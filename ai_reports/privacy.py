@@ -26,9 +26,10 @@ PATTERNS = [
         r"(?:\s*,\s*(?:depto\.?|dpto\.?|casa|oficina)\s*\w+)?"
     )),
 ]
+# The cue is case-insensitive ("Su madre", "Se llama"); the name itself must be capitalised.
 NAME_CUES = [
-    re.compile(rf"\b(?:{RELATION})(?:\s+(?:de\s+)?(?:nombre|llamad[oa]))?\s+({NAME})"),
-    re.compile(rf"\b(?:se llama|llamad[oa]|conocid[oa] como)\s+({NAME})"),
+    re.compile(rf"\b(?i:{RELATION})(?:\s+(?i:de\s+)?(?i:nombre|llamad[oa]))?\s+({NAME})"),
+    re.compile(rf"\b(?i:se\s+llama|llamad[oa]|conocid[oa]\s+como)\s+({NAME})"),
     re.compile(rf"\b(?:Sr\.|Sra\.|Srta\.|Don|Doña|Dr\.|Dra\.|Ps\.)\s+({NAME})"),
 ]
 

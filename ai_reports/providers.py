@@ -84,7 +84,7 @@ class GeminiProvider:
         self._types = types
         http_options = types.HttpOptions(
             base_url=settings.GEMINI_BASE_URL or None,
-            timeout=settings.AI_TIMEOUT_SECONDS * 1000,
+            timeout=int(settings.AI_TIMEOUT_SECONDS * 1000),
             retry_options=types.HttpRetryOptions(
                 attempts=settings.AI_RETRY_ATTEMPTS,
                 initial_delay=settings.AI_RETRY_INITIAL_DELAY,

@@ -13,8 +13,8 @@ class ReportRequestSerializer(serializers.Serializer):
 
     patient_id = serializers.UUIDField()
     range_type = serializers.ChoiceField(choices=RangeType.choices, required=False, default=RangeType.DATES)
-    start_date = serializers.DateField(required=False, input_formats=["iso-8601", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"])
-    end_date = serializers.DateField(required=False, input_formats=["iso-8601", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"])
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
     last_sessions_count = serializers.IntegerField(required=False, min_value=1, max_value=100)
     fixed_period = serializers.ChoiceField(choices=FixedPeriod.choices, required=False)
 

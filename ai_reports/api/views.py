@@ -1,13 +1,18 @@
 """AI endpoints: reports (plain and streamed), documentation assistant, PDFs, the practice's tier."""
 
+import json
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
+from djangorestframework_camel_case.render import CamelCaseJSONRenderer
+from djangorestframework_camel_case.util import camelize
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from ai_reports import pdf, services
@@ -31,12 +36,26 @@ def _patient(membership, patient_id):
     return patient
 
 
+class EventStreamRenderer(BaseRenderer):
+    """Lets clients ask for `text/event-stream`; errors raised before the stream starts go out as
+    one SSE `error` event carrying the usual envelope."""
+
+    media_type = "text/event-stream"
+    format = "sse"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        body = json.dumps(camelize(data), ensure_ascii=False, default=str)
+        return f"event: error\ndata: {body}\n\n".encode()
+
+
 class ReportGenerateView(PracticeAPIView):
     """`POST /api/ai/reports/generate`; with `Accept: text/event-stream` the text arrives as it is
     written (SSE) and the `done` event carries reportId, creditsUsed and model."""
 
     allowed_roles = CLINICAL
     rate_limits = AI_LIMITS
+    renderer_classes = [CamelCaseJSONRenderer, EventStreamRenderer]
 
     @extend_schema(request=s.ReportRequestSerializer, parameters=[IDEMPOTENCY], responses={200: s.ReportResponseSerializer})
     def post(self, request):

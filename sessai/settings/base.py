@@ -331,7 +331,7 @@ DEFAULT_PLANS = [  # created by a data migration; edit them in the console
 # --- AI (Google Gemini through google-genai; the offline provider when GEMINI_API_KEY is unset)
 GEMINI_API_KEY = env("GEMINI_API_KEY")
 GEMINI_BASE_URL = env("GEMINI_BASE_URL")  # a gateway or, in tests, the fake server
-AI_TIMEOUT_SECONDS = env_int("AI_TIMEOUT_SECONDS", 90)
+AI_TIMEOUT_SECONDS = float(env("AI_TIMEOUT_SECONDS", "90"))
 AI_RETRY_ATTEMPTS = env_int("AI_RETRY_ATTEMPTS", 3)
 AI_RETRY_INITIAL_DELAY = float(env("AI_RETRY_INITIAL_DELAY", "1.0"))
 AI_MAX_OUTPUT_TOKENS = env_int("AI_MAX_OUTPUT_TOKENS", 4096)

@@ -1,0 +1,113 @@
+"""A local stand-in for the Gemini REST API, so tests drive the real google-genai SDK over HTTP.
+
+Queue scripted answers with `reply(...)`, `stream(...)`, `fail(...)`, `hang(...)`, `garbage()`;
+every request is recorded (path, headers, JSON body) in `requests`."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeGemini:
+    def __init__(self):
+        self.requests: list[dict] = []
+        self._script: list[tuple] = []
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length).decode()
+                with fake._lock:
+                    fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(raw or "{}"), "raw": raw})
+                    step = fake._script.pop(0) if fake._script else ("reply", "Respuesta por defecto", 10, 5)
+                if step[0] == "reply" and callable(step[1]):
+                    prompt = fake.requests[-1]["body"]["contents"][0]["parts"][0]["text"]
+                    step = ("reply", step[1](prompt), step[2], step[3])
+                fake._serve(self, step)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- scripting
+
+    def reply(self, text, prompt_tokens: int = 1000, output_tokens: int = 500):
+        """`text` may be a function of the request's prompt, to answer with what was sent."""
+        self._script.append(("reply", text, prompt_tokens, output_tokens))
+
+    def stream(self, chunks: list[str], prompt_tokens: int = 1000, output_tokens: int = 500):
+        self._script.append(("stream", chunks, prompt_tokens, output_tokens))
+
+    def fail(self, status: int, times: int = 1):
+        self._script.extend([("fail", status)] * times)
+
+    def hang(self, seconds: float, times: int = 1):
+        self._script.extend([("hang", seconds)] * times)
+
+    def garbage(self, times: int = 1):
+        self._script.extend([("garbage",)] * times)
+
+    # -- answers
+
+    @staticmethod
+    def _body(text, prompt_tokens=None, output_tokens=None, final=True):
+        body = {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "index": 0}], "modelVersion": "fake"}
+        if final:
+            body["candidates"][0]["finishReason"] = "STOP"
+            body["usageMetadata"] = {"promptTokenCount": prompt_tokens, "candidatesTokenCount": output_tokens,
+                                     "totalTokenCount": prompt_tokens + output_tokens}
+        return body
+
+    def _serve(self, handler, step):
+        kind = step[0]
+        if kind == "hang":
+            time.sleep(step[1])
+            return self._json(handler, 200, self._body("tarde", 1, 1))
+        if kind == "fail":
+            return self._json(handler, step[1], {"error": {"code": step[1], "message": "scripted failure", "status": "UNAVAILABLE"}})
+        if kind == "garbage":
+            payload = b"<html>not json</html>"
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+            return None
+        if kind == "reply":
+            return self._json(handler, 200, self._body(step[1], step[2], step[3]))
+        if kind == "stream":
+            chunks, prompt_tokens, output_tokens = step[1], step[2], step[3]
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/event-stream")
+            handler.send_header("Connection", "close")
+            handler.end_headers()
+            for i, chunk in enumerate(chunks):
+                final = i == len(chunks) - 1
+                event = self._body(chunk, prompt_tokens, output_tokens, final=final)
+                handler.wfile.write(f"data: {json.dumps(event)}\r\n\r\n".encode())
+                handler.wfile.flush()
+            handler.close_connection = True
+        return None
+
+    @staticmethod
+    def _json(handler, status, body):
+        payload = json.dumps(body).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
