@@ -391,3 +391,9 @@ def test_export_and_dashboard_include_reports(as_therapist, patient, settings):
     assert dashboard["reportsThisMonth"]["value"] == 1
     assert dashboard["timeSavedThisWeek"]["minutes"] == 45
     assert dashboard["recentActivity"][0]["type"] == "report"
+
+
+def test_402_message_in_english(as_therapist, patient):
+    billing.credits_grant(practice=patient.practice, amount=Decimal("-500"), reason="vacío")
+    response = generate(as_therapist, patient, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 402 and response.json()["message"].startswith("You don't have enough credits")
