@@ -8,8 +8,11 @@ class SchedulingConfig(AppConfig):
     verbose_name = _("Agenda y sesiones")
 
     def ready(self):
+        from accounts.signals import demo_seeded
         from patients.export import register_section
+        from scheduling.demo import seed_demo_clinic
         from scheduling.export import assessments_section, sessions_section
 
         register_section("sessions", sessions_section)
         register_section("assessments", assessments_section)
+        demo_seeded.connect(seed_demo_clinic, dispatch_uid="scheduling.demo")

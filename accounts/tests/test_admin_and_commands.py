@@ -73,6 +73,11 @@ def test_seed_demo_is_idempotent(settings):
     assert Membership.objects.filter(role=Role.ASSISTANT).count() == 1
     assert Membership.objects.get(user=admin).role == Role.ADMIN
     assert len(set(Membership.objects.values_list("color", flat=True))) == 5
+    from patients.models import Patient
+    from scheduling.models import Session
+
+    assert Patient.objects.count() == 6 and Session.objects.count() == 30  # demo clinic, not duplicated
+    assert Patient.objects.filter(total_sessions=3).count() == 6
 
 
 def test_seed_demo_refuses_production_without_force(settings):

@@ -1,0 +1,50 @@
+"""Demo patients and sessions for `seed_demo` (only when the demo practice has no patients yet)."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import Membership
+from patients.models import CareTeamMember, Patient
+from scheduling.choices import SessionStatus, SessionType
+from scheduling.models import Session
+from scheduling.services import patient_stats_refresh
+
+PATIENTS = [
+    ("María José Pérez", "123456785", "mariajose.perez@correo.cl", "+56 9 8765 4321"),
+    ("Juan Carlos Rojas", "111111111", "jc.rojas@correo.cl", "+56 9 1234 5678"),
+    ("Valentina Muñoz", "", "vale.munoz@correo.cl", "+56 9 2222 3333"),
+    ("Tomás Herrera", "100000139", "", "+56 9 4444 5555"),
+    ("Camila Fuentes", "", "camila.f@correo.cl", ""),
+    ("Sebastián Núñez", "", "", "+56 9 6666 7777"),
+]
+NOTES = [
+    "<h3>Temas Tratados</h3><ul><li>Ansiedad anticipatoria en el trabajo</li></ul><h3>Técnicas Utilizadas</h3><p>Respiración diafragmática.</p>",
+    "<h3>Temas Tratados</h3><p>Duelo y reorganización de rutinas.</p><h3>Plan para la Próxima Sesión</h3><p>Registro de pensamientos.</p>",
+    "<p>Mejor calidad de sueño. Se refuerza higiene del sueño y actividad física.</p>",
+]
+
+
+def seed_demo_clinic(sender, practice, **kwargs):
+    if Patient.objects.filter(practice=practice).exists():
+        return
+    therapists = list(Membership.objects.filter(practice=practice, role__in=[Role.THERAPIST, Role.ADMIN]).select_related("user"))
+    tz = ZoneInfo(practice.timezone)
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    for index, (name, rut, email, phone) in enumerate(PATIENTS):
+        therapist = therapists[index % len(therapists)]
+        patient = Patient.objects.create(practice=practice, name=name, rut=rut, email=email, phone=phone, primary_therapist=therapist.user)
+        CareTeamMember.objects.create(patient=patient, user=therapist.user)
+        hour = 9 + index
+        for weeks_ago in (3, 2, 1):
+            start = datetime.combine(monday - timedelta(weeks=weeks_ago) + timedelta(days=index % 4), time(hour), tzinfo=tz)
+            Session.objects.create(practice=practice, patient=patient, therapist=therapist.user, starts_at=start, ends_at=start + timedelta(hours=1),
+                                   status=SessionStatus.COMPLETED, type=SessionType.PRESENCIAL, content=NOTES[weeks_ago % 3])
+        for days_ahead in (0, 7):
+            start = datetime.combine(monday + timedelta(days=index % 4 + days_ahead), time(hour), tzinfo=tz)
+            Session.objects.create(practice=practice, patient=patient, therapist=therapist.user, starts_at=start, ends_at=start + timedelta(hours=1),
+                                   status=SessionStatus.SCHEDULED, type=SessionType.VIRTUAL, title="Sesión de seguimiento")
+        patient_stats_refresh(patient.pk)
