@@ -1,8 +1,6 @@
 """Write operations of the accounts domain: registration, login and device sessions, passwords,
 email verification, MFA and the team. Each function is one use case and owns its transaction."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,6 +32,7 @@ from accounts.models import (
     normalize_email,
 )
 from sessai.errors import AuthenticationError, Conflict, ValidationFailed
+from sessai.secrets import new_token, token_digest
 
 MFA_LOGIN_SALT = "sessai.mfa.login"
 MFA_SETUP_SALT = "sessai.mfa.setup"
@@ -423,16 +422,12 @@ def profile_photo_set(*, user: User, photo) -> User:
 # --- Team -----------------------------------------------------------------------------------
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _invitation_create(*, membership: Membership, invited_by: User) -> str:
     membership.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     Invitation.objects.create(
         membership=membership,
-        token_hash=_hash(token),
+        token_hash=token_digest(token),
         invited_by=invited_by,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
     )
@@ -480,7 +475,7 @@ def invitation_accept(*, token: str, password: str, confirm: str, request=None) 
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("membership__user", "membership__practice")
-        .filter(token_hash=_hash(token or ""))
+        .filter(token_hash=token_digest(token))
         .first()
     )
     if invitation is None or not invitation.is_pending or not invitation.membership.is_active:

@@ -63,7 +63,7 @@ def availability_check(*, practice, therapist_id, starts_at, ends_at) -> None:
 def blocked_time_create(*, membership, data: dict) -> BlockedTime:
     """Block a period. It may not cover an existing non-cancelled session (409 names it)."""
     from scheduling.models import Session
-    from scheduling.services import ACTIVE_STATUSES, _fmt, _lock_therapist, therapist_resolve
+    from scheduling.services import ACTIVE_STATUSES, _lock_therapist, conflict, therapist_resolve
 
     practice = membership.practice
     therapist_id = therapist_resolve(membership=membership, therapist_id=data.pop("therapist_id"))
@@ -74,10 +74,7 @@ def blocked_time_create(*, membership, data: dict) -> BlockedTime:
         .first()
     )
     if clash:
-        tz = practice.timezone
-        raise Conflict(msg.CONFLICT_SESSION % {
-            "start": _fmt(clash.starts_at, tz, "time"), "end": _fmt(clash.ends_at, tz, "time"), "date": _fmt(clash.starts_at, tz, "date")
-        })
+        raise conflict(msg.CONFLICT_SESSION, clash, practice.timezone)
     return BlockedTime.objects.create(practice=practice, therapist_id=therapist_id, created_by_id=membership.user_id, **data)
 
 

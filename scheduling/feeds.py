@@ -1,8 +1,6 @@
 """The private iCal feed of a therapist (icalendar). Events carry patient initials and times only:
 never names, notes or clinical content, since calendar apps sync them to third-party servers."""
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from django.db import transaction
@@ -11,12 +9,9 @@ from icalendar import Calendar, Event
 
 from scheduling.choices import SessionStatus
 from scheduling.models import CalendarFeed, Session
+from sessai.secrets import new_token, token_digest
 
 PAST_DAYS, FUTURE_DAYS = 30, 180
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def feed_status(*, membership) -> dict:
@@ -27,8 +22,8 @@ def feed_status(*, membership) -> dict:
 @transaction.atomic
 def feed_rotate(*, membership) -> str:
     """A new secret for the feed; the previous link stops working."""
-    token = secrets.token_urlsafe(32)
-    CalendarFeed.objects.update_or_create(membership=membership, defaults={"token_hash": _hash(token)})
+    token = new_token()
+    CalendarFeed.objects.update_or_create(membership=membership, defaults={"token_hash": token_digest(token)})
     return token
 
 
@@ -43,7 +38,7 @@ def initials(name: str) -> str:
 def feed_ics(*, therapist_id, token: str) -> bytes | None:
     feed = (
         CalendarFeed.objects.select_related("membership__practice", "membership__user")
-        .filter(token_hash=_hash(token or ""), membership__user_id=therapist_id, membership__is_active=True)
+        .filter(token_hash=token_digest(token), membership__user_id=therapist_id, membership__is_active=True)
         .first()
     )
     if feed is None:

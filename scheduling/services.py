@@ -58,9 +58,11 @@ def _lock_therapist(*, practice_id, therapist_id) -> Membership:
     return Membership.objects.select_for_update().get(practice_id=practice_id, user_id=therapist_id)
 
 
-def _fmt(value: datetime, tz: str, kind: str) -> str:
-    local = timezone.localtime(value, timezone=_zone(tz))
-    return local.strftime("%H:%M") if kind == "time" else date_format(local.date(), "SHORT_DATE_FORMAT")
+def conflict(template, obj, tz: str) -> Conflict:
+    """409 whose message names the clashing interval in the practice's wall clock."""
+    start, end = timezone.localtime(obj.starts_at, timezone=_zone(tz)), timezone.localtime(obj.ends_at, timezone=_zone(tz))
+    return Conflict(template % {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M"),
+                                "date": date_format(start.date(), "SHORT_DATE_FORMAT")}, code="conflict")
 
 
 def conflicts_check(*, practice, therapist_id, starts_at, ends_at, exclude_id=None) -> None:
@@ -73,20 +75,12 @@ def conflicts_check(*, practice, therapist_id, starts_at, ends_at, exclude_id=No
         .first()
     )
     if clash:
-        tz = practice.timezone
-        text = msg.CONFLICT_SESSION % {
-            "start": _fmt(clash.starts_at, tz, "time"), "end": _fmt(clash.ends_at, tz, "time"), "date": _fmt(clash.starts_at, tz, "date")
-        }
-        raise Conflict(text, code="conflict")
+        raise conflict(msg.CONFLICT_SESSION, clash, practice.timezone)
     from scheduling.availability import blocked_conflict
 
     blocked = blocked_conflict(therapist_id=therapist_id, starts_at=starts_at, ends_at=ends_at)
     if blocked:
-        tz = practice.timezone
-        text = msg.CONFLICT_BLOCKED % {
-            "start": _fmt(blocked.starts_at, tz, "time"), "end": _fmt(blocked.ends_at, tz, "time"), "date": _fmt(blocked.starts_at, tz, "date")
-        }
-        raise Conflict(text, code="conflict")
+        raise conflict(msg.CONFLICT_BLOCKED, blocked, practice.timezone)
 
 
 def therapist_resolve(*, membership: Membership, therapist_id):

@@ -79,13 +79,33 @@ class AddendumSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class LocalTimesMixin(serializers.Serializer):
+    """`date`, `startTime`, `endTime` of an interval in the practice's wall clock (context["tz"])."""
+
+    date = serializers.SerializerMethodField()
+    start_time = serializers.SerializerMethodField()
+    end_time = serializers.SerializerMethodField()
+
+    def _local(self, value: datetime) -> datetime:
+        return value.astimezone(ZoneInfo(self.context["tz"]))
+
+    def get_date(self, obj) -> str:
+        return self._local(obj.starts_at).date().isoformat()
+
+    def get_start_time(self, obj) -> str:
+        return self._local(obj.starts_at).strftime("%H:%M")
+
+    def get_end_time(self, obj) -> str:
+        return self._local(obj.ends_at).strftime("%H:%M")
+
+
 LIMITED_FIELDS = {
     "id", "patient_id", "patient_name", "therapist_id", "therapist_name", "therapist_color",
     "date", "start_time", "end_time", "duration", "type", "status",
 }
 
 
-class SessionSerializer(RoleAwareSerializer):
+class SessionSerializer(LocalTimesMixin, RoleAwareSerializer):
     """Assistants never get the clinical fields; a therapist sees another therapist's patients'
     appointments with names and times only (`LIMITED_FIELDS`)."""
 
@@ -97,9 +117,6 @@ class SessionSerializer(RoleAwareSerializer):
     therapist_id = serializers.UUIDField()
     therapist_name = serializers.CharField(source="therapist.name")
     therapist_color = serializers.CharField(allow_null=True)
-    date = serializers.SerializerMethodField()
-    start_time = serializers.SerializerMethodField()
-    end_time = serializers.SerializerMethodField()
     duration = serializers.IntegerField(source="duration_minutes")
     type = serializers.ChoiceField(choices=SessionType.choices)
     status = serializers.ChoiceField(choices=SessionStatus.choices)
@@ -116,18 +133,6 @@ class SessionSerializer(RoleAwareSerializer):
     cancel_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-
-    def _local(self, value: datetime) -> datetime:
-        return value.astimezone(ZoneInfo(self.context["tz"]))
-
-    def get_date(self, session) -> str:
-        return self._local(session.starts_at).date().isoformat()
-
-    def get_start_time(self, session) -> str:
-        return self._local(session.starts_at).strftime("%H:%M")
-
-    def get_end_time(self, session) -> str:
-        return self._local(session.ends_at).strftime("%H:%M")
 
     def to_representation(self, session):
         visible = self.context.get("record_patient_ids")
@@ -267,7 +272,7 @@ class BlockedTimeInputSerializer(serializers.Serializer):
     end_time = serializers.TimeField(input_formats=HHMM)
 
 
-class BlockedTimeSerializer(serializers.Serializer):
+class BlockedTimeSerializer(LocalTimesMixin):
     """`BlockedTime` of frontend-reference §1.11, in the practice's wall clock."""
 
     id = serializers.UUIDField()
@@ -275,21 +280,6 @@ class BlockedTimeSerializer(serializers.Serializer):
     therapist_name = serializers.CharField(source="therapist.name")
     type = serializers.ChoiceField(choices=BlockedTimeType.choices)
     reason = serializers.CharField()
-    date = serializers.SerializerMethodField()
-    start_time = serializers.SerializerMethodField()
-    end_time = serializers.SerializerMethodField()
-
-    def _local(self, value):
-        return value.astimezone(ZoneInfo(self.context["tz"]))
-
-    def get_date(self, blocked) -> str:
-        return self._local(blocked.starts_at).date().isoformat()
-
-    def get_start_time(self, blocked) -> str:
-        return self._local(blocked.starts_at).strftime("%H:%M")
-
-    def get_end_time(self, blocked) -> str:
-        return self._local(blocked.ends_at).strftime("%H:%M")
 
 
 class CalendarSessionSerializer(SessionSerializer):
