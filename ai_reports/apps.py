@@ -8,9 +8,18 @@ class AiReportsConfig(AppConfig):
     verbose_name = _("Inteligencia artificial")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from ai_reports import contributions
+        from ai_reports.models import AIModelPrice
         from patients.export import register_section
         from scheduling.dashboard import register_contributor
+        from sessai.cache import forget
 
+        def forget_price(sender, instance, **kwargs):
+            forget(f"ai:price:{instance.tier}")
+
+        post_save.connect(forget_price, sender=AIModelPrice, dispatch_uid="ai.price.cache", weak=False)
+        post_delete.connect(forget_price, sender=AIModelPrice, dispatch_uid="ai.price.cache.delete", weak=False)
         register_section("reports", contributions.reports_section)
         register_contributor(contributions.dashboard_numbers)

@@ -24,6 +24,8 @@ from billing.choices import Operation
 from patients.rut import rut_format
 from scheduling.choices import SessionStatus
 from scheduling.models import Assessment, Session
+from sessai import metrics
+from sessai.cache import cached, forget
 from sessai.errors import Conflict, ValidationFailed
 from sessai.sanitize import clean_clinical_html, html_text
 
@@ -37,23 +39,32 @@ NO_SESSIONS = _("No hay sesiones registradas en el rango seleccionado")
 
 
 def price_for(tier: str) -> AIModelPrice:
-    """The console's price row for a tier (created from settings' defaults the first time)."""
-    defaults = settings.AI_TIERS[tier]
-    price, _ = AIModelPrice.objects.get_or_create(
-        tier=tier,
-        defaults={"model_id": defaults["model"], "input_price_per_million": Decimal(defaults["input"]),
-                  "output_price_per_million": Decimal(defaults["output"])},
-    )
-    return price
+    """The console's price row for a tier (created from settings' defaults the first time); cached,
+    and forgotten when an operator edits the table (ai_reports.receivers)."""
+
+    def load():
+        defaults = settings.AI_TIERS[tier]
+        price, _ = AIModelPrice.objects.get_or_create(
+            tier=tier,
+            defaults={"model_id": defaults["model"], "input_price_per_million": Decimal(defaults["input"]),
+                      "output_price_per_million": Decimal(defaults["output"])},
+        )
+        return price
+
+    return cached(f"ai:price:{tier}", load)
 
 
 def practice_tier(practice) -> str:
-    row = PracticeAISettings.objects.filter(practice=practice).first()
-    return row.tier if row else settings.AI_DEFAULT_TIER
+    def load():
+        row = PracticeAISettings.objects.filter(practice=practice).first()
+        return row.tier if row else settings.AI_DEFAULT_TIER
+
+    return cached(f"ai:tier:{practice.pk}", load)
 
 
 def practice_tier_set(*, practice, tier: str) -> None:
     PracticeAISettings.objects.update_or_create(practice=practice, defaults={"tier": tier})
+    forget(f"ai:tier:{practice.pk}")
 
 
 # --- Charging around a provider call ---------------------------------------------------------
@@ -83,6 +94,8 @@ def _run(*, membership, operation: str, task: AITask, patient_id=None, stream: b
             input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
             input_price=price.input_price_per_million, output_price=price.output_price_per_million,
         )
+        metrics.AI_CALLS.labels(operation, completion.model, "ok").inc()
+        metrics.CREDITS_USED.labels(operation).inc(float(credits))
         with transaction.atomic():
             result, report_id = save(completion, credits) if save else (None, None)
             billing.credits_settle(
@@ -93,18 +106,22 @@ def _run(*, membership, operation: str, task: AITask, patient_id=None, stream: b
             )
         return result, credits
 
+    def release():
+        metrics.AI_CALLS.labels(operation, model, "failed").inc()
+        billing.credits_release(reservation=reservation)
+
     if stream:
         try:
             result = provider.stream(task, model=model)
         except Exception:
-            billing.credits_release(reservation=reservation)
+            release()
             raise
-        return result, settle, lambda: billing.credits_release(reservation=reservation)
+        return result, settle, release
     try:
         completion = provider.complete(task, model=model)
         result, credits = settle(completion)
     except Exception:
-        billing.credits_release(reservation=reservation)
+        release()
         raise
     return result, completion, credits
 

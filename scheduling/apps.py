@@ -16,3 +16,6 @@ class SchedulingConfig(AppConfig):
         register_section("sessions", sessions_section)
         register_section("assessments", assessments_section)
         demo_seeded.connect(seed_demo_clinic, dispatch_uid="scheduling.demo")
+        from scheduling import receivers
+
+        receivers.connect()

@@ -9,6 +9,10 @@ class SessionStatus(models.TextChoices):
     NO_SHOW = "no-show", _("No Asistió")
 
 
+# A new session starts as a booking or as a record of one that happened.
+CREATABLE_STATUSES = [(SessionStatus.SCHEDULED.value, SessionStatus.SCHEDULED.label), (SessionStatus.COMPLETED.value, SessionStatus.COMPLETED.label)]
+
+
 class SessionType(models.TextChoices):
     PRESENCIAL = "presencial", _("Presencial")
     VIRTUAL = "virtual", _("Videollamada")

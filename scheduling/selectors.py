@@ -8,6 +8,7 @@ from accounts.models import Membership
 from patients.models import CareTeamMember
 from patients.selectors import patient_scope
 from scheduling.models import Addendum, Assessment, Attachment, BlockedTime, Session
+from sessai.cache import cached
 
 
 def session_scope(membership: Membership) -> QuerySet[Session]:
@@ -81,11 +82,22 @@ def calendar(*, membership: Membership, start, end, therapist_ids=None, statuses
     return with_details(qs, clinical=False).order_by("starts_at", "id")
 
 
-def therapists(*, membership: Membership) -> QuerySet[Membership]:
-    """Calendar resources: active therapists and admins (admins may hold a caseload)."""
-    return (
-        Membership.objects.active()
-        .filter(practice_id=membership.practice_id, role__in=[Role.THERAPIST, Role.ADMIN])
-        .select_related("user")
-        .order_by("user__name")
-    )
+def therapists(*, membership: Membership) -> list[dict]:
+    """Calendar resources: active therapists and admins (admins may hold a caseload). Cached per
+    practice; membership and user changes forget it (scheduling.apps)."""
+
+    def load():
+        rows = (
+            Membership.objects.active()
+            .filter(practice_id=membership.practice_id, role__in=[Role.THERAPIST, Role.ADMIN])
+            .select_related("user")
+            .order_by("user__name")
+        )
+        return [{"id": m.user_id, "name": m.user.name, "email": m.user.email, "color": m.color, "role": m.role, "title": m.title}
+                for m in rows]
+
+    return cached(therapists_cache_key(membership.practice_id), load)
+
+
+def therapists_cache_key(practice_id) -> str:
+    return f"cal:therapists:{practice_id}"

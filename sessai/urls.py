@@ -1,15 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from sessai.api import health
+from sessai.metrics import metrics_view
 
 api_patterns = [
     path("health", health.HealthView.as_view(), name="health"),
     path("health/ready", health.ReadyView.as_view(), name="health-ready"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),  # no inline script: CSP
     path("", include("accounts.api.urls")),
     path("", include("patients.api.urls")),
     path("", include("scheduling.api.urls")),
@@ -20,6 +21,7 @@ api_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     path("api/", include(api_patterns)),
 ]
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from accounts import messages as msg
 from accounts import selectors, services
 from accounts.api import serializers as s
+from accounts.models import DeviceSession, Membership
 from sessai.api.permissions import ADMIN, STAFF
 from sessai.api.views import PracticeAPIView, PracticeGenericViewSet, PublicAPIView
 
@@ -171,6 +172,7 @@ class ProfileView(PracticeAPIView):
 class ProfilePhotoView(PracticeAPIView):
     allowed_roles = STAFF
     parser_classes = [MultiPartParser]
+    rate_limits = [("upload_user", "user")]
 
     @extend_schema(request={"multipart/form-data": s.PhotoSerializer}, responses={200: s.UserSerializer})
     def post(self, request):
@@ -198,6 +200,7 @@ class DeviceSessionViewSet(mixins.ListModelMixin, PracticeGenericViewSet):
 
     allowed_roles = STAFF
     serializer_class = s.DeviceSessionSerializer
+    queryset = DeviceSession.objects.none()
 
     def scoped_queryset(self, membership):
         return selectors.device_session_list(user=membership.user)
@@ -276,6 +279,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeGene
 
     allowed_roles = ADMIN
     serializer_class = s.TeamMemberSerializer
+    queryset = Membership.objects.none()
     lookup_field = "user_id"
     lookup_url_kwarg = "pk"
     ordering_fields = ["name"]

@@ -131,6 +131,7 @@ class ReportViewSet(mixins.RetrieveModelMixin, PracticeGenericViewSet):
 
     allowed_roles = CLINICAL
     serializer_class = s.ReportSerializer
+    queryset = AIReport.objects.none()
 
     def scoped_queryset(self, membership):
         return AIReport.objects.filter(practice_id=membership.practice_id, patient__in=patient_scope(membership)).select_related(
@@ -167,6 +168,7 @@ class PatientReportsView(PracticeGenericAPIView):
 
     allowed_roles = CLINICAL
     serializer_class = s.ReportSerializer
+    queryset = AIReport.objects.none()
 
     def scoped_queryset(self, membership):
         return AIReport.objects.filter(practice_id=membership.practice_id)

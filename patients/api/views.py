@@ -9,6 +9,7 @@ from patients import selectors, services
 from patients.api import serializers as s
 from patients.export import patient_export
 from patients.filters import PatientFilter
+from patients.models import Patient
 from sessai.api.permissions import CLINICAL, STAFF
 from sessai.api.serializers import may_see_clinical
 from sessai.api.views import PracticeGenericViewSet
@@ -18,6 +19,7 @@ from sessai.audit import record_access
 class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeGenericViewSet):
     serializer_class = s.PatientSerializer
     filterset_class = PatientFilter
+    queryset = Patient.objects.none()
     allowed_roles = {
         "list": STAFF, "retrieve": STAFF, "create": STAFF, "update": STAFF, "partial_update": STAFF,
         "destroy": CLINICAL, "search": STAFF, "export": CLINICAL,

@@ -9,10 +9,11 @@ from accounts.choices import Role
 from accounts.models import Membership
 from scheduling import availability, feeds, selectors
 from scheduling.api import serializers as s
-from scheduling.models import CalendarSettings
+from scheduling.models import BlockedTime, CalendarSettings
 from scheduling.timeutils import local_datetime
 from sessai.api.permissions import ADMIN, CLINICAL, STAFF
 from sessai.api.views import PracticeAPIView, PracticeGenericViewSet, PublicAPIView
+from sessai.cache import cached
 from sessai.errors import Forbidden, NotFound, ValidationFailed
 
 
@@ -63,6 +64,7 @@ class BlockedTimeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pract
     """`/api/blocked-times`: admins and assistants for anyone, therapists for themselves."""
 
     serializer_class = s.BlockedTimeSerializer
+    queryset = BlockedTime.objects.none()
     allowed_roles = STAFF
 
     def scoped_queryset(self, membership):
@@ -133,7 +135,8 @@ class CalendarSettingsView(PracticeAPIView):
 
     @extend_schema(responses={200: s.CalendarSettingsSerializer})
     def get(self, request):
-        return Response(s.CalendarSettingsSerializer(self._settings()).data)
+        data = cached(f"cal:settings:{self.practice.pk}", lambda: dict(s.CalendarSettingsSerializer(self._settings()).data))
+        return Response(data)
 
     @extend_schema(request=s.CalendarSettingsSerializer, responses={200: s.CalendarSettingsSerializer})
     def put(self, request):

@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from scheduling import messages as msg
-from scheduling.choices import AssessmentType, BlockedTimeType, CalendarView, EditScope, Frequency, SessionStatus, SessionType
+from scheduling.choices import (
+    CREATABLE_STATUSES,
+    AssessmentType,
+    BlockedTimeType,
+    CalendarView,
+    EditScope,
+    Frequency,
+    SessionStatus,
+    SessionType,
+)
 from scheduling.timeutils import local_datetime
 from sessai.api.serializers import RoleAwareSerializer
 
@@ -173,7 +182,7 @@ class SessionWriteSerializer(serializers.Serializer):
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)
     type = serializers.ChoiceField(choices=SessionType.choices, required=False)
-    status = serializers.ChoiceField(choices=[SessionStatus.SCHEDULED, SessionStatus.COMPLETED], required=False)
+    status = serializers.ChoiceField(choices=CREATABLE_STATUSES, required=False)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
@@ -340,9 +349,9 @@ class SeriesResultSerializer(serializers.Serializer):
 
 
 class TherapistSerializer(serializers.Serializer):
-    id = serializers.UUIDField(source="user_id")
-    name = serializers.CharField(source="user.name")
-    email = serializers.EmailField(source="user.email")
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
     color = serializers.CharField()
     role = serializers.CharField()
     title = serializers.CharField()

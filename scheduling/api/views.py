@@ -16,7 +16,8 @@ from scheduling import messages as msg
 from scheduling import selectors, services
 from scheduling.api import serializers as s
 from scheduling.choices import SessionStatus
-from scheduling.models import Attachment
+from scheduling.models import Assessment, Attachment, Session
+from sessai.api import ratelimit
 from sessai.api.permissions import CLINICAL, STAFF
 from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet, PublicAPIView
 from sessai.audit import record_access
@@ -39,6 +40,7 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
     """`/api/sessions`: one object for the calendar appointment and the clinical record."""
 
     serializer_class = s.SessionSerializer
+    queryset = Session.objects.none()
     allowed_roles = {
         "list": STAFF, "retrieve": STAFF, "create": STAFF, "partial_update": STAFF, "update": STAFF, "destroy": STAFF,
         "complete": STAFF, "cancel": STAFF, "no_show": STAFF,
@@ -216,6 +218,8 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
     def attachments(self, request, pk=None):
         session = self._record()
+        if request.method == "POST":
+            ratelimit.enforce(request, [("upload_user", "user")])
         if request.method == "GET":
             record_access(session)
             return Response(s.AttachmentSerializer(session.attachments.all(), many=True, context=self.get_serializer_context()).data)
@@ -239,6 +243,7 @@ class PatientSessionsView(SessionContextMixin, PracticeGenericAPIView):
     """`GET /api/patients/{id}/sessions`: the clinical history, newest first."""
 
     serializer_class = s.SessionSerializer
+    queryset = Session.objects.none()
     allowed_roles = CLINICAL
 
     def scoped_queryset(self, membership):
@@ -257,6 +262,7 @@ class PatientAssessmentsView(SessionContextMixin, PracticeGenericAPIView):
     """`GET /api/patients/{id}/assessments?type=`: the series for charts, oldest first."""
 
     serializer_class = s.AssessmentPointSerializer
+    queryset = Assessment.objects.none()
     allowed_roles = CLINICAL
 
     def scoped_queryset(self, membership):

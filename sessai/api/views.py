@@ -14,6 +14,7 @@ from rest_framework import generics, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from sessai import logging as request_logging
 from sessai.api import ratelimit
 from sessai.api.permissions import HasRole, IsPracticeMember
 
@@ -45,6 +46,8 @@ class PracticeScopeMixin(RateLimitedMixin):
         if request.user:
             self._audit_context = set_actor(request.user, remote_addr=request.META.get("REMOTE_ADDR"))
             self._audit_context.__enter__()
+            membership = request.user.active_membership
+            request_logging.bind(user_id=str(request.user.pk), practice_id=str(membership.practice_id) if membership else "")
 
     def finalize_response(self, request, response, *args, **kwargs):
         context = getattr(self, "_audit_context", None)
@@ -71,12 +74,13 @@ class PracticeAPIView(PracticeScopeMixin, APIView):
 
 
 class ScopedQuerysetMixin(PracticeScopeMixin):
+    queryset = None  # set to `Model.objects.none()`: documents the model; never used to serve data
     def scoped_queryset(self, membership):
         raise NotImplementedError(f"{type(self).__name__} must define scoped_queryset(membership)")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
-            return self.get_serializer_class().Meta.model.objects.none()
+            return self.queryset
         return self.scoped_queryset(self.membership)
 
     def __init_subclass__(cls, **kwargs):

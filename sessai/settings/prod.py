@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEV_SECRET_KEY, SECRET_KEY, env_bool, env_int
+from .base import DEV_SECRET_KEY, SECRET_KEY, env, env_bool, env_int
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -20,6 +20,5 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
+LOG_FORMAT = env("LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405

@@ -1,0 +1,30 @@
+"""gunicorn for a 2-core machine whose requests may wait 10–90 s on the AI provider.
+
+Threads (gthread), not more processes: a worker thread waiting on Gemini or streaming a report
+costs little CPU, so 2 processes × 8 threads keep 16 requests in flight in ~2 × 150 MB of memory.
+Scale with WEB_CONCURRENCY (processes, ≈ cores) and GUNICORN_THREADS (concurrent slow requests)."""
+
+import multiprocessing
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '3001')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # above AI_TIMEOUT_SECONDS (90)
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000  # recycle workers slowly; jitter avoids all restarting at once
+max_requests_jitter = 200
+accesslog = "-"
+access_log_format = '{"remote":"%(h)s","request":"%(r)s","status":%(s)s,"bytes":%(b)s,"ms":%(M)s,"request_id":"%({x-request-id}o)s"}'
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode: drop a dead worker's live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

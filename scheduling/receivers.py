@@ -1,0 +1,36 @@
+"""Cache invalidation for scheduling's cached reads when accounts' rows change."""
+
+from django.db.models.signals import post_delete, post_save
+
+from accounts.models import Membership, User
+from sessai.cache import forget
+
+
+def _forget_practice(practice_id):
+    from scheduling.selectors import therapists_cache_key
+
+    forget(therapists_cache_key(practice_id), f"cal:settings:{practice_id}")
+
+
+def membership_changed(sender, instance, **kwargs):
+    _forget_practice(instance.practice_id)
+
+
+def user_changed(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and not {"name", "email"} & set(update_fields):
+        return  # e.g. last_login on every sign-in
+    for practice_id in Membership.objects.filter(user=instance).values_list("practice_id", flat=True):
+        _forget_practice(practice_id)
+
+
+def calendar_settings_changed(sender, instance, **kwargs):
+    forget(f"cal:settings:{instance.practice_id}")
+
+
+def connect():
+    from scheduling.models import CalendarSettings
+
+    post_save.connect(membership_changed, sender=Membership, dispatch_uid="cal.member.save")
+    post_delete.connect(membership_changed, sender=Membership, dispatch_uid="cal.member.delete")
+    post_save.connect(user_changed, sender=User, dispatch_uid="cal.user.save")
+    post_save.connect(calendar_settings_changed, sender=CalendarSettings, dispatch_uid="cal.settings.save")
