@@ -14,12 +14,13 @@ def _isolated_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(request):
-    """Rate-limit counters and other cache entries never leak between tests (database cache)."""
+def _fresh_cache(request, django_db_blocker):
+    """Rate-limit counters and cached reads never leak between tests (the cache is a table)."""
     if {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
         from django.core.cache import cache
 
-        cache.clear()
+        with django_db_blocker.unblock():
+            cache.clear()
 
 
 @pytest.fixture

@@ -43,3 +43,13 @@ class DailyQuerySerializer(serializers.Serializer):
 class HistoryQuerySerializer(serializers.Serializer):
     page = serializers.IntegerField(min_value=1, required=False, default=1)
     limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=25)
+
+
+class DailyPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    credits = serializers.FloatField()
+
+
+class HistoryPageSerializer(serializers.Serializer):
+    history = HistoryItemSerializer(many=True)
+    pagination = serializers.DictField(child=serializers.IntegerField())

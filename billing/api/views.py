@@ -26,7 +26,7 @@ class BillingHistoryView(PracticeAPIView):
 
     allowed_roles = ADMIN
 
-    @extend_schema(parameters=[s.HistoryQuerySerializer], responses={200: dict})
+    @extend_schema(parameters=[s.HistoryQuerySerializer], responses={200: s.HistoryPageSerializer})
     def get(self, request):
         params = s.HistoryQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -45,7 +45,7 @@ class BillingDailyView(PracticeAPIView):
 
     allowed_roles = ADMIN
 
-    @extend_schema(parameters=[s.DailyQuerySerializer], responses={200: dict})
+    @extend_schema(parameters=[s.DailyQuerySerializer], responses={200: s.DailyPointSerializer(many=True)})
     def get(self, request):
         params = s.DailyQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
