@@ -25,6 +25,7 @@ run: migrate
 	$(PY) manage.py runserver 0.0.0.0:$(PORT)
 
 test: install
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 lint: install

@@ -8,16 +8,19 @@ from sessai import logging as request_logging
 
 
 class RequestSizeLimitMiddleware:
-    """413 with the error envelope before Django reads an oversized body."""
+    """First in the chain: 413 with the error envelope before anything reads an oversized body,
+    and 400 for a Content-Length that is not a number (it crashed django-prometheus: found by
+    schemathesis)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        raw = request.headers.get("Content-Length") or request.META.get("CONTENT_LENGTH") or "0"
         try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            length = int(raw)
         except ValueError:
-            length = 0
+            return JsonResponse({"message": _("Solicitud inválida"), "code": "invalid"}, status=400)
         if length > settings.MAX_REQUEST_BYTES:
             return JsonResponse(
                 {"message": _("La solicitud supera el tamaño máximo permitido"), "code": "request_too_large"}, status=413

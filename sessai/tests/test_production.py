@@ -69,6 +69,11 @@ def test_oversized_requests_are_413(api, settings):
     assert response.status_code == 413 and response.json()["code"] == "request_too_large"
 
 
+def test_malformed_content_length_is_400_not_500(api):
+    response = api.post("/api/auth/login", data="{}", content_type="application/json", HTTP_CONTENT_LENGTH="8o")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
 def test_rate_limit_window_resets(api, therapist_member, settings):
     settings.RATELIMITS = {**settings.RATELIMITS, "login_account": "2/m"}
     body = {"email": therapist_member.user.email, "password": "mala12345"}
@@ -200,3 +205,19 @@ def test_price_table_edits_reach_the_next_call(practice):
     row.model_id = "gemini-3-flash-lite"
     row.save()
     assert price_for("fast").model_id == "gemini-3-flash-lite"
+
+
+def test_audit_log_export(as_therapist, tmp_path):
+    import csv
+
+    from django.core.management import call_command
+
+    created = as_therapist.post("/api/patients", {"name": "Exportada", "notes": "Texto clínico"}, format="json").json()
+    as_therapist.get(f"/api/patients/{created['id']}")
+    target = tmp_path / "audit.csv"
+    call_command("export_audit_log", "--since", "2020-01-01", "--output", str(target))
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    mine = [r for r in rows if r["object_id"] == created["id"]]
+    assert [r["action"] for r in mine] == ["create", "access"]
+    assert mine[0]["actor_email"] == as_therapist.user.email and "notes" in mine[0]["changed_fields"]
+    assert "Texto clínico" not in target.read_text(encoding="utf-8")
