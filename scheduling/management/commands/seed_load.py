@@ -59,7 +59,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{name!r} already exists: nothing to do (drop it or use --name).")
             return
         started = time.monotonic()
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # the data; ids come from their own stream, so two names can coexist
+        self.ids = random.Random(f"ids:{seed}:{name}")
         self.password = make_password("Bench12345")
         self.now = datetime(2026, 11, 1, 12, tzinfo=UTC)
         with transaction.atomic():
@@ -78,7 +79,7 @@ class Command(BaseCommand):
         return "".join(c for c in name.lower() if c.isalnum()) + ".bench"
 
     def _uuid(self, rng) -> str:
-        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        return str(uuid.UUID(int=self.ids.getrandbits(128), version=4))
 
     def _practice(self, rng, name, therapist_count, patient_count, session_count) -> str:
         now = self.now.isoformat()
@@ -111,9 +112,10 @@ class Command(BaseCommand):
 
         patient_rows, care = [], []
         patient_therapist = []
-        for _ in range(patient_count):
+        bodies = rng.sample(range(5_000_000, 26_000_000), patient_count)  # RUTs are unique per practice
+        for index in range(patient_count):
             patient_id = self._uuid(rng)
-            body = str(rng.randint(5_000_000, 26_000_000))
+            body = str(bodies[index])
             therapist = rng.choice(therapist_ids)
             patient_name = f"{rng.choice(FIRST)} {rng.choice(FIRST) if rng.random() < 0.3 else ''} {rng.choice(LAST)} {rng.choice(LAST)}".replace("  ", " ")
             patient_rows.append((patient_id, practice_id, patient_name, body + rut_check_digit(body), "", f"+56 9 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}",
