@@ -169,24 +169,22 @@ def report_range(*, practice, params: dict) -> tuple[str, object, object, int | 
 
 def report_data(*, patient, start, end, last_n) -> prompts.ReportData:
     """The patient's completed records, assessments and goals in the range (this patient only)."""
+    from scheduling.timeutils import day_bounds
+
     tz = ZoneInfo(patient.practice.timezone)
     sessions = Session.objects.filter(patient=patient).prefetch_related("addenda")
+    chosen: list = []
     if last_n:
         chosen = list(sessions.filter(status=SessionStatus.COMPLETED).order_by("-starts_at")[:last_n])[::-1]
         if chosen:
             start, end = chosen[0].starts_at.astimezone(tz).date(), chosen[-1].starts_at.astimezone(tz).date()
-    else:
-        from scheduling.timeutils import day_bounds
-
-        lower, upper = day_bounds(start, patient.practice.timezone)[0], day_bounds(end, patient.practice.timezone)[1]
-        sessions = sessions.filter(starts_at__gte=lower, starts_at__lt=upper)
-        chosen = list(sessions.filter(status=SessionStatus.COMPLETED).order_by("starts_at"))
     missed = 0
     if start and end:
-        from scheduling.timeutils import day_bounds
-
         lower, upper = day_bounds(start, patient.practice.timezone)[0], day_bounds(end, patient.practice.timezone)[1]
-        missed = Session.objects.filter(patient=patient, status=SessionStatus.NO_SHOW, starts_at__gte=lower, starts_at__lt=upper).count()
+        in_range = sessions.filter(starts_at__gte=lower, starts_at__lt=upper)
+        if not last_n:
+            chosen = list(in_range.filter(status=SessionStatus.COMPLETED).order_by("starts_at"))
+        missed = in_range.filter(status=SessionStatus.NO_SHOW).count()
     ids = [s.id for s in chosen]
     points = [
         prompts.AssessmentPoint(day=a.session.starts_at.astimezone(tz).date(), type=a.type, value=a.score if a.score is not None else a.scale,

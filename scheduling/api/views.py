@@ -25,15 +25,19 @@ from sessai.errors import Forbidden, NotFound, ValidationFailed
 
 
 class SessionContextMixin:
+    """Serializers get the practice timezone and, where sessions are shown, whose records the
+    caller may read (one query for therapists)."""
+
+    shows_sessions = True
+
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if getattr(self, "swagger_fake_view", False):
             return context
-        return {
-            **context,
-            "tz": self.practice.timezone,
-            "record_patient_ids": selectors.record_patient_ids(self.membership),
-        }
+        context["tz"] = self.practice.timezone
+        if self.shows_sessions:
+            context["record_patient_ids"] = selectors.record_patient_ids(self.membership)
+        return context
 
 
 class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGenericViewSet):
@@ -264,6 +268,7 @@ class PatientAssessmentsView(SessionContextMixin, PracticeGenericAPIView):
     serializer_class = s.AssessmentPointSerializer
     queryset = Assessment.objects.none()
     allowed_roles = CLINICAL
+    shows_sessions = False
 
     def scoped_queryset(self, membership):
         return selectors.record_scope(membership)

@@ -544,3 +544,14 @@ def test_conflict_message_in_english(as_therapist, patient):
     )
     assert response.status_code == 409
     assert response.json()["message"].startswith("The therapist already has a session from 10:00 to 11:00")
+
+
+def test_blocked_time_list_query_count_is_constant(as_admin, practice, django_assert_max_num_queries):
+    members = [MembershipFactory(practice=practice, role=Role.THERAPIST) for _ in range(3)]
+    for member in members:
+        for day in range(1, 11):
+            BlockedTime.objects.create(practice=practice, therapist=member.user, starts_at=datetime(2030, 2, day, 13, tzinfo=TZ),
+                                       ends_at=datetime(2030, 2, day, 14, tzinfo=TZ))
+    with django_assert_max_num_queries(3):  # auth, count, page (therapist names joined)
+        response = as_admin.get("/api/blocked-times", {"limit": 100})
+    assert response.json()["pagination"]["total"] == 30 and response.json()["data"][0]["therapistName"]

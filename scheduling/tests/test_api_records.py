@@ -415,3 +415,12 @@ def test_note_content_never_reaches_application_logs(as_therapist, patient, capl
     record(as_therapist, patient, sessionContent="<p>Confidencial-XYZ</p>")
     assert "Confidencial-XYZ" not in caplog.text
     assert Patient.objects.get(pk=patient.pk).total_sessions == 1
+
+
+def test_assessment_series_query_count_is_constant(as_therapist, patient, django_assert_max_num_queries):
+    for day in range(1, 16):
+        record(as_therapist, patient, sessionDate=f"2026-01-{day:02d}", assessments=[{"type": "gad7", "items": [1] * 7}])
+    # auth, patient, count, page (session joined): whatever the number of points
+    with django_assert_max_num_queries(4):
+        response = as_therapist.get(f"/api/patients/{patient.id}/assessments", {"limit": 100})
+    assert len(response.json()["data"]) == 15
