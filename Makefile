@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 3001
 
-.PHONY: install run test migrate lint messages clean-db
+.PHONY: install run test migrate lint messages clean-db bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ messages: install
 
 clean-db:
 	rm -rf .pgdata
+
+# Seeds (or reuses) 1M sessions, serves with gunicorn on loopback and writes bench/RESULTS.md.
+bench: migrate
+	$(PY) bench/run.py
