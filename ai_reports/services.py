@@ -205,19 +205,19 @@ def report_data(*, patient, start, end, last_n) -> prompts.ReportData:
     )
 
 
-def redactor_for(*, patient, membership) -> Redactor:
-    """Every identifier we know about the patient and the people around them."""
+def redactor_for(*, patient=None, membership) -> Redactor:
+    """Every identifier we know: the patient's (when there is one) and the practice's people."""
     redactor = Redactor()
-    redactor.patient(patient.name)
-    redactor.known("RUT", rut_format(patient.rut) if patient.rut else None)
-    redactor.known("RUT", patient.rut)
-    redactor.known("EMAIL", patient.email)
-    redactor.known("TELEFONO", patient.phone)
-    address = patient.address or {}
-    redactor.known("DIRECCION", address.get("street"))
-    contact = patient.emergency_contact or {}
-    redactor.known("PERSONA", contact.get("name"))
-    redactor.known("TELEFONO", contact.get("phone"))
+    if patient is not None:
+        redactor.patient(patient.name)
+        redactor.known("RUT", rut_format(patient.rut) if patient.rut else None)
+        redactor.known("RUT", patient.rut)
+        redactor.known("EMAIL", patient.email)
+        redactor.known("TELEFONO", patient.phone)
+        redactor.known("DIRECCION", (patient.address or {}).get("street"))
+        contact = patient.emergency_contact or {}
+        redactor.known("PERSONA", contact.get("name"))
+        redactor.known("TELEFONO", contact.get("phone"))
     for member in membership.practice.memberships.select_related("user"):
         redactor.known("PERSONA", member.user.name)
     return redactor
@@ -302,10 +302,7 @@ def _sse(payload: dict, event: str | None = None) -> str:
 def documentation_process(*, membership, notes: str, instruction: str = "", fmt: str = "", mode: str = DocMode.MARKDOWN, patient=None) -> dict:
     """Unstructured notes → Markdown (summary/SOAP/DAP/BIRP/default), or the four-section session
     HTML of the record form (sanitized)."""
-    redactor = redactor_for(patient=patient, membership=membership) if patient else Redactor()
-    if not patient:
-        for member in membership.practice.memberships.select_related("user"):
-            redactor.known("PERSONA", member.user.name)
+    redactor = redactor_for(patient=patient, membership=membership)
     plain = html_text(notes) if "<" in notes else notes
     if mode == DocMode.SESSION_HTML:
         task = AITask(system=prompts.SYSTEM_CLINICAL, prompt=prompts.session_structure_prompt(redactor.redact(plain)),

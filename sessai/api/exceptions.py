@@ -113,15 +113,6 @@ def exception_handler(exc, context):
     return Response(error_body(exc.detail, exc.default_code), status=exc.status_code, headers=headers)
 
 
-def ratelimited(request, exception):
-    """RATELIMIT_VIEW: a django-ratelimit block outside DRF answers 429 with the envelope."""
-    return JsonResponse(
-        error_body(_("Demasiadas solicitudes. Intenta de nuevo más tarde."), "rate_limited"),
-        status=429,
-        headers={"Retry-After": "60"},
-    )
-
-
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 

@@ -301,7 +301,6 @@ MFA_RECOVERY_CODE_COUNT = 10
 # --- Rate limits (django-ratelimit on the shared cache). "N/period" per IP and per account.
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_USE_CACHE = "default"
-RATELIMIT_VIEW = "sessai.api.exceptions.ratelimited"
 RATELIMITS = {
     "login_ip": env("RATELIMIT_LOGIN_IP", "20/m"),
     "login_account": env("RATELIMIT_LOGIN_ACCOUNT", "5/m"),
