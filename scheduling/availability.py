@@ -69,7 +69,7 @@ def blocked_time_create(*, membership, data: dict) -> BlockedTime:
     therapist_id = therapist_resolve(membership=membership, therapist_id=data.pop("therapist_id"))
     _lock_therapist(practice_id=practice.id, therapist_id=therapist_id)
     clash = (
-        Session.objects.filter(therapist_id=therapist_id, status__in=ACTIVE_STATUSES, starts_at__lt=data["ends_at"], ends_at__gt=data["starts_at"])
+        Session.objects.overlapping(data["starts_at"], data["ends_at"]).filter(therapist_id=therapist_id, status__in=ACTIVE_STATUSES)
         .order_by("starts_at")
         .first()
     )
@@ -119,9 +119,7 @@ def free_slots(*, practice, membership, day, duration: int, step: int | None = N
     tz = ZoneInfo(practice.timezone)
     day_start, day_end = day_bounds(day, practice.timezone)
     busy = [
-        (s, e) for s, e in Session.objects.filter(
-            therapist_id=membership.user_id, status__in=ACTIVE_STATUSES, starts_at__lt=day_end, ends_at__gt=day_start
-        ).values_list("starts_at", "ends_at")
+        (s, e) for s, e in Session.objects.overlapping(day_start, day_end).filter(therapist_id=membership.user_id, status__in=ACTIVE_STATUSES).values_list("starts_at", "ends_at")
     ] + [
         (s, e) for s, e in BlockedTime.objects.filter(
             therapist_id=membership.user_id, starts_at__lt=day_end, ends_at__gt=day_start

@@ -2,6 +2,7 @@
 assessments and attachments hang off a session."""
 
 import uuid
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from auditlog.registry import auditlog
@@ -34,6 +35,17 @@ class SessionSeries(models.Model):
         return f"{self.get_frequency_display()} {self.created_at:%Y-%m-%d}"
 
 
+# The longest a session may last (a database constraint). It bounds overlap queries from below so
+# the (…, starts_at) indexes scan only the window instead of everything before it.
+SESSION_MAX_DURATION = timedelta(hours=12)
+
+
+class SessionQuerySet(models.QuerySet):
+    def overlapping(self, start, end):
+        """Sessions overlapping [start, end); touching intervals do not overlap."""
+        return self.filter(starts_at__lt=end, starts_at__gt=start - SESSION_MAX_DURATION, ends_at__gt=start)
+
+
 class Session(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="sessions")
@@ -56,11 +68,16 @@ class Session(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = SessionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("sesión")
         verbose_name_plural = _("sesiones")
         ordering = ["-starts_at"]
-        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
+            models.CheckConstraint(condition=Q(ends_at__lte=F("starts_at") + SESSION_MAX_DURATION), name="session_duration_max"),
+        ]
         indexes = [
             models.Index(fields=["practice", "starts_at"], name="session_practice_start"),
             models.Index(fields=["therapist", "starts_at"], name="session_therapist_start"),

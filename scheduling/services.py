@@ -69,7 +69,7 @@ def conflicts_check(*, practice, therapist_id, starts_at, ends_at, exclude_id=No
     """409 naming the first non-cancelled session or blocked time of the therapist that overlaps
     [starts_at, ends_at). Touching intervals do not overlap."""
     clash = (
-        Session.objects.filter(therapist_id=therapist_id, status__in=ACTIVE_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        Session.objects.overlapping(starts_at, ends_at).filter(therapist_id=therapist_id, status__in=ACTIVE_STATUSES)
         .exclude(pk=exclude_id)
         .order_by("starts_at")
         .first()

@@ -7,7 +7,6 @@ from django.core.files.base import ContentFile
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
-from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from djangorestframework_camel_case.util import camelize
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
@@ -20,6 +19,7 @@ from ai_reports.api import serializers as s
 from ai_reports.models import AIReport
 from patients.selectors import patient_scope
 from sessai.api.permissions import ADMIN, CLINICAL
+from sessai.api.renderers import JSONRenderer
 from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet
 from sessai.audit import record_access
 from sessai.errors import NotFound
@@ -55,7 +55,7 @@ class ReportGenerateView(PracticeAPIView):
 
     allowed_roles = CLINICAL
     rate_limits = AI_LIMITS
-    renderer_classes = [CamelCaseJSONRenderer, EventStreamRenderer]
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
 
     @extend_schema(request=s.ReportRequestSerializer, parameters=[IDEMPOTENCY], responses={200: s.ReportResponseSerializer})
     def post(self, request):

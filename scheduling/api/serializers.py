@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -20,8 +21,9 @@ from scheduling.choices import (
     SessionStatus,
     SessionType,
 )
+from scheduling.models import SESSION_MAX_DURATION
 from scheduling.timeutils import local_datetime
-from sessai.api.serializers import RoleAwareSerializer
+from sessai.api.serializers import RoleAwareSerializer, may_see_clinical
 
 HHMM = ["%H:%M", "%H:%M:%S"]
 ATTACHMENT_SALT = "sessai.attachment.download"
@@ -237,6 +239,8 @@ class SessionWriteSerializer(serializers.Serializer):
                 ends_at = starts_at + timedelta(minutes=duration)
         if ends_at <= starts_at:
             raise serializers.ValidationError({"endTime": [msg.END_BEFORE_START]})
+        if ends_at - starts_at > SESSION_MAX_DURATION:
+            raise serializers.ValidationError({"endTime": [msg.TOO_LONG % {"hours": SESSION_MAX_DURATION // timedelta(hours=1)}]})
         return {"starts_at": starts_at, "ends_at": ends_at}
 
 
@@ -300,6 +304,43 @@ class CalendarSessionSerializer(SessionSerializer):
     assessments = None
     attachments = None
     addenda = None
+
+
+def calendar_events(rows, *, context) -> list[dict]:
+    """Calendar events on the wire from `selectors.calendar_rows` tuples: the shape of
+    `CalendarSessionSerializer` (a test holds the two equal, role by role) at a fraction of its
+    cost, for windows of thousands of events."""
+    zone = ZoneInfo(context["tz"])
+    wire_zone = timezone.get_current_timezone()  # what DRF's DateTimeField renders in
+    visible = context.get("record_patient_ids")
+    clinical = may_see_clinical(context)
+
+    def iso(value):
+        if value is None:
+            return None
+        text = value.astimezone(wire_zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    events = []
+    for (id_, patient_id, patient_name, therapist_id, therapist_name, color, starts_at, ends_at, type_, status, title, location,
+         notes, signed_at, signed_by_id, cancel_reason, created_at, updated_at) in rows:
+        local_start = starts_at.astimezone(zone)
+        event = {
+            "id": str(id_), "patientId": str(patient_id), "patientName": patient_name, "therapistId": str(therapist_id),
+            "therapistName": therapist_name, "therapistColor": color, "date": local_start.date().isoformat(),
+            "startTime": local_start.strftime("%H:%M"), "endTime": ends_at.astimezone(zone).strftime("%H:%M"),
+            "duration": int((ends_at - starts_at).total_seconds() // 60), "type": type_, "status": status,
+        }
+        if visible is None or patient_id in visible:
+            event.update({
+                "title": title, "location": location, "signedAt": iso(signed_at),
+                "signedById": None if signed_by_id is None else str(signed_by_id), "cancelReason": cancel_reason,
+                "createdAt": iso(created_at), "updatedAt": iso(updated_at),
+            })
+            if clinical:
+                event["notes"] = notes
+        events.append(event)
+    return events
 
 
 class FlexibleDateTimeField(serializers.DateTimeField):

@@ -19,6 +19,7 @@ from scheduling.choices import SessionStatus
 from scheduling.models import Assessment, Attachment, Session
 from sessai.api import ratelimit
 from sessai.api.permissions import CLINICAL, STAFF
+from sessai.api.renderers import WireResponse
 from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet, PublicAPIView
 from sessai.audit import record_access
 from sessai.errors import Forbidden, NotFound, ValidationFailed
@@ -89,12 +90,12 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         params = s.CalendarQuerySerializer(data=request.query_params, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
         q = params.validated_data
-        events = selectors.calendar(
+        rows = selectors.calendar_rows(
             membership=self.membership, start=q["start"], end=q["end"], therapist_ids=q.get("therapistId"),
             statuses=q.get("status"), patient_id=q.get("patientId"), session_type=q.get("type"),
         )
-        data = s.CalendarSessionSerializer(events, many=True, context=self.get_serializer_context()).data
-        return Response({"data": data, "pagination": {"page": 1, "limit": len(data), "total": len(data), "total_pages": 1}})
+        data = s.calendar_events(rows, context=self.get_serializer_context())
+        return WireResponse({"data": data, "pagination": {"page": 1, "limit": len(data), "total": len(data), "totalPages": 1}})
 
     def retrieve(self, request, *args, **kwargs):
         session = self.get_object()

@@ -344,6 +344,61 @@ def test_calendar_filters_and_constant_queries(as_admin, admin_member, practice,
     assert {e["therapistColor"] for e in filtered} == {therapists[0].color, therapists[1].color}
 
 
+@pytest.mark.parametrize("role", ["admin", "therapist", "assistant"])
+def test_calendar_events_match_the_session_serializer_for_every_role(request, role, practice, admin_member, therapist_member,
+                                                                     assistant_member):
+    """The calendar's fast path (tuples to wire dicts, orjson) answers exactly what
+    CalendarSessionSerializer + the camelCase renderer would, including limited events."""
+    from djangorestframework_camel_case.util import camelize
+
+    from scheduling import selectors
+    from scheduling.api.serializers import CalendarSessionSerializer
+
+    member = {"admin": admin_member, "therapist": therapist_member, "assistant": assistant_member}[role]
+    colleague = MembershipFactory(practice=practice, role=Role.THERAPIST)
+    own, theirs = patient_for(therapist_member, name="Ñandú Pérez"), patient_for(colleague)
+    signer = therapist_member.user
+    for n, (patient, therapist) in enumerate([(own, therapist_member.user), (theirs, colleague.user), (own, therapist_member.user)]):
+        Session.objects.create(
+            practice=practice, patient=patient, therapist=therapist, title=f"Sesión {n}", location="Box 2", notes="Nota breve",
+            starts_at=datetime(2030, 1, 7, 9 + 2 * n, 15, tzinfo=TZ), ends_at=datetime(2030, 1, 7, 10 + 2 * n, tzinfo=TZ),
+            signed_at=datetime(2030, 1, 7, 12, tzinfo=ZoneInfo("UTC")) if n == 0 else None, signed_by=signer if n == 0 else None,
+            cancel_reason="Viaje" if n == 2 else "", status="cancelled" if n == 2 else "scheduled",
+        )
+    answered = request.getfixturevalue(f"as_{role}").get("/api/sessions", {"start": "2030-01-07", "end": "2030-01-08"}).json()["data"]
+
+    context = {"membership": member, "tz": practice.timezone, "record_patient_ids": selectors.record_patient_ids(member)}
+    start, end = datetime(2030, 1, 7, tzinfo=TZ), datetime(2030, 1, 8, tzinfo=TZ)
+    expected = camelize(CalendarSessionSerializer(selectors.calendar(membership=member, start=start, end=end), many=True, context=context).data)
+    assert len(answered) == 3
+    assert answered == expected
+    limited = [e for e in answered if e["patientId"] == str(theirs.id)][0]
+    assert ("notes" in limited) is (role == "admin") and ("title" in limited) is (role == "admin")
+
+
+def test_overlap_bound_keeps_long_sessions_that_started_before_the_window(as_admin, practice, therapist_member):
+    patient = patient_for(therapist_member)
+    window_start = datetime(2030, 1, 8, 0, 0, tzinfo=TZ)
+    for starts, hours in [(window_start - timedelta(hours=11, minutes=59), 12), (window_start - timedelta(hours=1), 1)]:
+        Session.objects.create(practice=practice, patient=patient, therapist=therapist_member.user, starts_at=starts,
+                               ends_at=starts + timedelta(hours=hours))
+    events = as_admin.get("/api/sessions", {"start": "2030-01-08", "end": "2030-01-09"}).json()["data"]
+    assert [(e["date"], e["startTime"], e["duration"]) for e in events] == [("2030-01-07", "12:01", 720)]
+
+
+def test_sessions_longer_than_twelve_hours_are_refused(as_therapist, patient):
+    from django.db import IntegrityError, transaction
+
+    response = book(as_therapist, patient, start="06:00", end="18:01", allowOutsideAvailability=True)
+    assert response.status_code == 400 and "12 horas" in response.json()["errors"]["endTime"][0]
+    response = as_therapist.post("/api/sessions", {"patientId": str(patient.id), "start": "2030-01-07T08:00:00-03:00",
+                                                   "end": "2030-01-08T08:00:00-03:00", "allowOutsideAvailability": True}, format="json")
+    assert response.status_code == 400 and not Session.objects.exists()
+    assert book(as_therapist, patient, start="06:00", end="18:00", allowOutsideAvailability=True).status_code == 201
+    with pytest.raises(IntegrityError), transaction.atomic():  # the database holds the bound the overlap queries rely on
+        Session.objects.filter(patient=patient).update(ends_at=datetime(2030, 1, 7, 18, 1, tzinfo=TZ))
+
+
 def test_therapists_resource_list(as_assistant, admin_member, therapist_member, assistant_member):
     response = as_assistant.get("/api/therapists")
     assert response.status_code == 200
@@ -392,6 +447,8 @@ def test_calendar_settings(as_admin, as_therapist):
 def test_ical_feed_shows_initials_only_and_rotates(as_therapist, api, patient, therapist_member):
     from icalendar import Calendar
 
+    therapist_member.user.name = "Ana Soto"  # a random name could share a word with the patient's
+    therapist_member.user.save(update_fields=["name"])
     now = datetime.now(TZ) + timedelta(days=2)
     as_therapist.post(
         "/api/sessions",

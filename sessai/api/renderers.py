@@ -1,0 +1,22 @@
+"""JSON on the wire: camelCase keys (djangorestframework-camel-case) for serializer output, and a
+fast path for data already built in the wire's shape."""
+
+import orjson
+from djangorestframework_camel_case.render import CamelCaseJSONRenderer
+from rest_framework.response import Response
+
+
+class WireResponse(Response):
+    """A response whose data already has the wire's camelCase keys and only JSON-native values
+    (str, int, None, lists, dicts): it is encoded by orjson without the per-key camelize walk,
+    which for ten thousand calendar events costs more than the database."""
+
+    wire_ready = True
+
+
+class JSONRenderer(CamelCaseJSONRenderer):
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if getattr(response, "wire_ready", False) and not getattr(response, "exception", False):
+            return orjson.dumps(data)
+        return super().render(data, accepted_media_type, renderer_context)
