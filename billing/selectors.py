@@ -36,7 +36,7 @@ def billing_summary(*, practice) -> dict:
     start = timezone.datetime.combine(start_day, timezone.datetime.min.time(), tzinfo=tz)
     used = -(CreditLedgerEntry.objects.filter(practice=practice, kind=EntryKind.USAGE, created_at__gte=start)
              .aggregate(total=Sum("amount"))["total"] or Decimal("0"))
-    sessions = Session.objects.filter(practice=practice, status=SessionStatus.COMPLETED, starts_at__gte=start).aggregate(n=Count("id"))["n"]
+    sessions = Session.objects.filter(practice=practice, status=SessionStatus.COMPLETED, starts_at__gte=start).count()
     per_session = (used / sessions).quantize(Decimal("0.1")) if sessions else Decimal("0")
     plan = subscription.plan
     return {

@@ -84,6 +84,8 @@ class Session(models.Model):
             models.Index(fields=["patient", "starts_at"], name="session_patient_start"),
             models.Index(fields=["series", "starts_at"], name="session_series_start", condition=Q(series__isnull=False)),
             models.Index(fields=["practice", "created_at"], name="session_practice_created"),
+            # completed sessions in a period (billing's cost per session, the dashboard's activity)
+            models.Index(fields=["practice", "starts_at"], name="session_practice_completed", condition=Q(status="completed")),
         ]
 
     def __str__(self):
