@@ -1,155 +1,83 @@
 """Benchmark the hot endpoints on realistic data: `make bench` (or `.venv/bin/python bench/run.py`).
 
-1. Seeds the dataset unless it exists (`seed_load`: one practice with 50 therapists, 20,000
-   patients, 1,000,000 sessions, plus 200 other practices).
-2. Starts the real server (gunicorn, production settings) on loopback.
-3. Drives each endpoint from a second process at 1 and 8 concurrent clients and measures
-   p50/p95/p99 latency and requests per second; counts database queries per request in-process.
-4. Writes bench/RESULTS.md (machine, versions, command, numbers), regenerated on every run.
-
-Not yet here (issue 7 remains open): the raw-psycopg "floor" app and the fault scenarios."""
+1. Seeds two databases unless they exist (`seed_load`, deterministic): the big one (one practice
+   with 50 therapists, 20,000 patients, 1,000,000 sessions, plus 200 other practices) and a
+   small one (the same practice with 10,000 sessions), on the same PostgreSQL server.
+2. Captures, in-process, the exact SQL each read request runs (and counts it).
+3. Starts the real server (gunicorn, production settings) and the floor (bench/floor.py: the same
+   SQL through raw psycopg, rows encoded by orjson) on loopback with the same gunicorn config.
+4. Drives each endpoint from this process at 1 and 8 concurrent clients, and the small dataset at
+   1 client: p50/p95/p99 latency and requests per second.
+5. Writes bench/RESULTS.md (machine, versions, command, numbers, ratios and targets met or not).
+Nothing in RESULTS.md is typed by hand."""
 
 import argparse
 import json
-import os
-import platform
-import secrets
-import statistics
-import subprocess
 import sys
-import threading
-import time
+import tempfile
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.client import HTTPConnection
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import PY, ROOT, database_url, django_setup, drive, machine_lines, start_server, stop_server  # noqa: E402
+
 NAME = "Centro Benchmark"
+SMALL_SUFFIX = "_bench10k"
+READ_TARGET_P99_MS = 50
+FLOOR_RATIO_TARGET = 2.0
+GROWTH_TARGET = 1.5
 
 
-JWT_KEY = secrets.token_urlsafe(50)  # shared by this process (which mints the token) and the server
-
-
-def django_env() -> dict:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sessai.settings.dev")
-    os.environ["JWT_SIGNING_KEY"] = JWT_KEY
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    host = db["HOST"]
-    url = f"postgresql://{db['USER']}:{db.get('PASSWORD') or ''}@{'' if host.startswith('/') else host}" \
-          f"{':' + str(db['PORT']) if db.get('PORT') else ''}/{db['NAME']}" + (f"?host={host}" if host.startswith("/") else "")
-    return {"DATABASE_URL": os.environ.get("DATABASE_URL") or url, "JWT_SIGNING_KEY": JWT_KEY}
-
-
-def seed(args):
-    subprocess.run([PY, "manage.py", "seed_load", "--practices", str(args.practices), "--therapists-per-practice", "50",
-                    "--patients", str(args.patients), "--sessions", str(args.sessions), "--seed", "7", "--name", NAME],
-                   cwd=ROOT, check=True)
-
-
-def start_server(port: int, env: dict) -> subprocess.Popen:
-    server_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "sessai.settings.prod", "SECRET_KEY": secrets.token_urlsafe(50),
-                  "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false", "RATELIMIT_ENABLE": "false", "LOG_LEVEL": "WARNING",
-                  "PORT": str(port), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "8"}
-    process = subprocess.Popen([PY, "-m", "gunicorn", "sessai.wsgi:application", "--config", "gunicorn.conf.py", "--access-logfile", "/dev/null"],
-                               cwd=ROOT, env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(100):
-        try:
-            connection = HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/health")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("server did not start: " + process.stderr.read().decode()[-2000:])
-
-
-def request(connection, method, path, token, body=None):
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    started = time.perf_counter()
-    connection.request(method, path, body=json.dumps(body) if body else None, headers=headers)
-    response = connection.getresponse()
-    response.read()
-    return (time.perf_counter() - started) * 1000, response.status
-
-
-def drive(port, method, path_fn, token, concurrency, total) -> dict:
-    latencies, statuses = [], []
-    lock = threading.Lock()
-    per_client = max(1, total // concurrency)
-
-    def client(index):
-        connection = HTTPConnection("127.0.0.1", port, timeout=120)
-        try:
-            for n in range(per_client):
-                path, body = path_fn(concurrency * 1_000_000 + index * per_client + n)  # new slots per run
-                ms, status = request(connection, method, path, token, body)
-                with lock:
-                    latencies.append(ms)
-                    statuses.append(status)
-        finally:
-            connection.close()
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(client, range(concurrency)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-
-    def pct(p):
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p))]
-
-    return {"p50": statistics.median(latencies), "p95": pct(0.95), "p99": pct(0.99), "rps": len(latencies) / elapsed,
-            "errors": sum(1 for s in statuses if s >= 400 and s != 409), "conflicts": sum(1 for s in statuses if s == 409)}
-
-
-def queries_per_request(paths: dict, token: str) -> dict:
-    """The same requests in-process through Django's test client, counting queries."""
+@contextmanager
+def using_database(name: str):
+    """Point this process's Django connection at another database on the same server."""
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
-    out = {}
-    for name, (method, path_fn) in paths.items():
-        path, body = path_fn(10_000_000)
-        with CaptureQueriesContext(connection) as captured:
-            if method == "GET":
-                response = client.get(path)
-            else:
-                response = client.post(path, data=json.dumps(body), content_type="application/json")
-        out[name] = len(captured.captured_queries) if response.status_code < 400 else f"HTTP {response.status_code}"
-    return out
+    original = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = original
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--practices", type=int, default=201)
-    parser.add_argument("--patients", type=int, default=20000)
-    parser.add_argument("--sessions", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=200, help="requests per endpoint and concurrency level")
-    parser.add_argument("--port", type=int, default=3011)
-    args = parser.parse_args()
+def ensure_small_database(name: str, url: str, args) -> None:
+    import subprocess
 
-    env = django_env()
-    seed(args)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    env = {**__import__("os").environ, "DATABASE_URL": url}
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([PY, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True)
+    seed(args, sessions=args.small_sessions, practices=1, env=env)
+
+
+def seed(args, *, sessions: int, practices: int, env=None) -> None:
+    import subprocess
+
+    subprocess.run([PY, "manage.py", "seed_load", "--practices", str(practices), "--therapists-per-practice", "50",
+                    "--patients", str(args.patients), "--sessions", str(sessions), "--seed", "7", "--name", NAME],
+                   cwd=ROOT, env=env, check=True)
+
+
+def endpoints() -> dict:
+    """name → (method, path_fn) for the practice in the database Django is connected to."""
     from accounts.models import Membership
     from accounts.services import session_start
     from patients.models import Patient
 
     admin = Membership.objects.select_related("user").get(practice__name=NAME, role="admin").user
     token = session_start(user=admin)["access_token"]
-    patient_id = Patient.objects.filter(practice__name=NAME).order_by("-total_sessions").values_list("id", flat=True).first()
-    therapist_ids = list(Membership.objects.filter(practice__name=NAME, role="therapist").values_list("user_id", flat=True))
+    patient_id = Patient.objects.filter(practice__name=NAME).order_by("-total_sessions", "id").values_list("id", flat=True).first()
+    therapist_ids = list(Membership.objects.filter(practice__name=NAME, role="therapist").order_by("user_id").values_list("user_id", flat=True))
 
     def booking(n):
         day = datetime(2030, 1, 1, tzinfo=UTC).toordinal() + (n % 700)
@@ -157,57 +85,153 @@ def main():
         return "/api/sessions", {"patientId": str(patient_id), "therapistId": str(therapist_ids[n % len(therapist_ids)]), "date": date,
                                  "startTime": f"{8 + (n // 700) % 12:02d}:00", "allowOutsideAvailability": True}
 
+    def get(path):
+        return "GET", lambda n: (path, None)
+
+    week = urllib.parse.urlencode({"start": "2026-10-26", "end": "2026-11-02"})
+    month = urllib.parse.urlencode({"start": "2026-10-01", "end": "2026-11-01"})
     paths = {
-        "patient list": ("GET", lambda n: ("/api/patients", None)),
-        "patient search ?search=mar": ("GET", lambda n: ("/api/patients?search=mar", None)),
-        "patient detail": ("GET", lambda n: (f"/api/patients/{patient_id}", None)),
-        "patient session history": ("GET", lambda n: (f"/api/patients/{patient_id}/sessions", None)),
-        "calendar week (practice)": ("GET", lambda n: ("/api/sessions?" + urllib.parse.urlencode({"start": "2026-10-26", "end": "2026-11-02"}), None)),
-        "calendar month (practice)": ("GET", lambda n: ("/api/sessions?" + urllib.parse.urlencode({"start": "2026-10-01", "end": "2026-11-01"}), None)),
-        "dashboard": ("GET", lambda n: ("/api/dashboard", None)),
-        "billing summary": ("GET", lambda n: ("/api/admin/billing/summary", None)),
+        "patient list": get("/api/patients"),
+        "patient search ?search=mar": get("/api/patients?search=mar"),
+        "patient detail": get(f"/api/patients/{patient_id}"),
+        "patient session history": get(f"/api/patients/{patient_id}/sessions"),
+        "calendar week (one therapist)": get(f"/api/sessions?{week}&therapistId={therapist_ids[0]}"),
+        "calendar week (practice)": get(f"/api/sessions?{week}"),
+        "calendar month (practice)": get(f"/api/sessions?{month}"),
+        "dashboard": get("/api/dashboard"),
+        "billing summary": get("/api/admin/billing/summary"),
         "session create (booking)": ("POST", booking),
     }
-    server = start_server(args.port, env)
-    rows = []
+    return token, paths
+
+
+def capture_sql(paths: dict, token: str) -> tuple[dict, dict]:
+    """Each request once in-process through Django's test client: its query count, and for reads
+    the exact SQL it ran (what the floor replays)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    counts, statements = {}, {}
+    for name, (method, path_fn) in paths.items():
+        path, body = path_fn(10_000_000)
+        if method == "GET":
+            client.get(path)  # warm caches as the server's would be
+        with CaptureQueriesContext(connection) as captured:
+            if method == "GET":
+                response = client.get(path)
+            else:
+                response = client.post(path, data=json.dumps(body), content_type="application/json")
+        counts[name] = len(captured.captured_queries) if response.status_code < 400 else f"HTTP {response.status_code}"
+        if method == "GET":
+            statements[path] = [q["sql"] for q in captured.captured_queries]
+    return counts, statements
+
+
+def measure(port: int, url: str, paths: dict, token: str, args, levels=(1, 8), floor_statements=None) -> dict:
+    """{(name, clients): result} for our server, and ("floor", name, clients) for the floor."""
+    results = {}
+    server = start_server(port, url)
     try:
         for name, (method, path_fn) in paths.items():
-            total = args.requests if "calendar" not in name else max(16, args.requests // 10)
-            for concurrency in (1, 8):
-                result = drive(args.port, method, path_fn if method == "POST" else path_fn, token, concurrency, total)
-                rows.append((name, concurrency, result))
-                print(f"{name:30s} c={concurrency} p50 {result['p50']:8.1f} ms p95 {result['p95']:8.1f} p99 {result['p99']:8.1f} "
-                      f"{result['rps']:7.1f} req/s errors {result['errors']}", flush=True)
+            total = args.requests if "calendar" not in name or "therapist" in name else max(16, args.requests // 10)
+            for clients in levels:
+                results[(name, clients)] = result = drive(port, method, path_fn, token, clients, total)
+                print(f"{name:32s} c={clients} p50 {result['p50']:8.1f} ms p99 {result['p99']:8.1f} {result['rps']:7.1f} req/s "
+                      f"errors {result['errors']}", flush=True)
     finally:
-        server.terminate()
-        server.wait(10)
-    queries = queries_per_request(paths, token)
-    write_results(args, rows, queries)
+        stop_server(server)
+    if floor_statements is None:
+        return results
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(floor_statements, handle)
+    floor = start_server(port + 1, url, app="floor:application", extra_env={"FLOOR_QUERIES": handle.name,
+                                                                              "PYTHONPATH": str(ROOT / "bench")})
+    try:
+        for name, (method, path_fn) in paths.items():
+            if method != "GET":
+                continue
+            total = args.requests if "calendar" not in name or "therapist" in name else max(16, args.requests // 10)
+            for clients in levels:
+                results[("floor", name, clients)] = result = drive(port + 1, method, path_fn, None, clients, total)
+                print(f"{'floor: ' + name:32s} c={clients} p50 {result['p50']:8.1f} ms p99 {result['p99']:8.1f}", flush=True)
+    finally:
+        stop_server(floor)
+        Path(handle.name).unlink()
+    return results
 
 
-def write_results(args, rows, queries):
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--practices", type=int, default=201)
+    parser.add_argument("--patients", type=int, default=20000)
+    parser.add_argument("--sessions", type=int, default=1_000_000)
+    parser.add_argument("--small-sessions", type=int, default=10_000, help="sessions in the comparison database")
+    parser.add_argument("--requests", type=int, default=200, help="requests per endpoint and concurrency level")
+    parser.add_argument("--port", type=int, default=3011)
+    args = parser.parse_args()
+
+    big_url = django_setup()
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
-    import django
+    seed(args, sessions=args.sessions, practices=args.practices)
+    small_name = connection.settings_dict["NAME"] + SMALL_SUFFIX
+    small_url = database_url(small_name)
+    ensure_small_database(small_name, small_url, args)
 
+    token, paths = endpoints()
+    queries, statements = capture_sql(paths, token)
+    big = measure(args.port, big_url, paths, token, args, floor_statements=statements)
+    with using_database(small_name):
+        small_token, small_paths = endpoints()
+        small = measure(args.port, small_url, small_paths, small_token, args, levels=(1,))
+    write_results(args, paths, big, small, queries)
+
+
+def _verdict(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def write_results(args, paths, big, small, queries):
     lines = [
         "# Benchmark results", "",
         f"Generated by `bench/run.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Do not edit by hand: run `make bench`.", "",
-        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
-        f"- Python {platform.python_version()}, Django {django.get_version()}, PostgreSQL {pg}",
-        f"- Data: {args.practices} practices; the measured one has 50 therapists, {args.patients} patients, {args.sessions} sessions",
-        f"- Command: `{' '.join([Path(sys.argv[0]).name, *sys.argv[1:]]) or 'bench/run.py'}`; server: gunicorn (2 × 8 gthread), production settings, loopback",
+        *machine_lines(),
+        f"- Data: {args.practices} practices; the measured one has 50 therapists, {args.patients} patients, {args.sessions} sessions "
+        f"(comparison database: the same practice with {args.small_sessions} sessions)",
+        f"- Command: `{' '.join(['bench/run.py', *sys.argv[1:]])}`; server: gunicorn (2 processes × 8 threads), production settings, "
+        "loopback; clients in a second process on the same 2 cores",
+        "- Floor: the same SQL statements each request ran (captured in-process), replayed through raw psycopg in a minimal WSGI "
+        "app (bench/floor.py) under the same gunicorn config, rows encoded by orjson; no auth, no ORM, no serializers.",
         "",
-        "| endpoint | clients | p50 ms | p95 ms | p99 ms | req/s | errors | 409 | queries/request |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "## Latency at 1M sessions",
+        "",
+        "| endpoint | clients | p50 ms | p95 ms | p99 ms | req/s | errors | 409 | queries | floor p50 | floor p99 | ours/floor p50 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, concurrency, r in rows:
-        lines.append(f"| {name} | {concurrency} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.1f} | {r['errors']} | "
-                     f"{r['conflicts']} | {queries.get(name, '')} |")
-    lines += ["", "The floor comparison (same SQL through raw psycopg in a minimal WSGI app) is not implemented yet."]
+    for name, (method, _) in paths.items():
+        for clients in (1, 8):
+            r = big[(name, clients)]
+            f = big.get(("floor", name, clients))
+            floor_cells = f"{f['p50']:.1f} | {f['p99']:.1f} | {r['p50'] / f['p50']:.1f}×" if f else "– | – | –"
+            lines.append(f"| {name} | {clients} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.1f} | {r['errors']} | "
+                         f"{r['conflicts']} | {queries.get(name, '')} | {floor_cells} |")
+    lines += [
+        "", "## Targets (1 client)", "",
+        f"Read endpoints: p50 within {FLOOR_RATIO_TARGET:g}× of the floor, p99 under {READ_TARGET_P99_MS} ms, and p50 at "
+        f"{args.sessions} sessions no more than {GROWTH_TARGET:g}× p50 at {args.small_sessions}.", "",
+        f"| endpoint | p50 at {args.small_sessions} | p50 at {args.sessions} | growth | within {FLOOR_RATIO_TARGET:g}× floor | "
+        f"p99 < {READ_TARGET_P99_MS} ms | growth ≤ {GROWTH_TARGET:g}× |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, (method, _) in paths.items():
+        r, s = big[(name, 1)], small[(name, 1)]
+        f = big.get(("floor", name, 1))
+        growth = r["p50"] / s["p50"]
+        floor_ok = _verdict(r["p50"] <= FLOOR_RATIO_TARGET * f["p50"]) if f else "–"
+        p99_ok = _verdict(r["p99"] < READ_TARGET_P99_MS) if method == "GET" else "–"
+        lines.append(f"| {name} | {s['p50']:.1f} | {r['p50']:.1f} | {growth:.2f}× | {floor_ok} | {p99_ok} | {_verdict(growth <= GROWTH_TARGET)} |")
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("wrote bench/RESULTS.md")
 

@@ -2,6 +2,7 @@
 
 import logging
 
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -78,6 +79,14 @@ def exception_handler(exc, context):
         response = Response(error_body(message, code), status=status.HTTP_401_UNAUTHORIZED)
         response["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
+
+    if isinstance(exc, (db.OperationalError, db.InterfaceError)):
+        # The database is unreachable (restarting, failing over): a clear, retryable answer. The
+        # broken connection is dropped at the end of the request; the next one reconnects.
+        logger.warning("Database unavailable in %s: %s", context.get("view").__class__.__name__, exc)
+        set_rollback()
+        return Response(error_body(_("Servicio no disponible. Intenta nuevamente en unos minutos."), "service_unavailable"),
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
 
     if not isinstance(exc, exceptions.APIException):
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)

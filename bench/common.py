@@ -1,0 +1,127 @@
+"""What the benchmark and the resilience scenarios share: Django set up in this process (to mint
+tokens, count queries and check the database), the real server on loopback, and HTTP clients."""
+
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+JWT_KEY = secrets.token_urlsafe(50)  # shared by this process (which mints tokens) and the server
+
+
+def django_setup() -> str:
+    """Set Django up here and return the database URL the server must use (the embedded server's
+    when DATABASE_URL is unset)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sessai.settings.dev")
+    os.environ["JWT_SIGNING_KEY"] = JWT_KEY
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    return os.environ.get("DATABASE_URL") or database_url()
+
+
+def database_url(name: str | None = None) -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    host = db["HOST"]
+    socket = host.startswith("/")
+    return (f"postgresql://{db['USER']}:{db.get('PASSWORD') or ''}@{'' if socket else host}"
+            f"{':' + str(db['PORT']) if db.get('PORT') else ''}/{name or db['NAME']}" + (f"?host={host}" if socket else ""))
+
+
+def start_server(port: int, database_url: str, app: str = "sessai.wsgi:application", extra_env: dict | None = None) -> subprocess.Popen:
+    """gunicorn with the project's config (2 × 8 gthread) and production settings on 127.0.0.1."""
+    env = {**os.environ, "DATABASE_URL": database_url, "JWT_SIGNING_KEY": JWT_KEY, "DJANGO_SETTINGS_MODULE": "sessai.settings.prod",
+           "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
+           "RATELIMIT_ENABLE": "false", "LOG_LEVEL": "WARNING", "PORT": str(port), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "8",
+           "PYTHONPATH": str(ROOT), **(extra_env or {})}
+    process = subprocess.Popen([PY, "-m", "gunicorn", app, "--config", "gunicorn.conf.py", "--access-logfile", "/dev/null"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(150):
+        try:
+            connection = HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/api/health")
+            connection.getresponse().read()
+            return process  # any answer: the floor app has no health route
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{app} did not start: " + process.stderr.read().decode()[-2000:])
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def request(connection: HTTPConnection, method: str, path: str, token: str | None, body=None, headers=None) -> tuple[float, int, bytes]:
+    """(milliseconds, status, body) of one request on a kept-alive connection."""
+    sent = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+    started = time.perf_counter()
+    connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=sent)
+    response = connection.getresponse()
+    payload = response.read()
+    return (time.perf_counter() - started) * 1000, response.status, payload
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * p))]
+
+
+def drive(port: int, method: str, path_fn, token: str | None, concurrency: int, total: int) -> dict:
+    """`total` requests from `concurrency` clients, each on its own kept-alive connection."""
+    latencies, statuses = [], []
+    lock = threading.Lock()
+    per_client = max(1, total // concurrency)
+
+    def client(index):
+        connection = HTTPConnection("127.0.0.1", port, timeout=300)
+        try:
+            if method == "GET":  # unmeasured: the worker thread's first database connection and lazy imports
+                request(connection, method, path_fn(0)[0], token)
+            for n in range(per_client):
+                path, body = path_fn(concurrency * 1_000_000 + index * per_client + n)  # new booking slots per run
+                ms, status, _ = request(connection, method, path, token, body)
+                with lock:
+                    latencies.append(ms)
+                    statuses.append(status)
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(client, range(concurrency)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"p50": statistics.median(latencies), "p95": percentile(latencies, 0.95), "p99": percentile(latencies, 0.99),
+            "rps": len(latencies) / elapsed, "n": len(latencies),
+            "errors": sum(1 for s in statuses if s >= 400 and s != 409), "conflicts": sum(1 for s in statuses if s == 409)}
+
+
+def machine_lines() -> list[str]:
+    import platform
+
+    import django
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    return [f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+            f"- Python {platform.python_version()}, Django {django.get_version()}, PostgreSQL {pg}"]
