@@ -210,7 +210,7 @@ def write_results(args, paths, big, small, queries):
         "| endpoint | clients | p50 ms | p95 ms | p99 ms | req/s | errors | 409 | queries | floor p50 | floor p99 | ours/floor p50 |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, (method, _) in paths.items():
+    for name in paths:
         for clients in (1, 8):
             r = big[(name, clients)]
             f = big.get(("floor", name, clients))
