@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 3001
 
-.PHONY: install run test migrate lint messages clean-db bench
+.PHONY: install run test migrate lint messages clean-db bench bench-resilience
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,3 +42,7 @@ clean-db:
 # Seeds (or reuses) 1M sessions, serves with gunicorn on loopback and writes bench/RESULTS.md.
 bench: migrate
 	$(PY) bench/run.py
+
+# PostgreSQL restarted under write load: the server recovers, no acknowledged write is lost.
+bench-resilience: migrate
+	$(PY) bench/resilience.py
