@@ -86,7 +86,7 @@ def percentile(sorted_values: list[float], p: float) -> float:
 
 def drive(port: int, method: str, path_fn, token: str | None, concurrency: int, total: int) -> dict:
     """`total` requests from `concurrency` clients, each on its own kept-alive connection."""
-    latencies, statuses = [], []
+    latencies, statuses, sizes = [], [], []
     lock = threading.Lock()
     per_client = max(1, total // concurrency)
 
@@ -97,10 +97,11 @@ def drive(port: int, method: str, path_fn, token: str | None, concurrency: int, 
                 request(connection, method, path_fn(0)[0], token)
             for n in range(per_client):
                 path, body = path_fn(concurrency * 1_000_000 + index * per_client + n)  # new booking slots per run
-                ms, status, _ = request(connection, method, path, token, body)
+                ms, status, payload = request(connection, method, path, token, body)
                 with lock:
                     latencies.append(ms)
                     statuses.append(status)
+                    sizes.append(len(payload))
         finally:
             connection.close()
 
@@ -110,7 +111,7 @@ def drive(port: int, method: str, path_fn, token: str | None, concurrency: int, 
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {"p50": statistics.median(latencies), "p95": percentile(latencies, 0.95), "p99": percentile(latencies, 0.99),
-            "rps": len(latencies) / elapsed, "n": len(latencies),
+            "rps": len(latencies) / elapsed, "n": len(latencies), "bytes": statistics.median(sizes),
             "errors": sum(1 for s in statuses if s >= 400 and s != 409), "conflicts": sum(1 for s in statuses if s == 409)}
 
 

@@ -73,7 +73,9 @@ def endpoints() -> dict:
     from accounts.models import Membership
     from accounts.services import session_start
     from patients.models import Patient
+    from scheduling.models import Session
 
+    Session.objects.filter(practice__name=NAME, starts_at__gte=datetime(2030, 1, 1, tzinfo=UTC)).delete()  # earlier runs' bookings: same data every run
     admin = Membership.objects.select_related("user").get(practice__name=NAME, role="admin").user
     token = session_start(user=admin)["access_token"]
     patient_id = Patient.objects.filter(practice__name=NAME).order_by("-total_sessions", "id").values_list("id", flat=True).first()
@@ -207,8 +209,8 @@ def write_results(args, paths, big, small, queries):
         "",
         "## Latency at 1M sessions",
         "",
-        "| endpoint | clients | p50 ms | p95 ms | p99 ms | req/s | errors | 409 | queries | floor p50 | floor p99 | ours/floor p50 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| endpoint | clients | p50 ms | p95 ms | p99 ms | req/s | errors | 409 | queries | answer KB | floor p50 | floor p99 | ours/floor p50 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in paths:
         for clients in (1, 8):
@@ -216,14 +218,14 @@ def write_results(args, paths, big, small, queries):
             f = big.get(("floor", name, clients))
             floor_cells = f"{f['p50']:.1f} | {f['p99']:.1f} | {r['p50'] / f['p50']:.1f}×" if f else "– | – | –"
             lines.append(f"| {name} | {clients} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.1f} | {r['errors']} | "
-                         f"{r['conflicts']} | {queries.get(name, '')} | {floor_cells} |")
+                         f"{r['conflicts']} | {queries.get(name, '')} | {r['bytes'] / 1024:,.0f} | {floor_cells} |")
     lines += [
         "", "## Targets (1 client)", "",
         f"Read endpoints: p50 within {FLOOR_RATIO_TARGET:g}× of the floor, p99 under {READ_TARGET_P99_MS} ms, and p50 at "
         f"{args.sessions} sessions no more than {GROWTH_TARGET:g}× p50 at {args.small_sessions}.", "",
-        f"| endpoint | p50 at {args.small_sessions} | p50 at {args.sessions} | growth | within {FLOOR_RATIO_TARGET:g}× floor | "
-        f"p99 < {READ_TARGET_P99_MS} ms | growth ≤ {GROWTH_TARGET:g}× |",
-        "|---|---|---|---|---|---|---|",
+        f"| endpoint | answer KB at {args.small_sessions} / {args.sessions} | p50 at {args.small_sessions} | p50 at {args.sessions} | growth | "
+        f"within {FLOOR_RATIO_TARGET:g}× floor | p99 < {READ_TARGET_P99_MS} ms | growth ≤ {GROWTH_TARGET:g}× |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, (method, _) in paths.items():
         r, s = big[(name, 1)], small[(name, 1)]
@@ -231,7 +233,7 @@ def write_results(args, paths, big, small, queries):
         growth = r["p50"] / s["p50"]
         floor_ok = _verdict(r["p50"] <= FLOOR_RATIO_TARGET * f["p50"]) if f else "–"
         p99_ok = _verdict(r["p99"] < READ_TARGET_P99_MS) if method == "GET" else "–"
-        lines.append(f"| {name} | {s['p50']:.1f} | {r['p50']:.1f} | {growth:.2f}× | {floor_ok} | {p99_ok} | {_verdict(growth <= GROWTH_TARGET)} |")
+        lines.append(f"| {name} | {s['bytes'] / 1024:,.0f} / {r['bytes'] / 1024:,.0f} | {s['p50']:.1f} | {r['p50']:.1f} | {growth:.2f}× | {floor_ok} | {p99_ok} | {_verdict(growth <= GROWTH_TARGET)} |")
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("wrote bench/RESULTS.md")
 

@@ -391,6 +391,9 @@ def test_sessions_longer_than_twelve_hours_are_refused(as_therapist, patient):
 
     response = book(as_therapist, patient, start="06:00", end="18:01", allowOutsideAvailability=True)
     assert response.status_code == 400 and "12 horas" in response.json()["errors"]["endTime"][0]
+    english = as_therapist.post("/api/sessions", {"patientId": str(patient.id), "date": MONDAY, "startTime": "06:00", "endTime": "18:01"},
+                                format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["message"] == "A session cannot last more than 12 hours"
     response = as_therapist.post("/api/sessions", {"patientId": str(patient.id), "start": "2030-01-07T08:00:00-03:00",
                                                    "end": "2030-01-08T08:00:00-03:00", "allowOutsideAvailability": True}, format="json")
     assert response.status_code == 400 and not Session.objects.exists()
