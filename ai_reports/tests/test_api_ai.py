@@ -174,6 +174,7 @@ def test_streaming_report(as_therapist, patient, gemini):
     assert done["creditsUsed"] == 0.1 and billing.balance(patient.practice) == Decimal("499.9")
 
 
+@pytest.mark.resilience
 def test_transient_errors_are_retried_and_charged_once(as_therapist, patient, gemini):
     gemini.fail(429)
     gemini.fail(500)
@@ -192,6 +193,7 @@ def test_provider_down_is_503_and_costs_nothing(as_therapist, patient, gemini):
     assert not AIReport.objects.exists()
 
 
+@pytest.mark.resilience
 def test_timeout_is_503_and_costs_nothing(as_therapist, patient, gemini, settings):
     settings.AI_TIMEOUT_SECONDS = 0.5
     settings.AI_RETRY_ATTEMPTS = 2
@@ -201,6 +203,7 @@ def test_timeout_is_503_and_costs_nothing(as_therapist, patient, gemini, setting
     assert billing.balance(patient.practice) == Decimal("500") and not AIReport.objects.exists()
 
 
+@pytest.mark.resilience
 def test_malformed_answer_is_503_and_costs_nothing(as_therapist, patient, gemini):
     gemini.garbage(times=3)
     response = generate(as_therapist, patient)
@@ -208,6 +211,7 @@ def test_malformed_answer_is_503_and_costs_nothing(as_therapist, patient, gemini
     assert billing.balance(patient.practice) == Decimal("500") and not AIReport.objects.exists()
 
 
+@pytest.mark.resilience
 def test_empty_answer_is_rejected(as_therapist, patient, gemini):
     gemini.reply("   ")
     assert generate(as_therapist, patient).status_code == 503

@@ -96,6 +96,7 @@ def test_reservation_above_balance_is_402(funded, admin_member):
     assert services.balance(funded) == Decimal("500")
 
 
+@pytest.mark.resilience
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_charges_never_overspend(practice, admin_member):
     services.credits_grant(practice=practice, amount=Decimal("10"), reason="saldo de prueba", kind=EntryKind.GRANT)

@@ -84,6 +84,7 @@ def test_rescheduling_checks_overlaps(as_therapist, patient):
     assert ok.status_code == 200 and (ok.json()["date"], ok.json()["startTime"], ok.json()["endTime"]) == ("2030-01-08", "10:30", "11:15")
 
 
+@pytest.mark.resilience
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_bookings_for_overlapping_slots_cannot_both_succeed(therapist_member):
     patient = patient_for(therapist_member)
@@ -522,6 +523,7 @@ def test_rescheduled_sessions_are_reminded_again(tomorrow_session):
     assert len(mail.outbox) == 2
 
 
+@pytest.mark.resilience
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reminder_runs_send_once(therapist_member):
     patient = patient_for(therapist_member)

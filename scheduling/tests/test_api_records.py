@@ -340,6 +340,7 @@ def test_assistant_never_sees_attachments(as_assistant, as_therapist, patient):
         assert key not in detail
 
 
+@pytest.mark.resilience
 def test_storage_failure_leaves_no_row(as_therapist, patient):
     from unittest import mock
 

@@ -29,6 +29,8 @@ from billing.models import CreditAccount, CreditLedgerEntry
 from patients.tests.factories import patient_for
 from scheduling.models import Session
 
+pytestmark = pytest.mark.resilience
+
 
 def _client(user) -> APIClient:
     client = APIClient()
