@@ -40,6 +40,11 @@ class SessionSeries(models.Model):
 SESSION_MAX_DURATION = timedelta(hours=12)
 
 
+def minutes_between(starts_at, ends_at) -> int:
+    """A session's `duration`: whole minutes (UTC arithmetic, so DST changes count real time)."""
+    return int((ends_at - starts_at).total_seconds() // 60)
+
+
 class SessionQuerySet(models.QuerySet):
     def overlapping(self, start, end):
         """Sessions overlapping [start, end); touching intervals do not overlap."""
@@ -93,7 +98,7 @@ class Session(models.Model):
 
     @property
     def duration_minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+        return minutes_between(self.starts_at, self.ends_at)
 
     def local(self, tz_name: str):
         tz = ZoneInfo(tz_name)

@@ -21,7 +21,7 @@ from scheduling.choices import (
     SessionStatus,
     SessionType,
 )
-from scheduling.models import SESSION_MAX_DURATION
+from scheduling.models import SESSION_MAX_DURATION, minutes_between
 from scheduling.timeutils import local_datetime
 from sessai.api.serializers import RoleAwareSerializer, may_see_clinical
 
@@ -328,7 +328,7 @@ def calendar_events(rows, *, context) -> list[dict]:
         event = {
             "id": id_, "patientId": patient_id, "patientName": patient_name, "therapistId": therapist_id,  # orjson writes UUIDs
             "therapistName": therapist_name, "therapistColor": color, "date": start[:10], "startTime": start[11:16],
-            "endTime": ends_at.astimezone(zone).isoformat()[11:16], "duration": int((ends_at - starts_at).total_seconds() // 60),
+            "endTime": ends_at.astimezone(zone).isoformat()[11:16], "duration": minutes_between(starts_at, ends_at),
             "type": type_, "status": status,
         }
         if visible is None or patient_id in visible:
