@@ -3,7 +3,8 @@
 A minimal WSGI app served by the same gunicorn configuration as SessAI. For each path it runs
 the exact SQL statements SessAI ran for that request (captured in-process by bench/run.py and
 passed in the JSON file named by FLOOR_QUERIES, `{path: [sql, ...]}`) through raw psycopg on a
-per-thread connection, and answers every row as JSON with orjson. No authentication, no ORM, no
+per-thread connection, and answers every row as JSON with orjson (rows as lists: joined tables
+repeat column names). No authentication, no ORM, no
 serializers: what is left is the database and the bytes."""
 
 import json
@@ -13,7 +14,6 @@ from pathlib import Path
 
 import orjson
 import psycopg
-from psycopg.rows import dict_row
 
 QUERIES: dict[str, list[str]] = json.loads(Path(os.environ["FLOOR_QUERIES"]).read_text(encoding="utf-8"))
 _local = threading.local()
@@ -22,7 +22,7 @@ _local = threading.local()
 def _connection() -> psycopg.Connection:
     connection = getattr(_local, "connection", None)
     if connection is None or connection.closed:
-        connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True, row_factory=dict_row)
+        connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
         _local.connection = connection
     return connection
 
