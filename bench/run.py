@@ -4,10 +4,12 @@
    with 50 therapists, 20,000 patients, 1,000,000 sessions, plus 200 other practices) and a
    small one (the same practice with 10,000 sessions), on the same PostgreSQL server.
 2. Captures, in-process, the exact SQL each read request runs (and counts it).
-3. Starts the real server (gunicorn, production settings) and the floor (bench/floor.py: the same
-   SQL through raw psycopg, rows encoded by orjson) on loopback with the same gunicorn config.
-4. Drives each endpoint from this process at 1 and 8 concurrent clients, and the small dataset at
-   1 client: p50/p95/p99 latency and requests per second.
+3. Starts the real server (gunicorn, production settings) on each database and the floor
+   (bench/floor.py: the same SQL through raw psycopg, rows encoded by orjson) on loopback, all
+   with the same gunicorn config.
+4. Drives each endpoint from this process at 1 and 8 concurrent clients — ours, then the floor,
+   then ours on the small database, endpoint by endpoint so that every ratio compares runs made
+   under the same machine conditions: p50/p95/p99 latency and requests per second.
 5. Writes bench/RESULTS.md (machine, versions, command, numbers, ratios and targets met or not).
 Nothing in RESULTS.md is typed by hand."""
 
@@ -131,37 +133,38 @@ def capture_sql(paths: dict, token: str) -> tuple[dict, dict]:
     return counts, statements
 
 
-def measure(port: int, url: str, paths: dict, token: str, args, levels=(1, 8), floor_statements=None) -> dict:
-    """{(name, clients): result} for our server, and ("floor", name, clients) for the floor."""
-    results = {}
-    server = start_server(port, url)
-    try:
-        for name, (method, path_fn) in paths.items():
-            total = args.requests if "calendar" not in name or "therapist" in name else max(16, args.requests // 10)
-            for clients in levels:
-                results[(name, clients)] = result = drive(port, method, path_fn, token, clients, total)
-                print(f"{name:32s} c={clients} p50 {result['p50']:8.1f} ms p99 {result['p99']:8.1f} {result['rps']:7.1f} req/s "
-                      f"errors {result['errors']}", flush=True)
-    finally:
-        stop_server(server)
-    if floor_statements is None:
-        return results
+def measure(args, *, big_url, small_url, statements, paths, token, small_paths, small_token) -> tuple[dict, dict]:
+    """Our server on each database and the floor, all running at once and driven endpoint by
+    endpoint in turn (ours, floor, ours on 10k), so the ratios compare runs made under the same
+    machine conditions. Returns ({(name, clients) | ("floor", name, clients): result},
+    {(name, 1): result on the small database})."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(floor_statements, handle)
-    floor = start_server(port + 1, url, app="floor:application", extra_env={"FLOOR_QUERIES": handle.name,
-                                                                              "PYTHONPATH": str(ROOT / "bench")})
+        json.dump(statements, handle)
+    ours, floor_port, small_port = args.port, args.port + 1, args.port + 2
+    servers = [start_server(ours, big_url),
+               start_server(floor_port, big_url, app="floor:application",
+                            extra_env={"FLOOR_QUERIES": handle.name, "PYTHONPATH": str(ROOT / "bench")}),
+               start_server(small_port, small_url)]
+    big, small = {}, {}
     try:
         for name, (method, path_fn) in paths.items():
-            if method != "GET":
-                continue
             total = args.requests if "calendar" not in name or "therapist" in name else max(16, args.requests // 10)
-            for clients in levels:
-                results[("floor", name, clients)] = result = drive(port + 1, method, path_fn, None, clients, total)
-                print(f"{'floor: ' + name:32s} c={clients} p50 {result['p50']:8.1f} ms p99 {result['p99']:8.1f}", flush=True)
+            for clients in (1, 8):
+                big[(name, clients)] = r = drive(ours, method, path_fn, token, clients, total)
+                line = f"{name:32s} c={clients} p50 {r['p50']:8.1f} ms p99 {r['p99']:8.1f} {r['rps']:7.1f} req/s errors {r['errors']}"
+                if method == "GET":
+                    big[("floor", name, clients)] = f = drive(floor_port, method, path_fn, None, clients, total)
+                    line += f" | floor p50 {f['p50']:7.1f}"
+                if clients == 1:
+                    small_method, small_fn = small_paths[name]
+                    small[(name, 1)] = m = drive(small_port, small_method, small_fn, small_token, 1, total)
+                    line += f" | 10k p50 {m['p50']:7.1f}"
+                print(line, flush=True)
     finally:
-        stop_server(floor)
+        for server in servers:
+            stop_server(server)
         Path(handle.name).unlink()
-    return results
+    return big, small
 
 
 def main():
@@ -184,10 +187,10 @@ def main():
 
     token, paths = endpoints()
     queries, statements = capture_sql(paths, token)
-    big = measure(args.port, big_url, paths, token, args, floor_statements=statements)
     with using_database(small_name):
         small_token, small_paths = endpoints()
-        small = measure(args.port, small_url, small_paths, small_token, args, levels=(1,))
+    big, small = measure(args, big_url=big_url, small_url=small_url, statements=statements, paths=paths, token=token,
+                         small_paths=small_paths, small_token=small_token)
     write_results(args, paths, big, small, queries)
 
 
@@ -206,6 +209,8 @@ def write_results(args, paths, big, small, queries):
         "loopback; clients in a second process on the same 2 cores",
         "- Floor: the same SQL statements each request ran (captured in-process), replayed through raw psycopg in a minimal WSGI "
         "app (bench/floor.py) under the same gunicorn config, rows encoded by orjson; no auth, no ORM, no serializers.",
+        "- Ours, the floor and ours on the 10k database are driven endpoint by endpoint in turn, so each ratio compares runs "
+        "made under the same machine conditions (this shared VM's speed drifts by tens of percent between runs).",
         "",
         "## Latency at 1M sessions",
         "",
