@@ -43,6 +43,6 @@ clean-db:
 bench: migrate
 	$(PY) bench/run.py
 
-# PostgreSQL restarted under write load: the server recovers, no acknowledged write is lost.
+# 100 AI charges at once against a balance for 10; PostgreSQL restarted under write load.
 bench-resilience: migrate
 	$(PY) bench/resilience.py
