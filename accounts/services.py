@@ -292,7 +292,9 @@ def password_reset_request(*, email: str) -> None:
     emails.send(template="password_reset", to=user.email, language=_language(user), context={"user": user, "link": link})
 
 
-def _validate_new_password(user: User, password: str, confirm: str) -> None:
+def password_validate(user: User, password: str, confirm: str) -> None:
+    """400 unless `confirm` matches and `password` passes every configured validator, including
+    similarity to the user's email and name (an unsaved User works for a registration)."""
     if password != confirm:
         raise ValidationFailed(msg.PASSWORDS_DIFFER, errors={"confirmPassword": [str(msg.PASSWORDS_DIFFER)]})
     try:
@@ -313,7 +315,7 @@ def password_reset_confirm(*, token: str, password: str, confirm: str) -> User:
         user = None
     if user is None or not default_token_generator.check_token(user, key):
         raise ValidationFailed(msg.RESET_TOKEN_INVALID, code="token_invalid", errors={"token": [str(msg.RESET_TOKEN_INVALID)]})
-    _validate_new_password(user, password, confirm)
+    password_validate(user, password, confirm)
     user.set_password(password)
     user.save(update_fields=["password"])
     EmailAddress.objects.filter(user=user, email=user.email).update(verified=True)  # they read the inbox
@@ -326,7 +328,7 @@ def password_change(*, user: User, current: str, password: str, confirm: str, ke
     """Change the password; every other device session is signed out."""
     if not user.check_password(current):
         raise ValidationFailed(msg.CURRENT_PASSWORD_WRONG, errors={"currentPassword": [str(msg.CURRENT_PASSWORD_WRONG)]})
-    _validate_new_password(user, password, confirm)
+    password_validate(user, password, confirm)
     user.set_password(password)
     user.save(update_fields=["password"])
     sessions_revoke_all(user=user, reason="password_change", except_id=keep_session_id)
@@ -481,7 +483,7 @@ def invitation_accept(*, token: str, password: str, confirm: str, request=None) 
     if invitation is None or not invitation.is_pending or not invitation.membership.is_active:
         raise ValidationFailed(msg.INVITATION_INVALID, code="token_invalid", errors={"token": [str(msg.INVITATION_INVALID)]})
     user = invitation.membership.user
-    _validate_new_password(user, password, confirm)
+    password_validate(user, password, confirm)
     user.set_password(password)
     user.save(update_fields=["password"])
     invitation.accepted_at = timezone.now()

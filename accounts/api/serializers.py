@@ -202,15 +202,11 @@ class RegisterSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        if attrs["password"] != attrs["confirm_password"]:
-            raise serializers.ValidationError({"confirm_password": [msg.PASSWORDS_DIFFER]})
-        from django.contrib.auth import password_validation
-        from django.core.exceptions import ValidationError
+        from accounts.models import User
+        from accounts.services import password_validate
 
-        try:
-            password_validation.validate_password(attrs["password"])
-        except ValidationError as exc:
-            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        # the same rules as reset, change and invitation, with the registrant's email and name
+        password_validate(User(email=attrs["email"], name=attrs["name"]), attrs["password"], attrs["confirm_password"])
         return attrs
 
 

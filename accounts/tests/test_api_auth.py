@@ -135,6 +135,7 @@ def test_register_duplicate_email_is_400(api, therapist_member):
         ({"password": "sinmayuscula1", "confirmPassword": "sinmayuscula1"}, "password", "mayúscula"),
         ({"password": "SinNumeroAqui", "confirmPassword": "SinNumeroAqui"}, "password", "número"),
         ({"confirmPassword": "Otra12345"}, "confirmPassword", "no coinciden"),
+        ({"password": "ValentinaSoto1", "confirmPassword": "ValentinaSoto1"}, "password", "similar"),  # to the email
         ({"acceptTerms": False}, "acceptTerms", "términos"),
         ({"name": "A"}, "name", "al menos 2"),
         ({"role": "superuser"}, "role", "Selecciona un rol"),
