@@ -21,6 +21,8 @@ def test_seed_load_builds_consistent_data(api):
     assert any(ch in "".join(patients.values_list("name", flat=True)) for ch in "áéíóúñ")
     completed = Session.objects.filter(practice=main, status="completed")
     assert sum(patients.values_list("total_sessions", flat=True)) == completed.count()
+    for patient in patients.filter(sessions__isnull=False).distinct()[:10]:  # registered before their first session
+        assert patient.created_at < Session.objects.filter(patient=patient).order_by("starts_at").first().starts_at
     assert completed.exclude(content="").count() == completed.count()
     assert Assessment.objects.filter(patient__practice=main).exists() and BlockedTime.objects.filter(practice=main).exists()
     assert balance(main) > 0

@@ -130,12 +130,15 @@ class Command(BaseCommand):
         self._sessions(rng, practice_id, patient_therapist, session_count)
         self._blocked(rng, practice_id, therapist_ids)
         self._ledger(rng, practice_id, patient_therapist)
-        with connection.cursor() as cursor:  # derived columns, in one statement
+        with connection.cursor() as cursor:  # derived columns, and each patient registered a week before their first session
             cursor.execute(
-                """UPDATE patients_patient p SET total_sessions = s.n, first_session_date = s.first, last_session_date = s.last
-                   FROM (SELECT patient_id, count(*) n, min((starts_at AT TIME ZONE 'America/Santiago')::date) first,
-                                max((starts_at AT TIME ZONE 'America/Santiago')::date) last
-                         FROM scheduling_session WHERE practice_id = %s AND status = 'completed' GROUP BY patient_id) s
+                """UPDATE patients_patient p SET total_sessions = s.n, first_session_date = s.first, last_session_date = s.last,
+                          created_at = s.earliest - interval '7 days', updated_at = s.earliest - interval '7 days'
+                   FROM (SELECT patient_id, count(*) FILTER (WHERE status = 'completed') n,
+                                min((starts_at AT TIME ZONE 'America/Santiago')::date) FILTER (WHERE status = 'completed') first,
+                                max((starts_at AT TIME ZONE 'America/Santiago')::date) FILTER (WHERE status = 'completed') last,
+                                min(starts_at) earliest
+                         FROM scheduling_session WHERE practice_id = %s GROUP BY patient_id) s
                    WHERE p.id = s.patient_id""",
                 [practice_id],
             )
