@@ -15,6 +15,8 @@ Nothing in RESULTS.md is typed by hand."""
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import urllib.parse
@@ -48,30 +50,27 @@ def using_database(name: str):
 
 
 def ensure_small_database(name: str, url: str, args) -> None:
-    import subprocess
-
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
             cursor.execute(f'CREATE DATABASE "{name}"')
-    env = {**__import__("os").environ, "DATABASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": url}
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([PY, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True)
     seed(args, sessions=args.small_sessions, practices=1, env=env)
 
 
 def seed(args, *, sessions: int, practices: int, env=None) -> None:
-    import subprocess
-
     subprocess.run([PY, "manage.py", "seed_load", "--practices", str(practices), "--therapists-per-practice", "50",
                     "--patients", str(args.patients), "--sessions", str(sessions), "--seed", "7", "--name", NAME],
                    cwd=ROOT, env=env, check=True)
 
 
-def endpoints() -> dict:
-    """name → (method, path_fn) for the practice in the database Django is connected to."""
+def endpoints() -> tuple[str, dict]:
+    """An admin's access token, and name → (method, path_fn) for the practice in the database
+    Django is connected to."""
     from accounts.models import Membership
     from accounts.services import session_start
     from patients.models import Patient
