@@ -33,11 +33,9 @@ def django_setup() -> str:
 def database_url(name: str | None = None) -> str:
     from django.conf import settings
 
-    db = settings.DATABASES["default"]
-    host = db["HOST"]
-    socket = host.startswith("/")
-    return (f"postgresql://{db['USER']}:{db.get('PASSWORD') or ''}@{'' if socket else host}"
-            f"{':' + str(db['PORT']) if db.get('PORT') else ''}/{name or db['NAME']}" + (f"?host={host}" if socket else ""))
+    from sessai.db import url_for
+
+    return url_for(settings.DATABASES["default"], name)
 
 
 def start_server(port: int, database_url: str, app: str = "sessai.wsgi:application", extra_env: dict | None = None) -> subprocess.Popen:

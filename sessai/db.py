@@ -24,3 +24,13 @@ def embedded_database_url() -> str:
     if "1 row" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     return server.get_uri(DATABASE_NAME)
+
+
+def url_for(settings_dict: dict, name: str | None = None) -> str:
+    """A libpq URL for a Django database setting (another database `name` on the same server):
+    what a second process — a benchmark server, a test's gunicorn — needs as DATABASE_URL."""
+    host = settings_dict["HOST"] or ""
+    socket = host.startswith("/")
+    return (f"postgresql://{settings_dict['USER']}:{settings_dict.get('PASSWORD') or ''}@{'' if socket else host}"
+            f"{':' + str(settings_dict['PORT']) if settings_dict.get('PORT') else ''}/{name or settings_dict['NAME']}"
+            + (f"?host={host}" if socket else ""))

@@ -11,14 +11,9 @@ from django.db import connection
 
 from accounts.tests.factories import login_tokens
 from patients.tests.factories import patient_for
+from sessai.db import url_for
 
 sys.path.insert(0, str(settings.BASE_DIR / "bench"))
-
-
-def _database_url() -> str:
-    import common
-
-    return common.database_url(connection.settings_dict["NAME"])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -35,7 +30,7 @@ def test_floor_replays_the_sql_a_request_ran(tmp_path, monkeypatch, admin_member
     queries = tmp_path / "queries.json"
     queries.write_text(json.dumps(statements), encoding="utf-8")
     monkeypatch.setenv("FLOOR_QUERIES", str(queries))
-    monkeypatch.setenv("DATABASE_URL", _database_url())
+    monkeypatch.setenv("DATABASE_URL", url_for(connection.settings_dict))
     floor = importlib.reload(importlib.import_module("floor"))
     answered = []
     try:

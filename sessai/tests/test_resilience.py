@@ -28,6 +28,7 @@ from billing.choices import EntryKind
 from billing.models import CreditAccount, CreditLedgerEntry
 from patients.tests.factories import patient_for
 from scheduling.models import Session
+from sessai.db import url_for
 
 pytestmark = pytest.mark.resilience
 
@@ -106,10 +107,7 @@ def test_hundred_parallel_ai_charges_never_overspend_a_balance_for_ten(settings,
 def gunicorn_server(transactional_db):
     """The production server (gunicorn, 1 process × 4 threads) on the test database: unlike the test
     client it keeps connections between requests, as a deployment does (CONN_MAX_AGE)."""
-    db = connection.settings_dict
-    host = db["HOST"]
-    url = (f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@{'' if host.startswith('/') else host}{':' + str(db['PORT']) if db['PORT'] else ''}"
-           f"/{db['NAME']}" + (f"?host={host}" if host.startswith("/") else ""))
+    url = url_for(connection.settings_dict)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
