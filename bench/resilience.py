@@ -37,6 +37,10 @@ NAME = "Centro Benchmark"
 NOTES = {"unstructuredNotes": "Paciente refiere mejor descanso y menos rumiación esta semana; practica respiración a diario."}
 
 
+def _answers(statuses: Counter) -> str:
+    return ", ".join(f"{status}: {count}" for status, count in sorted(statuses.items(), key=str))
+
+
 def _verdicts(checks: dict) -> list[str]:
     return ["", "| check | result |", "|---|---|", *(f"| {name} | {'yes' if ok else '**no**'} |" for name, ok in checks.items())]
 
@@ -99,7 +103,7 @@ def ai_charges(port: int, gemini, clients: int = 100, affordable: int = 10) -> t
     lines = ["## 100 AI charges at once against a balance for 10", "",
              f"- {clients} clients released together on `POST /api/ai/documentation/process`; each hold is {hold} credits and the "
              f"balance was {hold * affordable}; answered in {elapsed:.1f} s",
-             f"- Answers: {', '.join(f'{k}: {v}' for k, v in sorted(statuses.items(), key=str))}; balance left {balance}",
+             f"- Answers: {_answers(statuses)}; balance left {balance}",
              *_verdicts(checks)]
     return lines, checks
 
@@ -183,7 +187,7 @@ def postgres_restart(port: int, args, server) -> tuple[list[str], dict]:
     lines = ["## PostgreSQL restarted under write load", "",
              f"- {args.clients} clients creating patients for {args.seconds:g} s; PostgreSQL restarted after {args.seconds / 3:.1f} s "
              f"(the restart took {restart_seconds:.1f} s)",
-             f"- Answers: {', '.join(f'{k}: {v}' for k, v in sorted(statuses.items(), key=str))}",
+             f"- Answers: {_answers(statuses)}",
              f"- First successes again {recovered_at:.1f} s after the restart began" if recovered_at is not None else "- Never recovered",
              *_verdicts(checks)]
     return lines, checks

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from sessai.errors import DomainError
+from sessai.errors import DomainError, ServiceUnavailable
 
 logger = logging.getLogger("sessai.api")
 
@@ -62,6 +62,11 @@ def _auth_error(exc) -> tuple[str, str]:
 def exception_handler(exc, context):
     """DRF exception handler: every error leaves as the envelope, in the request's language."""
     headers = {}
+    if isinstance(exc, (db.OperationalError, db.InterfaceError)):
+        # The database is unreachable (restarting, failing over): a clear, retryable answer. The
+        # broken connection is dropped at the end of the request; the next one reconnects.
+        logger.warning("Database unavailable in %s: %s", context.get("view").__class__.__name__, exc)
+        exc = ServiceUnavailable(headers={"Retry-After": "5"})
     if isinstance(exc, DomainError):
         set_rollback()
         return Response(
@@ -79,14 +84,6 @@ def exception_handler(exc, context):
         response = Response(error_body(message, code), status=status.HTTP_401_UNAUTHORIZED)
         response["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
-
-    if isinstance(exc, (db.OperationalError, db.InterfaceError)):
-        # The database is unreachable (restarting, failing over): a clear, retryable answer. The
-        # broken connection is dropped at the end of the request; the next one reconnects.
-        logger.warning("Database unavailable in %s: %s", context.get("view").__class__.__name__, exc)
-        set_rollback()
-        return Response(error_body(_("Servicio no disponible. Intenta nuevamente en unos minutos."), "service_unavailable"),
-                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
 
     if not isinstance(exc, exceptions.APIException):
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)

@@ -7,9 +7,9 @@ from rest_framework.response import Response
 
 
 class WireResponse(Response):
-    """A response whose data already has the wire's camelCase keys and only JSON-native values
-    (str, int, None, lists, dicts): it is encoded by orjson without the per-key camelize walk,
-    which for ten thousand calendar events costs more than the database."""
+    """A response whose data already has the wire's camelCase keys and only values orjson writes
+    as the API does (JSON types and UUIDs): it is encoded by orjson without the per-key camelize
+    walk, which for ten thousand calendar events costs more than the database."""
 
     wire_ready = True
 
