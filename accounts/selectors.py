@@ -31,6 +31,7 @@ def member_list(*, practice: Practice) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(practice=practice)
         .select_related("user", "user__profile")
+        .prefetch_related("availability")  # the embedded weekly schedule: one query for the whole page
         .annotate(
             is_email_verified=Exists(
                 EmailAddress.objects.filter(user_id=OuterRef("user_id"), email=OuterRef("user__email"), verified=True)

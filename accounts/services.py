@@ -395,6 +395,7 @@ def mfa_recovery_codes_regenerate(*, user: User, password: str) -> list[str]:
 def profile_update(*, user: User, data: dict) -> User:
     """Apply a partial profile/preferences update (already validated by the serializer)."""
     profile = user.profile
+    name = data.pop("name", None)
     preferences = data.pop("preferences", None) or {}
     notifications = preferences.pop("email_notifications", None) or {}
     for field, value in {**data, **preferences}.items():
@@ -403,11 +404,9 @@ def profile_update(*, user: User, data: dict) -> User:
         setattr(profile, f"notify_{key}", value)
     profile.full_clean(exclude=["user", "photo"])
     profile.save()
-    if "first_name" in data or "last_name" in data:
-        full = f"{profile.first_name} {profile.last_name}".strip()
-        if full and full != user.name:
-            user.name = full[:100]
-            user.save(update_fields=["name", "updated_at"])
+    if name and name != user.name:  # the display name ("Dr. Ana Silva") changes only when sent
+        user.name = name
+        user.save(update_fields=["name", "updated_at"])
     return user
 
 

@@ -47,9 +47,10 @@ def billing_summary(*, practice) -> dict:
     }
 
 
-def ledger_history(*, practice):
-    """The movements a person reads (grants, usage, top-ups, adjustments, refunds), newest first."""
-    return CreditLedgerEntry.objects.filter(practice=practice, kind__in=VISIBLE_KINDS).order_by("-created_at", "-id")
+def ledger_history(*, practice, kinds=VISIBLE_KINDS):
+    """The movements a person reads (all visible kinds by default: grants, usage, top-ups,
+    adjustments, refunds), newest first."""
+    return CreditLedgerEntry.objects.filter(practice=practice, kind__in=kinds).order_by("-created_at", "-id")
 
 
 def daily_usage(*, practice, days: int) -> list[dict]:

@@ -6,6 +6,7 @@ from django.db.models import Exists, F, OuterRef
 from patients import selectors
 from patients.choices import PatientStatus
 from patients.models import CareTeamMember, Patient
+from sessai.api.filters import StrictFilterSet
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
@@ -19,7 +20,7 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*expressions, "id")
 
 
-class PatientFilter(django_filters.FilterSet):
+class PatientFilter(StrictFilterSet):
     search = django_filters.CharFilter(method="filter_search", max_length=100, help_text="Nombre (prefijos, sin tildes) o RUT")
     status = django_filters.ChoiceFilter(choices=PatientStatus.choices)
     therapistId = django_filters.UUIDFilter(method="filter_therapist", help_text="Pacientes del equipo tratante de este terapeuta")

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 
+from accounts.schedule import WEEKDAYS, weekly_schedule_from_rows
 from scheduling import messages as msg
-from scheduling.choices import WEEKDAYS
 from scheduling.models import AvailabilityDay, BlockedTime
 from sessai.errors import Conflict
 
@@ -23,18 +23,6 @@ def weekly_schedule(membership) -> dict:
     """The 7-day map {monday: {start, end, available}, ...}, defaults filled in."""
     rows = {row.weekday: row for row in AvailabilityDay.objects.filter(membership=membership)}
     return weekly_schedule_from_rows(rows)
-
-
-def weekly_schedule_from_rows(rows: dict) -> dict:
-    schedule = {}
-    for index, day in enumerate(WEEKDAYS):
-        row = rows.get(index)
-        if row is not None:
-            schedule[day] = {"start": row.start.strftime("%H:%M"), "end": row.end.strftime("%H:%M"), "available": row.available}
-        else:
-            start, end, available = settings.DEFAULT_WEEKLY_SCHEDULE[day]
-            schedule[day] = {"start": start, "end": end, "available": available}
-    return schedule
 
 
 def availability_check(*, practice, therapist_id, starts_at, ends_at) -> None:

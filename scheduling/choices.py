@@ -39,7 +39,6 @@ class BlockedTimeType(models.TextChoices):
     OTHER = "other", _("Otro")
 
 
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
 class Frequency(models.TextChoices):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
@@ -86,8 +87,22 @@ def dashboard(*, membership, now: datetime | None = None) -> dict:
         extra = contribute(membership=membership, windows=w)
         result.update(extra.get("metrics", {}))
         result["recent_activity"].extend(extra.get("activity", []))
-    result["recent_activity"] = sorted(result["recent_activity"], key=lambda a: a["at"], reverse=True)[:ACTIVITY_LIMIT]
+    latest = sorted(result["recent_activity"], key=lambda a: a["at"], reverse=True)[:ACTIVITY_LIMIT]
+    result["recent_activity"] = [_activity_item(item, w["now"]) for item in latest]
     return result
+
+
+def _activity_item(item: dict, now: datetime) -> dict:
+    """The UI reads `patient` and `time` ("Hace 2 horas", in the caller's language); `at` keeps
+    the instant, in the practice's offset like every other timestamp."""
+    at = item["at"].astimezone(now.tzinfo)
+    return {**item, "patient": item["patient_name"], "at": at, "time": relative_time(at, now)}
+
+
+def relative_time(at: datetime, now: datetime) -> str:
+    if now - at < timedelta(minutes=1):
+        return _("Hace un momento")
+    return _("Hace %(time)s") % {"time": timesince(at, now, depth=1)}
 
 
 def _activity(membership, w) -> list[dict]:

@@ -9,6 +9,7 @@ from accounts.choices import Role
 from accounts.models import Membership
 from patients.models import CareTeamMember
 from patients.selectors import patient_scope
+from scheduling.choices import SessionStatus
 from scheduling.models import Addendum, Assessment, Attachment, BlockedTime, Session
 from sessai.cache import cached
 
@@ -54,9 +55,10 @@ def with_details(qs: QuerySet[Session], *, clinical: bool) -> QuerySet[Session]:
     return qs
 
 
-def patient_sessions(*, membership: Membership, patient) -> QuerySet[Session]:
-    """A patient's history, newest first, with the records."""
-    return with_details(record_scope(membership).filter(patient=patient), clinical=True).order_by("-starts_at", "-id")
+def patient_sessions(*, membership: Membership, patient, statuses=(SessionStatus.COMPLETED,)) -> QuerySet[Session]:
+    """A patient's history in the given statuses (the clinical records by default), newest first."""
+    qs = record_scope(membership).filter(patient=patient, status__in=statuses)
+    return with_details(qs, clinical=True).order_by("-starts_at", "-id")
 
 
 def patient_assessments(*, membership: Membership, patient, type_: str = "") -> QuerySet[Assessment]:

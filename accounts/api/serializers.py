@@ -9,11 +9,14 @@ from rest_framework import serializers
 from accounts import messages as msg
 from accounts.choices import Language, MemberStatus, Role, Theme
 from accounts.models import color_validator
+from accounts.schedule import weekly_schedule_from_rows
+from sessai.api.fields import WallClockTimeField
+from sessai.api.serializers import InputSerializer
 
 # --- Output ---------------------------------------------------------------------------------
 
 
-class AddressSerializer(serializers.Serializer):
+class AddressSerializer(InputSerializer):
     street = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     city = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
     region = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
@@ -21,7 +24,7 @@ class AddressSerializer(serializers.Serializer):
     country = serializers.CharField(max_length=60, allow_blank=True, required=False, default="Chile")
 
 
-class EducationSerializer(serializers.Serializer):
+class EducationSerializer(InputSerializer):
     id = serializers.CharField(max_length=64, required=False, allow_blank=True)
     institution = serializers.CharField(max_length=200)
     degree = serializers.CharField(max_length=200)
@@ -31,7 +34,7 @@ class EducationSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=1000, allow_blank=True, required=False)
 
 
-class CertificationSerializer(serializers.Serializer):
+class CertificationSerializer(InputSerializer):
     id = serializers.CharField(max_length=64, required=False, allow_blank=True)
     name = serializers.CharField(max_length=200)
     issuing_organization = serializers.CharField(max_length=200, allow_blank=True, required=False)
@@ -174,7 +177,7 @@ class MfaVerifySerializer(serializers.Serializer):
     code = serializers.CharField(max_length=20)
 
 
-class RegisterSerializer(serializers.Serializer):
+class RegisterSerializer(InputSerializer):
     name = serializers.CharField(
         min_length=2, max_length=100,
         error_messages={
@@ -238,7 +241,7 @@ class ChangePasswordSerializer(serializers.Serializer):
     confirm_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-class PreferencesInSerializer(serializers.Serializer):
+class PreferencesInSerializer(InputSerializer):
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
@@ -255,9 +258,14 @@ class PreferencesInSerializer(serializers.Serializer):
         return attrs
 
 
-class ProfileUpdateSerializer(serializers.Serializer):
-    """`Partial<TherapistProfile>` and/or `preferences` (PUT and PATCH are both partial, as the UI sends)."""
+class ProfileUpdateSerializer(InputSerializer):
+    """`Partial<TherapistProfile>` and/or `preferences` (PUT and PATCH are both partial, as the UI sends).
+    `name` is the display name (with its honorific); first and last name never rewrite it."""
 
+    name = serializers.CharField(
+        max_length=100, error_messages={"blank": _("El nombre es requerido")},
+        help_text=_("Nombre para mostrar, p. ej. «Dra. Ana Silva»."),
+    )
     first_name = serializers.CharField(
         max_length=100, error_messages={"blank": _("El nombre es requerido"), "required": _("El nombre es requerido")}
     )
@@ -326,6 +334,22 @@ class DeviceSessionSerializer(serializers.Serializer):
 # --- Team -----------------------------------------------------------------------------------
 
 
+class DayHoursSerializer(serializers.Serializer):
+    start = WallClockTimeField()
+    end = WallClockTimeField()
+    available = serializers.BooleanField()
+
+
+class WeeklyScheduleMapSerializer(serializers.Serializer):
+    monday = DayHoursSerializer()
+    tuesday = DayHoursSerializer()
+    wednesday = DayHoursSerializer()
+    thursday = DayHoursSerializer()
+    friday = DayHoursSerializer()
+    saturday = DayHoursSerializer()
+    sunday = DayHoursSerializer()
+
+
 class TeamMemberSerializer(serializers.Serializer):
     """A team member (frontend-reference §1.10). `id` is the user id, the same as `therapistId`."""
 
@@ -344,6 +368,11 @@ class TeamMemberSerializer(serializers.Serializer):
     invitation_pending = serializers.BooleanField()
     last_login_at = serializers.DateTimeField(source="user.last_login", allow_null=True)
     created_at = serializers.DateTimeField()
+    schedule = serializers.SerializerMethodField()
+
+    def get_schedule(self, m) -> WeeklyScheduleMapSerializer:
+        """The Horarios tab's `member.schedule[day]`: the same map as `/admin/team/{id}/schedule`."""
+        return weekly_schedule_from_rows({row.weekday: row for row in m.availability.all()})
 
     def get_specialty(self, m) -> str:
         specialties = m.user.profile.specialties
@@ -359,7 +388,7 @@ class TeamMemberSerializer(serializers.Serializer):
         return MemberStatus.ACTIVE if self._active(m) else MemberStatus.INACTIVE
 
 
-class TeamInviteSerializer(serializers.Serializer):
+class TeamInviteSerializer(InputSerializer):
     name = serializers.CharField(
         min_length=2, max_length=100,
         error_messages={"required": _("El nombre es requerido"), "blank": _("El nombre es requerido")},
@@ -378,7 +407,7 @@ class TeamInviteSerializer(serializers.Serializer):
         return attrs
 
 
-class TeamUpdateSerializer(serializers.Serializer):
+class TeamUpdateSerializer(InputSerializer):
     name = serializers.CharField(min_length=2, max_length=100, required=False)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     title = serializers.CharField(max_length=100, required=False, allow_blank=True)

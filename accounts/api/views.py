@@ -57,6 +57,7 @@ class LoginView(PublicAPIView):
 
 class MfaVerifyView(PublicAPIView):
     rate_limits = [("mfa_ip", "ip")]
+    error_statuses = {"POST": (401,)}
 
     @extend_schema(request=s.MfaVerifySerializer, responses={200: s.AuthResponseSerializer})
     def post(self, request):
@@ -80,6 +81,8 @@ class RegisterView(PublicAPIView):
 
 
 class RefreshView(PublicAPIView):
+    error_statuses = {"POST": (401,)}
+
     @extend_schema(request=s.RefreshSerializer, responses={200: s.TokensSerializer})
     def post(self, request):
         data = _validated(s.RefreshSerializer, request)
@@ -233,6 +236,7 @@ class MfaStatusView(PracticeAPIView):
 
 class MfaTotpSetupView(PracticeAPIView):
     allowed_roles = STAFF
+    error_statuses = {"POST": (409,)}
 
     @extend_schema(request=None, responses={200: inline_serializer("MfaSetup", {"secret": serializers.CharField(), "otpauth_url": serializers.CharField(), "setup_token": serializers.CharField()})})
     def post(self, request):
@@ -241,6 +245,7 @@ class MfaTotpSetupView(PracticeAPIView):
 
 class MfaTotpConfirmView(PracticeAPIView):
     allowed_roles = STAFF
+    error_statuses = {"POST": (409,)}
     rate_limits = [("mfa_ip", "ip")]
 
     @extend_schema(request=s.MfaConfirmSerializer, responses={200: inline_serializer("MfaCodes", {"recovery_codes": serializers.ListField(child=serializers.CharField()), "message": serializers.CharField()})})
@@ -252,6 +257,7 @@ class MfaTotpConfirmView(PracticeAPIView):
 
 class MfaTotpDisableView(PracticeAPIView):
     allowed_roles = STAFF
+    error_statuses = {"POST": (409,)}
     rate_limits = [("mfa_ip", "ip")]
 
     @extend_schema(request=s.PasswordConfirmSerializer, responses={200: s.MessageSerializer})
@@ -263,6 +269,7 @@ class MfaTotpDisableView(PracticeAPIView):
 
 class MfaRecoveryCodesView(PracticeAPIView):
     allowed_roles = STAFF
+    error_statuses = {"POST": (409,)}
     rate_limits = [("mfa_ip", "ip")]
 
     @extend_schema(request=s.PasswordConfirmSerializer, responses={200: inline_serializer("MfaRecoveryCodes", {"recovery_codes": serializers.ListField(child=serializers.CharField())})})
@@ -283,6 +290,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeGene
     lookup_field = "user_id"
     lookup_url_kwarg = "pk"
     ordering_fields = ["name"]
+    error_statuses = {"partial_update": (409,), "destroy": (409,), "resend_invitation": (409,)}
 
     def scoped_queryset(self, membership):
         return selectors.member_list(practice=membership.practice)

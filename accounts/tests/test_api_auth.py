@@ -350,7 +350,10 @@ def test_profile_get_put_patch_and_alias(as_therapist):
     assert response.status_code == 200, response.json()
     profile = response.json()["profile"]
     assert profile["address"]["zipCode"] == "7500000" and profile["yearsOfExperience"] == 12
-    assert response.json()["name"] == "Ana Silva"
+    assert response.json()["name"] == as_therapist.user.name  # first/last name never rewrite the display name
+    renamed = as_therapist.put("/api/profile", {"firstName": "Ana", "lastName": "Silva", "name": "Dra. Ana Silva"}, format="json")
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Dra. Ana Silva"
+    assert as_therapist.put("/api/profile", {"firstName": "Ana"}, format="json").json()["name"] == "Dra. Ana Silva"
     prefs = {"preferences": {"theme": "dark", "timezone": "America/Bogota", "emailNotifications": {"marketing": True}}}
     response = as_therapist.patch(PROFILE, prefs, format="json")
     assert response.status_code == 200

@@ -173,6 +173,6 @@ def test_user_stats(as_admin, therapist_member, assistant_member, other_admin_me
 def test_team_list_query_count_is_constant(as_admin, django_assert_max_num_queries):
     for _ in range(30):
         MembershipFactory(practice=as_admin.membership.practice)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # count, page, the weekly schedules of the page, auth
         response = as_admin.get(f"{TEAM}?limit=100")
     assert len(response.json()["data"]) == 31

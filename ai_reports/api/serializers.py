@@ -2,12 +2,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ai_reports.choices import DocFormat, DocMode, FixedPeriod, RangeType, Tier
+from sessai.api.serializers import InputSerializer
 
 RANGE_REQUIRED = _("Indica el rango del informe")
 DATES_ORDER = _("La fecha de inicio debe ser anterior o igual a la fecha de fin")
 
 
-class ReportRequestSerializer(serializers.Serializer):
+class ReportRequestSerializer(InputSerializer):
     """`{patientId, startDate, endDate}`, `{patientId, rangeType: "lastSessions", lastSessionsCount}`
     or `{patientId, rangeType: "fixedPeriod", fixedPeriod}`. ISO datetimes are accepted for the dates."""
 
@@ -46,6 +47,24 @@ class ReportResponseSerializer(serializers.Serializer):
     model = serializers.CharField()
 
 
+class SuccessSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+class ReportStreamEventSerializer(serializers.Serializer):
+    """One Server-Sent Event's `data` (`Accept: text/event-stream`): unnamed events carry `text`
+    as it is written; the `done` event carries reportId, creditsUsed and model; an `error` event
+    carries the error envelope's message and code."""
+
+    text = serializers.CharField(required=False)
+    report_id = serializers.UUIDField(required=False)
+    credits_used = serializers.FloatField(required=False)
+    model = serializers.CharField(required=False)
+    message = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
+
+
 class ReportSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     patient_id = serializers.UUIDField()
@@ -62,7 +81,7 @@ class ReportSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class DocumentationRequestSerializer(serializers.Serializer):
+class DocumentationRequestSerializer(InputSerializer):
     unstructured_notes = serializers.CharField(max_length=50_000, error_messages={"blank": _("Las notas son requeridas"), "required": _("Las notas son requeridas")})
     instruction = serializers.CharField(max_length=1000, required=False, allow_blank=True, allow_null=True, default="")
     format = serializers.ChoiceField(choices=DocFormat.choices, required=False, allow_blank=True, default="")

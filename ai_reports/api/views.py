@@ -55,9 +55,13 @@ class ReportGenerateView(PracticeAPIView):
 
     allowed_roles = CLINICAL
     rate_limits = AI_LIMITS
+    error_statuses = {"POST": (402, 404, 409, 503)}
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
-    @extend_schema(request=s.ReportRequestSerializer, parameters=[IDEMPOTENCY], responses={200: s.ReportResponseSerializer})
+    @extend_schema(request=s.ReportRequestSerializer, parameters=[IDEMPOTENCY], responses={
+        (200, "application/json"): s.ReportResponseSerializer,
+        (200, "text/event-stream"): s.ReportStreamEventSerializer,
+    })
     def post(self, request):
         data = s.ReportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -87,6 +91,7 @@ class DocumentationView(PracticeAPIView):
 
     allowed_roles = CLINICAL
     rate_limits = AI_LIMITS
+    error_statuses = {"POST": (402, 404, 409, 503)}
 
     @extend_schema(request=s.DocumentationRequestSerializer, parameters=[IDEMPOTENCY], responses={200: s.DocumentationResponseSerializer})
     def post(self, request):
@@ -190,7 +195,7 @@ class AISettingsView(PracticeAPIView):
     def get(self, request):
         return Response({"ai_model": services.practice_tier(self.practice)})
 
-    @extend_schema(request=s.AISettingsSerializer, responses={200: dict})
+    @extend_schema(request=s.AISettingsSerializer, responses={200: s.SuccessSerializer})
     def post(self, request):
         data = s.AISettingsSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -1,6 +1,8 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from billing.choices import EntryKind, Operation, Tier
+from billing.choices import VISIBLE_KINDS, EntryKind, Operation, Tier
+from sessai.api.pagination import PageQuerySerializer
 
 
 class HistoryItemSerializer(serializers.Serializer):
@@ -30,19 +32,46 @@ class HistoryItemSerializer(serializers.Serializer):
         return float(abs(entry.amount))
 
 
+class PlanDetailsSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    price = serializers.FloatField(help_text=_("Precio mensual en USD."))
+    credits_per_month = serializers.FloatField()
+    renewal_date = serializers.DateField()
+    is_trial = serializers.BooleanField()
+
+
+class CreditUsageSerializer(serializers.Serializer):
+    used = serializers.FloatField()
+    total = serializers.FloatField()
+    remaining = serializers.FloatField()
+
+
+class AverageCostSerializer(serializers.Serializer):
+    per_session = serializers.FloatField()
+
+
 class SummarySerializer(serializers.Serializer):
-    plan_details = serializers.DictField(allow_null=True)
-    credit_usage = serializers.DictField()
-    average_cost = serializers.DictField()
+    plan_details = PlanDetailsSerializer(allow_null=True, help_text=_("null si la consulta no tiene suscripción."))
+    credit_usage = CreditUsageSerializer()
+    average_cost = AverageCostSerializer()
 
 
 class DailyQuerySerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=365, required=False, default=30)
 
 
-class HistoryQuerySerializer(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, required=False, default=1)
-    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=25)
+HISTORY_ALL = "all"
+
+
+class HistoryQuerySerializer(PageQuerySerializer):
+    kind = serializers.ChoiceField(
+        choices=[*[(kind.value, kind.label) for kind in VISIBLE_KINDS], (HISTORY_ALL, HISTORY_ALL)],
+        required=False, default=EntryKind.USAGE,
+        help_text=_("`usage` (por defecto: el historial de consumo), otro tipo de movimiento, o `all`."),
+    )
+
+    def validate_kind(self, value):
+        return list(VISIBLE_KINDS) if value == HISTORY_ALL else [value]
 
 
 class DailyPointSerializer(serializers.Serializer):
@@ -50,6 +79,12 @@ class DailyPointSerializer(serializers.Serializer):
     credits = serializers.FloatField()
 
 
+class HistoryPaginationSerializer(serializers.Serializer):
+    current_page = serializers.IntegerField()
+    total_pages = serializers.IntegerField()
+    total_items = serializers.IntegerField()
+
+
 class HistoryPageSerializer(serializers.Serializer):
     history = HistoryItemSerializer(many=True)
-    pagination = serializers.DictField(child=serializers.IntegerField())
+    pagination = HistoryPaginationSerializer()

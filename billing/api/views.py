@@ -22,7 +22,8 @@ class BillingSummaryView(PracticeAPIView):
 
 
 class BillingHistoryView(PracticeAPIView):
-    """`{history: [...], pagination: {currentPage, totalPages, totalItems}}` (api-contract §3)."""
+    """`{history: [...], pagination: {currentPage, totalPages, totalItems}}` (api-contract §3): the
+    consumption history by default; `?kind=grant` (or another kind) or `?kind=all` for the rest."""
 
     allowed_roles = ADMIN
 
@@ -31,7 +32,7 @@ class BillingHistoryView(PracticeAPIView):
         params = s.HistoryQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         page, limit = params.validated_data["page"], params.validated_data["limit"]
-        entries = selectors.ledger_history(practice=self.practice)
+        entries = selectors.ledger_history(practice=self.practice, kinds=params.validated_data["kind"])
         total = entries.count()
         rows = entries[(page - 1) * limit : page * limit]
         return Response({

@@ -200,14 +200,26 @@ def test_billing_summary(as_admin, funded, admin_member):
 def test_billing_history_shape_and_pagination(as_admin, funded, admin_member):
     for credits in ("1.0", "2.0", "3.0"):
         _usage(funded, admin_member.user, credits, None)
-    body = as_admin.get("/api/admin/billing/history", {"page": 1, "limit": 2}).json()
+    body = as_admin.get("/api/admin/billing/history", {"page": 1, "limit": 2, "kind": "all"}).json()
     assert body["pagination"] == {"currentPage": 1, "totalPages": 2, "totalItems": 4}
     first = body["history"][0]
     assert set(first) >= {"id", "date", "type", "model", "credits", "patientId"}
     assert (first["type"], first["model"], first["credits"], first["kind"]) == ("Informe de Progreso", "Equilibrado", 3.0, "usage")
-    last = as_admin.get("/api/admin/billing/history", {"page": 2, "limit": 2}).json()["history"]
+    last = as_admin.get("/api/admin/billing/history", {"page": 2, "limit": 2, "kind": "all"}).json()["history"]
     assert [h["kind"] for h in last] == ["usage", "grant"]
     assert as_admin.get("/api/admin/billing/history", {"page": 0}).status_code == 400
+
+
+def test_billing_history_is_the_consumption_by_default_and_filters_by_kind(as_admin, funded, admin_member):
+    """"Historial de Consumo Reciente" lists usage only; grants come with ?kind=grant (or all)."""
+    _usage(funded, admin_member.user, "1.0", None)
+    default = as_admin.get("/api/admin/billing/history").json()
+    assert [h["kind"] for h in default["history"]] == ["usage"] and default["pagination"]["totalItems"] == 1
+    grants = as_admin.get("/api/admin/billing/history", {"kind": "grant"}).json()["history"]
+    assert [h["kind"] for h in grants] == ["grant"]
+    assert len(as_admin.get("/api/admin/billing/history", {"kind": "all"}).json()["history"]) == 2
+    bad = as_admin.get("/api/admin/billing/history", {"kind": "gift"})
+    assert bad.status_code == 400 and "kind" in bad.json()["errors"]
 
 
 def test_billing_daily_and_csv(as_admin, funded, admin_member):
@@ -237,7 +249,7 @@ def test_history_query_count_is_constant(as_admin, funded, admin_member, django_
     for _ in range(30):
         _usage(funded, admin_member.user, "0.5", None)
     with django_assert_max_num_queries(3):
-        response = as_admin.get("/api/admin/billing/history", {"limit": 100})
+        response = as_admin.get("/api/admin/billing/history", {"limit": 100, "kind": "all"})
     assert len(response.json()["history"]) == 31
 
 

@@ -9,17 +9,17 @@ from rest_framework import serializers
 from patients import messages as msg
 from patients.choices import PatientStatus
 from patients.rut import rut_format, rut_normalize
-from sessai.api.serializers import RoleAwareSerializer
+from sessai.api.serializers import InputSerializer, RoleAwareSerializer
 
 
-class PatientAddressSerializer(serializers.Serializer):
+class PatientAddressSerializer(InputSerializer):
     street = serializers.CharField(max_length=200, allow_blank=True, required=False)
     city = serializers.CharField(max_length=100, allow_blank=True, required=False)
     region = serializers.CharField(max_length=100, allow_blank=True, required=False)
     zip_code = serializers.CharField(max_length=20, allow_blank=True, required=False)
 
 
-class EmergencyContactSerializer(serializers.Serializer):
+class EmergencyContactSerializer(InputSerializer):
     name = serializers.CharField(max_length=100, error_messages={"required": msg.EMERGENCY_NAME_REQUIRED, "blank": msg.EMERGENCY_NAME_REQUIRED})
     phone = serializers.CharField(max_length=30, error_messages={"required": msg.EMERGENCY_PHONE_REQUIRED, "blank": msg.EMERGENCY_PHONE_REQUIRED})
     relationship = serializers.CharField(
@@ -34,7 +34,7 @@ class FlatEmergencyContactSerializer(EmergencyContactSerializer):
     relationship = serializers.CharField(max_length=50, allow_blank=True, required=False, default="")
 
 
-class PatientWriteSerializer(serializers.Serializer):
+class PatientWriteSerializer(InputSerializer):
     name = serializers.CharField(
         max_length=100,
         error_messages={"required": msg.NAME_REQUIRED, "blank": msg.NAME_REQUIRED, "max_length": msg.NAME_TOO_LONG},
@@ -141,3 +141,14 @@ class PatientPickSerializer(serializers.Serializer):
 
 class PatientSearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=100, allow_blank=True, required=False, default="", help_text=_("Nombre o RUT"))
+
+
+class PatientExportSerializer(serializers.Serializer):
+    """The portability export: the patient and one section per domain (sessions, assessments,
+    reports), each a list of records as the API shows them."""
+
+    exported_at = serializers.DateTimeField()
+    patient = PatientSerializer()
+    sessions = serializers.ListField(child=serializers.DictField())
+    assessments = serializers.ListField(child=serializers.DictField())
+    reports = serializers.ListField(child=serializers.DictField())

@@ -69,7 +69,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
         patients = selectors.patient_search(membership=self.membership, q=params.validated_data["q"])
         return Response(s.PatientPickSerializer(patients, many=True).data)
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: s.PatientExportSerializer})
     @action(detail=True, methods=["get"], filterset_class=None)
     def export(self, request, pk=None):
         patient = self.get_object()

@@ -113,6 +113,7 @@ class FreeSlotsView(PracticeAPIView):
     """`GET /api/availability?therapistId=&date=&duration=`: free start times that day."""
 
     allowed_roles = STAFF
+    error_statuses = {"GET": (404,)}
 
     @extend_schema(parameters=[s.AvailabilityQuerySerializer], responses={200: s.FreeSlotsSerializer})
     def get(self, request):

@@ -23,9 +23,9 @@ from scheduling.choices import (
 )
 from scheduling.models import SESSION_MAX_DURATION, minutes_between
 from scheduling.timeutils import local_datetime
-from sessai.api.serializers import RoleAwareSerializer, may_see_clinical
+from sessai.api.fields import WallClockTimeField
+from sessai.api.serializers import InputSerializer, RoleAwareSerializer, may_see_clinical
 
-HHMM = ["%H:%M", "%H:%M:%S"]
 ATTACHMENT_SALT = "sessai.attachment.download"
 
 
@@ -116,11 +116,21 @@ LIMITED_FIELDS = {
 }
 
 
+def limited_view(context, patient_id) -> bool:
+    """A therapist sees another therapist's patients' appointments as name and time only.
+    Assistants see every appointment whole, without the clinical fields (RoleAwareSerializer)."""
+    visible = context.get("record_patient_ids")
+    return visible is not None and patient_id not in visible and may_see_clinical(context)
+
+
 class SessionSerializer(LocalTimesMixin, RoleAwareSerializer):
     """Assistants never get the clinical fields; a therapist sees another therapist's patients'
     appointments with names and times only (`LIMITED_FIELDS`)."""
 
     clinical_fields = ("notes", "content", "goals", "assessments", "attachments", "addenda")
+    role_dependent_fields = (
+        *clinical_fields, "title", "location", "signed_at", "signed_by_id", "cancel_reason", "created_at", "updated_at",
+    )
 
     id = serializers.UUIDField()
     patient_id = serializers.UUIDField()
@@ -146,8 +156,7 @@ class SessionSerializer(LocalTimesMixin, RoleAwareSerializer):
     updated_at = serializers.DateTimeField()
 
     def to_representation(self, session):
-        visible = self.context.get("record_patient_ids")
-        if visible is None or session.patient_id in visible:
+        if not limited_view(self.context, session.patient_id):
             return super().to_representation(session)
         out = {}
         for field in self._readable_fields:
@@ -160,7 +169,7 @@ class SessionSerializer(LocalTimesMixin, RoleAwareSerializer):
 # --- Input ----------------------------------------------------------------------------------
 
 
-class AssessmentInputSerializer(serializers.Serializer):
+class AssessmentInputSerializer(InputSerializer):
     type = serializers.ChoiceField(choices=AssessmentType.choices)
     scale = serializers.IntegerField(min_value=1, max_value=10, required=False, allow_null=True)
     items = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=3), required=False, max_length=9)
@@ -168,7 +177,7 @@ class AssessmentInputSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class SessionWriteSerializer(serializers.Serializer):
+class SessionWriteSerializer(InputSerializer):
     """Create (calendar booking or record) and edit. Times: `date` + `startTime` (+ `endTime` or
     `duration`, 60 min by default), or `start`/`end` ISO datetimes from a calendar selection.
     The record form's `sessionDate`, `sessionTime`, `sessionContent` are aliases."""
@@ -178,8 +187,8 @@ class SessionWriteSerializer(serializers.Serializer):
     patient_id = serializers.UUIDField(error_messages={"required": msg.PATIENT_REQUIRED, "null": msg.PATIENT_REQUIRED})
     therapist_id = serializers.UUIDField(required=False, allow_null=True)
     date = serializers.DateField(required=False)
-    start_time = serializers.TimeField(required=False, input_formats=HHMM)
-    end_time = serializers.TimeField(required=False, input_formats=HHMM)
+    start_time = WallClockTimeField(required=False)
+    end_time = WallClockTimeField(required=False)
     duration = serializers.IntegerField(required=False, min_value=5, max_value=720)
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)
@@ -244,7 +253,7 @@ class SessionWriteSerializer(serializers.Serializer):
         return {"starts_at": starts_at, "ends_at": ends_at}
 
 
-class RecurrenceSerializer(serializers.Serializer):
+class RecurrenceSerializer(InputSerializer):
     frequency = serializers.ChoiceField(choices=Frequency.choices)
     count = serializers.IntegerField(min_value=1, max_value=52, required=False)
     until = serializers.DateField(required=False)
@@ -259,12 +268,12 @@ class SessionCreateSerializer(SessionWriteSerializer):
     recurrence = RecurrenceSerializer(required=False, help_text=_("Serie: {frequency: weekly|biweekly, count | until}"))
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelSerializer(InputSerializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     scope = serializers.ChoiceField(choices=EditScope.choices, required=False, default=EditScope.THIS)
 
 
-class AddendumInputSerializer(serializers.Serializer):
+class AddendumInputSerializer(InputSerializer):
     content = serializers.CharField(max_length=50_000, trim_whitespace=False)
 
 
@@ -272,17 +281,24 @@ class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=False)
 
 
+class PatientSessionsQuerySerializer(serializers.Serializer):
+    status = serializers.ListField(
+        child=serializers.ChoiceField(choices=SessionStatus.choices), required=False, max_length=4,
+        default=[SessionStatus.COMPLETED], help_text=_("Estados a incluir (repetible); por defecto `completed`."),
+    )
+
+
 class AssessmentQuerySerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=AssessmentType.choices, required=False)
 
 
-class BlockedTimeInputSerializer(serializers.Serializer):
+class BlockedTimeInputSerializer(InputSerializer):
     therapist_id = serializers.UUIDField()
     type = serializers.ChoiceField(choices=BlockedTimeType.choices, default=BlockedTimeType.LUNCH)
     reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     date = serializers.DateField()
-    start_time = serializers.TimeField(input_formats=HHMM)
-    end_time = serializers.TimeField(input_formats=HHMM)
+    start_time = WallClockTimeField()
+    end_time = WallClockTimeField()
 
 
 class BlockedTimeSerializer(LocalTimesMixin):
@@ -312,7 +328,6 @@ def calendar_events(rows, *, context) -> list[dict]:
     cost, for windows of thousands of events. Values are JSON-native or UUIDs (for orjson)."""
     zone = ZoneInfo(context["tz"])
     wire_zone = timezone.get_current_timezone()  # what DRF's DateTimeField renders in
-    visible = context.get("record_patient_ids")
     clinical = may_see_clinical(context)
 
     def iso(value):
@@ -331,7 +346,7 @@ def calendar_events(rows, *, context) -> list[dict]:
             "endTime": ends_at.astimezone(zone).isoformat()[11:16], "duration": minutes_between(starts_at, ends_at),
             "type": type_, "status": status,
         }
-        if visible is None or patient_id in visible:
+        if not limited_view(context, patient_id):
             event.update({
                 "title": title, "location": location, "signedAt": iso(signed_at), "signedById": signed_by_id,
                 "cancelReason": cancel_reason, "createdAt": iso(created_at), "updatedAt": iso(updated_at),
@@ -382,10 +397,17 @@ class ScopeSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(choices=EditScope.choices, required=False, default=EditScope.THIS)
 
 
+class SkippedOccurrenceSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    reason = serializers.CharField()
+
+
 class SeriesResultSerializer(serializers.Serializer):
+    """`POST /sessions` with `recurrence`: the booked occurrences and those skipped (taken, blocked, ...)."""
+
     series_id = serializers.UUIDField()
     created = CalendarSessionSerializer(many=True)
-    skipped = serializers.ListField(child=serializers.DictField())
+    skipped = SkippedOccurrenceSerializer(many=True)
 
 
 class TherapistSerializer(serializers.Serializer):
@@ -398,8 +420,8 @@ class TherapistSerializer(serializers.Serializer):
 
 
 class DayScheduleSerializer(serializers.Serializer):
-    start = serializers.TimeField(input_formats=HHMM, format="%H:%M")
-    end = serializers.TimeField(input_formats=HHMM, format="%H:%M")
+    start = WallClockTimeField()
+    end = WallClockTimeField()
     available = serializers.BooleanField()
 
     def validate(self, attrs):
@@ -424,11 +446,16 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     duration = serializers.IntegerField(min_value=5, max_value=720, required=False, default=60)
 
 
+class SlotSerializer(serializers.Serializer):
+    start_time = WallClockTimeField()
+    end_time = WallClockTimeField()
+
+
 class FreeSlotsSerializer(serializers.Serializer):
     therapist_id = serializers.UUIDField()
     date = serializers.DateField()
     duration = serializers.IntegerField()
-    slots = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    slots = SlotSerializer(many=True)
 
 
 class BlockedTimeQuerySerializer(serializers.Serializer):
@@ -453,3 +480,51 @@ class FeedSerializer(serializers.Serializer):
     url = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField(allow_null=True)
 
+
+
+# --- Dashboard (the answer of scheduling.dashboard, documented for the schema) --------------
+
+TRENDS = [("up", "up"), ("down", "down"), ("neutral", "neutral")]
+
+
+class CountCardSerializer(serializers.Serializer):
+    value = serializers.IntegerField()
+    change = serializers.IntegerField(help_text=_("Pacientes nuevos este mes."))
+    trend = serializers.ChoiceField(choices=TRENDS)
+
+
+class WeekCardSerializer(serializers.Serializer):
+    value = serializers.IntegerField()
+    previous = serializers.IntegerField()
+    change_percent = serializers.FloatField(allow_null=True)
+    trend = serializers.ChoiceField(choices=TRENDS)
+
+
+class ReportsCardSerializer(serializers.Serializer):
+    value = serializers.IntegerField()
+    trend = serializers.ChoiceField(choices=TRENDS)
+
+
+class TimeSavedCardSerializer(serializers.Serializer):
+    minutes = serializers.IntegerField()
+    hours = serializers.FloatField()
+    trend = serializers.ChoiceField(choices=TRENDS)
+
+
+class ActivitySerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=[("session", "session"), ("appointment", "appointment"), ("report", "report")])
+    patient = serializers.CharField(help_text=_("Nombre del paciente (lo que lee la UI)."))
+    patient_name = serializers.CharField()
+    action = serializers.CharField()
+    at = serializers.DateTimeField()
+    time = serializers.CharField(help_text=_("Tiempo relativo en el idioma del usuario, p. ej. «Hace 2 horas»."))
+
+
+class DashboardSerializer(serializers.Serializer):
+    active_patients = CountCardSerializer()
+    sessions_this_week = WeekCardSerializer()
+    reports_this_month = ReportsCardSerializer()
+    time_saved_this_week = TimeSavedCardSerializer()
+    upcoming_appointments = serializers.IntegerField()
+    upcoming_window_days = serializers.IntegerField()
+    recent_activity = ActivitySerializer(many=True)

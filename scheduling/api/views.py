@@ -3,7 +3,7 @@
 from auditlog.context import set_actor
 from django.core import signing
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -23,6 +23,8 @@ from sessai.api.renderers import WireResponse
 from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet, PublicAPIView
 from sessai.audit import record_access
 from sessai.errors import Forbidden, NotFound, ValidationFailed
+
+UUID_RE = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 class SessionContextMixin:
@@ -51,6 +53,11 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         "complete": STAFF, "cancel": STAFF, "no_show": STAFF,
         "sign": CLINICAL, "addenda": CLINICAL, "assessments": CLINICAL, "assessment_detail": CLINICAL,
         "attachments": CLINICAL, "attachment_detail": CLINICAL,
+    }
+    error_statuses = {
+        "create": (409,), "update": (409,), "partial_update": (409,), "destroy": (409,), "complete": (409,),
+        "cancel": (409,), "no_show": (409,), "sign": (409,), "addenda": (409,), "assessments": (409,),
+        "assessment_detail": (409,), "attachments POST": (409, 413, 429, 503), "attachment_detail": (409,),
     }
 
     def scoped_queryset(self, membership):
@@ -104,8 +111,11 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
             record_access(session)
         return Response(self.get_serializer(session).data)
 
-    @extend_schema(request=s.SessionCreateSerializer, responses={201: s.SessionSerializer})
+    @extend_schema(request=s.SessionCreateSerializer, responses={201: PolymorphicProxySerializer(
+        component_name="SessionCreated", serializers=[s.SessionSerializer, s.SeriesResultSerializer], resource_type_field_name=None,
+    )})
     def create(self, request):
+        """One session (`Session`), or with `recurrence` a series (`SeriesResult`)."""
         serializer = s.SessionCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -209,7 +219,7 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         return Response(s.AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
-    @action(detail=True, methods=["delete"], url_path=r"assessments/(?P<assessment_id>[0-9a-f-]{36})")
+    @action(detail=True, methods=["delete"], url_path=rf"assessments/(?P<assessment_id>{UUID_RE})")
     def assessment_detail(self, request, pk=None, assessment_id=None):
         session = self._record()
         assessment = session.assessments.filter(pk=assessment_id).first()
@@ -220,7 +230,7 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
 
     @extend_schema(methods=["GET"], request=None, responses={200: s.AttachmentSerializer(many=True)})
     @extend_schema(methods=["POST"], request={"multipart/form-data": s.AttachmentUploadSerializer}, responses={201: s.AttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser], pagination_class=None)
     def attachments(self, request, pk=None):
         session = self._record()
         if request.method == "POST":
@@ -234,7 +244,7 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         return Response(s.AttachmentSerializer(attachment, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
-    @action(detail=True, methods=["delete"], url_path=r"attachments/(?P<attachment_id>[0-9a-f-]{36})")
+    @action(detail=True, methods=["delete"], url_path=rf"attachments/(?P<attachment_id>{UUID_RE})")
     def attachment_detail(self, request, pk=None, attachment_id=None):
         session = self._record()
         attachment = session.attachments.filter(pk=attachment_id).first()
@@ -254,12 +264,17 @@ class PatientSessionsView(SessionContextMixin, PracticeGenericAPIView):
     def scoped_queryset(self, membership):
         return selectors.record_scope(membership)
 
+    @extend_schema(parameters=[s.PatientSessionsQuerySerializer], responses={200: s.SessionSerializer(many=True)})
     def get(self, request, pk):
+        """The clinical records (completed sessions) by default; `?status=` (repeatable) for others."""
         patient = patient_scope(self.membership).filter(pk=pk).first()
         if patient is None:
             raise NotFound()
+        params = s.PatientSessionsQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         record_access(patient)  # the history carries every record's content
-        page = self.paginate_queryset(selectors.patient_sessions(membership=self.membership, patient=patient))
+        sessions = selectors.patient_sessions(membership=self.membership, patient=patient, statuses=params.validated_data["status"])
+        page = self.paginate_queryset(sessions)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
@@ -274,7 +289,7 @@ class PatientAssessmentsView(SessionContextMixin, PracticeGenericAPIView):
     def scoped_queryset(self, membership):
         return selectors.record_scope(membership)
 
-    @extend_schema(parameters=[s.AssessmentQuerySerializer])
+    @extend_schema(parameters=[s.AssessmentQuerySerializer], responses={200: s.AssessmentPointSerializer(many=True)})
     def get(self, request, pk):
         patient = patient_scope(self.membership).filter(pk=pk).first()
         if patient is None:
@@ -311,7 +326,7 @@ class DashboardView(PracticeAPIView):
 
     allowed_roles = STAFF
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: s.DashboardSerializer})
     def get(self, request):
         from scheduling.dashboard import dashboard
 

@@ -1,48 +1,78 @@
-"""The list envelope of api-contract §1: {data, pagination {page, limit, total, totalPages}}."""
+"""The list envelope of api-contract §1: {data, pagination {page, limit, total, totalPages}}.
 
+`page` and `limit` are validated as the schema declares them (1 ≤ page ≤ MAX_PAGE, 1 ≤ limit ≤ 100):
+anything else is a 400 with field errors, never a silent fallback. A page past the last one is an
+empty page (200), so a client that deletes the last row of the last page does not get an error."""
+
+import copy
 import math
 
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
-from rest_framework.pagination import PageNumberPagination
+from rest_framework import serializers
+from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+MAX_PAGE = 100_000
+MAX_LIMIT = 100
 
-class PagePagination(PageNumberPagination):
+
+class PageQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, default=1,
+                                    help_text=_("Número de página (desde 1)."))
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=25,
+                                     help_text=_("Elementos por página (1 a 100)."))
+
+
+def page_params(query_params, *, default_limit: int = 25) -> tuple[int, int]:
+    """`(page, limit)` from the query string, or a 400 with field errors."""
+    params = PageQuerySerializer(data={k: query_params[k] for k in ("page", "limit") if k in query_params})
+    params.is_valid(raise_exception=True)
+    limit = params.validated_data["limit"] if "limit" in query_params else default_limit
+    return params.validated_data["page"], limit
+
+
+def pagination_meta(*, page: int, limit: int, total: int) -> dict:
+    return {"page": page, "limit": limit, "total": total, "total_pages": max(1, math.ceil(total / limit))}
+
+
+PAGINATION_SCHEMA = {
+    "type": "object",
+    "required": ["page", "limit", "total", "total_pages"],
+    "properties": {
+        "page": {"type": "integer", "format": "int32", "minimum": 1},
+        "limit": {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_LIMIT},
+        "total": {"type": "integer", "format": "int64", "minimum": 0},
+        "total_pages": {"type": "integer", "format": "int32", "minimum": 1},
+    },
+}
+
+
+class PagePagination(BasePagination):
     page_size = 25
-    page_query_param = "page"
-    page_size_query_param = "limit"
-    max_page_size = 100
-    invalid_page_message = _("Página inválida.")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.page_number, self.limit = page_params(request.query_params, default_limit=self.page_size)
+        paginator = Paginator(queryset, self.limit)
+        self.total = paginator.count
+        if self.page_number > paginator.num_pages:
+            return []
+        return list(paginator.page(self.page_number).object_list)
 
     def get_paginated_response(self, data):
-        total = self.page.paginator.count
-        limit = self.page.paginator.per_page
-        return Response(
-            {
-                "data": data,
-                "pagination": {
-                    "page": self.page.number,
-                    "limit": limit,
-                    "total": total,
-                    "total_pages": max(1, math.ceil(total / limit)) if limit else 1,
-                },
-            }
-        )
+        return Response({"data": data, "pagination": pagination_meta(page=self.page_number, limit=self.limit, total=self.total)})
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": "page", "required": False, "in": "query", "description": str(_("Número de página (desde 1).")),
+             "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+            {"name": "limit", "required": False, "in": "query", "description": str(_("Elementos por página (1 a 100).")),
+             "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_LIMIT, "default": self.page_size}},
+        ]
 
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
             "required": ["data", "pagination"],
-            "properties": {
-                "data": schema,
-                "pagination": {
-                    "type": "object",
-                    "properties": {
-                        "page": {"type": "integer"},
-                        "limit": {"type": "integer"},
-                        "total": {"type": "integer"},
-                        "total_pages": {"type": "integer"},
-                    },
-                },
-            },
+            "properties": {"data": schema, "pagination": copy.deepcopy(PAGINATION_SCHEMA)},
         }

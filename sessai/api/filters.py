@@ -1,0 +1,23 @@
+"""FilterSet base for query parameters validated as the schema declares them."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+EMPTY_NOT_ALLOWED = _("Este campo no puede estar vacío.")
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A parameter that is present must carry a value: `?therapistId=` is a 400, not "no filter"
+    (the schema declares a uuid or an enum, which an empty string is not). Free-text filters
+    (`CharFilter` without a method of their own) may be empty."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, value in self.data.items():
+            field = self.filters.get(name)
+            if field is None or isinstance(field, django_filters.CharFilter):
+                continue
+            if value == "" or (isinstance(field, django_filters.OrderingFilter) and "" in value.split(",")):
+                self.form.add_error(name, str(EMPTY_NOT_ALLOWED))
+                valid = False
+        return valid
