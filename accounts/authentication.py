@@ -15,7 +15,7 @@ def live_membership(user_id, session_id):
         id=session_id, user_id=OuterRef("user_id"), revoked_at__isnull=True, expires_at__gt=timezone.now()
     )
     return (
-        Membership.objects.select_related("user", "practice")
+        Membership.objects.select_related("user", "user__profile", "practice")  # the profile carries the language
         .filter(user_id=user_id, is_active=True, user__is_active=True, practice__is_active=True)
         .filter(Exists(live_session))
         .first()

@@ -178,6 +178,7 @@ class PatientReportsView(PracticeGenericAPIView):
     def scoped_queryset(self, membership):
         return AIReport.objects.filter(practice_id=membership.practice_id)
 
+    @extend_schema(responses={200: s.ReportSerializer(many=True)})
     def get(self, request, pk):
         patient = _patient(self.membership, pk)
         record_access(patient)

@@ -114,8 +114,9 @@ class AutoSchema(openapi.AutoSchema):
         if getattr(self.view, "rate_limits", None) and self.method not in ("GET", "HEAD", "OPTIONS"):
             codes.add(429)
         responses = operation["responses"]
-        for code in sorted(codes):
-            responses.setdefault(str(code), self._error_response(code))
+        for code in sorted(codes | {int(c) for c in responses if c.startswith(("4", "5"))}):
+            declared = responses.get(str(code), {})
+            responses[str(code)] = {**self._error_response(code), **({"description": declared["description"]} if declared.get("description") else {})}
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 

@@ -10,6 +10,7 @@ tests/test_scoping.py walks the URLconf and fails for any API view not built on 
 """
 
 from auditlog.context import set_actor
+from django.utils import translation
 from rest_framework import generics, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -44,6 +45,7 @@ class PracticeScopeMixin(RateLimitedMixin):
         self._audit_context = None
         super().initial(request, *args, **kwargs)
         if request.user:
+            use_language(request)
             self._audit_context = set_actor(request.user, remote_addr=request.META.get("REMOTE_ADDR"))
             self._audit_context.__enter__()
             membership = request.user.active_membership
@@ -67,6 +69,16 @@ class PracticeScopeMixin(RateLimitedMixin):
     @property
     def practice(self):
         return self.membership.practice
+
+
+def use_language(request) -> None:
+    """A signed-in user's `preferences.language` decides the language of the answer (messages,
+    relative times); `Accept-Language` only speaks for anonymous requests (LocaleMiddleware)."""
+    profile = getattr(request.user, "profile", None)
+    language = getattr(profile, "language", None)
+    if language and language != translation.get_language():
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
 
 
 class PracticeAPIView(PracticeScopeMixin, APIView):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -215,6 +216,7 @@ ANYMAIL = {
 FRONTEND_URL = env("FRONTEND_URL", "http://localhost:3000").rstrip("/")
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:3000")
 CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "X-Request-ID"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -384,7 +386,7 @@ CONTENT_SECURITY_POLICY = {  # django-csp: the admin, the API docs and email pre
 }
 
 # --- Observability
-DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": False, "RETURN_HEADER": True, "EXPOSE_HEADER": True}
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": False, "RETURN_HEADER": True, "EXPOSE_HEADER": False}  # corsheaders exposes it with the others
 METRICS_TOKEN = env("METRICS_TOKEN")
 SENTRY_DSN = env("SENTRY_DSN")
 if SENTRY_DSN:
