@@ -75,7 +75,7 @@ class ProfileSerializer(serializers.Serializer):
         return profile.user.is_active
 
 
-class EmailNotificationsSerializer(serializers.Serializer):
+class EmailNotificationsSerializer(InputSerializer):
     appointments = serializers.BooleanField(required=False)
     reminders = serializers.BooleanField(required=False)
     reports = serializers.BooleanField(required=False)
@@ -166,13 +166,13 @@ EMAIL_ERRORS = {"required": _("El email es requerido"), "blank": _("El email es 
 PASSWORD_ERRORS = {"required": _("La contraseña es requerida"), "blank": _("La contraseña es requerida")}
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(InputSerializer):
     email = serializers.EmailField(max_length=254, error_messages=EMAIL_ERRORS)
     password = serializers.CharField(max_length=128, trim_whitespace=False, error_messages=PASSWORD_ERRORS)
     remember_me = serializers.BooleanField(required=False, default=False)
 
 
-class MfaVerifySerializer(serializers.Serializer):
+class MfaVerifySerializer(InputSerializer):
     mfa_token = serializers.CharField(max_length=500)
     code = serializers.CharField(max_length=20)
 
@@ -213,29 +213,29 @@ class RegisterSerializer(InputSerializer):
         return attrs
 
 
-class RefreshSerializer(serializers.Serializer):
+class RefreshSerializer(InputSerializer):
     refresh_token = serializers.CharField(max_length=2000)
 
 
-class LogoutSerializer(serializers.Serializer):
+class LogoutSerializer(InputSerializer):
     refresh_token = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class EmailSerializer(serializers.Serializer):
+class EmailSerializer(InputSerializer):
     email = serializers.EmailField(max_length=254, error_messages=EMAIL_ERRORS)
 
 
-class TokenSerializer(serializers.Serializer):
+class TokenSerializer(InputSerializer):
     token = serializers.CharField(max_length=500)
 
 
-class NewPasswordSerializer(serializers.Serializer):
+class NewPasswordSerializer(InputSerializer):
     token = serializers.CharField(max_length=500)
     password = serializers.CharField(max_length=128, trim_whitespace=False, error_messages=PASSWORD_ERRORS)
     confirm_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-class ChangePasswordSerializer(serializers.Serializer):
+class ChangePasswordSerializer(InputSerializer):
     current_password = serializers.CharField(max_length=128, trim_whitespace=False)
     password = serializers.CharField(max_length=128, trim_whitespace=False, error_messages=PASSWORD_ERRORS)
     confirm_password = serializers.CharField(max_length=128, trim_whitespace=False)
@@ -300,12 +300,12 @@ class PhotoSerializer(serializers.Serializer):
         return value
 
 
-class MfaConfirmSerializer(serializers.Serializer):
+class MfaConfirmSerializer(InputSerializer):
     setup_token = serializers.CharField(max_length=500)
     code = serializers.CharField(max_length=20)
 
 
-class PasswordConfirmSerializer(serializers.Serializer):
+class PasswordConfirmSerializer(InputSerializer):
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 

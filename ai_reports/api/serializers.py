@@ -95,10 +95,10 @@ class DocumentationResponseSerializer(serializers.Serializer):
     model = serializers.CharField()
 
 
-class PdfRequestSerializer(serializers.Serializer):
+class PdfRequestSerializer(InputSerializer):
     report_content = serializers.CharField(max_length=50_000)  # a report is ~5–20k; 50k renders in ~2.5 s
     patient_name = serializers.CharField(max_length=100)
 
 
-class AISettingsSerializer(serializers.Serializer):
+class AISettingsSerializer(InputSerializer):
     ai_model = serializers.ChoiceField(choices=Tier.choices)

@@ -399,5 +399,7 @@ def test_export_and_dashboard_include_reports(as_therapist, patient, settings):
 
 def test_402_message_in_english(as_therapist, patient):
     billing.credits_grant(practice=patient.practice, amount=Decimal("-500"), reason="vacío")
-    response = generate(as_therapist, patient, HTTP_ACCEPT_LANGUAGE="en")
+    as_therapist.user.profile.language = "en"
+    as_therapist.user.profile.save()
+    response = generate(as_therapist, patient)
     assert response.status_code == 402 and response.json()["message"].startswith("You don't have enough credits")

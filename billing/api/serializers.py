@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from billing.choices import VISIBLE_KINDS, EntryKind, Operation, Tier
 from sessai.api.pagination import PageQuerySerializer
+from sessai.api.serializers import QuerySerializer
 
 
 class HistoryItemSerializer(serializers.Serializer):
@@ -56,7 +57,7 @@ class SummarySerializer(serializers.Serializer):
     average_cost = AverageCostSerializer()
 
 
-class DailyQuerySerializer(serializers.Serializer):
+class DailyQuerySerializer(QuerySerializer):
     days = serializers.IntegerField(min_value=1, max_value=365, required=False, default=30)
 
 

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from patients import messages as msg
 from patients.choices import PatientStatus
 from patients.rut import rut_format, rut_normalize
-from sessai.api.serializers import InputSerializer, RoleAwareSerializer
+from sessai.api.serializers import InputSerializer, QuerySerializer, RoleAwareSerializer
 
 
 class PatientAddressSerializer(InputSerializer):
@@ -139,7 +139,7 @@ class PatientPickSerializer(serializers.Serializer):
         return rut_format(patient.rut)
 
 
-class PatientSearchQuerySerializer(serializers.Serializer):
+class PatientSearchQuerySerializer(QuerySerializer):
     q = serializers.CharField(max_length=100, allow_blank=True, required=False, default="", help_text=_("Nombre o RUT"))
 
 

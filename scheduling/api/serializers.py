@@ -24,7 +24,7 @@ from scheduling.choices import (
 from scheduling.models import SESSION_MAX_DURATION, minutes_between
 from scheduling.timeutils import local_datetime
 from sessai.api.fields import WallClockTimeField
-from sessai.api.serializers import InputSerializer, RoleAwareSerializer, may_see_clinical
+from sessai.api.serializers import InputSerializer, QuerySerializer, RoleAwareSerializer, may_see_clinical
 
 ATTACHMENT_SALT = "sessai.attachment.download"
 
@@ -281,14 +281,14 @@ class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=False)
 
 
-class PatientSessionsQuerySerializer(serializers.Serializer):
+class PatientSessionsQuerySerializer(QuerySerializer):
     status = serializers.ListField(
         child=serializers.ChoiceField(choices=SessionStatus.choices), required=False, max_length=4,
         default=[SessionStatus.COMPLETED], help_text=_("Estados a incluir (repetible); por defecto `completed`."),
     )
 
 
-class AssessmentQuerySerializer(serializers.Serializer):
+class AssessmentQuerySerializer(QuerySerializer):
     type = serializers.ChoiceField(choices=AssessmentType.choices, required=False)
 
 
@@ -372,7 +372,7 @@ class FlexibleDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
-class CalendarQuerySerializer(serializers.Serializer):
+class CalendarQuerySerializer(QuerySerializer):
     """Query parameters keep the wire's camelCase names (the schema shows them as sent)."""
 
     start = FlexibleDateTimeField(error_messages={"required": msg.RANGE_REQUIRED})
@@ -393,7 +393,7 @@ class CalendarQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class ScopeSerializer(serializers.Serializer):
+class ScopeSerializer(InputSerializer):
     scope = serializers.ChoiceField(choices=EditScope.choices, required=False, default=EditScope.THIS)
 
 
@@ -419,7 +419,7 @@ class TherapistSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
-class DayScheduleSerializer(serializers.Serializer):
+class DayScheduleSerializer(InputSerializer):
     start = WallClockTimeField()
     end = WallClockTimeField()
     available = serializers.BooleanField()
@@ -430,7 +430,7 @@ class DayScheduleSerializer(serializers.Serializer):
         return attrs
 
 
-class WeeklyScheduleSerializer(serializers.Serializer):
+class WeeklyScheduleSerializer(InputSerializer):
     monday = DayScheduleSerializer(required=False)
     tuesday = DayScheduleSerializer(required=False)
     wednesday = DayScheduleSerializer(required=False)
@@ -440,7 +440,7 @@ class WeeklyScheduleSerializer(serializers.Serializer):
     sunday = DayScheduleSerializer(required=False)
 
 
-class AvailabilityQuerySerializer(serializers.Serializer):
+class AvailabilityQuerySerializer(QuerySerializer):
     therapistId = serializers.UUIDField()  # noqa: N815
     date = serializers.DateField()
     duration = serializers.IntegerField(min_value=5, max_value=720, required=False, default=60)
@@ -458,13 +458,13 @@ class FreeSlotsSerializer(serializers.Serializer):
     slots = SlotSerializer(many=True)
 
 
-class BlockedTimeQuerySerializer(serializers.Serializer):
+class BlockedTimeQuerySerializer(QuerySerializer):
     therapistId = serializers.UUIDField(required=False)  # noqa: N815
     start = FlexibleDateTimeField(required=False)
     end = FlexibleDateTimeField(required=False)
 
 
-class CalendarSettingsSerializer(serializers.Serializer):
+class CalendarSettingsSerializer(InputSerializer):
     show_patient_name = serializers.BooleanField(required=False)
     show_therapist_name = serializers.BooleanField(required=False)
     show_session_type = serializers.BooleanField(required=False)

@@ -393,9 +393,13 @@ def test_sessions_longer_than_twelve_hours_are_refused(as_therapist, patient):
 
     response = book(as_therapist, patient, start="06:00", end="18:01", allowOutsideAvailability=True)
     assert response.status_code == 400 and "12 horas" in response.json()["errors"]["endTime"][0]
+    as_therapist.user.profile.language = "en"  # a signed-in user's own language decides
+    as_therapist.user.profile.save()
     english = as_therapist.post("/api/sessions", {"patientId": str(patient.id), "date": MONDAY, "startTime": "06:00", "endTime": "18:01"},
-                                format="json", HTTP_ACCEPT_LANGUAGE="en")
+                                format="json")
     assert english.json()["message"] == "A session cannot last more than 12 hours"
+    as_therapist.user.profile.language = "es"
+    as_therapist.user.profile.save()
     response = as_therapist.post("/api/sessions", {"patientId": str(patient.id), "start": "2030-01-07T08:00:00-03:00",
                                                    "end": "2030-01-08T08:00:00-03:00", "allowOutsideAvailability": True}, format="json")
     assert response.status_code == 400 and not Session.objects.exists()
@@ -602,9 +606,9 @@ def test_dashboard_requires_token(api):
 
 def test_conflict_message_in_english(as_therapist, patient):
     book(as_therapist, patient)
-    response = as_therapist.post(
-        "/api/sessions", {"patientId": str(patient.id), "date": MONDAY, "startTime": "10:30"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
-    )
+    as_therapist.user.profile.language = "en"
+    as_therapist.user.profile.save()
+    response = as_therapist.post("/api/sessions", {"patientId": str(patient.id), "date": MONDAY, "startTime": "10:30"}, format="json")
     assert response.status_code == 409
     assert response.json()["message"].startswith("The therapist already has a session from 10:00 to 11:00")
 

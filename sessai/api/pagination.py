@@ -13,11 +13,13 @@ from rest_framework import serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+from sessai.api.serializers import QuerySerializer
+
 MAX_PAGE = 100_000
 MAX_LIMIT = 100
 
 
-class PageQuerySerializer(serializers.Serializer):
+class PageQuerySerializer(QuerySerializer):
     page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, default=1,
                                     help_text=_("Número de página (desde 1)."))
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=25,

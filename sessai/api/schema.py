@@ -137,8 +137,10 @@ class AutoSchema(openapi.AutoSchema):
             schema=self._map_basic_serializer(ErrorSerializer(), "response"),
         )
         self.registry.register_on_missing(component)
+        # a view that streams (SSE) sends its errors as an `error` event when the client asked for the stream
+        media_types = ["application/json"] + [r.media_type for r in self.view.get_renderers() if r.media_type == "text/event-stream"]
         response = {"description": str(ERROR_DESCRIPTIONS.get(code, "")),
-                    "content": {"application/json": {"schema": component.ref}}}
+                    "content": {media_type: {"schema": component.ref} for media_type in media_types}}
         if code in (429, 503):
             response["headers"] = RETRY_AFTER
         return response

@@ -1,6 +1,7 @@
 """Serializer bases shared by the apps."""
 
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from sessai.api.permissions import CLINICAL
@@ -35,14 +36,66 @@ def blank_means_null(field) -> bool:
     return field.allow_null and not field.required and not isinstance(field, (serializers.CharField, serializers.ChoiceField))
 
 
+EMPTY_VALUE = _("Este campo no puede estar vacío.")
+WRONG_TYPE = {
+    str: _("Debe ser un texto."), int: _("Debe ser un número entero."), float: _("Debe ser un número."),
+    bool: _("Debe ser verdadero o falso."), list: _("Debe ser una lista."),
+}
+
+
+def json_type(field):
+    """The JSON type a field takes in a JSON body, as the schema declares it (None: the field decides)."""
+    if isinstance(field, serializers.BooleanField):
+        return bool
+    if isinstance(field, serializers.IntegerField):
+        return int
+    if isinstance(field, (serializers.FloatField, serializers.DecimalField)):
+        return float
+    if isinstance(field, (serializers.ListField, serializers.ListSerializer, serializers.MultipleChoiceField)):
+        return list
+    if isinstance(field, (serializers.CharField, serializers.ChoiceField, serializers.DateField, serializers.TimeField,
+                          serializers.DateTimeField, serializers.UUIDField)):
+        return str
+    return None
+
+
+def json_type_error(field, value):
+    """The message when `value` is not of the field's JSON type: DRF would turn 5 into "5" and 0
+    into False, which the schema does not allow; a JSON client gets what the schema says."""
+    expected = json_type(field)
+    if value is None or expected is None:
+        return None
+    if expected is list:
+        if not isinstance(value, list):
+            return WRONG_TYPE[list]
+        child = getattr(field, "child", None)
+        if isinstance(field, serializers.ListField) and child is not None:
+            for item in value:
+                error = json_type_error(child, item)
+                if error:
+                    return error
+        return None
+    if expected is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif expected is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, expected)
+    return None if ok else WRONG_TYPE[expected]
+
+
 class InputSerializer(serializers.Serializer):
-    """A request body whose optional fields take both of a client's "no value"s, `null` and `""`,
-    and answer them consistently: text fields store "", other fields null. The OpenAPI schema
-    says so (sessai.api.schema)."""
+    """A JSON request body read as its schema declares it:
+    - each value has its field's JSON type (`"notes": 0` and `"flag": 0` are 400s, not coerced);
+    - optional fields take both of a client's "no value"s, `null` and `""`, and answer them
+      consistently: text fields store "", other fields null.
+    The OpenAPI schema says so (sessai.api.schema). Multipart and query data are not JSON and
+    keep DRF's string parsing."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and not isinstance(data, MultiValueDict):  # a JSON object
             data = dict(data)
+            errors = {}
             for name, field in self.fields.items():
                 if name not in data or field.read_only:
                     continue
@@ -50,4 +103,25 @@ class InputSerializer(serializers.Serializer):
                     data[name] = ""
                 elif data[name] == "" and blank_means_null(field):
                     data[name] = None
+                error = json_type_error(field, data[name])
+                if error:
+                    errors[name] = [str(error)]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters read as the schema declares them: a parameter that is present must carry
+    a value unless it is free text (`?type=` is a 400, not "no filter")."""
+
+    def to_internal_value(self, data):
+        errors = {}
+        if hasattr(data, "getlist"):  # a QueryDict
+            for name, field in self.fields.items():
+                free_text = isinstance(field, serializers.CharField) and field.allow_blank
+                if name in data and "" in data.getlist(name) and not free_text:
+                    errors[name] = [str(EMPTY_VALUE)]
+        if errors:
+            raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

@@ -319,3 +319,24 @@ def test_dashboard_relative_time_speaks_the_users_language(as_therapist, therapi
     profile.save()
     times = [a["time"] for a in as_therapist.get("/api/dashboard").json()["recentActivity"]]
     assert times and all(re.fullmatch(r"(Just now|\d+\W\w+ ago)", t) for t in times), times
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/patients", {"name": "Ana", "notes": 0}, "notes"),
+    ("/api/patients", {"name": 5}, "name"),
+    ("/api/patients", {"name": "Ana", "therapistIds": [1]}, "therapistIds"),
+    ("/api/admin/calendar/settings", {"patientReminders": 0}, "patientReminders"),
+    ("/api/admin/team", {"name": "Ana", "email": "ana@x.cl", "specialty": 0}, "specialty"),
+    ("/api/sessions", {"patientId": "6f1c0a52-5d6e-4a8e-9d55-0b8e2d1f3a10", "date": "2030-01-07", "startTime": "09:00", "duration": "60"}, "duration"),
+])
+def test_json_values_of_the_wrong_type_are_400_not_coerced(as_admin, path, body, field):
+    method = as_admin.patch if path.endswith("settings") else as_admin.post
+    response = method(path, body, format="json")
+    assert response.status_code == 400 and field in response.json()["errors"], response.json()
+
+
+@pytest.mark.parametrize("query", ["/api/admin/billing/history?kind=", "/api/admin/billing/daily?days=",
+                                   "/api/sessions?start=2030-01-01&end=2030-01-02&type=", "/api/availability?therapistId=&date=2030-01-07"])
+def test_an_empty_query_value_is_400(as_admin, query):
+    response = as_admin.get(query)
+    assert response.status_code == 400 and response.json()["errors"]
