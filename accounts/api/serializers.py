@@ -244,14 +244,10 @@ class ChangePasswordSerializer(InputSerializer):
 class PreferencesInSerializer(InputSerializer):
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
-    timezone = serializers.CharField(max_length=64, required=False)
+    timezone = serializers.ChoiceField(choices=sorted(zoneinfo.available_timezones()), required=False,
+                                       error_messages={"invalid_choice": _("Zona horaria inválida")})
     email_notifications = EmailNotificationsSerializer(required=False)
     two_factor_enabled = serializers.BooleanField(required=False, help_text="Read-only: use the MFA endpoints")
-
-    def validate_timezone(self, value):
-        if value not in zoneinfo.available_timezones():
-            raise serializers.ValidationError(_("Zona horaria inválida"))
-        return value
 
     def validate(self, attrs):
         attrs.pop("two_factor_enabled", None)  # changed only through the MFA endpoints
@@ -287,8 +283,11 @@ class ProfileUpdateSerializer(InputSerializer):
     preferences = PreferencesInSerializer()
 
     def __init__(self, *args, **kwargs):
-        kwargs["partial"] = True
+        # Every top-level field is optional (PUT is partial too), but an education or certification
+        # item sent must be whole: DRF's `partial` would skip required fields at every depth.
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
 
 
 class PhotoSerializer(serializers.Serializer):

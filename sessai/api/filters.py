@@ -17,7 +17,11 @@ class StrictFilterSet(django_filters.FilterSet):
             field = self.filters.get(name)
             if field is None or isinstance(field, django_filters.CharFilter):
                 continue
-            if value == "" or (isinstance(field, django_filters.OrderingFilter) and "" in value.split(",")):
+            if isinstance(field, django_filters.OrderingFilter):
+                empty = value != "" and "" in value.split(",")  # `ordering=` is the default order; `,,` is not an order
+            else:
+                empty = value == ""
+            if empty:
                 self.form.add_error(name, str(EMPTY_NOT_ALLOWED))
                 valid = False
         return valid

@@ -16,6 +16,7 @@ from drf_spectacular import openapi
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import ResolvedComponent
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from sessai.api.serializers import InputSerializer, blank_means_empty, blank_means_null
@@ -77,7 +78,21 @@ def _declared(view, method: str) -> set[int]:
     return codes
 
 
+def sse_event(data_schema: dict) -> dict:
+    """A Server-Sent Event as OpenAPI 3.0 tools read `text/event-stream` (one event object each):
+    `event` names it, `data` is JSON of `data_schema`."""
+    return {
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "event": {"type": "string", "maxLength": 50, "description": str(_("Sin nombre: texto parcial; `done`: fin; `error`: error."))},
+            "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": data_schema},
+        },
+    }
+
+
 NO_NUL = "^[^\\x00]*$"  # PostgreSQL text cannot hold NUL; DRF's CharField refuses it
+NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"  # ... and, trimmed, it must not be empty
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -85,8 +100,10 @@ class AutoSchema(openapi.AutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction != "request":
             return schema
-        if isinstance(field, serializers.CharField) and schema.get("type") == "string" and not {"format", "enum", "pattern"} & schema.keys():
-            schema["pattern"] = NO_NUL
+        if (isinstance(field, serializers.CharField) and schema.get("type") == "string"
+                and not {"format", "enum", "pattern"} & schema.keys() and not any(isinstance(v, RegexValidator) for v in field.validators)):
+            # what DRF refuses, stated: NUL anywhere; only white space where blank is not allowed
+            schema["pattern"] = NO_NUL if field.allow_blank or not field.trim_whitespace else NOT_BLANK
         if isinstance(field.parent, InputSerializer):
             if blank_means_empty(field):
                 schema["nullable"] = True
@@ -117,6 +134,10 @@ class AutoSchema(openapi.AutoSchema):
         for code in sorted(codes | {int(c) for c in responses if c.startswith(("4", "5"))}):
             declared = responses.get(str(code), {})
             responses[str(code)] = {**self._error_response(code), **({"description": declared["description"]} if declared.get("description") else {})}
+        for response in responses.values():
+            stream = response.get("content", {}).get("text/event-stream")
+            if stream and "contentSchema" not in str(stream):
+                stream["schema"] = sse_event(stream["schema"])
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
@@ -125,7 +146,7 @@ class AutoSchema(openapi.AutoSchema):
         alternatives = schema.get("oneOf")
         if alternatives and len(alternatives) == 2 and alternatives[1] == {"type": "string", "maxLength": 0}:
             inner = alternatives[0]
-            if inner.get("pattern") == NO_NUL and not {"format", "minLength"} & inner.keys():
+            if inner.get("pattern") in (NO_NUL, NOT_BLANK) and not {"format", "minLength"} & inner.keys():
                 schema.pop("oneOf")  # "" already matches the inner string: no alternative needed
                 schema.update(inner)
             else:
