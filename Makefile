@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 3001
 
-.PHONY: install run test migrate lint messages clean-db bench bench-resilience
+.PHONY: install run test fuzz migrate lint messages clean-db bench bench-resilience
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ run: migrate
 test: install
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+# The strict schemathesis run: every check, coverage + fuzzing (50 examples) + stateful phases,
+# every case as admin, therapist and assistant. Minutes, not seconds: not part of `make test`.
+fuzz: install
+	SCHEMATHESIS_STRICT=1 SCHEMATHESIS_ALL_ROLES=1 SCHEMATHESIS_MAX_EXAMPLES=50 SCHEMATHESIS_STATEFUL_STEPS=60 \
+		$(PY) -m pytest sessai/tests/test_schemathesis.py -p no:warnings -q
 
 lint: install
 	$(VENV)/bin/ruff check .

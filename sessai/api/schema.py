@@ -11,12 +11,12 @@ Which errors an operation documents follows from what it is, not from a list kep
   "action METHOD", method, or "*" for all).
 """
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import ResolvedComponent
-from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from sessai.api.serializers import InputSerializer, blank_means_empty, blank_means_null
