@@ -118,6 +118,10 @@ class AutoSchema(openapi.AutoSchema):
             return None
         codes = _declared(self.view, self.method)
         has_query = any(p["in"] == "query" for p in operation.get("parameters", []))
+        for parameter in operation.get("parameters", []):  # free-text filters refuse NUL like every text field
+            schema = parameter.get("schema", {})
+            if parameter["in"] == "query" and schema.get("type") == "string" and not {"format", "enum", "pattern"} & schema.keys():
+                schema["pattern"] = NO_NUL
         if "requestBody" in operation:
             codes.update({400, 415})
         if has_query:

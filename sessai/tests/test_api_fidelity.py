@@ -344,3 +344,9 @@ def test_json_values_of_the_wrong_type_are_400_not_coerced(as_admin, path, body,
 def test_an_empty_query_value_is_400(as_admin, query):
     response = as_admin.get(query)
     assert response.status_code == 400 and response.json()["errors"]
+
+
+def test_free_text_query_parameters_declare_that_nul_is_refused(openapi, as_admin):
+    search = next(p for p in openapi["paths"]["/api/patients"]["get"]["parameters"] if p["name"] == "search")
+    assert search["schema"]["pattern"] == "^[^\\x00]*$"
+    assert as_admin.get("/api/patients", {"search": "a\x00b"}).status_code == 400
