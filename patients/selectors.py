@@ -37,7 +37,7 @@ def search_query(text: str) -> SearchQuery | None:
     if not text:
         return None
     if _RUT_LIKE.match(text):
-        terms = [rut_clean(text).lower()]
+        terms = [term for term in [rut_clean(text).lower()] if term]  # "-" or "." clean to nothing
     else:
         terms = re.findall(r"[a-z0-9]+", fold_text(text))
     if not terms:

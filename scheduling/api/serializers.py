@@ -357,8 +357,27 @@ def calendar_events(rows, *, context) -> list[dict]:
     return events
 
 
+CALENDAR_YEARS = (1900, 2999)  # a calendar window a clinic can mean; the edges of Python's dates overflow on arithmetic
+OUT_OF_RANGE = _("La fecha debe estar entre los años 1900 y 2999.")
+
+
+def in_calendar_range(value):
+    if not CALENDAR_YEARS[0] <= value.year <= CALENDAR_YEARS[1]:
+        raise serializers.ValidationError(OUT_OF_RANGE)
+    return value
+
+
+class CalendarDateField(serializers.DateField):
+    def __init__(self, **kwargs):
+        super().__init__(validators=[in_calendar_range], **kwargs)
+
+
 class FlexibleDateTimeField(serializers.DateTimeField):
-    """ISO datetime (with offset, as FullCalendar sends) or a plain date (local midnight)."""
+    """ISO datetime (with offset, as FullCalendar sends) or a plain date (local midnight), in the
+    years a calendar can mean (0001-01-01 and 9999-12-31 overflow the window arithmetic)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=[in_calendar_range], **kwargs)
 
     def to_internal_value(self, value):
         if isinstance(value, str) and len(value) == 10:
@@ -368,8 +387,10 @@ class FlexibleDateTimeField(serializers.DateTimeField):
                 self.fail("invalid", format="yyyy-MM-dd")
             from scheduling.timeutils import day_bounds
 
+            in_calendar_range(day)
             return day_bounds(day, self.context["tz"])[0]
-        return super().to_internal_value(value)
+        value = super().to_internal_value(value)
+        return in_calendar_range(value)
 
 
 class CalendarQuerySerializer(QuerySerializer):
@@ -442,7 +463,7 @@ class WeeklyScheduleSerializer(InputSerializer):
 
 class AvailabilityQuerySerializer(QuerySerializer):
     therapistId = serializers.UUIDField()  # noqa: N815
-    date = serializers.DateField()
+    date = CalendarDateField()
     duration = serializers.IntegerField(min_value=5, max_value=720, required=False, default=60)
 
 

@@ -350,3 +350,23 @@ def test_free_text_query_parameters_declare_that_nul_is_refused(openapi, as_admi
     search = next(p for p in openapi["paths"]["/api/patients"]["get"]["parameters"] if p["name"] == "search")
     assert search["schema"]["pattern"] == "^[^\\x00]*$"
     assert as_admin.get("/api/patients", {"search": "a\x00b"}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/patients?search=-", "/api/patients?search=.", "/api/patients?search=--",
+                                  "/api/patients/search?q=-"])
+def test_searches_of_punctuation_only_find_nothing_instead_of_failing(as_admin, path):
+    response = as_admin.get(path)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/sessions?start=9999-12-30&end=9999-12-31", "/api/sessions?start=0001-01-01&end=0001-01-02",
+                                  "/api/blocked-times?start=9999-12-31&end=9999-12-31"])
+def test_dates_at_the_edge_of_the_calendar_are_400(as_admin, path):
+    response = as_admin.get(path)
+    assert response.status_code == 400 and response.json()["errors"]
+
+
+def test_availability_at_the_edge_of_the_calendar_is_400(as_admin, therapist_member):
+    for day in ("9999-12-31", "0001-01-01"):
+        response = as_admin.get("/api/availability", {"therapistId": str(therapist_member.user_id), "date": day})
+        assert response.status_code == 400 and "date" in response.json()["errors"]
