@@ -39,8 +39,6 @@ class BlockedTimeType(models.TextChoices):
     OTHER = "other", _("Otro")
 
 
-
-
 class Frequency(models.TextChoices):
     WEEKLY = "weekly", _("Semanal")
     BIWEEKLY = "biweekly", _("Quincenal")

@@ -333,13 +333,17 @@ class DeviceSessionSerializer(serializers.Serializer):
 # --- Team -----------------------------------------------------------------------------------
 
 
-class DayHoursSerializer(serializers.Serializer):
+class DayHoursSerializer(InputSerializer):
+    """One day of a member's weekly hours (the team list embeds the 7-day map)."""
+
     start = WallClockTimeField()
     end = WallClockTimeField()
     available = serializers.BooleanField()
 
 
 class WeeklyScheduleMapSerializer(serializers.Serializer):
+    """The whole 7-day map as it is answered: every day present."""
+
     monday = DayHoursSerializer()
     tuesday = DayHoursSerializer()
     wednesday = DayHoursSerializer()

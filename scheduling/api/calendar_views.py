@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
+from accounts.api.serializers import WeeklyScheduleMapSerializer
 from accounts.choices import Role
 from accounts.models import Membership
 from scheduling import availability, feeds, selectors
@@ -46,11 +47,11 @@ class WeeklyScheduleView(PracticeAPIView):
             raise Forbidden()
         return target
 
-    @extend_schema(responses={200: s.WeeklyScheduleSerializer})
+    @extend_schema(responses={200: WeeklyScheduleMapSerializer})
     def get(self, request, pk):
         return Response(availability.weekly_schedule(self._target(pk)))
 
-    @extend_schema(request=s.WeeklyScheduleSerializer, responses={200: s.WeeklyScheduleSerializer})
+    @extend_schema(request=s.WeeklyScheduleSerializer, responses={200: WeeklyScheduleMapSerializer})
     def put(self, request, pk):
         target = self._target(pk)
         data = s.WeeklyScheduleSerializer(data=request.data)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts.api.serializers import DayHoursSerializer
 from scheduling import messages as msg
 from scheduling.choices import (
     CREATABLE_STATUSES,
@@ -374,10 +375,8 @@ class CalendarDateField(serializers.DateField):
 
 class FlexibleDateTimeField(serializers.DateTimeField):
     """ISO datetime (with offset, as FullCalendar sends) or a plain date (local midnight), in the
-    years a calendar can mean (0001-01-01 and 9999-12-31 overflow the window arithmetic)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(validators=[in_calendar_range], **kwargs)
+    years a calendar can mean (0001-01-01 and 9999-12-31 overflow the window arithmetic: checked
+    before it, so not as a validator)."""
 
     def to_internal_value(self, value):
         if isinstance(value, str) and len(value) == 10:
@@ -440,10 +439,8 @@ class TherapistSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
-class DayScheduleSerializer(InputSerializer):
-    start = WallClockTimeField()
-    end = WallClockTimeField()
-    available = serializers.BooleanField()
+class DayScheduleSerializer(DayHoursSerializer):
+    """A day sent in a schedule update: its end after its start."""
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:

@@ -1,9 +1,8 @@
 """FilterSet base for query parameters validated as the schema declares them."""
 
 import django_filters
-from django.utils.translation import gettext_lazy as _
 
-EMPTY_NOT_ALLOWED = _("Este campo no puede estar vacío.")
+from sessai.api.serializers import EMPTY_VALUE
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -22,6 +21,6 @@ class StrictFilterSet(django_filters.FilterSet):
             else:
                 empty = value == ""
             if empty:
-                self.form.add_error(name, str(EMPTY_NOT_ALLOWED))
+                self.form.add_error(name, str(EMPTY_VALUE))
                 valid = False
         return valid

@@ -17,13 +17,15 @@ from sessai.api.serializers import QuerySerializer
 
 MAX_PAGE = 100_000
 MAX_LIMIT = 100
+PAGE_HELP = _("Número de página (desde 1).")
+LIMIT_HELP = _("Elementos por página (1 a 100).")
 
 
 class PageQuerySerializer(QuerySerializer):
     page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, default=1,
-                                    help_text=_("Número de página (desde 1)."))
+                                    help_text=PAGE_HELP)
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=25,
-                                     help_text=_("Elementos por página (1 a 100)."))
+                                     help_text=LIMIT_HELP)
 
 
 def page_params(query_params, *, default_limit: int = 25) -> tuple[int, int]:
@@ -66,9 +68,9 @@ class PagePagination(BasePagination):
 
     def get_schema_operation_parameters(self, view):
         return [
-            {"name": "page", "required": False, "in": "query", "description": str(_("Número de página (desde 1).")),
+            {"name": "page", "required": False, "in": "query", "description": str(PAGE_HELP),
              "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
-            {"name": "limit", "required": False, "in": "query", "description": str(_("Elementos por página (1 a 100).")),
+            {"name": "limit", "required": False, "in": "query", "description": str(LIMIT_HELP),
              "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_LIMIT, "default": self.page_size}},
         ]
 

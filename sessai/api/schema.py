@@ -95,13 +95,18 @@ NO_NUL = "^[^\\x00]*$"  # PostgreSQL text cannot hold NUL; DRF's CharField refus
 NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"  # ... and, trimmed, it must not be empty
 
 
+def is_free_text(schema: dict) -> bool:
+    """A string schema with nothing yet saying which strings (no format, enum or pattern)."""
+    return schema.get("type") == "string" and not {"format", "enum", "pattern"} & schema.keys()
+
+
 class AutoSchema(openapi.AutoSchema):
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if direction != "request":
             return schema
-        if (isinstance(field, serializers.CharField) and schema.get("type") == "string"
-                and not {"format", "enum", "pattern"} & schema.keys() and not any(isinstance(v, RegexValidator) for v in field.validators)):
+        if (isinstance(field, serializers.CharField) and is_free_text(schema)
+                and not any(isinstance(v, RegexValidator) for v in field.validators)):
             # what DRF refuses, stated: NUL anywhere; only white space where blank is not allowed
             schema["pattern"] = NO_NUL if field.allow_blank or not field.trim_whitespace else NOT_BLANK
         if isinstance(field.parent, InputSerializer):
@@ -120,7 +125,7 @@ class AutoSchema(openapi.AutoSchema):
         has_query = any(p["in"] == "query" for p in operation.get("parameters", []))
         for parameter in operation.get("parameters", []):  # free-text filters refuse NUL like every text field
             schema = parameter.get("schema", {})
-            if parameter["in"] == "query" and schema.get("type") == "string" and not {"format", "enum", "pattern"} & schema.keys():
+            if parameter["in"] == "query" and is_free_text(schema):
                 schema["pattern"] = NO_NUL
         if "requestBody" in operation:
             codes.update({400, 415})
