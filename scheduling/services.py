@@ -328,7 +328,10 @@ def assessment_delete(*, assessment: Assessment) -> None:
 
 
 def attachment_add(*, session: Session, membership: Membership, upload) -> Attachment:
-    """Store an upload after checking its size and its real type (sniffed from the bytes)."""
+    """Store an upload after checking its size and its real type (sniffed from the bytes).
+    A signed record is closed: files go with an addendum's text, not onto the record."""
+    if session.signed_at:
+        raise Conflict(msg.SIGNED_IMMUTABLE, code="signed")
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
         text = msg.FILE_TOO_LARGE % {"mb": limit // (1024 * 1024)}
@@ -354,7 +357,9 @@ def attachment_add(*, session: Session, membership: Membership, upload) -> Attac
 
 
 def attachment_delete(*, attachment: Attachment) -> None:
-    """Remove the row and the stored file (after the transaction commits)."""
+    """Remove the row and the stored file (after the transaction commits); never from a signed record."""
+    if attachment.session.signed_at:
+        raise Conflict(msg.SIGNED_IMMUTABLE, code="signed")
     storage, name = attachment.file.storage, attachment.file.name
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(name))

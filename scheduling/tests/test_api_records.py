@@ -303,6 +303,19 @@ def test_attachment_upload_download_delete_on_disk(as_therapist, patient, api, s
     assert not os.path.exists(path) and not Attachment.objects.exists()
 
 
+def test_signed_record_keeps_its_attachments(as_therapist, patient):
+    """Signing closes the record: no file is added to it or removed from it afterwards."""
+    session_id = record(as_therapist, patient).json()["id"]
+    kept = as_therapist.post(f"/api/sessions/{session_id}/attachments", {"file": _pdf()}, format="multipart").json()
+    assert as_therapist.post(f"/api/sessions/{session_id}/sign").status_code == 200
+    added = as_therapist.post(f"/api/sessions/{session_id}/attachments", {"file": _pdf()}, format="multipart")
+    assert added.status_code == 409 and added.json()["code"] == "signed"
+    removed = as_therapist.delete(f"/api/sessions/{session_id}/attachments/{kept['id']}")
+    assert removed.status_code == 409 and removed.json()["code"] == "signed"
+    attachment = Attachment.objects.get()
+    assert str(attachment.pk) == kept["id"] and attachment.file.storage.exists(attachment.file.name)
+
+
 def test_attachment_link_expires(as_therapist, patient, api):
     import time
     from unittest import mock
