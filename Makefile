@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 3001
 
-.PHONY: install run test fuzz migrate lint messages clean-db bench bench-resilience
+.PHONY: install run test fuzz migrate lint lint-api messages clean-db bench bench-resilience
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ fuzz: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# The OpenAPI description through Redocly, Spectral and the OWASP ruleset (pinned in tools/,
+# needs Node.js 20+ and the npm registry; not part of `make test`, which needs only Python).
+lint-api: install
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	$(PY) manage.py spectacular --format openapi-json --validate --fail-on-warn --file tools/openapi.json
+	tools/lint-api.sh openapi.json
 
 # Regenerates the English catalogue from the Spanish source strings (needs GNU gettext).
 messages: install

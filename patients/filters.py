@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Exists, F, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from patients import selectors
 from patients.choices import PatientStatus
@@ -21,11 +22,13 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
 
 
 class PatientFilter(StrictFilterSet):
-    search = django_filters.CharFilter(method="filter_search", max_length=100, help_text="Nombre (prefijos, sin tildes) o RUT")
+    search = django_filters.CharFilter(method="filter_search", max_length=100, help_text=_("Nombre (prefijos, sin tildes) o RUT"))
     status = django_filters.ChoiceFilter(choices=PatientStatus.choices)
-    therapistId = django_filters.UUIDFilter(method="filter_therapist", help_text="Pacientes del equipo tratante de este terapeuta")
+    therapistId = django_filters.UUIDFilter(method="filter_therapist", help_text=_("Pacientes del equipo tratante de este terapeuta"))
     ordering = NullsLastOrderingFilter(
-        fields=(("name", "name"), ("last_session_date", "lastSessionDate"), ("created_at", "createdAt"))
+        fields=(("name", "name"), ("last_session_date", "lastSessionDate"), ("created_at", "createdAt")),
+        field_labels={"name": _("Nombre"), "last_session_date": _("Última sesión"), "created_at": _("Fecha de alta")},
+        label=_("Orden: hasta tres criterios separados por coma; `-` delante invierte el sentido."),
     )
 
     class Meta:

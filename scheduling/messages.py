@@ -21,7 +21,6 @@ CONFLICT_BLOCKED = _("El terapeuta tiene un horario bloqueado de %(start)s a %(e
 OUTSIDE_AVAILABILITY = _("El horario está fuera de la disponibilidad del terapeuta")
 SCALE_REQUIRED = _("La escala (1 a 10) es requerida para este tipo de evaluación")
 ITEMS_REQUIRED = _("Se requieren %(count)d respuestas entre 0 y 3")
-FILE_TOO_LARGE = _("El archivo supera el tamaño máximo de %(mb)d MB")
 FILE_TYPE_NOT_ALLOWED = _("Tipo de archivo no permitido")
 STORAGE_UNAVAILABLE = _("No se pudo guardar el archivo. Intenta nuevamente.")
 RANGE_REQUIRED = _("Indica el rango con start y end")

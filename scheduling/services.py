@@ -17,7 +17,7 @@ from scheduling import messages as msg
 from scheduling.choices import INSTRUMENT_ITEMS, SCALE_TYPES, EditScope, Frequency, SessionStatus
 from scheduling.models import Addendum, Assessment, Attachment, Session, SessionSeries
 from sessai.errors import Conflict, Forbidden, PayloadTooLarge, ServiceUnavailable, ValidationFailed
-from sessai.files import sniff
+from sessai.files import sniff, too_large
 from sessai.sanitize import clean_clinical_html, html_text
 
 ACTIVE_STATUSES = [SessionStatus.SCHEDULED, SessionStatus.COMPLETED, SessionStatus.NO_SHOW]
@@ -334,8 +334,7 @@ def attachment_add(*, session: Session, membership: Membership, upload) -> Attac
         raise Conflict(msg.SIGNED_IMMUTABLE, code="signed")
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
-        text = msg.FILE_TOO_LARGE % {"mb": limit // (1024 * 1024)}
-        raise PayloadTooLarge(text, errors={"file": [text]})
+        raise PayloadTooLarge(too_large(limit), errors={"file": [too_large(limit)]})
     head = upload.read(4096)
     upload.seek(0)
     mime = sniff(head)

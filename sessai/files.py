@@ -1,6 +1,16 @@
-"""What an uploaded file really is, from its bytes (puremagic), never from its name."""
+"""Uploaded files: what one really is, from its bytes (puremagic), never from its name; how
+large one may be."""
 
 import puremagic
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+FILE_TOO_LARGE = _("El archivo supera el tamaño máximo de %(size)s")
+
+
+def too_large(limit: int) -> str:
+    """The refusal of a file over `limit` bytes, the limit as people read it ("25,0 MB")."""
+    return str(FILE_TOO_LARGE) % {"size": filesizeformat(limit)}
 
 
 def sniff(head: bytes) -> str:

@@ -2,7 +2,6 @@
 
 import zoneinfo
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -10,7 +9,7 @@ from accounts import messages as msg
 from accounts.choices import Language, MemberStatus, Role, Theme
 from accounts.models import color_validator
 from accounts.schedule import weekly_schedule_from_rows
-from sessai.api.fields import WallClockTimeField
+from sessai.api.fields import SizedImageField, WallClockTimeField
 from sessai.api.serializers import InputSerializer
 
 # --- Output ---------------------------------------------------------------------------------
@@ -278,8 +277,8 @@ class ProfileUpdateSerializer(InputSerializer):
     address = AddressSerializer()
     languages = serializers.ListField(child=serializers.CharField(max_length=50), max_length=20)
     years_of_experience = serializers.IntegerField(min_value=0, max_value=50, allow_null=True)
-    education = EducationSerializer(many=True)
-    certifications = CertificationSerializer(many=True)
+    education = EducationSerializer(many=True, max_length=30)
+    certifications = CertificationSerializer(many=True, max_length=30)
     preferences = PreferencesInSerializer()
 
     def __init__(self, *args, **kwargs):
@@ -291,12 +290,7 @@ class ProfileUpdateSerializer(InputSerializer):
 
 
 class PhotoSerializer(serializers.Serializer):
-    photo = serializers.ImageField()
-
-    def validate_photo(self, value):
-        if value.size > settings.PROFILE_PHOTO_MAX_BYTES:
-            raise serializers.ValidationError(_("La foto no puede superar 5 MB"))
-        return value
+    photo = SizedImageField(max_bytes_setting="PROFILE_PHOTO_MAX_BYTES")
 
 
 class MfaConfirmSerializer(InputSerializer):

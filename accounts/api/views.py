@@ -176,6 +176,7 @@ class ProfilePhotoView(PracticeAPIView):
     allowed_roles = STAFF
     parser_classes = [MultiPartParser]
     rate_limits = [("upload_user", "user")]
+    error_statuses = {"POST": (413,)}
 
     @extend_schema(request={"multipart/form-data": s.PhotoSerializer}, responses={200: s.UserSerializer})
     def post(self, request):

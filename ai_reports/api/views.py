@@ -1,12 +1,14 @@
 """AI endpoints: reports (plain and streamed), documentation assistant, PDFs, the practice's tier."""
 
 import json
+import re
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from djangorestframework_camel_case.util import camelize
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
@@ -22,10 +24,29 @@ from sessai.api.permissions import ADMIN, CLINICAL
 from sessai.api.renderers import JSONRenderer
 from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet
 from sessai.audit import record_access
-from sessai.errors import NotFound
+from sessai.errors import NotFound, ValidationFailed
 
-IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                               description="A retried request with the same key returns the first answer, charged once.")
+IDEMPOTENCY_KEY_MAX = 200
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"  # visible ASCII, as a header value carries it
+IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX, "pattern": IDEMPOTENCY_KEY_PATTERN},
+    OpenApiParameter.HEADER, required=False,
+    description="Un reintento con la misma clave recibe la primera respuesta y se cobra una sola vez.",
+)
+INVALID_IDEMPOTENCY_KEY = _("La Idempotency-Key debe tener entre 1 y %(max)d caracteres ASCII visibles.")
+
+
+def idempotency_key(request) -> str | None:
+    """The `Idempotency-Key` header as the schema declares it, or a 400."""
+    key = request.META.get("HTTP_IDEMPOTENCY_KEY")
+    if key is None:
+        return None
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key) or len(key) > IDEMPOTENCY_KEY_MAX:
+        text = str(INVALID_IDEMPOTENCY_KEY) % {"max": IDEMPOTENCY_KEY_MAX}
+        raise ValidationFailed(text, errors={"Idempotency-Key": [text]})
+    return key
+
+
 AI_LIMITS = [("ai_user", "user"), ("ai_practice", "practice")]
 
 
@@ -63,6 +84,7 @@ class ReportGenerateView(PracticeAPIView):
         (200, "text/event-stream"): s.ReportStreamEventSerializer,
     })
     def post(self, request):
+        key = idempotency_key(request)
         data = s.ReportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         params = dict(data.validated_data)
@@ -74,7 +96,7 @@ class ReportGenerateView(PracticeAPIView):
             response["X-Accel-Buffering"] = "no"
             return response
         answer = services.idempotent(
-            membership=self.membership, key=request.META.get("HTTP_IDEMPOTENCY_KEY"), operation="report",
+            membership=self.membership, key=key, operation="report",
             produce=lambda: services.report_generate(membership=self.membership, patient=patient, params=params),
         )
         return Response(answer)
@@ -95,12 +117,13 @@ class DocumentationView(PracticeAPIView):
 
     @extend_schema(request=s.DocumentationRequestSerializer, parameters=[IDEMPOTENCY], responses={200: s.DocumentationResponseSerializer})
     def post(self, request):
+        key = idempotency_key(request)
         data = s.DocumentationRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         q = data.validated_data
         patient = _patient(self.membership, q["patient_id"]) if q.get("patient_id") else None
         answer = services.idempotent(
-            membership=self.membership, key=request.META.get("HTTP_IDEMPOTENCY_KEY"), operation="documentation",
+            membership=self.membership, key=key, operation="documentation",
             produce=lambda: services.documentation_process(
                 membership=self.membership, notes=q["unstructured_notes"], instruction=q.get("instruction") or "",
                 fmt=q.get("format") or "", mode=q["mode"], patient=patient,

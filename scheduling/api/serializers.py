@@ -24,7 +24,7 @@ from scheduling.choices import (
 )
 from scheduling.models import SESSION_MAX_DURATION, minutes_between
 from scheduling.timeutils import local_datetime
-from sessai.api.fields import WallClockTimeField
+from sessai.api.fields import SizedFileField, WallClockTimeField
 from sessai.api.serializers import InputSerializer, QuerySerializer, RoleAwareSerializer, may_see_clinical
 
 ATTACHMENT_SALT = "sessai.attachment.download"
@@ -200,7 +200,7 @@ class SessionWriteSerializer(InputSerializer):
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     content = serializers.CharField(max_length=200_000, required=False, allow_blank=True, trim_whitespace=False)
     goals = serializers.ListField(child=serializers.CharField(max_length=300), required=False, max_length=30)
-    assessments = AssessmentInputSerializer(many=True, required=False)
+    assessments = AssessmentInputSerializer(many=True, required=False, max_length=10)
     allow_outside_availability = serializers.BooleanField(required=False, default=False)
 
     def to_internal_value(self, data):
@@ -279,7 +279,7 @@ class AddendumInputSerializer(InputSerializer):
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=False)
+    file = SizedFileField(allow_empty_file=False, max_bytes_setting="ATTACHMENT_MAX_BYTES")
 
 
 class PatientSessionsQuerySerializer(QuerySerializer):

@@ -18,13 +18,13 @@ from scheduling.api import serializers as s
 from scheduling.choices import SessionStatus
 from scheduling.models import Assessment, Attachment, Session
 from sessai.api import ratelimit
+from sessai.api.pagination import WholeListPagination
 from sessai.api.permissions import CLINICAL, STAFF
 from sessai.api.renderers import WireResponse
+from sessai.api.schema import UUID_PATTERN as UUID_RE
 from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet, PublicAPIView
 from sessai.audit import record_access
 from sessai.errors import Forbidden, NotFound, ValidationFailed
-
-UUID_RE = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 class SessionContextMixin:
@@ -48,6 +48,7 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
 
     serializer_class = s.SessionSerializer
     queryset = Session.objects.none()
+    pagination_class = WholeListPagination
     allowed_roles = {
         "list": STAFF, "retrieve": STAFF, "create": STAFF, "partial_update": STAFF, "update": STAFF, "destroy": STAFF,
         "complete": STAFF, "cancel": STAFF, "no_show": STAFF,

@@ -1,7 +1,11 @@
 """Serializer fields whose wire format the OpenAPI schema states exactly."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from sessai.errors import PayloadTooLarge
+from sessai.files import too_large
 
 HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
 
@@ -14,3 +18,30 @@ class WallClockTimeField(serializers.TimeField):
         kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S"])
         kwargs.setdefault("format", "%H:%M")
         super().__init__(**kwargs)
+
+
+class SizedUploadMixin:
+    """An upload whose largest size (a setting) the schema states as the binary string's
+    `maxLength`. Anything larger is a 413 before its content is looked at."""
+
+    def __init__(self, *, max_bytes_setting: str, **kwargs):
+        self.max_bytes_setting = max_bytes_setting
+        super().__init__(**kwargs)
+
+    @property
+    def max_bytes(self) -> int:
+        return getattr(settings, self.max_bytes_setting)
+
+    def to_internal_value(self, data):
+        if getattr(data, "size", 0) > self.max_bytes:
+            raise PayloadTooLarge(too_large(self.max_bytes), code="file_too_large",
+                                  errors={self.field_name: [too_large(self.max_bytes)]})
+        return super().to_internal_value(data)
+
+
+class SizedFileField(SizedUploadMixin, serializers.FileField):
+    pass
+
+
+class SizedImageField(SizedUploadMixin, serializers.ImageField):
+    pass

@@ -1,8 +1,11 @@
 """FilterSet base for query parameters validated as the schema declares them."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from sessai.api.serializers import EMPTY_VALUE
+
+TOO_MANY_TERMS = _("Como máximo %(count)d criterios de orden.")
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -17,7 +20,12 @@ class StrictFilterSet(django_filters.FilterSet):
             if field is None or isinstance(field, django_filters.CharFilter):
                 continue
             if isinstance(field, django_filters.OrderingFilter):
-                empty = value != "" and "" in value.split(",")  # `ordering=` is the default order; `,,` is not an order
+                terms = value.split(",")
+                if len(terms) > len(field.param_map):  # the schema's maxItems: one term per field
+                    self.form.add_error(name, str(TOO_MANY_TERMS) % {"count": len(field.param_map)})
+                    valid = False
+                    continue
+                empty = value != "" and "" in terms  # `ordering=` is the default order; `,,` is not an order
             else:
                 empty = value == ""
             if empty:

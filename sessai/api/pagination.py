@@ -80,3 +80,12 @@ class PagePagination(BasePagination):
             "required": ["data", "pagination"],
             "properties": {"data": schema, "pagination": copy.deepcopy(PAGINATION_SCHEMA)},
         }
+
+
+class WholeListPagination(PagePagination):
+    """The list envelope around a list that is never cut into pages (the calendar window, already
+    bounded by its date range): `pagination` is always page 1 of 1, and the operation declares
+    no `page` or `limit`, which it would ignore."""
+
+    def get_schema_operation_parameters(self, view):
+        return []

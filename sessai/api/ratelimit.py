@@ -1,8 +1,20 @@
-"""Rate limits on django-ratelimit's counters (shared cache), raised as 429 with Retry-After."""
+"""Rate limits on django-ratelimit's counters (shared cache), raised as 429 with Retry-After.
+
+Every answer of a limited operation states where the caller stands, in the IETF fields of
+draft-ietf-httpapi-ratelimit-headers (structured-field lists, one item per policy counted):
+
+    RateLimit-Policy: "login_ip";q=20;w=60, "login_account";q=5;w=60
+    RateLimit: "login_ip";r=19;t=42, "login_account";r=4;t=42
+
+`q` is the quota and `w` the window in seconds; `r` what remains and `t` the seconds until the
+window resets.
+"""
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django_ratelimit import ALL
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import _split_rate, get_usage
 
 from sessai.errors import RateLimited
 
@@ -31,10 +43,21 @@ def practice_key(group, request) -> str:
 KEYS = {"ip": client_ip, "account": account_email, "user": user_key, "practice": practice_key}
 
 
+@dataclass(frozen=True)
+class Standing:
+    policy: str
+    quota: int
+    window: int
+    remaining: int
+    reset: int
+
+
 def enforce(request, limits) -> None:
-    """Count this request against each (setting_name, key) pair; raise RateLimited past any of them."""
+    """Count this request against each (setting_name, key) pair; raise RateLimited past any of them.
+    What was counted is kept on the request for `add_headers`."""
     if not settings.RATELIMIT_ENABLE:
         return
+    standings = request.__dict__.setdefault("rate_limit_standings", [])
     for name, key in limits:
         key_fn = KEYS[key] if isinstance(key, str) else key
         if not key_fn(name, request):
@@ -47,5 +70,20 @@ def enforce(request, limits) -> None:
             method=ALL,
             increment=True,
         )
-        if usage and usage["should_limit"]:
+        if usage is None:
+            continue
+        # the library's own reading of "N/period", so the declared window is the counted one
+        quota, window = _split_rate(settings.RATELIMITS[name])
+        reset = max(0, usage["time_left"])
+        standings.append(Standing(name, quota, window, max(0, quota - usage["count"]), reset))
+        if usage["should_limit"]:
             raise RateLimited(retry_after=usage["time_left"])
+
+
+def add_headers(request, response) -> None:
+    """`RateLimit-Policy` and `RateLimit` for the limits this request was counted against."""
+    standings = getattr(request, "rate_limit_standings", None)
+    if not standings:
+        return
+    response["RateLimit-Policy"] = ", ".join(f'"{s.policy}";q={s.quota};w={s.window}' for s in standings)
+    response["RateLimit"] = ", ".join(f'"{s.policy}";r={s.remaining};t={s.reset}' for s in standings)

@@ -30,6 +30,11 @@ class RateLimitedMixin:
         if self.rate_limits and request.method not in ("GET", "HEAD", "OPTIONS"):
             ratelimit.enforce(request, self.rate_limits)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        ratelimit.add_headers(request, response)
+        return response
+
 
 class PublicAPIView(RateLimitedMixin, APIView):
     authentication_classes: list = []

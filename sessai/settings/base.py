@@ -240,8 +240,17 @@ JSON_UNDERSCOREIZE = {"no_underscore_before_number": True}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "SessAI API",
-    "DESCRIPTION": "Backend de SessAI: pacientes, agenda, informes con IA y créditos.",
+    "DESCRIPTION": (
+        "Backend de SessAI: pacientes, agenda, informes con IA y créditos.\n\n"
+        "Errores: todo 4xx/5xx responde `{message, code, errors}` (`message` en el idioma del usuario). "
+        "Listas paginadas: `page` (desde 1) y `limit` (1-100). Fechas con la zona de la consulta."
+    ),
     "VERSION": "1.0.0",
+    "CONTACT": {"name": "Equipo SessAI", "email": env("API_CONTACT_EMAIL", "soporte@sessai.cl")},
+    "LICENSE": {"name": "Propietaria: todos los derechos reservados", "url": f"{FRONTEND_URL}/terminos"},
+    # The server that serves this document, whatever its host: the same schema fits every deployment.
+    # Its environment (local, staging, production) is named, as gateways and the OWASP rules expect.
+    "SERVERS": [{"url": "/", "description": f"Este servidor ({env('SESSAI_ENVIRONMENT', 'local')})", "x-internal": False}],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # served locally: the docs work offline and under a strict CSP
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -252,6 +261,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "sessai.api.schema.declare_tags",
+        "sessai.api.schema.nullable_types",
+        "sessai.api.schema.inline_event_schemas",
     ],
     "ENUM_NAME_OVERRIDES": {
         "SessionStatusEnum": "scheduling.choices.SessionStatus",
@@ -378,6 +390,7 @@ CONTENT_SECURITY_POLICY = {  # django-csp: the admin, the API docs and email pre
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],  # ReDoc's search index runs in a worker it builds itself
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

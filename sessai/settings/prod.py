@@ -21,4 +21,7 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LOG_FORMAT = env("LOG_FORMAT", "json")
+SPECTACULAR_SETTINGS["SERVERS"] = [  # noqa: F405
+    {"url": "/", "description": f"Este servidor ({env('SESSAI_ENVIRONMENT', 'production')})", "x-internal": False},
+]
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
