@@ -20,9 +20,10 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 
+# The API and a background worker (emails, reminders, renewals, transcriptions) together.
 run: migrate
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PORT=$(PORT) honcho -f Procfile.dev start
 
 test: install
 	$(VENV)/bin/ruff check .

@@ -23,6 +23,22 @@ def _fresh_cache(request, django_db_blocker):
             cache.clear()
 
 
+JOB_TABLES = "procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers, procrastinate_workers"
+
+
+@pytest.fixture(autouse=True)
+def _empty_job_tables(request, django_db_blocker):
+    """Procrastinate's tables are not Django-managed, so a transactional test's flush leaves them:
+    jobs, periodic ticks and worker rows are emptied after every test that commits."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        from django.db import connection
+
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {JOB_TABLES} CASCADE")
+
+
 @pytest.fixture
 def api():
     return APIClient()
@@ -89,3 +105,19 @@ def as_other_admin(other_admin_member):
 @pytest.fixture
 def client_for():
     return _client_for
+
+
+@pytest.fixture
+def run_jobs(transactional_db, monkeypatch):
+    """Runs the queued background jobs through a real Procrastinate worker on the test database
+    until the queue is empty (the rows must be committed for the worker's own connections to see
+    them, hence `transactional_db`). Periodic tasks are not deferred unless a test asks for them."""
+    from procrastinate.contrib.django import app
+
+    monkeypatch.setattr(app.periodic_registry, "periodic_tasks", {})
+
+    def run(**options):
+        with app.replace_connector(app.connector.get_worker_connector()):
+            app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False, **options)
+
+    return run

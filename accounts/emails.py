@@ -1,22 +1,42 @@
 """Transactional email rendered from templates/emails/<name>_{subject,body}.{txt,html} in the
-recipient's language and sent through Django's email API (anymail providers in production)."""
+recipient's language, and sent by a background job (`accounts.tasks.send_email`) with retries:
+a provider outage neither fails nor slows the request that wrote the message."""
 
 import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+
+from accounts.models import OutgoingEmail
+from sessai.jobs import defer_on_commit
 
 logger = logging.getLogger("sessai.email")
 
 
-def send(*, template: str, to: str, context: dict, language: str | None = None) -> None:
+def send(*, template: str, to: str, context: dict, language: str | None = None) -> OutgoingEmail:
+    """Render now (the context's objects are at hand) and queue the sending."""
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
         text = render_to_string(f"emails/{template}_body.txt", context)
         html = render_to_string(f"emails/{template}_body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
-    message.attach_alternative(html, "text/html")
+    email = OutgoingEmail.objects.create(template=template, to=to, subject=subject[:300], text=text, html=html)
+    from accounts.tasks import send_email
+
+    defer_on_commit(send_email, email_id=str(email.pk))
+    return email
+
+
+def deliver(email: OutgoingEmail) -> bool:
+    """Hand one queued message to the provider, once: a message already sent is not sent again.
+    False when there was nothing to send."""
+    if email.sent_at is not None:
+        return False
+    message = EmailMultiAlternatives(subject=email.subject, body=email.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to])
+    message.attach_alternative(email.html, "text/html")
     message.send()
-    logger.info("email sent", extra={"template": template})
+    # the links and names it carried are not kept once the provider has the message
+    OutgoingEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), text="", html="")
+    logger.info("email sent", extra={"template": email.template})
+    return True

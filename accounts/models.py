@@ -262,6 +262,30 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
 
+class OutgoingEmail(models.Model):
+    """A transactional email between the request that wrote it and the job that sends it. The job
+    receives only this row's id, so job arguments (visible to operators) hold no links or names;
+    the body is cleared once the provider has taken the message."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    template = models.CharField(_("plantilla"), max_length=50)
+    to = models.EmailField(_("destinatario"))
+    subject = models.CharField(_("asunto"), max_length=300)
+    text = models.TextField(_("texto"), blank=True)
+    html = models.TextField(_("HTML"), blank=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("enviado"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("correo saliente")
+        verbose_name_plural = _("correos salientes")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["sent_at", "created_at"], name="outgoing_email_pending")]
+
+    def __str__(self):
+        return f"{self.template} → {self.to}"
+
+
 def default_member_color(practice: Practice) -> str:
     """The next palette color not yet used in the practice (cycling when all are used)."""
     palette = settings.MEMBER_COLOR_PALETTE

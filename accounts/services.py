@@ -32,6 +32,7 @@ from accounts.models import (
     normalize_email,
 )
 from sessai.errors import AuthenticationError, Conflict, ValidationFailed
+from sessai.jobs import defer_on_commit
 from sessai.secrets import new_token, token_digest
 
 MFA_LOGIN_SALT = "sessai.mfa.login"
@@ -264,7 +265,15 @@ def email_verify(*, token: str) -> User:
 
 
 def email_verification_resend(*, email: str) -> None:
-    """Resend the link when the address exists and is unverified; silent otherwise (no enumeration)."""
+    """Queue the lookup and the link: the request does the same work whether or not the address
+    exists (no enumeration, by answer or by time)."""
+    from accounts.tasks import verification_resend_email
+
+    defer_on_commit(verification_resend_email, email=normalize_email(email))
+
+
+def email_verification_resend_now(*, email: str) -> None:
+    """The job: resend the link when the address exists and is unverified; nothing otherwise."""
     user = User.objects.filter(email=normalize_email(email), is_active=True).first()
     if user is not None:
         email_verification_send(user=user)
@@ -283,7 +292,15 @@ def _language(user: User) -> str:
 
 
 def password_reset_request(*, email: str) -> None:
-    """Email a 24 h single-use reset link if the account exists; the answer never says whether it does."""
+    """Queue the reset email. The request does the same work whether or not the account exists,
+    so neither its answer nor its time says which."""
+    from accounts.tasks import password_reset_email as job
+
+    defer_on_commit(job, email=normalize_email(email))
+
+
+def password_reset_email(*, email: str) -> None:
+    """The job: email a 24 h single-use reset link if the account exists; nothing otherwise."""
     user = User.objects.filter(email=normalize_email(email), is_active=True).select_related("profile").first()
     if user is None or not user.has_usable_password():
         return

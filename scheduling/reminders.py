@@ -1,7 +1,6 @@
 """Session reminders by email. Each (session, recipient, start time) is claimed by inserting a
 SessionReminder row first: the unique constraint makes a second run, or a concurrent one, skip it."""
 
-import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,32 +11,27 @@ from accounts import emails
 from scheduling.choices import SessionStatus
 from scheduling.models import CalendarSettings, Session, SessionReminder
 
-logger = logging.getLogger("sessai.reminders")
 
-
-def _claim(session: Session, recipient: str) -> SessionReminder | None:
+def _claim(session: Session, recipient: str) -> bool:
     try:
         with transaction.atomic():
-            return SessionReminder.objects.create(session=session, recipient=recipient, starts_at=session.starts_at)
+            SessionReminder.objects.create(session=session, recipient=recipient, starts_at=session.starts_at)
+            return True
     except IntegrityError:
-        return None  # already sent (or being sent by another run)
+        return False  # already sent (or being sent by another run)
 
 
+@transaction.atomic
 def _send(session: Session, recipient: str, to: str, language: str) -> bool:
-    claim = _claim(session, recipient)
-    if claim is None:
+    """The claim and the queued email commit together: a reminder is queued exactly once."""
+    if not _claim(session, recipient):
         return False
     local = session.starts_at.astimezone(ZoneInfo(session.practice.timezone))
     context = {
         "session": session, "practice": session.practice, "therapist": session.therapist, "patient": session.patient,
         "recipient": recipient, "date": local.date(), "time": local.strftime("%H:%M"),
     }
-    try:
-        emails.send(template="session_reminder", to=to, language=language, context=context)
-    except Exception:  # the provider failed: release the claim so the next run retries
-        logger.exception("reminder not sent", extra={"session": str(session.pk), "recipient": recipient})
-        claim.delete()
-        return False
+    emails.send(template="session_reminder", to=to, language=language, context=context)  # queued; its job retries
     return True
 
 

@@ -48,12 +48,13 @@ def test_console_deactivates_users(operator, therapist_member):
     assert not User.objects.get(pk=therapist_member.user_id).is_active
 
 
-def test_console_resends_invitations(operator, as_admin, django_capture_on_commit_callbacks):
+def test_console_resends_invitations(operator, as_admin, django_capture_on_commit_callbacks, run_jobs):
     with django_capture_on_commit_callbacks(execute=True):
         as_admin.post("/api/admin/team", {"name": "Juan Pérez", "email": "juan@clinica.cl"}, format="json")
     membership = Membership.objects.get(user__email="juan@clinica.cl")
     with django_capture_on_commit_callbacks(execute=True):
         operator.post("/admin/accounts/membership/", {"action": "resend_invitation", "_selected_action": [membership.pk]})
+    run_jobs()
     assert len(mail.outbox) == 2 and re.search(r"accept-invitation\?token=", mail.outbox[-1].body)
 
 

