@@ -26,3 +26,18 @@ class DocFormat(models.TextChoices):
 class DocMode(models.TextChoices):
     MARKDOWN = "markdown", _("Markdown")
     SESSION_HTML = "session", _("Estructurar sesión (HTML)")
+
+
+class RecordingStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Subida")
+    QUEUED = "queued", _("En cola")
+    TRANSCRIBING = "transcribing", _("Transcribiendo")
+    ANALYZING = "analyzing", _("Analizando")
+    DONE = "done", _("Lista")
+    FAILED = "failed", _("Falló")
+
+
+class Speaker(models.TextChoices):
+    THERAPIST = "therapist", _("Terapeuta")
+    PATIENT = "patient", _("Paciente")
+    OTHER = "other", _("Otro")

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Practice
-from ai_reports.choices import RangeType, Tier
+from ai_reports.choices import DocFormat, RangeType, RecordingStatus, Tier
 from patients.models import Patient
 
 PRICE = {"max_digits": 10, "decimal_places": 4}
@@ -23,6 +23,10 @@ class AIModelPrice(models.Model):
     model_id = models.CharField(_("modelo"), max_length=80)
     input_price_per_million = models.DecimalField(_("USD por millón de tokens de entrada"), **PRICE)
     output_price_per_million = models.DecimalField(_("USD por millón de tokens de salida"), **PRICE)
+    audio_credits_per_minute = models.DecimalField(
+        _("créditos por minuto de audio"), max_digits=8, decimal_places=2, default=Decimal("2.00"),
+        help_text=_("Precio de la transcripción por minuto de grabación."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -37,6 +41,13 @@ class AIModelPrice(models.Model):
 class PracticeAISettings(models.Model):
     practice = models.OneToOneField(Practice, on_delete=models.CASCADE, primary_key=True, related_name="ai_settings")
     tier = models.CharField(_("nivel"), max_length=10, choices=Tier.choices, default=Tier.BALANCED)
+    # Audio cannot be redacted: sending recordings to the provider is the admin's explicit choice.
+    audio_transcription = models.BooleanField(_("transcripción de audio"), default=False)
+    recording_retention_days = models.PositiveSmallIntegerField(
+        _("días que se conserva el audio"), default=0,
+        help_text=_("0: el audio se borra al terminar la transcripción; la transcripción se conserva."),
+    )
+    note_format = models.CharField(_("formato de la nota sugerida"), max_length=10, choices=DocFormat.choices, default=DocFormat.SOAP)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -100,4 +111,109 @@ class IdempotencyKey(models.Model):
         return self.key
 
 
+# --- Recorded sessions -------------------------------------------------------------------------
+
+
+class RecordingConsent(models.Model):
+    """A patient's consent to record their sessions, as registered by a member of the practice.
+    Withdrawing it ends it: later uploads are refused. Rows are never deleted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="recording_consents")
+    text_version = models.CharField(_("versión del texto de consentimiento"), max_length=50)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(_("registrado"), auto_now_add=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    withdrawn_at = models.DateTimeField(_("retirado"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consentimiento de grabación")
+        verbose_name_plural = _("consentimientos de grabación")
+        ordering = ["-registered_at"]
+        constraints = [models.UniqueConstraint(fields=["patient"], condition=models.Q(withdrawn_at__isnull=True),
+                                               name="one_active_recording_consent")]
+
+    def __str__(self):
+        return f"{self.patient_id} {self.text_version}"
+
+
+def recording_path(instance, filename):
+    return f"recordings/{instance.practice_id}/{instance.session_id}/{uuid.uuid4().hex}"
+
+
+class Recording(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey("scheduling.Session", on_delete=models.PROTECT, related_name="recordings")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    audio = models.FileField(upload_to=recording_path, max_length=300, blank=True)
+    content_type = models.CharField(max_length=30)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    duration_seconds = models.DecimalField(max_digits=8, decimal_places=2)
+    status = models.CharField(max_length=12, choices=RecordingStatus.choices, default=RecordingStatus.UPLOADED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    reservation = models.ForeignKey("billing.CreditLedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    transcribed_at = models.DateTimeField(null=True, blank=True)
+    audio_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("grabación")
+        verbose_name_plural = _("grabaciones")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["session", "sha256"], name="recording_once_per_session")]
+        indexes = [models.Index(fields=["audio_deleted_at", "transcribed_at"], name="recording_retention")]
+
+    def __str__(self):
+        return f"{self.session_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RecordingUpload(models.Model):
+    """A resumable upload in progress: chunks are appended at `offset` to a staging file."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey("scheduling.Session", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    size = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("subida de grabación")
+        verbose_name_plural = _("subidas de grabación")
+
+    def __str__(self):
+        return f"{self.session_id} {self.offset}/{self.size}"
+
+
+class Transcript(models.Model):
+    """A recorded session in words: part of the clinical record. Segments are
+    `{speaker: therapist|patient|other, start, end, text}`; `analysis` holds the draft note,
+    sentiment, topics, keywords and risk mentions."""
+
+    session = models.OneToOneField("scheduling.Session", on_delete=models.PROTECT, primary_key=True, related_name="transcript")
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    recording = models.ForeignKey(Recording, on_delete=models.PROTECT, related_name="+")
+    segments = models.JSONField(default=list)
+    analysis = models.JSONField(null=True, blank=True)
+    model = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("transcripción")
+        verbose_name_plural = _("transcripciones")
+
+    def __str__(self):
+        return str(self.session_id)
+
+
+auditlog.register(RecordingConsent)
+auditlog.register(Recording, exclude_fields=["audio"])
+auditlog.register(Transcript, mask_fields=["segments", "analysis"], mask_callable="sessai.audit.mask_clinical")
 auditlog.register(AIReport, exclude_fields=["pdf"], mask_fields=["content"], mask_callable="sessai.audit.mask_clinical")

@@ -3,6 +3,7 @@
 Prompts receive already-pseudonymised text; the offline renderers work on the real data, which
 never leaves the server."""
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -268,3 +269,127 @@ def session_structure_offline(notes: str) -> str:
         body = "".join(f"<li>{html_lib.escape(s)}</li>" for s in items) or "<li>(completar)</li>"
         parts.append(f"<h3>{title}</h3><ul>{body}</ul>")
     return "".join(parts)
+
+
+# --- Recorded sessions -------------------------------------------------------------------------
+
+TRANSCRIBE_SYSTEM = (
+    "Eres un transcriptor clínico. Transcribes sesiones de psicoterapia en español, palabra por palabra, "
+    "sin resumir ni corregir, y distingues quién habla: el terapeuta, el paciente u otra persona."
+)
+TRANSCRIBE_PROMPT = (
+    "Transcribe este audio. Devuelve JSON con `segments`: una lista en orden de "
+    "{speaker: therapist|patient|other, start: segundos, end: segundos, text}. Un segmento por turno de palabra."
+)
+SPEAKERS = ["therapist", "patient", "other"]
+TRANSCRIPT_SCHEMA = {
+    "type": "OBJECT",
+    "properties": {"segments": {"type": "ARRAY", "items": {
+        "type": "OBJECT",
+        "properties": {"speaker": {"type": "STRING", "enum": SPEAKERS}, "start": {"type": "NUMBER"},
+                       "end": {"type": "NUMBER"}, "text": {"type": "STRING"}},
+        "required": ["speaker", "start", "end", "text"],
+    }}},
+    "required": ["segments"],
+}
+
+
+def parse_segments(text: str | None) -> list[dict]:
+    """The provider's JSON as segments, or ValueError (an unreadable answer)."""
+    data = json.loads(text or "")
+    segments = []
+    for item in data["segments"]:
+        speaker = item["speaker"] if item["speaker"] in SPEAKERS else "other"
+        start, end = float(item["start"]), float(item["end"])
+        words = str(item["text"]).strip()
+        if words:
+            segments.append({"speaker": speaker, "start": round(start, 2), "end": round(max(end, start), 2), "text": words})
+    return segments
+
+
+RISK_TYPES = ["self_harm", "suicide", "harm_to_others"]
+RISK_WORDS = {
+    "suicide": re.compile(r"suicid|quitarme la vida|no quiero vivir|matarme|acabar con todo", re.I),
+    "self_harm": re.compile(r"autolesi|cortarme|hacerme daño|me corto|me hago daño", re.I),
+    "harm_to_others": re.compile(r"matarlo|matarla|hacerle daño|golpearlo|golpearla|lastimar a", re.I),
+}
+STOPWORDS = set(
+    "a al algo algunas algunos ante antes como con contra cual cuando de del desde donde durante e el ella ellas ellos en entre era "
+    "es esa ese eso esta estaba estamos estar este esto estoy fue ha hace hay la las le les lo los me mi mis mucho muy más nada "
+    "ni no nos o os para pero poco por porque que quien se sea ser si sido sin sobre su sus también te tengo tiene todo tu un una "
+    "uno unos y ya yo bien bueno creo eh entonces mm pues sí vale así dijo digo ahora semana".split()
+)
+
+
+def analysis_prompt(transcript: str, fmt: str) -> str:
+    note = FORMAT_INSTRUCTIONS.get(fmt) or FORMAT_INSTRUCTIONS["soap"]
+    return (
+        "Analiza la transcripción de esta sesión de psicoterapia (los segmentos van numerados entre corchetes) y "
+        "devuelve solo JSON con estas claves:\n"
+        f"- draftNote: nota clínica en Markdown. {note}\n"
+        "- sentiment: {label: positivo|neutral|negativo, score: 0-100} del estado emocional del paciente.\n"
+        "- topics: hasta 6 temas principales.\n- keywords: hasta 12 palabras clave.\n"
+        f"- risks: menciones de riesgo, cada una {{type: {'|'.join(RISK_TYPES)}, segment: número del segmento, quote: cita breve}}; "
+        "lista vacía si no hay.\n\n"
+        f"Transcripción:\n\n{transcript}"
+    )
+
+
+def analysis_offline(segments: list[dict], fmt: str) -> dict:
+    """Without a model: the patient's words as the note's subjective part, word counts as topics,
+    risk words flagged with their segment. Plain, but the pipeline can be tried end to end."""
+    patient = [s["text"] for s in segments if s["speaker"] == "patient"]
+    therapist = [s["text"] for s in segments if s["speaker"] == "therapist"]
+    words = [w.lower() for text in patient + therapist for w in re.findall(r"[a-záéíóúñü]{4,}", text, re.I)]
+    counts: dict[str, int] = {}
+    for word in words:
+        if word not in STOPWORDS:
+            counts[word] = counts.get(word, 0) + 1
+    keywords = [w for w, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:12]]
+    notes = " ".join(patient) + (" Intervención: " + " ".join(therapist) if therapist else "")
+    risks = [
+        {"type": kind, "segment": index, "quote": segment["text"][:200]}
+        for index, segment in enumerate(segments) for kind, pattern in RISK_WORDS.items() if pattern.search(segment["text"])
+    ]
+    return {
+        "draftNote": documentation_offline(notes, "", fmt),
+        "sentiment": {"label": "neutral", "score": 50},
+        "topics": keywords[:6], "keywords": keywords, "risks": risks,
+    }
+
+
+def parse_analysis(text: str, *, segments: int) -> dict:
+    """The provider's JSON, checked and bounded; ValueError when it is not what was asked."""
+    data = json.loads(_json_block(text))
+    sentiment = data.get("sentiment") or {}
+    label = str(sentiment.get("label", "neutral")).lower()
+    risks = []
+    for risk in data.get("risks") or []:
+        segment = risk.get("segment")
+        risks.append({
+            "type": risk.get("type") if risk.get("type") in RISK_TYPES else "self_harm",
+            "segment": segment if isinstance(segment, int) and 0 <= segment < segments else None,
+            "quote": str(risk.get("quote", ""))[:300],
+        })
+    return {  # stored as the API's serializer reads it (snake_case; camelCase on the wire)
+        "draft_note": str(data["draftNote"]),
+        "sentiment": {"label": label if label in ("positivo", "neutral", "negativo") else "neutral",
+                      "score": max(0, min(100, int(sentiment.get("score", 50))))},
+        "topics": [str(t) for t in (data.get("topics") or [])][:6],
+        "keywords": [str(k) for k in (data.get("keywords") or [])][:12],
+        "risks": risks,
+    }
+
+
+def _json_block(text: str) -> str:
+    text = text.strip()
+    if text.startswith("```"):
+        text = text.strip("`")
+        text = text[text.find("{"):]
+    return text
+
+
+def markdown_html(text: str) -> str:
+    import markdown
+
+    return markdown.markdown(text or "", extensions=["sane_lists"])

@@ -94,6 +94,19 @@ class GeminiProvider:
         )
         self._client = genai.Client(api_key=settings.GEMINI_API_KEY, http_options=http_options)
 
+    @property
+    def client(self):
+        """The SDK client, for calls beyond text completion (the Files API for recordings)."""
+        return self._client
+
+    @property
+    def types(self):
+        return self._types
+
+    def call(self, fn):
+        """Run an SDK call with the provider's error mapping (503/bad answer, never a raw error)."""
+        return self._call(fn)
+
     def _config(self, task: AITask):
         return self._types.GenerateContentConfig(
             system_instruction=task.system, max_output_tokens=task.max_output_tokens, temperature=0.3

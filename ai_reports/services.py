@@ -63,7 +63,23 @@ def practice_tier(practice) -> str:
 
 
 def practice_tier_set(*, practice, tier: str) -> None:
-    PracticeAISettings.objects.update_or_create(practice=practice, defaults={"tier": tier})
+    ai_settings_set(practice=practice, ai_model=tier)
+
+
+def ai_settings(practice) -> dict:
+    row = PracticeAISettings.objects.filter(practice=practice).first() or PracticeAISettings(practice=practice, tier=settings.AI_DEFAULT_TIER)
+    return {"ai_model": row.tier, "audio_transcription": row.audio_transcription,
+            "recording_retention_days": row.recording_retention_days, "note_format": row.note_format}
+
+
+def ai_settings_set(*, practice, ai_model: str | None = None, **fields) -> None:
+    if ai_model is not None:
+        fields["tier"] = ai_model
+    row, created = PracticeAISettings.objects.get_or_create(practice=practice, defaults={"tier": settings.AI_DEFAULT_TIER, **fields})
+    if not created and fields:
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.save()
     forget(f"ai:tier:{practice.pk}")
 
 

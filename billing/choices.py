@@ -20,6 +20,8 @@ class Operation(models.TextChoices):
     PROGRESS_REPORT = "progress_report", _("Informe de Progreso")
     DOCUMENTATION = "documentation", _("Asistente de Documentación")
     SESSION_STRUCTURE = "session_structure", _("Estructuración de Sesión")
+    TRANSCRIPTION = "transcription", _("Transcripción de Audio")
+    SESSION_SUMMARY = "session_summary", _("Resumen de Sesión")
 
 
 class Tier(models.TextChoices):

@@ -1,10 +1,19 @@
 """Cross-cutting request handling: a hard cap on request bodies, and the per-request log context."""
 
+import re
+
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from sessai import logging as request_logging
+
+
+def _limit_for(path: str) -> int:
+    for pattern, limit in settings.LARGE_BODY_PATHS:
+        if re.match(pattern, path):
+            return limit
+    return settings.MAX_REQUEST_BYTES
 
 
 class RequestSizeLimitMiddleware:
@@ -21,7 +30,7 @@ class RequestSizeLimitMiddleware:
             length = int(raw)
         except ValueError:
             return JsonResponse({"message": _("Solicitud inválida"), "code": "invalid"}, status=400)
-        if length > settings.MAX_REQUEST_BYTES:
+        if length > _limit_for(request.path):
             return JsonResponse(
                 {"message": _("La solicitud supera el tamaño máximo permitido"), "code": "request_too_large"}, status=413
             )

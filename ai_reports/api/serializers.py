@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ai_reports.choices import DocFormat, DocMode, FixedPeriod, RangeType, Tier
+from ai_reports.choices import DocFormat, DocMode, FixedPeriod, RangeType, RecordingStatus, Speaker, Tier
+from sessai.api.fields import SizedFileField
 from sessai.api.serializers import InputSerializer
 
 RANGE_REQUIRED = _("Indica el rango del informe")
@@ -101,4 +102,125 @@ class PdfRequestSerializer(InputSerializer):
 
 
 class AISettingsSerializer(InputSerializer):
+    """What the admin may change; fields not sent keep their value."""
+
+    ai_model = serializers.ChoiceField(choices=Tier.choices, required=False)
+    audio_transcription = serializers.BooleanField(required=False, help_text=_(
+        "Permite enviar grabaciones de sesiones al proveedor de IA para transcribirlas (el audio no se puede anonimizar)."))
+    recording_retention_days = serializers.IntegerField(required=False, min_value=0, max_value=3650, help_text=_(
+        "Días que se conserva el audio tras transcribirlo (0: se borra de inmediato)."))
+    note_format = serializers.ChoiceField(choices=DocFormat.choices, required=False, help_text=_("Formato de la nota sugerida."))
+
+
+class AISettingsOutSerializer(serializers.Serializer):
     ai_model = serializers.ChoiceField(choices=Tier.choices)
+    audio_transcription = serializers.BooleanField()
+    recording_retention_days = serializers.IntegerField(min_value=0, max_value=3650)
+    note_format = serializers.ChoiceField(choices=DocFormat.choices)
+
+
+# --- Recorded sessions -------------------------------------------------------------------------
+
+
+class ConsentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    patient_id = serializers.UUIDField()
+    active = serializers.SerializerMethodField()
+    text_version = serializers.CharField()
+    registered_at = serializers.DateTimeField()
+    registered_by_name = serializers.CharField(source="registered_by.name")
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+
+    def get_active(self, consent) -> bool:
+        return consent.withdrawn_at is None
+
+
+class ConsentRequestSerializer(InputSerializer):
+    text_version = serializers.CharField(max_length=50, required=False, help_text=_("Versión del texto que el paciente aceptó; por defecto la vigente."))
+
+
+class RecordingAudioSerializer(serializers.Serializer):
+    audio = SizedFileField(max_bytes_setting="RECORDING_MAX_BYTES", allow_empty_file=False,
+                           help_text=_("WebM/Opus, Ogg, MP3, M4A/MP4 o WAV."))
+
+
+class RecordingSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    session_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=RecordingStatus.choices)
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    duration_seconds = serializers.DecimalField(max_digits=8, decimal_places=2, coerce_to_string=False)
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+    audio_kept = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    transcribed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_audio_kept(self, recording) -> bool:
+        return recording.audio_deleted_at is None and bool(recording.audio)
+
+
+class UploadStartSerializer(InputSerializer):
+    size = serializers.IntegerField(min_value=1, max_value=2**40, help_text=_("Tamaño total del archivo en bytes."))
+
+
+class UploadSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    size = serializers.IntegerField()
+    offset = serializers.IntegerField(help_text=_("Bytes recibidos: el próximo fragmento empieza aquí."))
+    chunk_max_bytes = serializers.SerializerMethodField()
+    completed = serializers.SerializerMethodField()
+
+    def get_chunk_max_bytes(self, upload) -> int:
+        from django.conf import settings
+
+        return settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES
+
+    def get_completed(self, upload) -> bool:
+        return upload.completed_at is not None
+
+
+class SegmentSerializer(serializers.Serializer):
+    index = serializers.IntegerField(min_value=0)
+    speaker = serializers.ChoiceField(choices=Speaker.choices)
+    speaker_label = serializers.CharField()
+    start = serializers.FloatField()
+    end = serializers.FloatField()
+    text = serializers.CharField()
+    edited = serializers.BooleanField()
+
+
+class RiskSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=[("self_harm", _("Autolesión")), ("suicide", _("Suicidio")), ("harm_to_others", _("Daño a otros"))])
+    segment = serializers.IntegerField(allow_null=True)
+    quote = serializers.CharField(allow_blank=True)
+
+
+class SentimentSerializer(serializers.Serializer):
+    label = serializers.ChoiceField(choices=[("positivo", _("Positivo")), ("neutral", _("Neutral")), ("negativo", _("Negativo"))])
+    score = serializers.IntegerField(min_value=0, max_value=100)
+
+
+class AnalysisSerializer(serializers.Serializer):
+    draft_note = serializers.CharField()
+    format = serializers.ChoiceField(choices=DocFormat.choices)
+    sentiment = SentimentSerializer()
+    topics = serializers.ListField(child=serializers.CharField())
+    keywords = serializers.ListField(child=serializers.CharField())
+    risks = RiskSerializer(many=True)
+    model = serializers.CharField()
+
+
+class TranscriptSerializer(serializers.Serializer):
+    session_id = serializers.UUIDField()
+    recording_id = serializers.UUIDField()
+    segments = SegmentSerializer(many=True)
+    analysis = AnalysisSerializer(allow_null=True)
+    read_only = serializers.BooleanField()
+    updated_at = serializers.DateTimeField()
+
+
+class SegmentEditSerializer(InputSerializer):
+    text = serializers.CharField(max_length=5000, required=False)
+    speaker = serializers.ChoiceField(choices=Speaker.choices, required=False)

@@ -1,10 +1,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from ai_reports.api import views
+from ai_reports.api import recordings, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("reports", views.ReportViewSet, basename="report")
+router.register("sessions", recordings.SessionRecordingViewSet, basename="session-recording")
 
 urlpatterns = [
     path("ai/reports/generate", views.ReportGenerateView.as_view(), name="ai-report-generate"),
@@ -12,5 +13,6 @@ urlpatterns = [
     path("reports/download", views.ReportDownloadView.as_view(), name="report-download"),
     path("patients/<uuid:pk>/reports", views.PatientReportsView.as_view(), name="patient-reports"),
     path("admin/ai/settings", views.AISettingsView.as_view(), name="ai-settings"),
+    path("patients/<uuid:pk>/recording-consent", recordings.RecordingConsentView.as_view(), name="recording-consent"),
     *router.urls,
 ]

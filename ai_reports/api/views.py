@@ -33,6 +33,7 @@ IDEMPOTENCY = OpenApiParameter(
     OpenApiParameter.HEADER, required=False,
     description="Un reintento con la misma clave recibe la primera respuesta y se cobra una sola vez.",
 )
+SETTINGS_SAVED = _("Configuración guardada exitosamente.")
 INVALID_IDEMPOTENCY_KEY = _("La Idempotency-Key debe tener entre 1 y %(max)d caracteres ASCII visibles.")
 
 
@@ -211,19 +212,18 @@ class PatientReportsView(PracticeGenericAPIView):
 
 
 class AISettingsView(PracticeAPIView):
-    """`GET/POST /api/admin/ai/settings`: the practice's tier (fast, balanced, advanced)."""
+    """`GET/POST /api/admin/ai/settings`: the practice's tier (fast, balanced, advanced), and
+    whether recordings may be transcribed, how long their audio is kept, the draft note's format."""
 
     allowed_roles = ADMIN
 
-    @extend_schema(responses={200: s.AISettingsSerializer})
+    @extend_schema(responses={200: s.AISettingsOutSerializer})
     def get(self, request):
-        return Response({"ai_model": services.practice_tier(self.practice)})
+        return Response(services.ai_settings(self.practice))
 
     @extend_schema(request=s.AISettingsSerializer, responses={200: s.SuccessSerializer})
     def post(self, request):
         data = s.AISettingsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.practice_tier_set(practice=self.practice, tier=data.validated_data["ai_model"])
-        from django.utils.translation import gettext as _
-
-        return Response({"success": True, "message": _("Configuración guardada exitosamente.")})
+        services.ai_settings_set(practice=self.practice, **data.validated_data)
+        return Response({"success": True, "message": str(SETTINGS_SAVED)})

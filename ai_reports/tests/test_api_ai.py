@@ -254,7 +254,8 @@ def test_long_histories_are_compacted_within_the_budget(as_therapist, patient, g
 
 
 def test_tier_setting_picks_the_model(as_admin, as_therapist, patient, gemini):
-    assert as_admin.get("/api/admin/ai/settings").json() == {"aiModel": "balanced"}
+    assert as_admin.get("/api/admin/ai/settings").json() == {
+        "aiModel": "balanced", "audioTranscription": False, "recordingRetentionDays": 0, "noteFormat": "soap"}
     saved = as_admin.post("/api/admin/ai/settings", {"aiModel": "advanced"}, format="json")
     assert saved.json() == {"success": True, "message": "Configuración guardada exitosamente."}
     gemini.reply("ok", 1000, 1000)

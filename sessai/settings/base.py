@@ -196,6 +196,16 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 30 * 1024 * 1024)  # any body a
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # non-file request bodies
 PROFILE_PHOTO_MAX_BYTES = env_int("PROFILE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+# Recorded sessions: the direct upload is streamed to a temporary file, never held in memory; the
+# resumable one appends chunks to a staging file under RECORDING_STAGING_DIR.
+RECORDING_MAX_BYTES = env_int("RECORDING_MAX_BYTES", 300 * 1024 * 1024)
+RECORDING_MAX_SECONDS = env_int("RECORDING_MAX_SECONDS", 3 * 3600)
+RECORDING_CHUNK_SECONDS = env_int("RECORDING_CHUNK_SECONDS", 20 * 60)  # longer audio goes to the provider in parts
+RECORDING_UPLOAD_CHUNK_MAX_BYTES = env_int("RECORDING_UPLOAD_CHUNK_MAX_BYTES", 16 * 1024 * 1024)
+RECORDING_STAGING_DIR = Path(env("RECORDING_STAGING_DIR", str(BASE_DIR / "media" / "staging")))
+RECORDING_CONSENT_TEXT_VERSION = env("RECORDING_CONSENT_TEXT_VERSION", "2026-12")
+# Bodies larger than MAX_REQUEST_BYTES are accepted only here (the direct recording upload).
+LARGE_BODY_PATHS = [(r"^/api/sessions/[0-9a-f-]{36}/recordings$", RECORDING_MAX_BYTES + 1024 * 1024)]
 ATTACHMENT_ALLOWED_TYPES = env_list(
     "ATTACHMENT_ALLOWED_TYPES",
     "application/pdf,image/png,image/jpeg,image/gif,image/webp,text/plain,"
@@ -271,6 +281,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "SessionStatusEnum": "scheduling.choices.SessionStatus",
+        "DocFormatEnum": "ai_reports.choices.DocFormat",
         "CreatableSessionStatusEnum": "scheduling.choices.CREATABLE_STATUSES",
         "SessionTypeEnum": "scheduling.choices.SessionType",
         "AssessmentTypeEnum": "scheduling.choices.AssessmentType",
@@ -383,6 +394,7 @@ AI_TIMEOUT_SECONDS = float(env("AI_TIMEOUT_SECONDS", "90"))
 AI_RETRY_ATTEMPTS = env_int("AI_RETRY_ATTEMPTS", 3)
 AI_RETRY_INITIAL_DELAY = float(env("AI_RETRY_INITIAL_DELAY", "1.0"))
 AI_MAX_OUTPUT_TOKENS = env_int("AI_MAX_OUTPUT_TOKENS", 4096)
+AI_TRANSCRIPT_MAX_OUTPUT_TOKENS = env_int("AI_TRANSCRIPT_MAX_OUTPUT_TOKENS", 32768)  # 20 minutes of speech
 AI_PROMPT_BUDGET_CHARS = env_int("AI_PROMPT_BUDGET_CHARS", 60000)  # ~15k tokens of history
 AI_DEFAULT_TIER = "balanced"
 AI_TIERS = {  # defaults of the console-editable price table (USD per million tokens)
@@ -466,5 +478,6 @@ LOGGING = {
         "weasyprint": {"level": "ERROR"},  # font-subsetting notices on every PDF
         "fontTools": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},  # "registering task ..." on every manage.py command
+        "procrastinate.blueprints": {"level": "WARNING"},
     },
 }

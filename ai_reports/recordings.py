@@ -1,0 +1,497 @@
+"""Recorded sessions: consent, upload (direct or resumable), transcription and analysis jobs,
+retention.
+
+The request measures the audio (PyAV decodes the container's packets), reserves the credits for
+its minutes and queues the transcription; the jobs do the rest. Each job is safe to run twice:
+the transcript, its charge and the status change commit together, and a job that finds its work
+done does nothing.
+"""
+
+import hashlib
+import json
+import logging
+import math
+import shutil
+import tempfile
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import av
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership
+from ai_reports import prompts
+from ai_reports.choices import RecordingStatus, Speaker
+from ai_reports.models import PracticeAISettings, Recording, RecordingConsent, RecordingUpload, Transcript
+from ai_reports.providers import AITask, ProviderBadAnswer, ProviderUnavailable, get_provider
+from billing import services as billing
+from billing.choices import Operation
+from sessai.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from sessai.files import too_large
+from sessai.jobs import defer_on_commit
+from sessai.sanitize import clean_clinical_html
+
+logger = logging.getLogger("sessai.recordings")
+
+# PyAV's container names → the type we store and send.
+AUDIO_FORMATS = {
+    "matroska,webm": "audio/webm", "ogg": "audio/ogg", "mp3": "audio/mpeg", "wav": "audio/wav",
+    "mov,mp4,m4a,3gp,3g2,mj2": "audio/mp4",
+}
+NOT_AUDIO = _("El archivo no es un audio válido (se aceptan WebM, Ogg, MP3, M4A/MP4 y WAV).")
+TOO_LONG = _("La grabación dura más de %(hours)s horas, el máximo permitido.")
+CONSENT_REQUIRED = _("El paciente no ha dado su consentimiento para grabar las sesiones.")
+NO_CONSENT_TO_WITHDRAW = _("El paciente no tiene un consentimiento de grabación vigente.")
+TRANSCRIPTION_OFF = _("La transcripción de audio está desactivada en la configuración de IA de la consulta.")
+NO_PROVIDER = _("La transcripción de audio requiere el servicio de IA, que no está configurado. No se cobraron créditos.")
+SIGNED = _("El registro está firmado y no se puede modificar. Agrega una adenda.")
+TRANSCRIBE_FAILED = _("No se pudo transcribir la grabación. No se cobraron créditos; puedes reintentar.")
+BAD_OFFSET = _("El fragmento no empieza donde termina lo recibido (%(offset)d bytes).")
+UPLOAD_INCOMPLETE = _("Faltan bytes: se recibieron %(offset)d de %(size)d.")
+NO_TRANSCRIPT = _("La sesión no tiene transcripción.")
+NO_DRAFT = _("La transcripción todavía no tiene una nota sugerida.")
+BAD_SEGMENT = _("No existe ese segmento.")
+NOT_FAILED = _("Solo se puede reintentar una grabación fallida.")
+
+TRANSCRIBE_ATTEMPTS = 3
+FILE_ACTIVE_TIMEOUT = 300  # seconds the provider may take to process an uploaded file
+
+
+# --- Settings and consent ----------------------------------------------------------------------
+
+
+def practice_settings(practice) -> PracticeAISettings:
+    row = PracticeAISettings.objects.filter(practice=practice).first()
+    return row or PracticeAISettings(practice=practice)
+
+
+def active_consent(patient) -> RecordingConsent | None:
+    return RecordingConsent.objects.filter(patient=patient, withdrawn_at__isnull=True).first()
+
+
+@transaction.atomic
+def consent_register(*, patient, membership, text_version: str) -> RecordingConsent:
+    current = active_consent(patient)
+    if current is not None:
+        return current
+    return RecordingConsent.objects.create(practice=membership.practice, patient=patient, text_version=text_version,
+                                           registered_by=membership.user)
+
+
+@transaction.atomic
+def consent_withdraw(*, patient, membership) -> RecordingConsent:
+    current = RecordingConsent.objects.select_for_update().filter(patient=patient, withdrawn_at__isnull=True).first()
+    if current is None:
+        raise NotFound(NO_CONSENT_TO_WITHDRAW)
+    current.withdrawn_at, current.withdrawn_by = timezone.now(), membership.user
+    current.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    return current
+
+
+# --- Measuring audio ----------------------------------------------------------------------------
+
+
+def _not_audio():
+    return ValidationFailed(NOT_AUDIO, code="invalid_audio", errors={"audio": [str(NOT_AUDIO)]})
+
+
+def probe(path: Path) -> tuple[str, Decimal]:
+    """The audio's type and duration in seconds, from its bytes: the container is opened and its
+    audio packets read to the end (no decoding), so a header that lies about the length does not
+    count. Anything PyAV cannot read as audio is a 400."""
+    try:
+        with av.open(str(path)) as container:
+            content_type = AUDIO_FORMATS.get(container.format.name)
+            if content_type is None or not container.streams.audio:
+                raise _not_audio()
+            stream = container.streams.audio[0]
+            end = 0
+            for packet in container.demux(stream):
+                if packet.pts is not None:
+                    end = max(end, (packet.pts + (packet.duration or 0)) * stream.time_base)
+    except av.FFmpegError as exc:
+        raise _not_audio() from exc
+    if end <= 0:
+        raise _not_audio()
+    return content_type, Decimal(str(round(float(end), 2)))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def transcription_credits(*, practice, seconds: Decimal) -> Decimal:
+    """Credits for a recording: whole minutes (rounded up) at the tier's price per minute."""
+    from ai_reports.services import practice_tier, price_for
+
+    price = price_for(practice_tier(practice))
+    return Decimal(math.ceil(seconds / 60)) * price.audio_credits_per_minute
+
+
+# --- Upload -------------------------------------------------------------------------------------
+
+
+def _check_can_record(session) -> None:
+    if session.signed_at:
+        raise Conflict(SIGNED, code="signed")
+    if not practice_settings(session.practice).audio_transcription:
+        raise Conflict(TRANSCRIPTION_OFF, code="transcription_disabled")
+    if not settings.GEMINI_API_KEY:
+        raise ProviderUnavailable(NO_PROVIDER)
+    if active_consent(session.patient) is None:
+        raise Conflict(CONSENT_REQUIRED, code="consent_required")
+
+
+def recording_add(*, session, membership, path: Path, size: int) -> tuple[Recording, bool]:
+    """Check, measure, store and queue one recording; `(recording, created)`. The same file sent
+    again for the session is the recording already there, charged once."""
+    _check_can_record(session)
+    if size > settings.RECORDING_MAX_BYTES:
+        raise PayloadTooLarge(too_large(settings.RECORDING_MAX_BYTES), errors={"audio": [too_large(settings.RECORDING_MAX_BYTES)]})
+    content_type, seconds = probe(path)
+    if seconds > settings.RECORDING_MAX_SECONDS:
+        text = str(TOO_LONG) % {"hours": f"{settings.RECORDING_MAX_SECONDS / 3600:g}"}
+        raise ValidationFailed(text, code="too_long", errors={"audio": [text]})
+    sha256 = _sha256(path)
+    existing = Recording.objects.filter(session=session, sha256=sha256).first()
+    if existing is not None:
+        return existing, False
+    credits = transcription_credits(practice=session.practice, seconds=seconds)
+    recording = Recording(practice=session.practice, session=session, uploaded_by=membership.user, content_type=content_type,
+                          size=size, sha256=sha256, duration_seconds=seconds, status=RecordingStatus.QUEUED)
+    with open(path, "rb") as file:  # streamed to storage (local or S3) outside the credit lock
+        recording.audio.save("audio", File(file), save=False)
+    try:
+        with transaction.atomic():
+            recording.reservation = billing.credits_reserve(
+                practice=session.practice, amount=credits, actor=membership.user, operation=Operation.TRANSCRIPTION,
+                patient_id=session.patient_id,
+            )
+            recording.save()
+            from ai_reports.tasks import transcribe_recording
+
+            defer_on_commit(transcribe_recording, recording_id=str(recording.pk))
+    except Exception:
+        recording.audio.delete(save=False)
+        raise
+    return recording, True
+
+
+def recording_retry(*, recording: Recording, membership) -> Recording:
+    if recording.status != RecordingStatus.FAILED:
+        raise Conflict(NOT_FAILED, code="not_failed")
+    _check_can_record(recording.session)
+    credits = transcription_credits(practice=recording.practice, seconds=recording.duration_seconds)
+    with transaction.atomic():
+        recording.reservation = billing.credits_reserve(
+            practice=recording.practice, amount=credits, actor=membership.user, operation=Operation.TRANSCRIPTION,
+            patient_id=recording.session.patient_id,
+        )
+        recording.status, recording.progress, recording.error = RecordingStatus.QUEUED, 0, ""
+        recording.save(update_fields=["reservation", "status", "progress", "error"])
+        from ai_reports.tasks import transcribe_recording
+
+        defer_on_commit(transcribe_recording, recording_id=str(recording.pk))
+    return recording
+
+
+# --- Resumable upload ---------------------------------------------------------------------------
+
+
+def _staging(upload: RecordingUpload) -> Path:
+    directory = Path(settings.RECORDING_STAGING_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f"{upload.pk}.part"
+
+
+def upload_start(*, session, membership, size: int) -> RecordingUpload:
+    _check_can_record(session)
+    if size > settings.RECORDING_MAX_BYTES:
+        raise PayloadTooLarge(too_large(settings.RECORDING_MAX_BYTES), errors={"size": [too_large(settings.RECORDING_MAX_BYTES)]})
+    upload = RecordingUpload.objects.create(practice=session.practice, session=session, created_by=membership.user, size=size)
+    _staging(upload).touch()
+    return upload
+
+
+def upload_append(*, upload: RecordingUpload, offset: int, stream, length: int) -> RecordingUpload:
+    """Append one chunk that starts at `offset`, which must be the bytes received so far (409
+    with the server's offset otherwise, so the client resumes from there)."""
+    with transaction.atomic():
+        upload = RecordingUpload.objects.select_for_update().get(pk=upload.pk)
+        if offset != upload.offset:
+            text = str(BAD_OFFSET) % {"offset": upload.offset}
+            raise Conflict(text, code="offset_mismatch", errors={"offset": [text]})
+        if upload.offset + length > upload.size:
+            raise PayloadTooLarge(too_large(upload.size - upload.offset), errors={"offset": [too_large(upload.size - upload.offset)]})
+        path = _staging(upload)
+        with open(path, "r+b") as file:
+            file.truncate(upload.offset)  # a chunk cut off mid-way before is dropped, not kept
+            file.seek(upload.offset)
+            written = 0
+            while written < length:
+                block = stream.read(min(1024 * 1024, length - written))
+                if not block:
+                    break  # the connection ended early: what arrived counts, the client resumes from it
+                file.write(block)
+                written += len(block)
+        upload.offset += written
+        upload.save(update_fields=["offset"])
+    return upload
+
+
+def upload_complete(*, upload: RecordingUpload, membership) -> tuple[Recording, bool]:
+    if upload.offset != upload.size:
+        text = str(UPLOAD_INCOMPLETE) % {"offset": upload.offset, "size": upload.size}
+        raise Conflict(text, code="upload_incomplete", errors={"offset": [text]})
+    path = _staging(upload)
+    recording, created = recording_add(session=upload.session, membership=membership, path=path, size=upload.size)
+    upload.completed_at = timezone.now()
+    upload.save(update_fields=["completed_at"])
+    path.unlink(missing_ok=True)
+    return recording, created
+
+
+# --- Transcription (job) ------------------------------------------------------------------------
+
+
+def _set(recording: Recording, **fields) -> None:
+    for name, value in fields.items():
+        setattr(recording, name, value)
+    Recording.objects.filter(pk=recording.pk).update(**fields)
+
+
+def _chunks(source: Path, seconds: float, workdir: Path) -> list[tuple[Path, float]]:
+    """The audio in parts of at most RECORDING_CHUNK_SECONDS, each with its start offset: packets
+    are copied into new containers of the same format (no re-encoding)."""
+    step = settings.RECORDING_CHUNK_SECONDS
+    if seconds <= step:
+        return [(source, 0.0)]
+    parts: list[tuple[Path, float]] = []
+    with av.open(str(source)) as container:
+        stream = container.streams.audio[0]
+        fmt = container.format.name.split(",")[0]
+        fmt = {"mov": "mp4", "matroska": "webm"}.get(fmt, fmt)
+        out = target = None
+        index = None
+        for packet in container.demux(stream):
+            if packet.pts is None:
+                continue
+            at = max(0.0, float(packet.pts * stream.time_base))  # Opus pre-skip starts slightly below 0
+            if int(at // step) != index:
+                if out is not None:
+                    out.close()
+                index = int(at // step)
+                path = workdir / f"part{index}.{fmt}"
+                out = av.open(str(path), "w", format=fmt)
+                target = out.add_stream_from_template(stream)
+                parts.append((path, float(index * step)))
+            packet.stream = target
+            out.mux(packet)
+        if out is not None:
+            out.close()
+    return parts
+
+
+def _local_copy(recording: Recording, workdir: Path) -> Path:
+    path = workdir / "audio"
+    with recording.audio.open("rb") as source, open(path, "wb") as target:
+        shutil.copyfileobj(source, target, 1024 * 1024)
+    return path
+
+
+def _transcribe_part(client, types, *, path: Path, content_type: str, model: str) -> tuple[list[dict], int, int]:
+    uploaded = client.files.upload(file=str(path), config={"mime_type": content_type})
+    deadline = time.monotonic() + FILE_ACTIVE_TIMEOUT
+    while uploaded.state and uploaded.state.name == "PROCESSING":
+        if time.monotonic() > deadline:
+            raise ProviderUnavailable()
+        time.sleep(1)
+        uploaded = client.files.get(name=uploaded.name)
+    if uploaded.state and uploaded.state.name == "FAILED":
+        raise ProviderBadAnswer()
+    try:
+        response = client.models.generate_content(
+            model=model, contents=[uploaded, prompts.TRANSCRIBE_PROMPT],
+            config=types.GenerateContentConfig(
+                system_instruction=prompts.TRANSCRIBE_SYSTEM, temperature=0.0, response_mime_type="application/json",
+                response_schema=prompts.TRANSCRIPT_SCHEMA, max_output_tokens=settings.AI_TRANSCRIPT_MAX_OUTPUT_TOKENS,
+            ),
+        )
+        segments = prompts.parse_segments(response.text)
+        usage = response.usage_metadata
+        return segments, (usage.prompt_token_count or 0) if usage else 0, (usage.candidates_token_count or 0) if usage else 0
+    finally:
+        try:
+            client.files.delete(name=uploaded.name)
+        except Exception:  # the provider deletes files after 48 h anyway
+            logger.warning("provider file not deleted")
+
+
+def transcribe(*, recording_id: str, last_attempt: bool) -> None:
+    recording = Recording.objects.select_related("session", "practice").filter(pk=recording_id).first()
+    if recording is None or recording.status not in (RecordingStatus.QUEUED, RecordingStatus.TRANSCRIBING):
+        return  # done, failed, or analysed already: a second run changes nothing
+    provider = get_provider()
+    if provider.is_offline:
+        return _fail(recording, NO_PROVIDER)
+    _set(recording, status=RecordingStatus.TRANSCRIBING, progress=5)
+    from ai_reports.services import practice_tier, price_for
+
+    model = price_for(practice_tier(recording.practice)).model_id
+    try:
+        with tempfile.TemporaryDirectory(prefix="sessai-rec-") as tmp:
+            workdir = Path(tmp)
+            parts = _chunks(_local_copy(recording, workdir), float(recording.duration_seconds), workdir)
+            segments, input_tokens, output_tokens = [], 0, 0
+            for number, (path, start) in enumerate(parts, 1):
+                part, used_in, used_out = provider.call(lambda p=path: _transcribe_part(
+                    provider.client, provider.types, path=p, content_type=recording.content_type, model=model))
+                segments += [{**s, "start": round(s["start"] + start, 2), "end": round(s["end"] + start, 2)} for s in part]
+                input_tokens, output_tokens = input_tokens + used_in, output_tokens + used_out
+                _set(recording, progress=5 + int(80 * number / len(parts)))
+    except (ProviderUnavailable, ProviderBadAnswer):
+        if last_attempt:
+            return _fail(recording, TRANSCRIBE_FAILED)
+        _set(recording, status=RecordingStatus.QUEUED)
+        raise  # the job is retried with backoff
+    credits = transcription_credits(practice=recording.practice, seconds=recording.duration_seconds)
+    with transaction.atomic():
+        locked = Recording.objects.select_for_update().get(pk=recording.pk)
+        if locked.status != RecordingStatus.TRANSCRIBING:
+            return
+        Transcript.objects.update_or_create(session=recording.session, defaults={
+            "practice": recording.practice, "recording": recording, "segments": segments, "analysis": None, "model": model,
+        })
+        billing.credits_settle(reservation=recording.reservation, usage=billing.Usage(
+            credits=credits, input_tokens=input_tokens, output_tokens=output_tokens, model=model, tier=practice_tier(recording.practice),
+        ))
+        _set(recording, status=RecordingStatus.ANALYZING, progress=90, transcribed_at=timezone.now(), error="")
+        from ai_reports.tasks import analyze_transcript, purge_recording_audio
+
+        defer_on_commit(analyze_transcript, session_id=str(recording.session_id))
+        if practice_settings(recording.practice).recording_retention_days == 0:
+            defer_on_commit(purge_recording_audio, recording_id=str(recording.pk))
+
+
+def _fail(recording: Recording, message) -> None:
+    with transaction.atomic():
+        locked = Recording.objects.select_for_update().get(pk=recording.pk)
+        if locked.status in (RecordingStatus.DONE, RecordingStatus.FAILED):
+            return
+        if locked.reservation_id:
+            billing.credits_release(reservation=locked.reservation)
+        _set(recording, status=RecordingStatus.FAILED, error=str(message)[:300], progress=0)
+
+
+# --- Analysis (job) -----------------------------------------------------------------------------
+
+
+def transcript_text(segments: list[dict]) -> str:
+    labels = {choice.value: str(choice.label) for choice in Speaker}
+    return "\n".join(f"[{i}] {labels.get(s['speaker'], s['speaker'])}: {s['text']}" for i, s in enumerate(segments))
+
+
+def analyze(*, session_id: str) -> None:
+    transcript = Transcript.objects.select_related("session__patient", "recording", "practice").filter(session_id=session_id).first()
+    if transcript is None or transcript.analysis is not None:
+        return
+    recording = transcript.recording
+    membership = Membership.objects.select_related("practice", "user").filter(
+        practice=transcript.practice, user_id=recording.uploaded_by_id).first()
+    if membership is None:
+        return
+    from ai_reports.services import _run, redactor_for
+
+    session = transcript.session
+    fmt = practice_settings(transcript.practice).note_format
+    redactor = redactor_for(patient=session.patient, membership=membership)
+    text = transcript_text(transcript.segments)
+    task = AITask(system=prompts.SYSTEM_CLINICAL, prompt=prompts.analysis_prompt(redactor.redact(text), fmt),
+                  offline=lambda: json.dumps(prompts.analysis_offline(transcript.segments, fmt), ensure_ascii=False))
+
+    def save(completion, credits):
+        analysis = prompts.parse_analysis(completion.text, segments=len(transcript.segments))
+        analysis = _restore(analysis, redactor.restore)
+        analysis["format"], analysis["model"] = fmt, completion.model
+        Transcript.objects.filter(pk=transcript.pk).update(analysis=analysis, updated_at=timezone.now())
+        _set(recording, status=RecordingStatus.DONE, progress=100)
+        return analysis, None
+
+    _run(membership=membership, operation=Operation.SESSION_SUMMARY, task=task, patient_id=session.patient_id, save=save)
+
+
+def _restore(value, restore):
+    if isinstance(value, str):
+        return restore(value)
+    if isinstance(value, list):
+        return [_restore(item, restore) for item in value]
+    if isinstance(value, dict):
+        return {key: _restore(item, restore) for key, item in value.items()}
+    return value
+
+
+# --- Therapist's edits -------------------------------------------------------------------------
+
+
+def segment_edit(*, transcript: Transcript, index: int, text: str | None, speaker: str | None) -> Transcript:
+    if transcript.session.signed_at:
+        raise Conflict(SIGNED, code="signed")
+    with transaction.atomic():
+        locked = Transcript.objects.select_for_update().get(pk=transcript.pk)
+        if not 0 <= index < len(locked.segments):
+            raise NotFound(BAD_SEGMENT)
+        segment = dict(locked.segments[index])
+        if text is not None:
+            segment["text"] = text
+        if speaker is not None:
+            segment["speaker"] = speaker
+        segment["edited"] = True
+        locked.segments = [*locked.segments[:index], segment, *locked.segments[index + 1 :]]
+        locked.save(update_fields=["segments", "updated_at"])
+    return locked
+
+
+def apply_note(*, transcript: Transcript) -> None:
+    """Copy the draft note into the session's content (sanitized); never done by the jobs."""
+    session = transcript.session
+    if session.signed_at:
+        raise Conflict(SIGNED, code="signed")
+    draft = (transcript.analysis or {}).get("draft_note")
+    if not draft:
+        raise Conflict(NO_DRAFT, code="no_draft")
+    session.content = clean_clinical_html(prompts.markdown_html(draft))
+    session.save(update_fields=["content", "updated_at"])
+
+
+# --- Retention ---------------------------------------------------------------------------------
+
+
+def purge_audio(recording: Recording) -> bool:
+    """Delete the audio file (the transcript stays); audited as a change of the recording."""
+    if recording.audio_deleted_at is not None or not recording.audio:
+        return False
+    recording.audio.delete(save=False)
+    recording.audio_deleted_at = timezone.now()
+    recording.save(update_fields=["audio", "audio_deleted_at"])
+    return True
+
+
+def purge_due(*, now=None) -> int:
+    """Audio whose practice's retention has run out since its transcription."""
+    now = now or timezone.now()
+    keep = dict(PracticeAISettings.objects.values_list("practice_id", "recording_retention_days"))
+    purged = 0
+    for recording in Recording.objects.filter(audio_deleted_at__isnull=True, transcribed_at__isnull=False).exclude(audio=""):
+        if recording.transcribed_at + timedelta(days=keep.get(recording.practice_id, 0)) <= now:
+            purged += purge_audio(recording)
+    return purged

@@ -1,0 +1,35 @@
+"""Recorded-session jobs: transcription (provider errors retried with backoff, then `failed` with
+the credits released), analysis, and the audio retention purge."""
+
+from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
+
+from ai_reports import recordings
+from ai_reports.models import Recording
+
+TRANSCRIBE_RETRY = RetryStrategy(max_attempts=recordings.TRANSCRIBE_ATTEMPTS, exponential_wait=5)
+
+
+@app.task(queue="ai", retry=TRANSCRIBE_RETRY, pass_context=True)
+def transcribe_recording(context, recording_id: str) -> None:
+    last = context.job.attempts + 1 >= recordings.TRANSCRIBE_ATTEMPTS
+    recordings.transcribe(recording_id=recording_id, last_attempt=last)
+
+
+@app.task(queue="ai", retry=RetryStrategy(max_attempts=3, exponential_wait=5))
+def analyze_transcript(session_id: str) -> None:
+    recordings.analyze(session_id=session_id)
+
+
+@app.task(queue="ai")
+def purge_recording_audio(recording_id: str) -> None:
+    recording = Recording.objects.filter(pk=recording_id).first()
+    if recording is not None:
+        recordings.purge_audio(recording)
+
+
+@app.periodic(cron="30 * * * *")
+@app.task(queueing_lock="purge_recordings")
+def purge_recordings(timestamp: int) -> int:
+    """Hourly: audio kept past the practice's retention days is deleted (the transcript stays)."""
+    return recordings.purge_due()
