@@ -226,9 +226,9 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
     @action(detail=True, methods=["patch"], url_path=r"transcript/segments/(?P<index>[0-9]{1,6})")
     def segment(self, request, pk=None, index=None):
         """Correct a segment's text or speaker; a signed session's transcript is read-only (409)."""
-        transcript = self._transcript(self._session())
         data = s.SegmentEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        transcript = self._transcript(self._session())
         transcript = rec.segment_edit(transcript=transcript, index=int(index), text=data.validated_data.get("text"),
                                              speaker=data.validated_data.get("speaker"))
         return self._transcript_out(Transcript.objects.select_related("session").get(pk=transcript.pk))
@@ -249,7 +249,7 @@ def _int_param(raw, name: str, message=None) -> int:
         value = int(raw)
     except (TypeError, ValueError):
         value = -1
-    if value < 0:
+    if not 0 <= value <= 2**40:
         text = str(message or _("Debe ser un número entero."))
         raise ValidationFailed(text, errors={name: [text]})
     return value

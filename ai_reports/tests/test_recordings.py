@@ -324,3 +324,39 @@ def test_retention_keeps_the_audio_n_days_then_the_purge_deletes_it(as_therapist
     from auditlog.models import LogEntry
 
     assert LogEntry.objects.filter(object_pk=str(recording.pk), changes__icontains="audio_deleted_at").exists()
+
+
+def test_a_worker_killed_mid_transcription_is_retried_and_charged_once(as_therapist, clinic, gemini, run_jobs, settings):
+    import signal
+
+    from sessai.tests.workers import jobs, retry_stalled, wait_for, worker
+
+    settings.JOBS_STALLED_AFTER_SECONDS = 2
+    gemini.hang(60)  # the provider takes its time: the worker is in the middle of the job
+    start = _balance(clinic.practice)
+    recording_id = upload(as_therapist, clinic.id, tone("ogg")).json()["id"]
+    process = worker("--queues", "ai", GEMINI_API_KEY="test-key", GEMINI_BASE_URL=gemini.url, MEDIA_ROOT=str(settings.MEDIA_ROOT),
+                     AI_TIMEOUT_SECONDS="120")
+    try:
+        wait_for(lambda: any(r["body"] and "generateContent" in r["path"] for r in gemini.requests), timeout=60)
+        assert Recording.objects.get().status == "transcribing"
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        process.kill()
+    assert [j["status"] for j in jobs(task_name="ai_reports.tasks.transcribe_recording")] == ["doing"]
+
+    import time
+
+    time.sleep(settings.JOBS_STALLED_AFTER_SECONDS + 1)
+    gemini._script.clear()
+    gemini.reply(json.dumps(SEGMENTS), 100, 100)
+    gemini.reply(json.dumps(ANALYSIS), 100, 100)
+    retry_stalled(run_jobs)
+    status = as_therapist.get(f"/api/sessions/{clinic.id}/recordings/{recording_id}").json()
+    assert status["status"] == "done"
+    assert CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE, operation="transcription").count() == 1
+    assert CreditLedgerEntry.objects.filter(kind=EntryKind.RESERVATION, operation="transcription").count() == 1
+    transcription_cost = -CreditLedgerEntry.objects.get(kind=EntryKind.USAGE, operation="transcription").amount
+    analysis_cost = -CreditLedgerEntry.objects.get(kind=EntryKind.USAGE, operation="session_summary").amount
+    assert _balance(clinic.practice) == start - transcription_cost - analysis_cost

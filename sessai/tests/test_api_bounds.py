@@ -22,7 +22,7 @@ from billing.services import subscription_start
 from patients.tests.factories import patient_for
 
 BOUNDS = ("maxLength", "maxItems", "maximum", "minimum")
-SMALL_UPLOADS = {"ATTACHMENT_MAX_BYTES": 2048, "PROFILE_PHOTO_MAX_BYTES": 1024}
+SMALL_UPLOADS = {"ATTACHMENT_MAX_BYTES": 2048, "PROFILE_PHOTO_MAX_BYTES": 1024, "RECORDING_MAX_BYTES": 4096}
 
 
 def _spec():
@@ -165,6 +165,10 @@ def world(db, settings):
         "signed": book("completed", "2026-03-03", sign=True),
         "scheduled": book("scheduled", "2027-03-04"),
     }
+    from ai_reports.models import RecordingUpload
+
+    ids["upload"] = str(RecordingUpload.objects.create(practice=practice, session_id=ids["record"], created_by=therapist.user,
+                                                       size=10_000).pk)
     return callers, ids
 
 
@@ -175,7 +179,9 @@ PATH_OBJECTS = {
     "/api/patients/{id}/reports": "patient", "/api/patients/{id}/sessions": "patient",
     "/api/sessions/{id}": "record", "/api/sessions/{id}/assessments": "record",
     "/api/sessions/{id}/attachments": "record", "/api/sessions/{id}/addenda": "signed",
-    "/api/sessions/{id}/cancel": "scheduled",
+    "/api/sessions/{id}/cancel": "scheduled", "/api/patients/{id}/recording-consent": "patient",
+    "/api/sessions/{id}/recordings": "record", "/api/sessions/{id}/recordings/uploads": "record",
+    "/api/sessions/{id}/recordings/uploads/{upload_id}": "record", "/api/sessions/{id}/transcript/segments/{index}": "record",
 }
 
 
@@ -192,6 +198,8 @@ def _send(client, method: str, path: str, location: str, field: tuple, value, te
     if location == "header":
         headers = {f"HTTP_{field[0].upper().replace('-', '_')}": value}
         return getattr(client, method)(path, {}, format="json", **headers)
+    if location == "application/octet-stream":
+        return client.generic(method.upper(), f"{path}?offset=0", value, content_type=location)
     if location == "multipart/form-data":
         upload = io.BytesIO(value)
         upload.name = "archivo.pdf"
@@ -215,13 +223,14 @@ def test_every_declared_bound_is_enforced(method, template, cases, world):
     callers, ids = world
     client = callers["admin" if template.startswith("/api/admin/") else "therapist"]
     path = template.replace("{id}", ids[PATH_OBJECTS[template]]) if "{id}" in template else template
+    path = path.replace("{upload_id}", ids.get("upload", "")).replace("{index}", "0")
     failures = []
     for location, field, schema in cases:
         for bound in (b for b in BOUNDS if b in schema):
             past, at = _past(schema, bound)
             key = _error_key(field)
             answer = _send(client, method, path, location, field, past, template)
-            if location == "multipart/form-data":
+            if location in ("multipart/form-data", "application/octet-stream"):
                 if answer.status_code != 413:
                     failures.append(f"{key} {bound}+1: {answer.status_code} (expected 413)")
                 continue

@@ -2,62 +2,26 @@
 processes where the claim is about processes (a worker killed mid-job, two workers and one
 periodic tick)."""
 
-import os
 import signal
 import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 from django.core import mail
 from django.db import connection
 
 from accounts import emails
 from accounts.models import OutgoingEmail
-from sessai.db import url_for
+from sessai.tests.workers import due_now, jobs, retry_stalled, wait_for, worker
 
-ROOT = Path(__file__).resolve().parents[2]
 FORGOT = "/api/auth/forgot-password"
-
-
-def _jobs(**where) -> list[dict]:
-    from procrastinate.contrib.django.models import ProcrastinateJob
-
-    return list(ProcrastinateJob.objects.filter(**where).values("id", "task_name", "status", "attempts", "args"))
-
-
-def _due_now() -> None:
-    """Bring retries scheduled for later to now (the backoff is measured in minutes)."""
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'")
-
-
-def _worker(*args: str, **env: str) -> subprocess.Popen:
-    """`manage.py procrastinate worker` in its own process, on the test database."""
-    environment = {
-        **os.environ, "DATABASE_URL": url_for(connection.settings_dict), "DJANGO_SETTINGS_MODULE": "sessai.settings.dev",  # email from the environment
-        "JOBS_HEARTBEAT_SECONDS": "1", **env,
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "procrastinate", "worker", *args], cwd=ROOT, env=environment,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-
-
-def _wait_for(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def test_an_email_is_sent_by_a_job_and_its_body_is_not_kept(run_jobs):
     email = emails.send(template="password_reset", to="ana@clinica.cl", context={"user": None, "link": "https://x/reset?token=secreto"})
     assert mail.outbox == []  # the request only queued it
-    assert [job["args"] for job in _jobs(task_name="accounts.tasks.send_email")] == [{"email_id": str(email.pk)}]
+    assert [job["args"] for job in jobs(task_name="accounts.tasks.send_email")] == [{"email_id": str(email.pk)}]
     run_jobs()
     assert len(mail.outbox) == 1 and "token=secreto" in mail.outbox[0].body
     email.refresh_from_db()
@@ -78,14 +42,14 @@ def test_a_provider_outage_neither_fails_nor_slows_the_request_and_the_job_retri
     answer = api.post(FORGOT, {"email": therapist_member.user.email}, format="json")
     assert answer.status_code == 200 and time.perf_counter() - started < 1
     run_jobs()  # the lookup job queues the email; the email job fails and is scheduled again
-    [job] = _jobs(task_name="accounts.tasks.send_email")
+    [job] = jobs(task_name="accounts.tasks.send_email")
     assert job["status"] == "todo" and job["attempts"] == 1
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the provider is back
-    _due_now()
+    due_now()
     run_jobs()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [therapist_member.user.email]
-    assert _jobs() == []  # done jobs leave the table
+    assert jobs() == []  # done jobs leave the table
 
 
 def test_forgot_password_takes_the_same_time_whether_or_not_the_account_exists(api, therapist_member, run_jobs, settings):
@@ -103,7 +67,7 @@ def test_forgot_password_takes_the_same_time_whether_or_not_the_account_exists(a
     known, unknown = median_ms(therapist_member.user.email), median_ms("nadie@clinica.cl")
     # the request does the same work either way (one queued job); the lookup happens in the job
     assert abs(known - unknown) < max(2.0, 0.25 * min(known, unknown)), (known, unknown)
-    assert {job["task_name"] for job in _jobs()} == {"accounts.tasks.password_reset_email"}
+    assert {job["task_name"] for job in jobs()} == {"accounts.tasks.password_reset_email"}
 
 
 class HangingSMTP:
@@ -137,46 +101,38 @@ def test_a_worker_killed_mid_job_is_retried_and_the_email_goes_once(run_jobs, se
     settings.JOBS_STALLED_AFTER_SECONDS = 2
     smtp = HangingSMTP()
     email = emails.send(template="password_reset", to="ana@clinica.cl", context={"user": None, "link": "https://x/r"})
-    worker = _worker("--queues", "email", EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+    process = worker("--queues", "email", EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
                      EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(smtp.port), EMAIL_TIMEOUT="120")
     try:
         assert smtp.accepted.wait(60), "the worker never started the job"
-        _wait_for(lambda: [j["status"] for j in _jobs(task_name="accounts.tasks.send_email")] == ["doing"])
-        worker.send_signal(signal.SIGKILL)  # no graceful shutdown: the job stays "doing"
-        worker.wait(10)
+        wait_for(lambda: [j["status"] for j in jobs(task_name="accounts.tasks.send_email")] == ["doing"])
+        process.send_signal(signal.SIGKILL)  # no graceful shutdown: the job stays "doing"
+        process.wait(10)
     finally:
-        worker.kill()
+        process.kill()
         smtp.close()
-    assert [j["status"] for j in _jobs(task_name="accounts.tasks.send_email")] == ["doing"]
+    assert [j["status"] for j in jobs(task_name="accounts.tasks.send_email")] == ["doing"]
 
     time.sleep(settings.JOBS_STALLED_AFTER_SECONDS + 1)  # no heartbeat from the dead worker since
-    from procrastinate.exceptions import AlreadyEnqueued
-
-    from sessai.tasks import retry_stalled_jobs
-
-    try:  # the periodic tick, as a worker defers it every minute (the dead one may have queued it)
-        retry_stalled_jobs.defer(timestamp=0)
-    except AlreadyEnqueued:
-        pass
-    run_jobs()
+    retry_stalled(run_jobs)
     assert len(mail.outbox) == 1
     email.refresh_from_db()
     assert email.sent_at is not None
     run_jobs()
-    assert len(mail.outbox) == 1 and _jobs() == []
+    assert len(mail.outbox) == 1 and jobs() == []
 
 
 def test_two_workers_never_run_the_same_periodic_tick_twice(transactional_db):
-    workers = [_worker("--queues", "none") for _ in range(2)]  # they defer periodic jobs, run none
+    workers = [worker("--queues", "none") for _ in range(2)]  # they defer periodic jobs, run none
     try:
-        _wait_for(lambda: any(job["task_name"] == "sessai.tasks.retry_stalled_jobs" for job in _jobs()), timeout=60)
+        wait_for(lambda: any(job["task_name"] == "sessai.tasks.retry_stalled_jobs" for job in jobs()), timeout=60)
         time.sleep(3)  # both deferrers have had their turn at the same tick
     finally:
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
-        for worker in workers:
-            worker.wait(30)
-    ticks = [(job["task_name"], job["args"]["timestamp"]) for job in _jobs()]
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        for process in workers:
+            process.wait(30)
+    ticks = [(job["task_name"], job["args"]["timestamp"]) for job in jobs()]
     assert "sessai.tasks.retry_stalled_jobs" in {task for task, _ in ticks}  # every minute: always due
     assert len(ticks) == len(set(ticks)), "a tick was deferred twice"
 
@@ -192,7 +148,7 @@ def test_operators_see_jobs_and_retry_a_failed_one(client, run_jobs, settings):
     with connection.cursor() as cursor:  # this job gives up at once
         cursor.execute("UPDATE procrastinate_jobs SET attempts = %s", [send_email.retry_strategy.max_attempts])
     run_jobs()
-    [job] = _jobs()
+    [job] = jobs()
     assert job["status"] == "failed"
 
     operator = User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Operaciones")
@@ -202,7 +158,7 @@ def test_operators_see_jobs_and_retry_a_failed_one(client, run_jobs, settings):
     assert "ana@clinica.cl" not in listing.content.decode()  # job arguments carry ids, not addresses or links
     retried = client.post("/admin/procrastinate/procrastinatejob/", {"action": "retry", "_selected_action": [job["id"]]})
     assert retried.status_code == 302
-    assert _jobs()[0]["status"] == "todo"
+    assert jobs()[0]["status"] == "todo"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     run_jobs()
     assert len(mail.outbox) == 1 and OutgoingEmail.objects.get(pk=email.pk).sent_at is not None
