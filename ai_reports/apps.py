@@ -23,3 +23,7 @@ class AiReportsConfig(AppConfig):
         post_delete.connect(forget_price, sender=AIModelPrice, dispatch_uid="ai.price.cache.delete", weak=False)
         register_section("reports", contributions.reports_section)
         register_contributor(contributions.dashboard_numbers)
+        from accounts.signals import demo_seeded
+        from ai_reports.demo import seed_demo_recording
+
+        demo_seeded.connect(seed_demo_recording, dispatch_uid="ai_reports.demo")

@@ -87,6 +87,7 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
     """`/api/sessions/{id}/recordings...` and `/api/sessions/{id}/transcript...`."""
 
     queryset = Session.objects.none()  # the path's id is the session's
+    lookup_value_regex = UUID_PATTERN
     allowed_roles = {
         "recordings": CLINICAL, "recording_detail": CLINICAL, "recording_retry": CLINICAL, "uploads": CLINICAL,
         "upload_detail": CLINICAL, "upload_complete": CLINICAL, "transcript": CLINICAL, "segment": CLINICAL,

@@ -360,3 +360,20 @@ def test_a_worker_killed_mid_transcription_is_retried_and_charged_once(as_therap
     transcription_cost = -CreditLedgerEntry.objects.get(kind=EntryKind.USAGE, operation="transcription").amount
     analysis_cost = -CreditLedgerEntry.objects.get(kind=EntryKind.USAGE, operation="session_summary").amount
     assert _balance(clinic.practice) == start - transcription_cost - analysis_cost
+
+
+def test_the_demo_shows_a_transcript_analysed_by_the_worker_without_a_key(settings, run_jobs, client_for):
+    from django.core.management import call_command
+
+    from accounts.models import Membership
+
+    settings.DEBUG, settings.GEMINI_API_KEY = True, ""
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: one demo transcript
+    transcript = Transcript.objects.get()
+    assert transcript.analysis is None and Recording.objects.get().status == "analyzing"
+    run_jobs()  # what `make run`'s worker does on start
+    therapist = Membership.objects.get(user_id=transcript.recording.uploaded_by_id)
+    body = client_for(therapist).get(f"/api/sessions/{transcript.session_id}/transcript").json()
+    assert body["analysis"]["model"] == "offline" and "respiración" in " ".join(body["analysis"]["keywords"]) + body["analysis"]["draftNote"]
+    assert Recording.objects.get().status == "done"

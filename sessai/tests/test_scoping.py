@@ -75,8 +75,9 @@ def test_every_authenticated_operation_refuses_a_missing_token(client):
     schema = SchemaGenerator().get_schema(request=None, public=True)
     checked = 0
     for path, operations in schema["paths"].items():
-        url = re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
         for method, operation in operations.items():
+            kinds = {p["name"]: p["schema"].get("type") for p in operation.get("parameters", []) if p["in"] == "path"}
+            url = re.sub(r"\{([^}]+)\}", lambda m, kinds=kinds: "0" if kinds.get(m.group(1)) == "integer" else "00000000-0000-4000-8000-000000000000", path)
             security = operation.get("security") or []
             if not any("bearerAuth" in requirement for requirement in security):
                 continue

@@ -1,0 +1,49 @@
+"""Demo data for recorded sessions: one transcribed session whose analysis the worker of
+`make run` produces with the offline provider, so the flow can be seen without a Gemini key
+(transcribing real audio needs one: there is no honest offline transcription)."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import Membership
+from ai_reports.choices import RecordingStatus
+from ai_reports.models import PracticeAISettings, Recording, RecordingConsent, Transcript
+from scheduling.choices import SessionStatus
+from scheduling.models import Session
+from sessai.jobs import defer_on_commit
+
+SEGMENTS = [
+    ("therapist", "¿Cómo estuvo la semana desde la última sesión?"),
+    ("patient", "Mejor que la anterior. Seguí con el registro de sueño y dormí casi siete horas varias noches."),
+    ("therapist", "Qué bueno. ¿Y la ansiedad antes de las reuniones del trabajo?"),
+    ("patient", "Todavía me cuesta. El lunes tuve taquicardia, pero usé la respiración diafragmática y se me pasó."),
+    ("therapist", "Trabajemos esta semana en anticipar esos pensamientos antes de la reunión del lunes."),
+    ("patient", "Está bien, lo voy a anotar en el registro para traerlo la próxima sesión."),
+]
+
+
+def seed_demo_recording(sender, practice, **kwargs):
+    if Transcript.objects.filter(practice=practice).exists():
+        return
+    therapist = Membership.objects.filter(practice=practice, role=Role.THERAPIST).select_related("user").order_by("user__email").first()
+    if therapist is None:
+        return
+    session = (Session.objects.filter(practice=practice, therapist=therapist.user, status=SessionStatus.COMPLETED)
+               .select_related("patient").order_by("-starts_at").first())
+    if session is None:
+        return
+    PracticeAISettings.objects.update_or_create(practice=practice, defaults={"audio_transcription": True})
+    RecordingConsent.objects.get_or_create(practice=practice, patient=session.patient, withdrawn_at=None,
+                                           defaults={"text_version": "demo", "registered_by": therapist.user})
+    now = timezone.now()
+    recording = Recording.objects.create(
+        practice=practice, session=session, uploaded_by=therapist.user, content_type="audio/webm", size=0, sha256="demo",
+        duration_seconds=Decimal("180"), status=RecordingStatus.ANALYZING, progress=90, transcribed_at=now, audio_deleted_at=now,
+    )
+    segments = [{"speaker": speaker, "start": 30.0 * i, "end": 30.0 * i + 28, "text": text} for i, (speaker, text) in enumerate(SEGMENTS)]
+    Transcript.objects.create(session=session, practice=practice, recording=recording, segments=segments, model="demo")
+    from ai_reports.tasks import analyze_transcript
+
+    defer_on_commit(analyze_transcript, session_id=str(session.pk))
