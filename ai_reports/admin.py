@@ -8,13 +8,13 @@ from ai_reports.models import AIModelPrice, AIReport, PracticeAISettings
 
 @admin.register(AIModelPrice)
 class AIModelPriceAdmin(admin.ModelAdmin):
-    list_display = ("tier", "model_id", "input_price_per_million", "output_price_per_million", "updated_at")
-    list_editable = ("model_id", "input_price_per_million", "output_price_per_million")
+    list_display = ("tier", "model_id", "input_price_per_million", "output_price_per_million", "audio_credits_per_minute", "updated_at")
+    list_editable = ("model_id", "input_price_per_million", "output_price_per_million", "audio_credits_per_minute")
 
 
 @admin.register(PracticeAISettings)
 class PracticeAISettingsAdmin(admin.ModelAdmin):
-    list_display = ("practice", "tier", "updated_at")
+    list_display = ("practice", "tier", "audio_transcription", "recording_retention_days", "note_format", "updated_at")
     list_filter = ("tier",)
     search_fields = ("practice__name",)
 

@@ -36,3 +36,18 @@ class RequestSizeLimitMiddleware:
             )
         request_logging.clear()  # a new request on this thread starts without the previous caller's ids
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Nothing the API answers is kept by a browser or a proxy: `Cache-Control: no-store` on every
+    `/api/` response (clinical JSON, file downloads, errors) unless the view chose its own policy
+    (the iCal feed)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/") and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response

@@ -167,7 +167,7 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
     # -- resumable upload
 
     @extend_schema(request=s.UploadStartSerializer, responses={201: s.UploadSerializer})
-    @action(detail=True, methods=["post"], url_path="recordings/uploads")
+    @action(detail=True, methods=["post"], url_path="recording-uploads")
     def uploads(self, request, pk=None):
         data = s.UploadStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -178,7 +178,7 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
     @extend_schema(methods=["PUT"], parameters=[OFFSET], responses={200: s.UploadSerializer},
                    request={"application/octet-stream": {"type": "string", "format": "binary",
                                                          "maxLength": settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES}})
-    @action(detail=True, methods=["get", "put"], url_path=rf"recordings/uploads/(?P<upload_id>{UUID_PATTERN})",
+    @action(detail=True, methods=["get", "put"], url_path=rf"recording-uploads/(?P<upload_id>{UUID_PATTERN})",
             parser_classes=[ChunkParser])
     def upload_detail(self, request, pk=None, upload_id=None):
         """GET: how many bytes the server has (`offset`): resume from there. PUT `?offset=N`: the
@@ -194,7 +194,7 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
         return Response(s.UploadSerializer(upload).data)
 
     @extend_schema(request=None, responses={201: s.RecordingSerializer, 200: s.RecordingSerializer})
-    @action(detail=True, methods=["post"], url_path=rf"recordings/uploads/(?P<upload_id>{UUID_PATTERN})/complete")
+    @action(detail=True, methods=["post"], url_path=rf"recording-uploads/(?P<upload_id>{UUID_PATTERN})/complete")
     def upload_complete(self, request, pk=None, upload_id=None):
         upload = self._upload(self._session(), upload_id)
         recording, created = rec.upload_complete(upload=upload, membership=self.membership)

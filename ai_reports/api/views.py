@@ -93,7 +93,7 @@ class ReportGenerateView(PracticeAPIView):
         if "text/event-stream" in request.META.get("HTTP_ACCEPT", ""):
             events = services.report_generate_stream(membership=self.membership, patient=patient, params=params)
             response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
-            response["Cache-Control"] = "no-cache"
+            response["Cache-Control"] = "no-store"  # clinical text: never kept by a browser or proxy
             response["X-Accel-Buffering"] = "no"
             return response
         answer = services.idempotent(

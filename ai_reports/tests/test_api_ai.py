@@ -404,3 +404,15 @@ def test_402_message_in_english(as_therapist, patient):
     as_therapist.user.profile.save()
     response = generate(as_therapist, patient)
     assert response.status_code == 402 and response.json()["message"].startswith("You don't have enough credits")
+
+
+def test_redaction_stays_linear_on_a_long_unbroken_word():
+    """50,000 characters without a space (pasted data, a long URL) took 5 s in the email pattern."""
+    import time
+
+    from ai_reports.privacy import Redactor
+
+    started = time.perf_counter()
+    out = Redactor().redact("a" * 50_000 + " escribe a ana.rojas+1@correo.cl")
+    assert time.perf_counter() - started < 0.5
+    assert out.endswith("escribe a [EMAIL_1]")

@@ -285,7 +285,7 @@ def test_long_recordings_are_sent_in_parts_and_stitched(as_therapist, clinic, ge
 
 def test_resumable_upload_interrupted_and_resumed(as_therapist, clinic, gemini):
     audio = tone("wav", 2.0)
-    base = f"/api/sessions/{clinic.id}/recordings/uploads"
+    base = f"/api/sessions/{clinic.id}/recording-uploads"
     started = as_therapist.post(base, {"size": len(audio)}, format="json")
     assert started.status_code == 201 and started.json()["offset"] == 0
     url = f"{base}/{started.json()['id']}"
@@ -377,3 +377,46 @@ def test_the_demo_shows_a_transcript_analysed_by_the_worker_without_a_key(settin
     body = client_for(therapist).get(f"/api/sessions/{transcript.session_id}/transcript").json()
     assert body["analysis"]["model"] == "offline" and "respiración" in " ".join(body["analysis"]["keywords"]) + body["analysis"]["draftNote"]
     assert Recording.objects.get().status == "done"
+
+
+def test_the_recordings_list_does_not_grow_in_queries(as_therapist, clinic, gemini, django_assert_max_num_queries):
+    url = f"/api/sessions/{clinic.id}/recordings"
+    assert upload(as_therapist, clinic.id, tone("ogg", 1.0)).status_code == 201
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    connection.queries_log.clear()  # the uploads' queries filled the log's window
+    with CaptureQueriesContext(connection) as one:
+        assert len(as_therapist.get(url).json()) == 1
+    queries_for_one = len(one.captured_queries)  # a view on the connection's log: read it now
+    assert queries_for_one <= 12
+    for seconds in (1.5, 2.0, 2.5, 3.0):
+        assert upload(as_therapist, clinic.id, tone("ogg", seconds)).status_code == 201
+    connection.queries_log.clear()
+    with django_assert_max_num_queries(queries_for_one):
+        assert len(as_therapist.get(url).json()) == 5
+
+
+def test_risk_mentions_point_to_their_segment(as_therapist, clinic, gemini, run_jobs):
+    gemini.reply(json.dumps({"segments": [
+        {"speaker": "therapist", "start": 0, "end": 1, "text": "¿Cómo has estado?"},
+        {"speaker": "patient", "start": 1, "end": 2, "text": "A veces pienso en quitarme la vida."},
+    ]}), 100, 100)
+    gemini.reply(json.dumps({**ANALYSIS, "risks": [{"type": "suicide", "segment": 1, "quote": "pienso en quitarme la vida"},
+                                                   {"type": "otro", "segment": 99, "quote": "x"}]}), 100, 100)
+    assert upload(as_therapist, clinic.id, tone()).status_code == 201
+    run_jobs()
+    risks = as_therapist.get(f"/api/sessions/{clinic.id}/transcript").json()["analysis"]["risks"]
+    assert risks[0] == {"type": "suicide", "segment": 1, "quote": "pienso en quitarme la vida"}
+    assert risks[1]["segment"] is None  # a segment that does not exist is not pointed at
+
+
+def test_offline_analysis_flags_risk_words(settings):
+    from ai_reports import prompts
+
+    analysis = prompts.analysis_offline([
+        {"speaker": "patient", "start": 0, "end": 1, "text": "Dormí mejor esta semana."},
+        {"speaker": "patient", "start": 1, "end": 2, "text": "Pero a veces me hago daño cuando discuto."},
+    ], "soap")
+    assert analysis["risks"] == [{"type": "self_harm", "segment": 1, "quote": "Pero a veces me hago daño cuando discuto."}]
+    assert analysis["draftNote"].startswith("## S (Subjetivo)")

@@ -48,3 +48,19 @@ def test_console_audit_log_is_read_only_and_masks_clinical_text(operator, clinic
     detail = operator.get(f"/admin/auditlog/logentry/{entry.pk}/change/")
     assert detail.status_code == 200 and "SECRET" not in detail.content.decode()
     assert operator.get("/admin/auditlog/logentry/add/").status_code == 403
+
+
+def test_console_audit_log_search_and_filters_work(operator, clinical, therapist_member):
+    """Searching used to be a 500 (`first_name__icontains` on our user model)."""
+    from auditlog.context import set_actor
+
+    with set_actor(therapist_member.user, remote_addr="203.0.113.9"):
+        patient_for(therapist_member, name="Paciente Auditado")
+    entry = LogEntry.objects.filter(actor=therapist_member.user).first()
+    for query in ("?q=x", f"?q={entry.actor.email}", f"?actor__id__exact={entry.actor_id}", "?action__exact=0",
+                  "?timestamp__gte=2020-01-01"):
+        response = operator.get(f"/admin/auditlog/logentry/{query}")
+        assert response.status_code == 200, query
+    listing = operator.get(f"/admin/auditlog/logentry/?q={entry.actor.email}").content.decode()
+    assert entry.object_repr in listing and "203.0.113.9" in listing
+    assert "0 resultados" in operator.get("/admin/auditlog/logentry/?q=CONTENIDO-SECRETO").content.decode()  # no search in diffs

@@ -438,3 +438,24 @@ def test_assessment_series_query_count_is_constant(as_therapist, patient, django
     with django_assert_max_num_queries(4):
         response = as_therapist.get(f"/api/patients/{patient.id}/assessments", {"limit": 100})
     assert len(response.json()["data"]) == 15
+
+
+def test_nothing_clinical_is_cached_on_the_way_out(as_therapist, patient, api, client):
+    """`Cache-Control: no-store` on clinical JSON, file downloads and error answers; the iCal feed
+    keeps its own short private policy."""
+    session_id = record(as_therapist, patient).json()["id"]
+    attachment = as_therapist.post(f"/api/sessions/{session_id}/attachments", {"file": _pdf()}, format="multipart").json()
+    answers = {
+        "patient": as_therapist.get(f"/api/patients/{patient.id}"),
+        "history": as_therapist.get(f"/api/patients/{patient.id}/sessions"),
+        "record": as_therapist.get(f"/api/sessions/{session_id}"),
+        "profile": as_therapist.get("/api/auth/profile"),
+        "download": api.get(attachment["url"]),
+        "no token": api.get(f"/api/patients/{patient.id}"),
+        "too large": api.post("/api/patients", data=b"x", content_type="application/json", CONTENT_LENGTH=str(10**9)),
+    }
+    for name, answer in answers.items():
+        assert answer["Cache-Control"] == "no-store", name
+    assert answers["download"].status_code == 200 and answers["no token"].status_code == 401 and answers["too large"].status_code == 413
+    feed = as_therapist.post("/api/calendar/feed").json()
+    assert api.get(feed["url"].split("testserver")[-1])["Cache-Control"] == "private, max-age=300"

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sessai.middleware.NoStoreMiddleware",  # outermost: the 413s below carry it too
     "sessai.middleware.RequestSizeLimitMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_guid.middleware.guid_middleware",

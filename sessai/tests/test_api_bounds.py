@@ -180,8 +180,8 @@ PATH_OBJECTS = {
     "/api/sessions/{id}": "record", "/api/sessions/{id}/assessments": "record",
     "/api/sessions/{id}/attachments": "record", "/api/sessions/{id}/addenda": "signed",
     "/api/sessions/{id}/cancel": "scheduled", "/api/patients/{id}/recording-consent": "patient",
-    "/api/sessions/{id}/recordings": "record", "/api/sessions/{id}/recordings/uploads": "record",
-    "/api/sessions/{id}/recordings/uploads/{upload_id}": "record", "/api/sessions/{id}/transcript/segments/{index}": "record",
+    "/api/sessions/{id}/recordings": "record", "/api/sessions/{id}/recording-uploads": "record",
+    "/api/sessions/{id}/recording-uploads/{upload_id}": "record", "/api/sessions/{id}/transcript/segments/{index}": "record",
 }
 
 

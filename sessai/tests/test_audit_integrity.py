@@ -1,0 +1,53 @@
+"""The audit trail is append-only in the database itself (issue 21)."""
+
+import pytest
+from auditlog.models import LogEntry
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+
+from patients.tests.factories import patient_for
+
+
+@pytest.fixture
+def entries(therapist_member):
+    patient_for(therapist_member)  # creating a patient writes audit entries
+    assert LogEntry.objects.exists()
+    return LogEntry.objects.all()
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE auditlog_logentry SET changes_text = 'x'",
+    "DELETE FROM auditlog_logentry",
+])
+def test_rows_cannot_be_changed_or_deleted(entries, statement):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+
+
+@pytest.mark.django_db(transaction=True)  # committed rows: TRUNCATE reaches the trigger
+def test_truncate_is_refused_outside_the_test_flush(entries):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL sessai.audit_truncate = 'off'")
+        cursor.execute("TRUNCATE auditlog_logentry")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("options", [[], ["--truncate"], ["--before-date", "2999-01-01"]])
+def test_auditlogflush_cannot_wipe_the_trail(entries, options):
+    count = entries.count()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        if "--truncate" in options:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL sessai.audit_truncate = 'off'")
+        call_command("auditlogflush", "--yes", *options)
+    assert LogEntry.objects.count() == count
+
+
+def test_the_scrub_path_may_update_but_never_delete(entries):
+    entry = entries.first()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL sessai.audit_scrub = 'on'")
+        cursor.execute("UPDATE auditlog_logentry SET changes_text = '' WHERE id = %s", [entry.pk])
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            cursor.execute("DELETE FROM auditlog_logentry WHERE id = %s", [entry.pk])
+    assert LogEntry.objects.get(pk=entry.pk).changes_text == ""
