@@ -2,6 +2,7 @@
 the fake Gemini server (Files API included), jobs through a real Procrastinate worker."""
 
 import array
+import functools
 import io
 import json
 import math
@@ -35,6 +36,7 @@ ANALYSIS = {
 }
 
 
+@functools.cache
 def tone(kind: str = "webm", seconds: float = 2.0) -> bytes:
     """A 440 Hz tone of `seconds`, encoded as `kind` (what a browser's MediaRecorder or a phone makes)."""
     fmt, codec, rate = FORMATS[kind]
@@ -250,7 +252,8 @@ def _due_now():
         cursor.execute("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'")
 
 
-def test_provider_errors_are_retried_then_failed_with_the_credits_released(as_therapist, clinic, gemini, run_jobs):
+def test_provider_errors_are_retried_then_failed_with_the_credits_released(as_therapist, clinic, gemini, run_jobs, settings):
+    settings.AI_RETRY_ATTEMPTS = 2  # the SDK's own retries, inside each of the job's 3 attempts
     start = _balance(clinic.practice)
     gemini.fail(500, times=50)  # down for longer than the SDK's and the job's retries
     answer = upload(as_therapist, clinic.id, tone())
@@ -331,7 +334,7 @@ def test_a_worker_killed_mid_transcription_is_retried_and_charged_once(as_therap
 
     from sessai.tests.workers import jobs, retry_stalled, wait_for, worker
 
-    settings.JOBS_STALLED_AFTER_SECONDS = 2
+    settings.JOBS_STALLED_AFTER_SECONDS = 1
     gemini.hang(60)  # the provider takes its time: the worker is in the middle of the job
     start = _balance(clinic.practice)
     recording_id = upload(as_therapist, clinic.id, tone("ogg")).json()["id"]

@@ -14,6 +14,7 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Job workers in a test close their connections after each job (the test database is dropped at the end).
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-# The test database's flush between transactional tests may TRUNCATE the append-only audit log
-# (sessai/migrations/0001); nothing else may, here or anywhere.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c sessai.audit_truncate=on"  # noqa: F405
+# The flush between transactional tests DELETEs rows (sessai/tests/db) and may empty the
+# append-only audit log (sessai/migrations/0001); nothing else may, here or anywhere.
+DATABASES["default"]["ENGINE"] = "sessai.tests.db"  # noqa: F405
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c sessai.audit_test_flush=on"  # noqa: F405

@@ -98,7 +98,7 @@ class HangingSMTP:
 
 
 def test_a_worker_killed_mid_job_is_retried_and_the_email_goes_once(run_jobs, settings):
-    settings.JOBS_STALLED_AFTER_SECONDS = 2
+    settings.JOBS_STALLED_AFTER_SECONDS = 1
     smtp = HangingSMTP()
     email = emails.send(template="password_reset", to="ana@clinica.cl", context={"user": None, "link": "https://x/r"})
     process = worker("--queues", "email", EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
