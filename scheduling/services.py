@@ -17,7 +17,7 @@ from scheduling import messages as msg
 from scheduling.choices import INSTRUMENT_ITEMS, SCALE_TYPES, EditScope, Frequency, SessionStatus
 from scheduling.models import Addendum, Assessment, Attachment, Session, SessionSeries
 from sessai.errors import Conflict, Forbidden, PayloadTooLarge, ServiceUnavailable, ValidationFailed
-from sessai.files import sniff, too_large
+from sessai.files import name_for, sniff, too_large
 from sessai.sanitize import clean_clinical_html, html_text
 
 ACTIVE_STATUSES = [SessionStatus.SCHEDULED, SessionStatus.COMPLETED, SessionStatus.NO_SHOW]
@@ -341,7 +341,7 @@ def attachment_add(*, session: Session, membership: Membership, upload) -> Attac
     if mime not in settings.ATTACHMENT_ALLOWED_TYPES:
         raise ValidationFailed(msg.FILE_TYPE_NOT_ALLOWED, code="file_type", errors={"file": [str(msg.FILE_TYPE_NOT_ALLOWED)]})
     attachment = Attachment(
-        session=session, file_name=upload.name[:255], file_type=mime, size=upload.size, uploaded_by_id=membership.user_id
+        session=session, file_name=name_for(upload.name, mime)[-255:], file_type=mime, size=upload.size, uploaded_by_id=membership.user_id
     )
     try:
         attachment.file.save(upload.name, upload, save=False)

@@ -32,3 +32,26 @@ def sniff(head: bytes) -> str:
                 return ""
         return "text/plain"
     return ""
+
+
+# The extension a stored or downloaded file gets for its real (sniffed) type.
+EXTENSIONS = {
+    "application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
+    "text/plain": ".txt", "audio/mpeg": ".mp3", "audio/wave": ".wav", "audio/wav": ".wav", "audio/x-wav": ".wav",
+    "audio/ogg": ".ogg", "application/ogg": ".ogg", "audio/mp4": ".m4a", "audio/webm": ".webm", "video/webm": ".webm",
+}
+
+
+SAME = {".jpg": {".jpg", ".jpeg"}, ".wav": {".wav", ".wave"}, ".m4a": {".m4a", ".mp4"}, ".ogg": {".ogg", ".oga", ".opus"}}
+
+
+def name_for(filename: str, mime: str) -> str:
+    """`filename` with the extension of what the file really is: a PNG sent as `informe.pdf`
+    becomes `informe.png`, so it opens as what it is."""
+    extension = EXTENSIONS.get(mime)
+    if not extension:
+        return filename
+    stem, dot, current = filename.rpartition(".")
+    if dot and f".{current.lower()}" in SAME.get(extension, {extension}):
+        return filename
+    return f"{stem if dot else filename}{extension}"

@@ -51,3 +51,22 @@ class NoStoreMiddleware:
         if request.path.startswith("/api/") and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+class RequestIdFilterMiddleware:
+    """A caller's `X-Request-ID` is echoed and logged only when it looks like one (up to 128
+    letters, digits and `._:-`, what proxies send); anything else is dropped, and django-guid
+    makes a new id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        value = request.META.get("HTTP_X_REQUEST_ID")
+        if value is not None and not REQUEST_ID.fullmatch(value):
+            del request.META["HTTP_X_REQUEST_ID"]
+            request.__dict__.pop("headers", None)  # `request.headers` is cached from META on first use
+        return self.get_response(request)

@@ -459,3 +459,15 @@ def test_nothing_clinical_is_cached_on_the_way_out(as_therapist, patient, api, c
     assert answers["download"].status_code == 200 and answers["no token"].status_code == 401 and answers["too large"].status_code == 413
     feed = as_therapist.post("/api/calendar/feed").json()
     assert api.get(feed["url"].split("testserver")[-1])["Cache-Control"] == "private, max-age=300"
+
+
+def test_a_file_is_named_for_what_it_really_is(as_therapist, patient, api):
+    session_id = record(as_therapist, patient).json()["id"]
+    png = io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 200)
+    png.name = "informe.pdf"
+    body = as_therapist.post(f"/api/sessions/{session_id}/attachments", {"file": png}, format="multipart").json()
+    assert body["fileType"] == "image/png" and body["fileName"] == "informe.png"
+    download = api.get(body["url"])
+    assert download["Content-Type"] == "image/png" and "informe.png" in download["Content-Disposition"]
+    pdf = _pdf()
+    assert as_therapist.post(f"/api/sessions/{session_id}/attachments", {"file": pdf}, format="multipart").json()["fileName"] == "informe.pdf"

@@ -1,11 +1,14 @@
 """Serializer fields whose wire format the OpenAPI schema states exactly."""
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sessai.errors import PayloadTooLarge
 from sessai.files import too_large
+
+EMPTY_FILE = _("El archivo enviado está vacío.")
 
 HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
 
@@ -27,6 +30,7 @@ class SizedUploadMixin:
     def __init__(self, *, max_bytes_setting: str, **kwargs):
         self.max_bytes_setting = max_bytes_setting
         super().__init__(**kwargs)
+        self.error_messages["empty"] = EMPTY_FILE  # DRF's Spanish catalogue says "vació"
 
     @property
     def max_bytes(self) -> int:

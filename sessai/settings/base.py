@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "sessai.middleware.NoStoreMiddleware",  # outermost: the 413s below carry it too
     "sessai.middleware.RequestSizeLimitMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "sessai.middleware.RequestIdFilterMiddleware",
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -428,7 +429,8 @@ CONTENT_SECURITY_POLICY = {  # django-csp: the admin, the API docs and email pre
 }
 
 # --- Observability
-DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": False, "RETURN_HEADER": True, "EXPOSE_HEADER": False}  # corsheaders exposes it with the others
+# A caller's id is checked by sessai.middleware.RequestIdFilterMiddleware; corsheaders exposes the header.
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": False, "RETURN_HEADER": True, "EXPOSE_HEADER": False}
 METRICS_TOKEN = env("METRICS_TOKEN")
 SENTRY_DSN = env("SENTRY_DSN")
 if SENTRY_DSN:

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -235,3 +236,44 @@ def test_audit_log_export(as_therapist, tmp_path):
     assert [r["action"] for r in mine] == ["create", "access"]
     assert mine[0]["actor_email"] == as_therapist.user.email and "notes" in mine[0]["changed_fields"]
     assert "Texto clínico" not in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("sent", ["x" * 5000, "id con espacios", "<script>", "ñandú"])
+def test_a_hostile_request_id_is_replaced_not_echoed(api, sent):
+    answer = api.get("/api/health", HTTP_X_REQUEST_ID=sent)
+    assert answer["X-Request-ID"] != sent and re.fullmatch(r"[0-9a-f]{32}", answer["X-Request-ID"])
+
+
+def test_sentry_events_leave_without_query_strings_messages_or_clinical_text():
+    from sessai.sentry import scrub_event
+
+    token, note = "tok_" + "a" * 40, "La paciente relata ideación suicida"
+    event = {
+        "request": {"url": f"https://api.sessai.cl/api/attachments/1/download?token={token}", "query_string": f"token={token}",
+                    "data": {"content": note}, "headers": {"Authorization": f"Bearer {token}"}},
+        "exception": {"values": [{"type": "ValueError", "value": f"bad value {note}", "stacktrace": {"frames": [{"vars": {"n": note}}]}}]},
+        "breadcrumbs": {"values": [{"message": f"notes={note}", "data": {"url": f"/api/x?token={token}"}}]},
+        "logentry": {"message": "failed for %s", "params": [note], "formatted": f"failed for {note}"},
+    }
+    text = json.dumps(scrub_event(event, {}))
+    assert token not in text and note not in text
+    assert '"type": "ValueError"' in text and "https://api.sessai.cl/api/attachments/1/download" in text
+
+
+def test_the_access_log_writes_paths_without_query_strings():
+    config = (Path(__file__).resolve().parents[2] / "gunicorn.conf.py").read_text()
+    assert "%(r)s" not in config and "%(U)s" in config  # %(U)s is the path without the query string
+
+
+def test_export_audit_log_refuses_an_inverted_period():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="after --until"):
+        call_command("export_audit_log", "--since", "2026-12-31", "--until", "2026-01-01")
+
+
+def test_an_empty_upload_says_so_in_correct_spanish(as_therapist):
+    empty = io.BytesIO(b"")
+    empty.name = "foto.png"
+    answer = as_therapist.post("/api/auth/profile/photo", {"photo": empty}, format="multipart")
+    assert answer.status_code == 400 and answer.json()["errors"]["photo"] == ["El archivo enviado está vacío."]

@@ -24,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="file path; stdout by default")
 
     def handle(self, *args, since=None, until=None, output=None, **options):
+        if since and until and since > until:
+            raise CommandError(f"--since {since} is after --until {until}: the period would be empty.")
         entries = LogEntry.objects.select_related("content_type").order_by("timestamp", "id")
         tz = timezone.get_current_timezone()
         if since:
