@@ -13,6 +13,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, validate_
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
@@ -169,22 +170,32 @@ def user_login(*, email: str, password: str, remember_me: bool = False, request=
     if not _active_member(user):
         raise AuthenticationError(msg.ACCOUNT_INACTIVE, code="account_inactive")
     if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        token = signing.dumps({"uid": str(user.pk), "rm": bool(remember_me)}, salt=MFA_LOGIN_SALT)
+        token = signing.dumps({"uid": str(user.pk), "rm": bool(remember_me), "n": new_token()[:16]}, salt=MFA_LOGIN_SALT)
         return LoginResult(user=user, mfa_token=token)
     return LoginResult(user=user, tokens=session_start(user=user, remember_me=remember_me, request=request))
 
 
 def user_login_mfa(*, mfa_token: str, code: str, request=None) -> LoginResult:
-    """Second step of a login: a TOTP code or an unused recovery code."""
+    """Second step of a login: a TOTP code or an unused recovery code. A challenge opens one
+    session: it is spent by its first success, and burnt after MFA_MAX_ATTEMPTS wrong codes."""
+    invalid = AuthenticationError(msg.MFA_TOKEN_INVALID, code="mfa_token_invalid")
     try:
         data = signing.loads(mfa_token, salt=MFA_LOGIN_SALT, max_age=settings.MFA_TOKEN_MAX_AGE)
     except signing.BadSignature as exc:
-        raise AuthenticationError(msg.MFA_TOKEN_INVALID, code="mfa_token_invalid") from exc
+        raise invalid from exc
+    spent, tries = f"mfa:spent:{data.get('n')}", f"mfa:tries:{data.get('n')}"
+    if not data.get("n") or cache.get(spent):
+        raise invalid
     user = User.objects.filter(pk=data["uid"], is_active=True).first()
     if user is None or not _active_member(user):
         raise AuthenticationError(msg.ACCOUNT_INACTIVE, code="account_inactive")
     if not mfa_code_valid(user=user, code=code):
+        cache.add(tries, 0, settings.MFA_TOKEN_MAX_AGE)
+        if cache.incr(tries) >= settings.MFA_MAX_ATTEMPTS:
+            cache.set(spent, True, settings.MFA_TOKEN_MAX_AGE)
         raise AuthenticationError(msg.MFA_INVALID_CODE, code="mfa_invalid_code")
+    if not cache.add(spent, True, settings.MFA_TOKEN_MAX_AGE):  # a concurrent success got there first
+        raise invalid
     return LoginResult(user=user, tokens=session_start(user=user, remember_me=data.get("rm", False), request=request))
 
 

@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from sessai.api import health
+from sessai.api import health, ratelimit
+from sessai.api.ratelimit import LOGIN_LIMITS
 from sessai.metrics import metrics_view
 
 api_patterns = [
@@ -19,6 +20,9 @@ api_patterns = [
     path("", include("billing.api.urls")),
     re_path(r"^.*$", health.NotFoundView.as_view(), name="api-not-found"),  # JSON 404, even with DEBUG
 ]
+
+# The console's login is as hard to guess as the API's.
+admin.site.login = ratelimit.protect_form_login(admin.site.login, LOGIN_LIMITS)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from accounts import messages as msg
 from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.models import DeviceSession, Membership
+from sessai.api import ratelimit
 from sessai.api.permissions import ADMIN, STAFF
 from sessai.api.views import PracticeAPIView, PracticeGenericViewSet, PublicAPIView
 
@@ -42,7 +43,7 @@ def _validated(serializer_class, request, **kwargs):
 
 
 class LoginView(PublicAPIView):
-    rate_limits = [("login_ip", "ip"), ("login_account", "account")]
+    rate_limits = ratelimit.LOGIN_LIMITS
 
     @extend_schema(request=s.LoginSerializer, responses={200: s.AuthResponseSerializer, 401: s.MessageSerializer})
     def post(self, request):

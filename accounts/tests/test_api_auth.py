@@ -546,3 +546,57 @@ def test_last_login_is_recorded(api, therapist_member):
     api.post(LOGIN, {"email": therapist_member.user.email, "password": PASSWORD}, format="json")
     therapist_member.user.refresh_from_db()
     assert timezone.now() - therapist_member.user.last_login < timedelta(minutes=1)
+
+
+def test_guesses_straddling_a_minute_window_meet_the_hour_limit(api, therapist_member, settings):
+    """7 guesses across a window edge used to all be answered, and then the right password worked."""
+    settings.RATELIMITS = {**settings.RATELIMITS, "login_account": "5/m", "login_account_hour": "6/h"}
+    import zlib
+
+    wrong = {"email": therapist_member.user.email, "password": "mala12345"}
+    # django-ratelimit's windows end at a per-key offset; start just after this account's hour window began
+    start = 1_800_000_000 - (1_800_000_000 % 3600) + zlib.crc32(therapist_member.user.email.encode()) % 3600 + 100
+    with mock.patch("django_ratelimit.core.time.time", return_value=start):
+        statuses = [api.post(LOGIN, wrong, format="json").status_code for _ in range(4)]
+    with mock.patch("django_ratelimit.core.time.time", return_value=start + 61):  # another minute window, the same hour
+        statuses += [api.post(LOGIN, wrong, format="json").status_code for _ in range(3)]
+        right = api.post(LOGIN, {"email": therapist_member.user.email, "password": PASSWORD}, format="json")
+    assert statuses == [401] * 6 + [429] and right.status_code == 429
+    assert "login_account_hour" in right["RateLimit-Policy"]
+
+
+def test_the_console_login_is_rate_limited_like_the_api(client, settings):
+    from accounts.models import User
+
+    User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Ops")
+    settings.RATELIMITS = {**settings.RATELIMITS, "login_account": "3/m"}
+    for _ in range(3):
+        assert client.post("/admin/login/", {"username": "ops@sessai.com", "password": "mala"}).status_code == 200
+    blocked = client.post("/admin/login/", {"username": "ops@sessai.com", "password": "OpsClave123"})
+    assert blocked.status_code == 429 and int(blocked["Retry-After"]) >= 1
+    assert "Demasiadas solicitudes" in blocked.content.decode()
+    other = client.post("/admin/login/", {"username": "otro@sessai.com", "password": "mala"})
+    assert other.status_code == 200  # per account; the IP limit is the API's too
+
+
+def test_an_mfa_challenge_opens_one_session_and_burns_after_wrong_codes(as_therapist, api):
+    """The same mfaToken used to open a second session with a recovery code."""
+    setup = as_therapist.post("/api/auth/mfa/totp/setup").json()
+    codes = as_therapist.post("/api/auth/mfa/totp/confirm", {"setupToken": setup["setupToken"],
+                                                             "code": _totp_now(setup["secret"])}, format="json").json()["recoveryCodes"]
+
+    def challenge():
+        return api.post(LOGIN, {"email": as_therapist.user.email, "password": PASSWORD}, format="json").json()["mfaToken"]
+
+    token = challenge()
+    assert api.post("/api/auth/mfa/verify", {"mfaToken": token, "code": codes[0]}, format="json").status_code == 200
+    second = api.post("/api/auth/mfa/verify", {"mfaToken": token, "code": codes[1]}, format="json")
+    assert second.status_code == 401 and second.json()["code"] == "mfa_token_invalid"
+
+    token = challenge()
+    for _ in range(5):
+        wrong = api.post("/api/auth/mfa/verify", {"mfaToken": token, "code": "000000"}, format="json")
+        assert wrong.json()["code"] == "mfa_invalid_code"
+    burnt = api.post("/api/auth/mfa/verify", {"mfaToken": token, "code": codes[2]}, format="json")
+    assert burnt.status_code == 401 and burnt.json()["code"] == "mfa_token_invalid"
+    assert api.post("/api/auth/mfa/verify", {"mfaToken": challenge(), "code": codes[2]}, format="json").status_code == 200

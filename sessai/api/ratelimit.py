@@ -24,8 +24,11 @@ def client_ip(group, request) -> str:
 
 
 def account_email(group, request) -> str:
-    """Per-account key: the email in the JSON body, normalised as the login normalises it."""
+    """Per-account key: the email in the JSON body (or the console's login form), normalised as
+    the login normalises it."""
     data = getattr(request, "data", None)
+    if data is None and request.method == "POST":  # a Django form post (the console's login)
+        data = {"email": request.POST.get("username", "")}
     email = data.get("email", "") if hasattr(data, "get") else ""
     return str(email).strip().lower() if isinstance(email, str) else ""
 
@@ -39,6 +42,10 @@ def practice_key(group, request) -> str:
     membership = getattr(getattr(request, "user", None), "active_membership", None)
     return str(membership.practice_id) if membership else ""
 
+
+# Per IP, and per account over a minute and over an hour: a guesser who waits for the minute's
+# window to reset still meets the hour's.
+LOGIN_LIMITS = [("login_ip", "ip"), ("login_account", "account"), ("login_account_hour", "account")]
 
 KEYS = {"ip": client_ip, "account": account_email, "user": user_key, "practice": practice_key}
 
@@ -87,3 +94,28 @@ def add_headers(request, response) -> None:
         return
     response["RateLimit-Policy"] = ", ".join(f'"{s.policy}";q={s.quota};w={s.window}' for s in standings)
     response["RateLimit"] = ", ".join(f'"{s.policy}";r={s.remaining};t={s.reset}' for s in standings)
+
+
+def protect_form_login(view, limits):
+    """The console's login (a Django form view) counted against the API login's limits: the same
+    settings, the same 429 and message."""
+    import functools
+
+    from django.http import HttpResponse
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "POST":
+            try:
+                enforce(request, limits)
+            except RateLimited as exc:
+                response = HttpResponse(str(exc.message), status=429, content_type="text/plain; charset=utf-8")
+                for name, value in exc.headers.items():
+                    response[name] = value
+                add_headers(request, response)
+                return response
+        response = view(request, *args, **kwargs)
+        add_headers(request, response)
+        return response
+
+    return wrapped

@@ -312,6 +312,7 @@ SIMPLE_JWT = {
     "LEEWAY": 0,
 }
 MFA_TOKEN_MAX_AGE = 300  # seconds between the password step and the TOTP step of a login
+MFA_MAX_ATTEMPTS = env_int("MFA_MAX_ATTEMPTS", 5)  # wrong codes before a login challenge is burnt
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 
 # --- django-allauth: email addresses, verification and MFA (the REST views drive it).
@@ -332,6 +333,7 @@ RATELIMIT_USE_CACHE = "default"
 RATELIMITS = {
     "login_ip": env("RATELIMIT_LOGIN_IP", "20/m"),
     "login_account": env("RATELIMIT_LOGIN_ACCOUNT", "5/m"),
+    "login_account_hour": env("RATELIMIT_LOGIN_ACCOUNT_HOUR", "20/h"),  # holds across the minute's window edges
     "password_reset_ip": env("RATELIMIT_PASSWORD_RESET_IP", "10/h"),
     "password_reset_account": env("RATELIMIT_PASSWORD_RESET_ACCOUNT", "3/h"),
     "register_ip": env("RATELIMIT_REGISTER_IP", "10/h"),

@@ -71,12 +71,13 @@ def _standing(header: str) -> dict:
 
 
 def test_a_limited_operation_tells_the_caller_where_it_stands(api, therapist_member, settings):
-    settings.RATELIMITS = {**settings.RATELIMITS, "login_ip": "20/m", "login_account": "3/m"}
+    settings.RATELIMITS = {**settings.RATELIMITS, "login_ip": "20/m", "login_account": "3/m", "login_account_hour": "20/h"}
     body = {"email": therapist_member.user.email, "password": "equivocada1"}
     with mock.patch("django_ratelimit.core.time.time", return_value=1_800_000_000):  # one window for all four
         answers = [api.post(LOGIN, body, format="json") for _ in range(4)]
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
-    assert _standing(answers[0]["RateLimit-Policy"]) == {"login_ip": {"q": 20, "w": 60}, "login_account": {"q": 3, "w": 60}}
+    assert _standing(answers[0]["RateLimit-Policy"]) == {
+        "login_ip": {"q": 20, "w": 60}, "login_account": {"q": 3, "w": 60}, "login_account_hour": {"q": 20, "w": 3600}}
     remaining = [_standing(a["RateLimit"])["login_account"]["r"] for a in answers]
     assert remaining == [2, 1, 0, 0]
     assert [_standing(a["RateLimit"])["login_ip"]["r"] for a in answers] == [19, 18, 17, 16]
