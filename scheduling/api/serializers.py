@@ -64,7 +64,10 @@ def attachment_url(attachment, request, reader_id=None) -> str:
         return attachment.file.storage.url(attachment.file.name, parameters={
             "ResponseContentDisposition": f'attachment; filename="{attachment.file_name}"'
         }, expire=settings.ATTACHMENT_URL_MAX_AGE)
-    token = signing.dumps({"a": str(attachment.pk), "u": str(reader_id or "")}, salt=ATTACHMENT_SALT)
+    user = getattr(request, "user", None)
+    session_id = getattr(user, "device_session_id", "") if user is not None else ""
+    # the reader and their device session: the link dies with the session (logout, revocation, deactivation)
+    token = signing.dumps({"a": str(attachment.pk), "u": str(reader_id or ""), "s": str(session_id or "")}, salt=ATTACHMENT_SALT)
     path = reverse("attachment-download", kwargs={"pk": attachment.pk}) + f"?token={token}"
     return request.build_absolute_uri(path) if request else path
 

@@ -2,6 +2,7 @@
 
 from auditlog.context import set_actor
 from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status
@@ -9,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from accounts.authentication import live_membership
 from accounts.choices import Role
-from accounts.models import User
 from patients.selectors import patient_scope
 from scheduling import messages as msg
 from scheduling import selectors, services
@@ -313,10 +314,16 @@ class AttachmentDownloadView(PublicAPIView):
             grant = signing.loads(request.query_params.get("token", ""), salt=s.ATTACHMENT_SALT, max_age=settings.ATTACHMENT_URL_MAX_AGE)
         except signing.BadSignature as exc:
             raise NotFound() from exc
-        attachment = Attachment.objects.filter(pk=pk).first() if grant.get("a") == str(pk) else None
+        attachment = Attachment.objects.filter(pk=pk).select_related("session").first() if grant.get("a") == str(pk) else None
         if attachment is None:
             raise NotFound()
-        reader = User.objects.filter(pk=grant.get("u")).first()
+        try:  # the reader must still be signed in on that device and a member of the practice
+            membership = live_membership(grant.get("u"), grant.get("s")) if grant.get("s") else None
+        except (ValueError, TypeError, DjangoValidationError):
+            membership = None
+        if membership is None or membership.practice_id != attachment.session.practice_id:
+            raise NotFound()
+        reader = membership.user
         with set_actor(reader, remote_addr=request.META.get("REMOTE_ADDR")):
             record_access(attachment)
         return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.file_name, content_type=attachment.file_type)

@@ -471,3 +471,22 @@ def test_a_file_is_named_for_what_it_really_is(as_therapist, patient, api):
     assert download["Content-Type"] == "image/png" and "informe.png" in download["Content-Disposition"]
     pdf = _pdf()
     assert as_therapist.post(f"/api/sessions/{session_id}/attachments", {"file": pdf}, format="multipart").json()["fileName"] == "informe.pdf"
+
+
+def test_an_attachment_link_dies_with_its_readers_session(as_therapist, patient, api):
+    """A link kept working for its 5 minutes after the reader logged out or was deactivated."""
+    session_id = record(as_therapist, patient).json()["id"]
+    url = as_therapist.post(f"/api/sessions/{session_id}/attachments", {"file": _pdf()}, format="multipart").json()["url"]
+    assert api.get(url).status_code == 200
+    as_therapist.membership.is_active = False
+    as_therapist.membership.save(update_fields=["is_active"])
+    assert api.get(url).status_code == 404
+    as_therapist.membership.is_active = True
+    as_therapist.membership.save(update_fields=["is_active"])
+    assert api.get(url).status_code == 200
+    from django.utils import timezone
+
+    from accounts.models import DeviceSession
+
+    DeviceSession.objects.filter(user=as_therapist.user).update(revoked_at=timezone.now())  # logged out
+    assert api.get(url).status_code == 404
