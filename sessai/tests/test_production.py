@@ -277,3 +277,12 @@ def test_an_empty_upload_says_so_in_correct_spanish(as_therapist):
     empty.name = "foto.png"
     answer = as_therapist.post("/api/auth/profile/photo", {"photo": empty}, format="multipart")
     assert answer.status_code == 400 and answer.json()["errors"]["photo"] == ["El archivo enviado está vacío."]
+
+
+def test_env_example_lists_every_variable_the_code_reads():
+    root = Path(__file__).resolve().parents[2]
+    code = "".join((root / f).read_text() for f in ["gunicorn.conf.py", *[f"sessai/settings/{n}" for n in ("base.py", "prod.py", "dev.py")]])
+    read = set(re.findall(r"""env(?:_int|_bool|_list)?\(\s*["']([A-Z0-9_]+)["']""", code))
+    read |= set(re.findall(r"""os\.environ\.get\(\s*["']([A-Z0-9_]+)["']""", code))
+    listed = set(re.findall(r"^#?\s?([A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
+    assert read - listed == set()
