@@ -14,16 +14,24 @@ from sessai.secrets import new_token, token_digest
 PAST_DAYS, FUTURE_DAYS = 30, 180
 
 
+LAST_USE_RESOLUTION = timedelta(minutes=5)  # calendar apps poll often: one write per 5 minutes at most
+
+
 def feed_status(*, membership) -> dict:
     feed = CalendarFeed.objects.filter(membership=membership).first()
-    return {"active": feed is not None, "url": None, "created_at": feed.created_at if feed else None}
+    live = feed is not None and (feed.expires_at is None or feed.expires_at > timezone.now())
+    return {"active": live, "url": None, "created_at": feed.created_at if feed else None,
+            "expires_at": feed.expires_at if feed else None, "last_used_at": feed.last_used_at if feed else None}
 
 
 @transaction.atomic
-def feed_rotate(*, membership) -> str:
-    """A new secret for the feed; the previous link stops working."""
+def feed_rotate(*, membership, expires_in_days: int | None = None) -> str:
+    """A new secret for the feed, optionally expiring; the previous link stops working."""
     token = new_token()
-    CalendarFeed.objects.update_or_create(membership=membership, defaults={"token_hash": token_digest(token)})
+    expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    CalendarFeed.objects.update_or_create(membership=membership, defaults={
+        "token_hash": token_digest(token), "expires_at": expires_at, "last_used_at": None,
+    })
     return token
 
 
@@ -41,10 +49,12 @@ def feed_ics(*, therapist_id, token: str) -> bytes | None:
         .filter(token_hash=token_digest(token), membership__user_id=therapist_id, membership__is_active=True)
         .first()
     )
-    if feed is None:
-        return None
-    membership = feed.membership
     now = timezone.now()
+    if feed is None or (feed.expires_at is not None and feed.expires_at <= now):
+        return None
+    if feed.last_used_at is None or now - feed.last_used_at > LAST_USE_RESOLUTION:
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+    membership = feed.membership
     sessions = (
         Session.objects.filter(
             therapist_id=membership.user_id, practice_id=membership.practice_id,

@@ -272,6 +272,8 @@ class CalendarFeed(models.Model):
     membership = models.OneToOneField("accounts.Membership", on_delete=models.CASCADE, primary_key=True, related_name="calendar_feed")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now=True)
+    expires_at = models.DateTimeField(_("vence"), null=True, blank=True, help_text=_("Vacío: no vence."))
+    last_used_at = models.DateTimeField(_("último uso"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("feed iCal")

@@ -163,9 +163,11 @@ class CalendarFeedView(PracticeAPIView):
     def get(self, request):
         return Response(feeds.feed_status(membership=self.membership))
 
-    @extend_schema(request=None, responses={201: s.FeedSerializer})
+    @extend_schema(request=s.FeedRequestSerializer, responses={201: s.FeedSerializer})
     def post(self, request):
-        token = feeds.feed_rotate(membership=self.membership)
+        data = s.FeedRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = feeds.feed_rotate(membership=self.membership, expires_in_days=data.validated_data.get("expires_in_days"))
         url = request.build_absolute_uri(f"/api/calendar/{self.membership.user_id}.ics?token={token}")
         return Response({**feeds.feed_status(membership=self.membership), "url": url}, status=status.HTTP_201_CREATED)
 

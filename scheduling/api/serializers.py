@@ -500,6 +500,13 @@ class FeedSerializer(serializers.Serializer):
     active = serializers.BooleanField()
     url = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True, help_text=_("Cuándo deja de funcionar el enlace; null: no vence."))
+    last_used_at = serializers.DateTimeField(allow_null=True, help_text=_("La última vez que una aplicación lo leyó (al minuto 5)."))
+
+
+class FeedRequestSerializer(InputSerializer):
+    expires_in_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=365,
+                                               help_text=_("Días de validez del enlace; sin valor, no vence."))
 
 
 

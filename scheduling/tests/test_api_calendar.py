@@ -627,3 +627,24 @@ def test_blocked_time_list_query_count_is_constant(as_admin, practice, django_as
     with django_assert_max_num_queries(3):  # auth, count, page (therapist names joined)
         response = as_admin.get("/api/blocked-times", {"limit": 100})
     assert response.json()["pagination"]["total"] == 30 and response.json()["data"][0]["therapistName"]
+
+
+def test_an_ical_link_may_expire_and_shows_its_last_use(as_therapist, api):
+    from unittest import mock
+
+    from django.utils import timezone
+
+    created = as_therapist.post("/api/calendar/feed", {"expiresInDays": 30}, format="json").json()
+    assert created["active"] is True and created["lastUsedAt"] is None
+    assert created["expiresAt"][:10] == (timezone.localdate() + timedelta(days=30)).isoformat()
+    path = created["url"].split("testserver")[-1]
+    assert api.get(path).status_code == 200
+    assert as_therapist.get("/api/calendar/feed").json()["lastUsedAt"] is not None
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(days=31)):
+        assert api.get(path).status_code == 404
+    from scheduling.models import CalendarFeed
+
+    CalendarFeed.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert as_therapist.get("/api/calendar/feed").json()["active"] is False
+    assert as_therapist.post("/api/calendar/feed", {"expiresInDays": 0}, format="json").status_code == 400
+    assert as_therapist.post("/api/calendar/feed", {}, format="json").json()["expiresAt"] is None  # no expiry unless asked

@@ -91,7 +91,7 @@ _OPERATIONS = {
     "availability_retrieve": (_("Horas libres de un terapeuta"), _("Horas de inicio libres en un día para una duración, según su horario, citas y bloqueos.")),
     "therapists_list": (_("Terapeutas del calendario"), _("Los recursos del calendario, con su color.")),
     "calendar_feed_retrieve": (_("Ver mi enlace iCal"), _("El enlace privado de la agenda propia, si existe.")),
-    "calendar_feed_create": (_("Crear o rotar mi enlace iCal"), _("El enlace anterior deja de funcionar.")),
+    "calendar_feed_create": (_("Crear o rotar mi enlace iCal"), _("El enlace anterior deja de funcionar. Con `expiresInDays`, el nuevo vence; el estado muestra su último uso.")),
     "calendar_feed_destroy": (_("Revocar mi enlace iCal"), _("El enlace deja de funcionar.")),
     "calendar_.ics_retrieve": (_("Agenda en formato iCal"), _("Para aplicaciones de calendario; la clave del enlace es la credencial. Sin contenido clínico.")),
     "dashboard_retrieve": (_("Resumen de la página de inicio"), _("Cifras del día y actividad reciente; un terapeuta ve las propias.")),
