@@ -89,10 +89,18 @@ class PracticeAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     readonly_fields = ("created_at", "updated_at")
     inlines = [PracticeMembershipInline]
-    actions = ["deactivate_practices"]
+    actions = ["deactivate_practices", "reactivate_practices"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_members=Count("memberships", filter=Q(memberships__is_active=True)))
+
+    def save_model(self, request, obj, form, change):
+        """A practice created here starts like one that registered: trial plan, credit account, credits."""
+        super().save_model(request, obj, form, change)
+        if not change:
+            from accounts.signals import practice_created
+
+            practice_created.send(sender=type(obj), practice=obj, created_by=request.user)
 
     @admin.display(description=_("Miembros activos"), ordering="_members")
     def member_count(self, practice):
@@ -102,6 +110,11 @@ class PracticeAdmin(admin.ModelAdmin):
     def deactivate_practices(self, request, queryset):
         count = queryset.update(is_active=False)
         self.message_user(request, _("%(count)d consultas desactivadas") % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Reactivar consultas seleccionadas"))
+    def reactivate_practices(self, request, queryset):
+        count = queryset.update(is_active=True)
+        self.message_user(request, _("%(count)d consultas reactivadas") % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(Membership)

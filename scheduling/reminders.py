@@ -40,7 +40,8 @@ def send_due_reminders(*, hours: int, now=None) -> dict:
     enabled it and the patient has an email) of scheduled sessions starting within `hours`."""
     now = now or timezone.now()
     sessions = (
-        Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now, starts_at__lte=now + timedelta(hours=hours))
+        Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now, starts_at__lte=now + timedelta(hours=hours),
+                               practice__is_active=True)  # a suspended practice sends nothing
         .select_related("practice", "patient", "therapist__profile")
         .order_by("starts_at")
     )

@@ -109,3 +109,40 @@ def test_member_colors_come_from_the_palette(practice, settings):
 
     MembershipFactory(practice=practice, color=settings.MEMBER_COLOR_PALETTE[0])
     assert default_member_color(practice) == settings.MEMBER_COLOR_PALETTE[1]
+
+
+def test_a_practice_created_in_the_console_starts_on_the_trial(operator):
+    from billing.models import CreditAccount, Subscription
+
+    response = operator.post("/admin/accounts/practice/add/", {
+        "name": "Consulta Creada en Consola", "country": "CL", "timezone": "America/Santiago", "is_active": "on",
+        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    practice = Practice.objects.get(name="Consulta Creada en Consola")
+    assert Subscription.objects.filter(practice=practice).exists()
+    assert CreditAccount.objects.get(practice=practice).balance > 0
+
+
+def test_a_suspended_practice_can_be_reactivated_and_sends_no_reminders(operator, therapist_member, run_jobs):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from patients.tests.factories import patient_for
+    from scheduling.models import Session
+
+    practice = therapist_member.practice
+    starts = timezone.now() + timedelta(hours=3)
+    Session.objects.create(practice=practice, patient=patient_for(therapist_member), therapist=therapist_member.user,
+                           starts_at=starts, ends_at=starts + timedelta(hours=1))
+    operator.post("/admin/accounts/practice/", {"action": "deactivate_practices", "_selected_action": [practice.pk]})
+    call_command("send_session_reminders")
+    run_jobs()
+    assert mail.outbox == []
+    operator.post("/admin/accounts/practice/", {"action": "reactivate_practices", "_selected_action": [practice.pk]})
+    practice.refresh_from_db()
+    assert practice.is_active
+    call_command("send_session_reminders")
+    run_jobs()
+    assert len(mail.outbox) == 1
