@@ -270,6 +270,7 @@ class OutgoingEmail(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     template = models.CharField(_("plantilla"), max_length=50)
     to = models.EmailField(_("destinatario"))
+    from_name = models.CharField(_("remitente visible"), max_length=150, blank=True)
     subject = models.CharField(_("asunto"), max_length=300)
     text = models.TextField(_("texto"), blank=True)
     html = models.TextField(_("HTML"), blank=True)

@@ -26,12 +26,19 @@ def _send(session: Session, recipient: str, to: str, language: str) -> bool:
     """The claim and the queued email commit together: a reminder is queued exactly once."""
     if not _claim(session, recipient):
         return False
-    local = session.starts_at.astimezone(ZoneInfo(session.practice.timezone))
+    tz = ZoneInfo(session.practice.timezone)
+    local = session.starts_at.astimezone(tz)
     context = {
         "session": session, "practice": session.practice, "therapist": session.therapist, "patient": session.patient,
         "recipient": recipient, "date": local.date(), "time": local.strftime("%H:%M"),
     }
-    emails.send(template="session_reminder", to=to, language=language, context=context)  # queued; its job retries
+    earlier = (SessionReminder.objects.filter(session=session, recipient=recipient).exclude(starts_at=session.starts_at)
+               .order_by("-id").first())
+    if earlier is not None:  # reminded before for another time: say that it moved
+        before = earlier.starts_at.astimezone(tz)
+        context.update(previous_date=before.strftime("%d/%m/%Y"), previous_time=before.strftime("%H:%M"))
+    emails.send(template="session_reminder", to=to, language=language, context=context,
+                from_name=session.practice.name)  # queued; its job retries
     return True
 
 
@@ -49,7 +56,7 @@ def send_due_reminders(*, hours: int, now=None) -> dict:
     sent = {"therapist": 0, "patient": 0}
     for session in sessions:
         profile = getattr(session.therapist, "profile", None)
-        if profile is None or profile.notify_appointments:
+        if profile is None or (profile.notify_appointments and profile.notify_reminders):
             sent["therapist"] += _send(session, "therapist", session.therapist.email, profile.language if profile else "es")
         if session.practice_id in patient_reminders and session.patient.email:
             sent["patient"] += _send(session, "patient", session.patient.email, "es")

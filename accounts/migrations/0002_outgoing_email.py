@@ -17,6 +17,7 @@ class Migration(migrations.Migration):
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('template', models.CharField(max_length=50, verbose_name='plantilla')),
                 ('to', models.EmailField(max_length=254, verbose_name='destinatario')),
+                ('from_name', models.CharField(blank=True, max_length=150, verbose_name='remitente visible')),
                 ('subject', models.CharField(max_length=300, verbose_name='asunto')),
                 ('text', models.TextField(blank=True, verbose_name='texto')),
                 ('html', models.TextField(blank=True, verbose_name='HTML')),

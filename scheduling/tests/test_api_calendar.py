@@ -510,7 +510,8 @@ def test_reminders_are_sent_once(tomorrow_session, patient, run_jobs):
     call_command("send_session_reminders")
     run_jobs()
     assert [m.to for m in mail.outbox][1:] == [["maria@correo.cl"]]
-    assert "Recordatorio" in mail.outbox[1].subject and "María José Pérez" in mail.outbox[1].body
+    assert "recordatorio de sesión" in mail.outbox[1].subject and tomorrow_session.practice.name in mail.outbox[1].subject
+    assert "María José Pérez" in mail.outbox[1].body
 
 
 def test_reminders_respect_the_therapist_preference(tomorrow_session, run_jobs):
@@ -648,3 +649,32 @@ def test_an_ical_link_may_expire_and_shows_its_last_use(as_therapist, api):
     assert as_therapist.get("/api/calendar/feed").json()["active"] is False
     assert as_therapist.post("/api/calendar/feed", {"expiresInDays": 0}, format="json").status_code == 400
     assert as_therapist.post("/api/calendar/feed", {}, format="json").json()["expiresAt"] is None  # no expiry unless asked
+
+
+def test_a_reminder_comes_from_the_practice_says_when_it_moved_and_escapes_nothing_in_text(tomorrow_session, run_jobs):
+    practice = tomorrow_session.practice
+    practice.name = 'Centro "Los Aromos" & Cía'
+    practice.save()
+    call_command("send_session_reminders")
+    tomorrow_session.starts_at += timedelta(hours=1)
+    tomorrow_session.ends_at += timedelta(hours=1)
+    tomorrow_session.save()
+    call_command("send_session_reminders")
+    run_jobs()
+    first, moved = mail.outbox
+    from email.header import decode_header, make_header
+
+    assert str(make_header(decode_header(first.from_email))) == 'Centro "Los Aromos" & Cía vía SessAI <no-reply@sessai.local>'
+
+    assert 'Centro "Los Aromos" & Cía' in first.subject and "&amp;" not in first.body and "&quot;" not in first.body
+    assert "La hora cambió" not in first.body and "La hora cambió: antes era el" in moved.body
+    assert "Si no solicitaste" not in first.body and "Recibes este recordatorio" in first.body
+
+
+def test_the_reminders_switch_is_read(tomorrow_session, run_jobs):
+    profile = tomorrow_session.therapist.profile
+    profile.notify_reminders = False
+    profile.save()
+    call_command("send_session_reminders")
+    run_jobs()
+    assert mail.outbox == []
