@@ -10,6 +10,7 @@ the schema fails too. Path parameters are bounded by the route itself: past the 
 """
 
 import io
+import json
 import re
 import uuid
 
@@ -260,3 +261,35 @@ def test_path_parameters_past_their_bound_name_nothing(world):
                     assert answer.status_code == 404, f"{method.upper()} {too_long}: {answer.status_code}"
                     checked += 1
     assert checked >= 30
+
+
+# --- Hostile values: a 400 (or a plain answer), never a 5xx (issue 21) -----------------------------
+
+HOSTILE = ["-", ",,,", "9999-12-31T23:59:59Z", "0001-01-01", "' OR '1'='1", "\u202e" + "x" * 300, [], {}]
+
+
+def test_hostile_values_in_every_parameter_and_field_are_never_a_server_error(world):
+    """Each hostile value at once in every query parameter and every body field the schema names,
+    on every operation (one practice for all: the writes that succeed do not matter here)."""
+    callers, ids = world
+    failures, sent = [], 0
+    for template, item in SPEC["paths"].items():
+        for method, operation in item.items():
+            query = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            fields = list(_resolved(body["schema"]).get("properties", {})) if body else []
+            if not (query or fields):
+                continue
+            client = callers["admin" if template.startswith("/api/admin/") else "therapist"]
+            path = template.replace("{id}", ids[PATH_OBJECTS[template]]) if template in PATH_OBJECTS else re.sub(
+                r"\{(id|therapist_id)\}", str(uuid.uuid4()), template)
+            path = path.replace("{upload_id}", ids.get("upload", "")).replace("{index}", "0")
+            for value in HOSTILE:
+                params = {name: value for name in query} if isinstance(value, str) else {}
+                url = f"{path}?{_query(params)}" if params else path
+                answer = client.generic(method.upper(), url, json.dumps({name: value for name in fields}) if fields else "",
+                                        content_type="application/json")
+                sent += 1
+                if answer.status_code >= 500:
+                    failures.append(f"{method.upper()} {template} with {str(value)[:30]!r}: {answer.status_code}")
+    assert sent > 300 and not failures, "\n".join(failures)
