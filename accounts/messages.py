@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 LOGIN_OK = _("Login exitoso")
 INVALID_CREDENTIALS = _("Credenciales inválidas")
 ACCOUNT_INACTIVE = _("Tu cuenta está desactivada. Contacta al administrador de tu consulta.")
+PRACTICE_SUSPENDED = _("Tu consulta está suspendida. Contacta a soporte de SessAI para reactivarla.")
 MFA_REQUIRED = _("Ingresa el código de tu aplicación de autenticación")
 MFA_INVALID_CODE = _("Código de verificación inválido")
 MFA_TOKEN_INVALID = _("La verificación en dos pasos expiró. Inicia sesión nuevamente.")

@@ -162,13 +162,22 @@ def _active_member(user: User) -> bool:
     return user.is_active and Membership.objects.active().filter(user=user, practice__is_active=True).exists()
 
 
+def _refuse_inactive(user: User):
+    """Why a user with the right password cannot come in: the practice is suspended (its members
+    are told so), or the account or membership is deactivated."""
+    if user.is_active and Membership.objects.active().filter(user=user, practice__is_active=False).exists() \
+            and not Membership.objects.active().filter(user=user, practice__is_active=True).exists():
+        return AuthenticationError(msg.PRACTICE_SUSPENDED, code="practice_suspended")
+    return AuthenticationError(msg.ACCOUNT_INACTIVE, code="account_inactive")
+
+
 def user_login(*, email: str, password: str, remember_me: bool = False, request=None) -> LoginResult:
     """Check credentials; users with TOTP get a short-lived MFA challenge instead of tokens."""
     user = authenticate(request, username=normalize_email(email), password=password)
     if user is None:
         raise AuthenticationError(msg.INVALID_CREDENTIALS, code="invalid_credentials")
     if not _active_member(user):
-        raise AuthenticationError(msg.ACCOUNT_INACTIVE, code="account_inactive")
+        raise _refuse_inactive(user)
     if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         token = signing.dumps({"uid": str(user.pk), "rm": bool(remember_me), "n": new_token()[:16]}, salt=MFA_LOGIN_SALT)
         return LoginResult(user=user, mfa_token=token)

@@ -27,6 +27,13 @@ def calendar_settings_changed(sender, instance, **kwargs):
     forget(f"cal:settings:{instance.practice_id}")
 
 
+def practice_started(sender, practice, **kwargs):
+    """Every new practice (registration, console) starts with its calendar settings row."""
+    from scheduling.models import CalendarSettings
+
+    CalendarSettings.objects.get_or_create(practice=practice)
+
+
 def connect():
     from scheduling.models import CalendarSettings
 
@@ -34,3 +41,6 @@ def connect():
     post_delete.connect(membership_changed, sender=Membership, dispatch_uid="cal.member.delete")
     post_save.connect(user_changed, sender=User, dispatch_uid="cal.user.save")
     post_save.connect(calendar_settings_changed, sender=CalendarSettings, dispatch_uid="cal.settings.save")
+    from accounts.signals import practice_created
+
+    practice_created.connect(practice_started, dispatch_uid="scheduling.practice_started")

@@ -53,13 +53,13 @@ class NoStoreMiddleware:
         return response
 
 
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 class RequestIdFilterMiddleware:
-    """A caller's `X-Request-ID` is echoed and logged only when it looks like one (up to 128
-    letters, digits and `._:-`, what proxies send); anything else is dropped, and django-guid
-    makes a new id."""
+    """A caller's `X-Request-ID` is echoed and logged only when it looks like one (up to 64
+    letters, digits and hyphens: a UUID, a proxy's hex id); anything else is dropped, and
+    django-guid makes a new id."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -122,6 +122,9 @@ def test_a_practice_created_in_the_console_starts_on_the_trial(operator):
     practice = Practice.objects.get(name="Consulta Creada en Consola")
     assert Subscription.objects.filter(practice=practice).exists()
     assert CreditAccount.objects.get(practice=practice).balance > 0
+    from scheduling.models import CalendarSettings
+
+    assert CalendarSettings.objects.filter(practice=practice).exists()
 
 
 def test_a_suspended_practice_can_be_reactivated_and_sends_no_reminders(operator, therapist_member, run_jobs):
@@ -146,3 +149,12 @@ def test_a_suspended_practice_can_be_reactivated_and_sends_no_reminders(operator
     call_command("send_session_reminders")
     run_jobs()
     assert len(mail.outbox) == 1
+
+
+def test_members_of_a_suspended_practice_are_told_so(operator, api, therapist_member):
+    from accounts.tests.factories import PASSWORD
+
+    operator.post("/admin/accounts/practice/", {"action": "deactivate_practices", "_selected_action": [therapist_member.practice_id]})
+    answer = api.post("/api/auth/login", {"email": therapist_member.user.email, "password": PASSWORD}, format="json")
+    assert answer.status_code == 401 and answer.json()["code"] == "practice_suspended"
+    assert "suspendida" in answer.json()["message"]

@@ -117,6 +117,9 @@ def test_register_creates_practice_with_registrant_as_admin(api, django_capture_
     assert body["tokens"]["accessToken"]
     membership = Membership.objects.get(user__email="valentina.soto@clinica.cl")
     assert membership.role == Role.ADMIN and membership.practice.timezone == "America/Santiago"
+    from scheduling.models import CalendarSettings
+
+    assert CalendarSettings.objects.filter(practice=membership.practice).exists()  # the same start as a console-made practice
     run_jobs()
     assert len(mail.outbox) == 1 and "/auth/verify-email?token=" in mail.outbox[0].body
 

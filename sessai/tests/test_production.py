@@ -238,7 +238,7 @@ def test_audit_log_export(as_therapist, tmp_path):
     assert "Texto clínico" not in target.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("sent", ["x" * 5000, "id con espacios", "<script>", "ñandú"])
+@pytest.mark.parametrize("sent", ["x" * 5000, "a" * 65, "id con espacios", "<script>", "ñandú", "req.abc:1"])
 def test_a_hostile_request_id_is_replaced_not_echoed(api, sent):
     answer = api.get("/api/health", HTTP_X_REQUEST_ID=sent)
     assert answer["X-Request-ID"] != sent and re.fullmatch(r"[0-9a-f]{32}", answer["X-Request-ID"])
