@@ -177,7 +177,7 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
     @extend_schema(methods=["GET"], request=None, responses={200: s.UploadSerializer})
     @extend_schema(methods=["PUT"], parameters=[OFFSET], responses={200: s.UploadSerializer},
                    request={"application/octet-stream": {"type": "string", "format": "binary",
-                                                         "maxLength": settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES}})
+                                                         "x-max-bytes-setting": "RECORDING_UPLOAD_CHUNK_MAX_BYTES"}})
     @action(detail=True, methods=["get", "put"], url_path=rf"recording-uploads/(?P<upload_id>{UUID_PATTERN})",
             parser_classes=[ChunkParser])
     def upload_detail(self, request, pk=None, upload_id=None):

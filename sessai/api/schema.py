@@ -14,6 +14,7 @@ Which errors an operation documents follows from what it is, not from a list kep
 import json
 
 import django_filters
+from django.conf import settings as django_settings
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
@@ -212,6 +213,10 @@ class AutoSchema(openapi.AutoSchema):
                 schema["maxLength"] = FORMAT_MAX_LENGTH["uuid"]
         if "requestBody" in operation:
             codes.update({400, 415})
+            for content in operation["requestBody"].get("content", {}).values():
+                setting = content.get("schema", {}).pop("x-max-bytes-setting", None)
+                if setting:  # a raw body's size limit, read when the schema is generated (like SizedFileField)
+                    content["schema"]["maxLength"] = getattr(django_settings, setting)
         if has_query:
             codes.add(400)
         if any(requirement for requirement in operation.get("security", [])):

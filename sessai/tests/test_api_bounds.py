@@ -23,7 +23,8 @@ from billing.services import subscription_start
 from patients.tests.factories import patient_for
 
 BOUNDS = ("maxLength", "maxItems", "maximum", "minimum")
-SMALL_UPLOADS = {"ATTACHMENT_MAX_BYTES": 2048, "PROFILE_PHOTO_MAX_BYTES": 1024, "RECORDING_MAX_BYTES": 4096}
+SMALL_UPLOADS = {"ATTACHMENT_MAX_BYTES": 2048, "PROFILE_PHOTO_MAX_BYTES": 1024, "RECORDING_MAX_BYTES": 4096,
+                 "RECORDING_UPLOAD_CHUNK_MAX_BYTES": 4096}
 
 
 def _spec():
