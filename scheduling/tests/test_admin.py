@@ -58,9 +58,13 @@ def test_console_audit_log_search_and_filters_work(operator, clinical, therapist
         patient_for(therapist_member, name="Paciente Auditado")
     entry = LogEntry.objects.filter(actor=therapist_member.user).first()
     for query in ("?q=x", f"?q={entry.actor.email}", f"?actor__id__exact={entry.actor_id}", "?action__exact=0",
+                  f"?practice={therapist_member.practice_id}",
                   "?timestamp__gte=2020-01-01"):
         response = operator.get(f"/admin/auditlog/logentry/{query}")
         assert response.status_code == 200, query
     listing = operator.get(f"/admin/auditlog/logentry/?q={entry.actor.email}").content.decode()
     assert entry.object_repr in listing and "203.0.113.9" in listing
     assert "0 resultados" in operator.get("/admin/auditlog/logentry/?q=CONTENIDO-SECRETO").content.decode()  # no search in diffs
+
+    by_practice = operator.get(f"/admin/auditlog/logentry/?practice={therapist_member.practice_id}").content.decode()
+    assert "Paciente Auditado" in by_practice
