@@ -4,7 +4,7 @@ TRUNCATE on `auditlog_logentry`, whoever asks (`auditlogflush`, the console, a p
 Two narrow, explicit exceptions, each a transaction-local setting only our own code sets:
 - `sessai.audit_scrub = 'on'` allows UPDATE (never DELETE): the data-rights command that scrubs
   identifiers from change diffs once a record's retention period has ended;
-- `sessai.audit_test_flush = 'on'` allows TRUNCATE: the test database's flush between
+- `sessai.test_flush = 'on'` allows TRUNCATE: the test database's flush between
   tests (set on test connections only, by sessai.settings.test).
 """
 
@@ -13,7 +13,7 @@ from django.db import migrations
 FORWARD = """
 CREATE OR REPLACE FUNCTION sessai_audit_log_append_only() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'TRUNCATE' AND current_setting('sessai.audit_test_flush', true) = 'on' THEN
+    IF TG_OP = 'TRUNCATE' AND current_setting('sessai.test_flush', true) = 'on' THEN
         RETURN NULL;
     END IF;
     IF TG_OP = 'UPDATE' AND current_setting('sessai.audit_scrub', true) = 'on' THEN

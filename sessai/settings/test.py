@@ -17,4 +17,4 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # The flush between transactional tests DELETEs rows (sessai/tests/db) and may empty the
 # append-only audit log (sessai/migrations/0001); nothing else may, here or anywhere.
 DATABASES["default"]["ENGINE"] = "sessai.tests.db"  # noqa: F405
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c sessai.audit_test_flush=on"  # noqa: F405
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c sessai.test_flush=on"  # noqa: F405

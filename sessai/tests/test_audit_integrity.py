@@ -21,14 +21,14 @@ def entries(therapist_member):
 ])
 def test_rows_cannot_be_changed_or_deleted(entries, statement):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL sessai.audit_test_flush = 'off'")  # as on every connection outside tests
+        cursor.execute("SET LOCAL sessai.test_flush = 'off'")  # as on every connection outside tests
         cursor.execute(statement)
 
 
 @pytest.mark.django_db(transaction=True)  # committed rows: TRUNCATE reaches the trigger
 def test_truncate_is_refused_outside_the_test_flush(entries):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL sessai.audit_test_flush = 'off'")
+        cursor.execute("SET LOCAL sessai.test_flush = 'off'")
         cursor.execute("TRUNCATE auditlog_logentry")
 
 
@@ -38,7 +38,7 @@ def test_auditlogflush_cannot_wipe_the_trail(entries, options):
     count = entries.count()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL sessai.audit_test_flush = 'off'")
+            cursor.execute("SET LOCAL sessai.test_flush = 'off'")
         call_command("auditlogflush", "--yes", *options)
     assert LogEntry.objects.count() == count
 
@@ -48,7 +48,17 @@ def test_the_scrub_path_may_update_but_never_delete(entries):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL sessai.audit_scrub = 'on'")
         cursor.execute("UPDATE auditlog_logentry SET changes_text = '' WHERE id = %s", [entry.pk])
-        cursor.execute("SET LOCAL sessai.audit_test_flush = 'off'")
+        cursor.execute("SET LOCAL sessai.test_flush = 'off'")
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             cursor.execute("DELETE FROM auditlog_logentry WHERE id = %s", [entry.pk])
     assert LogEntry.objects.get(pk=entry.pk).changes_text == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ledger_refuses_truncate_too(practice):
+    from billing.services import subscription_start
+
+    subscription_start(practice=practice)  # a grant row
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL sessai.test_flush = 'off'")
+        cursor.execute("TRUNCATE billing_creditledgerentry CASCADE")
