@@ -30,6 +30,7 @@ from ai_reports import prompts
 from ai_reports.choices import RecordingStatus, Speaker
 from ai_reports.models import PracticeAISettings, Recording, RecordingConsent, RecordingUpload, Transcript
 from ai_reports.providers import AITask, ProviderBadAnswer, ProviderUnavailable, get_provider
+from ai_reports.services import _run, ai_settings_row, practice_tier, price_for, redactor_for
 from billing import services as billing
 from billing.choices import Operation
 from sessai.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
@@ -64,11 +65,6 @@ FILE_ACTIVE_TIMEOUT = 300  # seconds the provider may take to process an uploade
 
 
 # --- Settings and consent ----------------------------------------------------------------------
-
-
-def practice_settings(practice) -> PracticeAISettings:
-    row = PracticeAISettings.objects.filter(practice=practice).first()
-    return row or PracticeAISettings(practice=practice)
 
 
 def active_consent(patient) -> RecordingConsent | None:
@@ -132,8 +128,6 @@ def _sha256(path: Path) -> str:
 
 def transcription_credits(*, practice, seconds: Decimal) -> Decimal:
     """Credits for a recording: whole minutes (rounded up) at the tier's price per minute."""
-    from ai_reports.services import practice_tier, price_for
-
     price = price_for(practice_tier(practice))
     return Decimal(math.ceil(seconds / 60)) * price.audio_credits_per_minute
 
@@ -144,7 +138,7 @@ def transcription_credits(*, practice, seconds: Decimal) -> Decimal:
 def _check_can_record(session) -> None:
     if session.signed_at:
         raise Conflict(SIGNED, code="signed")
-    if not practice_settings(session.practice).audio_transcription:
+    if not ai_settings_row(session.practice).audio_transcription:
         raise Conflict(TRANSCRIPTION_OFF, code="transcription_disabled")
     if not settings.GEMINI_API_KEY:
         raise ProviderUnavailable(NO_PROVIDER)
@@ -166,21 +160,12 @@ def recording_add(*, session, membership, path: Path, size: int) -> tuple[Record
     existing = Recording.objects.filter(session=session, sha256=sha256).first()
     if existing is not None:
         return existing, False
-    credits = transcription_credits(practice=session.practice, seconds=seconds)
     recording = Recording(practice=session.practice, session=session, uploaded_by=membership.user, content_type=content_type,
                           size=size, sha256=sha256, duration_seconds=seconds, status=RecordingStatus.QUEUED)
     with open(path, "rb") as file:  # streamed to storage (local or S3) outside the credit lock
         recording.audio.save("audio", File(file), save=False)
     try:
-        with transaction.atomic():
-            recording.reservation = billing.credits_reserve(
-                practice=session.practice, amount=credits, actor=membership.user, operation=Operation.TRANSCRIPTION,
-                patient_id=session.patient_id,
-            )
-            recording.save()
-            from ai_reports.tasks import transcribe_recording
-
-            defer_on_commit(transcribe_recording, recording_id=str(recording.pk))
+        _reserve_and_queue(recording, membership)
     except Exception:
         recording.audio.delete(save=False)
         raise
@@ -191,18 +176,24 @@ def recording_retry(*, recording: Recording, membership) -> Recording:
     if recording.status != RecordingStatus.FAILED:
         raise Conflict(NOT_FAILED, code="not_failed")
     _check_can_record(recording.session)
+    recording.status, recording.progress, recording.error = RecordingStatus.QUEUED, 0, ""
+    _reserve_and_queue(recording, membership, update_fields=["reservation", "status", "progress", "error"])
+    return recording
+
+
+def _reserve_and_queue(recording: Recording, membership, **save) -> None:
+    """Hold the credits for the recording's minutes, save it and queue its transcription, in one
+    transaction: 402 leaves nothing saved or queued."""
     credits = transcription_credits(practice=recording.practice, seconds=recording.duration_seconds)
     with transaction.atomic():
         recording.reservation = billing.credits_reserve(
             practice=recording.practice, amount=credits, actor=membership.user, operation=Operation.TRANSCRIPTION,
             patient_id=recording.session.patient_id,
         )
-        recording.status, recording.progress, recording.error = RecordingStatus.QUEUED, 0, ""
-        recording.save(update_fields=["reservation", "status", "progress", "error"])
+        recording.save(**save)
         from ai_reports.tasks import transcribe_recording
 
         defer_on_commit(transcribe_recording, recording_id=str(recording.pk))
-    return recording
 
 
 # --- Resumable upload ---------------------------------------------------------------------------
@@ -345,8 +336,6 @@ def transcribe(*, recording_id: str, last_attempt: bool) -> None:
     if provider.is_offline:
         return _fail(recording, NO_PROVIDER)
     _set(recording, status=RecordingStatus.TRANSCRIBING, progress=5)
-    from ai_reports.services import practice_tier, price_for
-
     model = price_for(practice_tier(recording.practice)).model_id
     try:
         with tempfile.TemporaryDirectory(prefix="sessai-rec-") as tmp:
@@ -379,7 +368,7 @@ def transcribe(*, recording_id: str, last_attempt: bool) -> None:
         from ai_reports.tasks import analyze_transcript, purge_recording_audio
 
         defer_on_commit(analyze_transcript, session_id=str(recording.session_id))
-        if practice_settings(recording.practice).recording_retention_days == 0:
+        if ai_settings_row(recording.practice).recording_retention_days == 0:
             defer_on_commit(purge_recording_audio, recording_id=str(recording.pk))
 
 
@@ -410,10 +399,8 @@ def analyze(*, session_id: str) -> None:
         practice=transcript.practice, user_id=recording.uploaded_by_id).first()
     if membership is None:
         return
-    from ai_reports.services import _run, redactor_for
-
     session = transcript.session
-    fmt = practice_settings(transcript.practice).note_format
+    fmt = ai_settings_row(transcript.practice).note_format
     redactor = redactor_for(patient=session.patient, membership=membership)
     text = transcript_text(transcript.segments)
     task = AITask(system=prompts.SYSTEM_CLINICAL, prompt=prompts.analysis_prompt(redactor.redact(text), fmt),

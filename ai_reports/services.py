@@ -66,8 +66,13 @@ def practice_tier_set(*, practice, tier: str) -> None:
     ai_settings_set(practice=practice, ai_model=tier)
 
 
+def ai_settings_row(practice) -> PracticeAISettings:
+    """The practice's AI settings, or their defaults when the admin never saved any."""
+    return PracticeAISettings.objects.filter(practice=practice).first() or PracticeAISettings(practice=practice, tier=settings.AI_DEFAULT_TIER)
+
+
 def ai_settings(practice) -> dict:
-    row = PracticeAISettings.objects.filter(practice=practice).first() or PracticeAISettings(practice=practice, tier=settings.AI_DEFAULT_TIER)
+    row = ai_settings_row(practice)
     return {"ai_model": row.tier, "audio_transcription": row.audio_transcription,
             "recording_retention_days": row.recording_retention_days, "note_format": row.note_format}
 

@@ -20,6 +20,7 @@ from billing.choices import EntryKind
 from billing.models import CreditLedgerEntry
 from patients.tests.factories import patient_for
 from scheduling.models import Session
+from sessai.tests.workers import due_now
 
 FORMATS = {  # container, codec, sample rate
     "webm": ("webm", "libopus", 48000), "ogg": ("ogg", "libopus", 48000), "mp3": ("mp3", "libmp3lame", 44100),
@@ -247,11 +248,6 @@ def test_the_therapist_corrects_a_segment_until_the_session_is_signed(as_therapi
     assert as_therapist.get(f"/api/sessions/{clinic.id}/transcript").json()["readOnly"] is True
 
 
-def _due_now():
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'")
-
-
 def test_provider_errors_are_retried_then_failed_with_the_credits_released(as_therapist, clinic, gemini, run_jobs, settings):
     settings.AI_RETRY_ATTEMPTS = 2  # the SDK's own retries, inside each of the job's 3 attempts
     start = _balance(clinic.practice)
@@ -260,7 +256,7 @@ def test_provider_errors_are_retried_then_failed_with_the_credits_released(as_th
     assert _balance(clinic.practice) == start - Decimal("2.00")
     for _ in range(3):
         run_jobs()
-        _due_now()
+        due_now()
     status = as_therapist.get(f"/api/sessions/{clinic.id}/recordings/{answer.json()['id']}").json()
     assert status["status"] == "failed" and "No se cobraron créditos" in status["error"]
     assert _balance(clinic.practice) == start
