@@ -1,6 +1,7 @@
 """People and tenants: users, their profile and preferences, practices, memberships, device
 sessions (one per login, carrying the rotating refresh token) and team invitations."""
 
+import os
 import uuid
 import zoneinfo
 
@@ -145,6 +146,11 @@ class Profile(models.Model):
         return f"{self.first_name} {self.last_name}".strip() or str(self.user_id)
 
 
+def practice_logo_path(instance, filename):
+    extension = os.path.splitext(filename)[1].lower() if os.path.splitext(filename)[1].lower() in {".png", ".jpg", ".jpeg", ".webp"} else ""
+    return f"practices/{instance.pk}/logo-{uuid.uuid4().hex[:8]}{extension}"
+
+
 class Practice(models.Model):
     """The tenant: a clinic. Plans, credits and settings belong to it."""
 
@@ -155,6 +161,13 @@ class Practice(models.Model):
     )
     country = models.CharField(_("país"), max_length=2, default="CL")
     is_active = models.BooleanField(_("activa"), default=True)
+    # What patients see on the practice's public pages (booking, appointment, consent).
+    slug = models.SlugField(_("dirección pública"), max_length=60, unique=True, null=True, blank=True,
+                            help_text=_("Forma parte del enlace de reserva en línea: /p/<dirección>/reservar"))
+    logo = models.ImageField(_("logo"), upload_to=practice_logo_path, max_length=300, blank=True, db_default="")
+    brand_color = models.CharField(_("color de la marca"), max_length=7, default="#1f6feb", db_default="#1f6feb",
+                                   validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("El color debe tener el formato #rrggbb"))])
+    phone = models.CharField(_("teléfono de contacto"), max_length=30, blank=True, db_default="")
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
 

@@ -15,6 +15,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -311,6 +312,14 @@ def _language(user: User) -> str:
     return profile.language if profile else settings.LANGUAGE_CODE
 
 
+def account_page_base(name: str) -> str:
+    """Where an account email links: this host's page (ACCOUNT_LINKS=api, the default, while the UI
+    has no such page) or the UI's /auth/<name>."""
+    if settings.ACCOUNT_LINKS == "ui":
+        return f"{settings.FRONTEND_URL}/auth/{name}"
+    return f"{settings.PUBLIC_BASE_URL}{reverse(f'portal:{name}')}"
+
+
 def password_reset_request(*, email: str) -> None:
     """Queue the reset email. The request does the same work whether or not the account exists,
     so neither its answer nor its time says which."""
@@ -325,7 +334,7 @@ def password_reset_email(*, email: str) -> None:
     if user is None or not user.has_usable_password():
         return
     token = f"{user.pk.hex}.{default_token_generator.make_token(user)}"
-    link = f"{settings.FRONTEND_URL}/auth/reset-password?token={token}"
+    link = f"{account_page_base('reset-password')}?token={token}"
     emails.send(template="password_reset", to=user.email, language=_language(user), context={"user": user, "link": link})
 
 
@@ -474,7 +483,7 @@ def _invitation_create(*, membership: Membership, invited_by: User) -> str:
 
 def _invitation_email(*, membership: Membership, token: str, invited_by: User) -> None:
     user = membership.user
-    link = f"{settings.FRONTEND_URL}/auth/accept-invitation?token={token}"
+    link = f"{account_page_base('accept-invitation')}?token={token}"
     emails.send(
         template="invitation",
         to=user.email,

@@ -126,6 +126,8 @@ class RecordingConsent(models.Model):
     registered_at = models.DateTimeField(_("registrado"), auto_now_add=True)
     withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     withdrawn_at = models.DateTimeField(_("retirado"), null=True, blank=True)
+    signed_consent = models.ForeignKey("patients.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                       help_text=_("Firmado por el paciente en su enlace de consentimiento"))
 
     class Meta:
         verbose_name = _("consentimiento de grabación")

@@ -90,6 +90,24 @@ def consent_withdraw(*, patient, membership) -> RecordingConsent:
     return current
 
 
+def consent_signed_by_patient(consent) -> RecordingConsent:
+    """The patient signed a recording consent on their link: it is the one the scribe checks
+    (registered in the name of whoever sent the link)."""
+    current = RecordingConsent.objects.select_for_update().filter(patient_id=consent.patient_id, withdrawn_at__isnull=True).first()
+    if current is not None:
+        return current
+    return RecordingConsent.objects.create(practice_id=consent.practice_id, patient_id=consent.patient_id,
+                                           text_version=consent.text_version, registered_by_id=consent.sent_by_id,
+                                           signed_consent=consent)
+
+
+def consent_revoked_by_patient(consent) -> None:
+    """Revoking the signed form withdraws the recording consent: later uploads are refused."""
+    for current in RecordingConsent.objects.select_for_update().filter(patient_id=consent.patient_id, withdrawn_at__isnull=True):
+        current.withdrawn_at = timezone.now()
+        current.save(update_fields=["withdrawn_at"])  # audited, like a member's withdrawal
+
+
 # --- Measuring audio ----------------------------------------------------------------------------
 
 

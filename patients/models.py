@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Practice
-from patients.choices import PatientStatus
+from patients.choices import ConsentKind, PatientStatus
 from patients.rut import rut_format
 
 # Accent folding without the `unaccent` extension: translate() is core and immutable, so the
@@ -94,7 +94,46 @@ class CareTeamMember(models.Model):
         return f"{self.user_id} → {self.patient_id}"
 
 
+class Consent(models.Model):
+    """A consent form sent to a patient as a link, and the patient's signature on it: the text as
+    shown (and its version), the typed name and RUT, when, from which address and browser. The
+    same link revokes it. Rows are never deleted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(_("tipo"), max_length=10, choices=ConsentKind.choices)
+    text_version = models.CharField(_("versión del texto"), max_length=50)
+    text = models.TextField(_("texto firmado"), help_text=_("El texto tal como lo leyó el paciente"))
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(_("enviado"), auto_now_add=True)
+    signed_at = models.DateTimeField(_("firmado"), null=True, blank=True)
+    signed_name = models.CharField(_("nombre de quien firma"), max_length=200, blank=True)
+    signed_rut = models.CharField(_("RUT de quien firma"), max_length=12, blank=True)
+    signed_ip = models.GenericIPAddressField(_("dirección IP de la firma"), null=True, blank=True)
+    signed_user_agent = models.CharField(_("navegador de la firma"), max_length=300, blank=True)
+    revoked_at = models.DateTimeField(_("revocado"), null=True, blank=True)
+    revoked_ip = models.GenericIPAddressField(_("dirección IP de la revocación"), null=True, blank=True)
+    revoked_user_agent = models.CharField(_("navegador de la revocación"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("consentimiento")
+        verbose_name_plural = _("consentimientos")
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["patient", "sent_at"], name="consent_patient_sent")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.text_version}"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        return "signed" if self.signed_at else "sent"
+
+
 auditlog.register(
     Patient, exclude_fields=["search_vector", "updated_at"], mask_fields=["notes"], mask_callable="sessai.audit.mask_clinical"
 )
 auditlog.register(CareTeamMember)
+auditlog.register(Consent, exclude_fields=["text"])

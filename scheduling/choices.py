@@ -9,6 +9,25 @@ class SessionStatus(models.TextChoices):
     NO_SHOW = "no-show", _("No Asistió")
 
 
+class ConfirmationStatus(models.TextChoices):
+    """The patient's answer to the appointment, from the reminder's link."""
+
+    PENDING = "pending", _("Sin confirmar")
+    CONFIRMED = "confirmed", _("Confirmada por el paciente")
+    CANCELLED_BY_PATIENT = "cancelled_by_patient", _("Cancelada por el paciente")
+
+
+class BookingSource(models.TextChoices):
+    STAFF = "staff", _("Equipo de la consulta")
+    ONLINE = "online", _("Reserva en línea")
+
+
+class WaitlistStatus(models.TextChoices):
+    ACTIVE = "active", _("En espera")
+    BOOKED = "booked", _("Reservó")
+    LEFT = "left", _("Salió de la lista")
+
+
 # A new session starts as a booking or as a record of one that happened.
 CREATABLE_STATUSES = [(SessionStatus.SCHEDULED.value, SessionStatus.SCHEDULED.label), (SessionStatus.COMPLETED.value, SessionStatus.COMPLETED.label)]
 

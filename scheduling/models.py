@@ -15,7 +15,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Practice
 from patients.models import Patient
-from scheduling.choices import AssessmentType, BlockedTimeType, CalendarView, Frequency, SessionStatus, SessionType
+from scheduling.choices import (
+    AssessmentType,
+    BlockedTimeType,
+    BookingSource,
+    CalendarView,
+    ConfirmationStatus,
+    Frequency,
+    SessionStatus,
+    SessionType,
+    WaitlistStatus,
+)
 
 
 class SessionSeries(models.Model):
@@ -68,6 +78,13 @@ class Session(models.Model):
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cancel_reason = models.CharField(_("motivo de cancelación"), max_length=300, blank=True)
+    confirmation_status = models.CharField(_("confirmación del paciente"), max_length=20, choices=ConfirmationStatus.choices,
+                                           default=ConfirmationStatus.PENDING, db_default=ConfirmationStatus.PENDING.value)
+    confirmation_at = models.DateTimeField(_("respondida por el paciente"), null=True, blank=True)
+    source = models.CharField(_("origen"), max_length=10, choices=BookingSource.choices, default=BookingSource.STAFF,
+                              db_default=BookingSource.STAFF.value)
+    awaiting_approval = models.BooleanField(_("pendiente de aprobación"), default=False, db_default=False,
+                                            help_text=_("Solicitud en línea que el terapeuta aún no aprueba"))
     series = models.ForeignKey(SessionSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -290,3 +307,129 @@ auditlog.register(
     Assessment, mask_fields=["scale", "items", "score", "severity", "notes", "label"], mask_callable="sessai.audit.mask_clinical"
 )
 auditlog.register(Attachment, mask_fields=["file_name", "file"], mask_callable="sessai.audit.mask_clinical")
+
+
+# --- Patients' own pages: online booking and the wait-list ---------------------------------------
+
+
+def default_session_types():
+    return [SessionType.PRESENCIAL.value, SessionType.VIRTUAL.value]
+
+
+def default_durations():
+    return [50]
+
+
+class BookingSettings(models.Model):
+    """How patients book this practice online. Off until an admin turns it on."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, primary_key=True, related_name="booking_settings")
+    enabled = models.BooleanField(_("reserva en línea activa"), default=False)
+    therapists = models.ManyToManyField("accounts.Membership", blank=True, related_name="+", verbose_name=_("terapeutas"),
+                                        help_text=_("Vacío: todos los terapeutas activos"))
+    session_types = ArrayField(models.CharField(max_length=12, choices=SessionType.choices), default=default_session_types,
+                               verbose_name=_("modalidades"))
+    durations = ArrayField(models.PositiveSmallIntegerField(validators=[MinValueValidator(10), MaxValueValidator(240)]),
+                           default=default_durations, verbose_name=_("duraciones (minutos)"))
+    lead_time_hours = models.PositiveSmallIntegerField(_("anticipación mínima (horas)"), default=24,
+                                                       validators=[MaxValueValidator(24 * 30)])
+    horizon_days = models.PositiveSmallIntegerField(_("horizonte (días)"), default=30,
+                                                    validators=[MinValueValidator(1), MaxValueValidator(180)])
+    cancellation_window_hours = models.PositiveSmallIntegerField(_("cancelación hasta (horas antes)"), default=24,
+                                                                 validators=[MaxValueValidator(24 * 14)])
+    auto_confirm = models.BooleanField(_("confirmar automáticamente"), default=True,
+                                       help_text=_("Si no, cada reserva en línea espera la aprobación del terapeuta"))
+    waitlist_enabled = models.BooleanField(_("lista de espera activa"), default=True)
+    waitlist_offer_count = models.PositiveSmallIntegerField(_("personas avisadas por hora liberada"), default=3,
+                                                            validators=[MinValueValidator(1), MaxValueValidator(20)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("configuración de reserva en línea")
+        verbose_name_plural = _("configuraciones de reserva en línea")
+
+    def __str__(self):
+        return str(self.practice_id)
+
+
+class EmailCode(models.Model):
+    """A 6-digit code emailed to a patient before a booking or a wait-list entry is made: what
+    they asked for waits here (`payload`) until the code comes back. Only the code's hash is kept."""
+
+    class Purpose(models.TextChoices):
+        BOOKING = "booking", _("Reserva")
+        WAITLIST = "waitlist", _("Lista de espera")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    email = models.EmailField()
+    code_hash = models.CharField(max_length=128)
+    payload = models.JSONField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("código de verificación")
+        verbose_name_plural = _("códigos de verificación")
+        indexes = [models.Index(fields=["practice", "email", "created_at"], name="emailcode_practice_email")]
+
+    def __str__(self):
+        return f"{self.purpose} {self.email}"
+
+
+class WaitlistEntry(models.Model):
+    """A patient waiting for a therapist's hour in a window of days (and, optionally, of hours)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="waitlist")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("nombre"), max_length=200)
+    email = models.EmailField(_("correo"))
+    phone = models.CharField(_("teléfono"), max_length=30, blank=True)
+    rut = models.CharField(_("RUT"), max_length=12, blank=True)
+    date_from = models.DateField(_("desde"))
+    date_to = models.DateField(_("hasta"))
+    time_from = models.TimeField(_("desde las"), null=True, blank=True)
+    time_to = models.TimeField(_("hasta las"), null=True, blank=True)
+    duration = models.PositiveSmallIntegerField(_("duración"), default=50)
+    type = models.CharField(_("modalidad"), max_length=12, choices=SessionType.choices, default=SessionType.PRESENCIAL)
+    status = models.CharField(_("estado"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.ACTIVE)
+    session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("persona en lista de espera")
+        verbose_name_plural = _("lista de espera")
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["therapist", "date_from"], name="waitlist_active_therapist",
+                                condition=Q(status="active"))]
+        constraints = [models.CheckConstraint(condition=Q(date_to__gte=F("date_from")), name="waitlist_dates_ordered")]
+
+    def __str__(self):
+        return f"{self.name} ({self.date_from}–{self.date_to})"
+
+
+class WaitlistOffer(models.Model):
+    """A freed hour offered to one person on the wait-list. The first claim books it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hora ofrecida")
+        verbose_name_plural = _("horas ofrecidas")
+        constraints = [models.UniqueConstraint(fields=["entry", "starts_at"], name="one_offer_per_entry_and_hour")]
+
+    def __str__(self):
+        return f"{self.entry_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+auditlog.register(BookingSettings, m2m_fields={"therapists"})
+auditlog.register(WaitlistEntry)

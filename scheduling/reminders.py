@@ -32,6 +32,10 @@ def _send(session: Session, recipient: str, to: str, language: str) -> bool:
         "session": session, "practice": session.practice, "therapist": session.therapist, "patient": session.patient,
         "recipient": recipient, "date": local.date(), "time": local.strftime("%H:%M"),
     }
+    if recipient == "patient":  # the patient answers from the email: confirm or cancel
+        from scheduling.portal import appointment_link
+
+        context["link"] = appointment_link(session)
     earlier = (SessionReminder.objects.filter(session=session, recipient=recipient).exclude(starts_at=session.starts_at)
                .order_by("-id").first())
     if earlier is not None:  # reminded before for another time: say that it moved

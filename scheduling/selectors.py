@@ -90,6 +90,7 @@ def calendar(*, membership: Membership, start, end, therapist_ids=None, statuses
 CALENDAR_COLUMNS = (
     "id", "patient_id", "patient__name", "therapist_id", "therapist__name", "therapist_color", "starts_at", "ends_at",
     "type", "status", "title", "location", "notes", "signed_at", "signed_by_id", "cancel_reason", "created_at", "updated_at",
+    "confirmation_status", "confirmation_at", "source", "awaiting_approval",
 )
 
 

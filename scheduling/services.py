@@ -269,10 +269,15 @@ def session_transition(*, session: Session, to: str, reason: str = "", scope: st
     if to == SessionStatus.CANCELLED and scope == EditScope.FOLLOWING and session.series_id:
         targets = _following(session)
     for target in targets:
-        target.status = to
         if to == SessionStatus.CANCELLED:
+            from scheduling.portal import booking_declined, hour_freed
+
+            booking_declined(target)
+            hour_freed(target)
             target.cancel_reason = reason[:300]
-        target.save(update_fields=["status", "cancel_reason", "updated_at"])
+            target.awaiting_approval = False
+        target.status = to
+        target.save(update_fields=["status", "cancel_reason", "awaiting_approval", "updated_at"])
     patient_stats_refresh(session.patient_id)
     session.refresh_from_db()
     return session

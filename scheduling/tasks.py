@@ -13,3 +13,15 @@ def session_reminders(timestamp: int) -> dict:
     """Every 10 minutes: reminders for sessions starting within SESSION_REMINDER_HOURS. Each one
     is claimed in the database first, so overlapping runs never send the same reminder twice."""
     return send_due_reminders(hours=settings.SESSION_REMINDER_HOURS)
+
+
+@app.task(retry=5)
+def waitlist_offer(*, practice_id: str, therapist_id: str, starts_at: str, ends_at: str) -> int:
+    """A cancelled hour goes to the first people on the wait-list whose window holds it. Running it
+    twice sends nothing new: an entry gets one offer per hour."""
+    from datetime import datetime
+
+    from scheduling.portal import waitlist_offer_hour
+
+    return waitlist_offer_hour(practice_id=practice_id, therapist_id=therapist_id,
+                               starts_at=datetime.fromisoformat(starts_at), ends_at=datetime.fromisoformat(ends_at))

@@ -28,6 +28,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("metrics", metrics_view, name="metrics"),
     path("api/", include(api_patterns)),
+    path("", include("sessai.page_urls")),
 ]
 
 if settings.DEBUG:

@@ -9,7 +9,7 @@ from accounts import messages as msg
 from accounts.choices import Language, MemberStatus, Role, Theme
 from accounts.models import color_validator
 from accounts.schedule import weekly_schedule_from_rows
-from sessai.api.fields import SizedImageField, WallClockTimeField
+from sessai.api.fields import SizedImageField, WallClockTimeField, WebLinkField
 from sessai.api.serializers import InputSerializer
 
 # --- Output ---------------------------------------------------------------------------------
@@ -40,7 +40,7 @@ class CertificationSerializer(InputSerializer):
     issue_date = serializers.CharField(max_length=20, allow_blank=True, required=False)
     expiration_date = serializers.CharField(max_length=20, allow_blank=True, required=False)
     credential_id = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    credential_url = serializers.URLField(max_length=500, allow_blank=True, required=False)
+    credential_url = WebLinkField(max_length=500, required=False)
 
 
 class ProfileSerializer(serializers.Serializer):

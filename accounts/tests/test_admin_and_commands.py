@@ -55,7 +55,7 @@ def test_console_resends_invitations(operator, as_admin, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         operator.post("/admin/accounts/membership/", {"action": "resend_invitation", "_selected_action": [membership.pk]})
     run_jobs()
-    assert len(mail.outbox) == 2 and re.search(r"accept-invitation\?token=", mail.outbox[-1].body)
+    assert len(mail.outbox) == 2 and re.search(r"/cuenta/invitacion\?token=", mail.outbox[-1].body)
 
 
 def test_console_is_for_staff_only(client, therapist_member):
@@ -115,7 +115,7 @@ def test_a_practice_created_in_the_console_starts_on_the_trial(operator):
     from billing.models import CreditAccount, Subscription
 
     response = operator.post("/admin/accounts/practice/add/", {
-        "name": "Consulta Creada en Consola", "country": "CL", "timezone": "America/Santiago", "is_active": "on",
+        "name": "Consulta Creada en Consola", "country": "CL", "timezone": "America/Santiago", "is_active": "on", "brand_color": "#1f6feb",
         "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
     })
     assert response.status_code == 302, response.content.decode()[:2000]

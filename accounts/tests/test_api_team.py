@@ -51,7 +51,7 @@ def test_invitation_flow_end_to_end(as_admin, api, django_capture_on_commit_call
     run_jobs()
     message = mail.outbox[-1]
     assert message.to == ["juan.perez@clinica.com"]
-    token = re.search(r"/auth/accept-invitation\?token=(\S+)", message.body).group(1)
+    token = re.search(r"/cuenta/invitacion\?token=(\S+)", message.body).group(1)
 
     # Not yet able to log in: no password.
     login = api.post("/api/auth/login", {"email": "juan.perez@clinica.com", "password": "Cualquiera1"}, format="json")

@@ -1,8 +1,12 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from patients.api import views
+from patients.api import consents, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("patients", views.PatientViewSet, basename="patient")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("patients/<uuid:pk>/consents", consents.PatientConsentsView.as_view(), name="patient-consents"),
+    *router.urls,
+]

@@ -8,6 +8,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import DayHoursSerializer
@@ -16,7 +17,9 @@ from scheduling.choices import (
     CREATABLE_STATUSES,
     AssessmentType,
     BlockedTimeType,
+    BookingSource,
     CalendarView,
+    ConfirmationStatus,
     EditScope,
     Frequency,
     SessionStatus,
@@ -117,6 +120,7 @@ class LocalTimesMixin(serializers.Serializer):
 LIMITED_FIELDS = {
     "id", "patient_id", "patient_name", "therapist_id", "therapist_name", "therapist_color",
     "date", "start_time", "end_time", "duration", "type", "status",
+    "confirmation_status", "confirmation_at", "source", "awaiting_approval",
 }
 
 
@@ -145,6 +149,11 @@ class SessionSerializer(LocalTimesMixin, RoleAwareSerializer):
     duration = serializers.IntegerField(source="duration_minutes")
     type = serializers.ChoiceField(choices=SessionType.choices)
     status = serializers.ChoiceField(choices=SessionStatus.choices)
+    confirmation_status = serializers.ChoiceField(choices=ConfirmationStatus.choices, help_text=_(
+        "La respuesta del paciente desde el enlace del recordatorio"))
+    confirmation_at = serializers.DateTimeField(allow_null=True, help_text=_("Cuándo respondió el paciente"))
+    source = serializers.ChoiceField(choices=BookingSource.choices, help_text=_("staff: la agendó la consulta; online: el paciente"))
+    awaiting_approval = serializers.BooleanField(help_text=_("Solicitud en línea que el terapeuta aún no aprueba"))
     title = serializers.CharField()
     location = serializers.CharField()
     notes = serializers.CharField()
@@ -342,13 +351,15 @@ def calendar_events(rows, *, context) -> list[dict]:
 
     events = []
     for (id_, patient_id, patient_name, therapist_id, therapist_name, color, starts_at, ends_at, type_, status, title, location,
-         notes, signed_at, signed_by_id, cancel_reason, created_at, updated_at) in rows:
+         notes, signed_at, signed_by_id, cancel_reason, created_at, updated_at, confirmation_status, confirmation_at, source,
+         awaiting_approval) in rows:
         start = starts_at.astimezone(zone).isoformat()  # "2026-10-26T09:00:00-03:00": date and time in one call
         event = {
             "id": id_, "patientId": patient_id, "patientName": patient_name, "therapistId": therapist_id,  # orjson writes UUIDs
             "therapistName": therapist_name, "therapistColor": color, "date": start[:10], "startTime": start[11:16],
             "endTime": ends_at.astimezone(zone).isoformat()[11:16], "duration": minutes_between(starts_at, ends_at),
-            "type": type_, "status": status,
+            "type": type_, "status": status, "confirmationStatus": confirmation_status,
+            "confirmationAt": iso(confirmation_at), "source": source, "awaitingApproval": awaiting_approval,
         }
         if not limited_view(context, patient_id):
             event.update({
@@ -371,6 +382,7 @@ def in_calendar_range(value):
     return value
 
 
+@extend_schema_field({"type": "string", "format": "date", "pattern": r"^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$"})
 class CalendarDateField(serializers.DateField):
     def __init__(self, **kwargs):
         super().__init__(validators=[in_calendar_range], **kwargs)

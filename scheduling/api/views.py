@@ -54,12 +54,13 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         "list": STAFF, "retrieve": STAFF, "create": STAFF, "partial_update": STAFF, "update": STAFF, "destroy": STAFF,
         "complete": STAFF, "cancel": STAFF, "no_show": STAFF,
         "sign": CLINICAL, "addenda": CLINICAL, "assessments": CLINICAL, "assessment_detail": CLINICAL,
-        "attachments": CLINICAL, "attachment_detail": CLINICAL,
+        "attachments": CLINICAL, "attachment_detail": CLINICAL, "approve": CLINICAL,
     }
     error_statuses = {
         "create": (409,), "update": (409,), "partial_update": (409,), "destroy": (409,), "complete": (409,),
         "cancel": (409,), "no_show": (409,), "sign": (409,), "addenda": (409,), "assessments": (409,),
         "assessment_detail": (409,), "attachments POST": (409, 413, 429, 503), "attachment_detail": (409,),
+        "approve": (409,),
     }
 
     def scoped_queryset(self, membership):
@@ -187,6 +188,16 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         data = s.CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._transition(SessionStatus.CANCELLED, data.validated_data["reason"], self._scope())
+
+    @extend_schema(request=None, responses={200: s.SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Accept a patient's online request (`awaitingApproval`); cancelling it declines it."""
+        session = self.get_object()
+        self._own_or_admin(session)
+        from scheduling.portal import booking_approve
+
+        return self._out(booking_approve(session=session))
 
     @extend_schema(request=None, responses={200: s.SessionSerializer})
     @action(detail=True, methods=["post"], url_path="no-show")

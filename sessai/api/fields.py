@@ -1,6 +1,7 @@
 """Serializer fields whose wire format the OpenAPI schema states exactly."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -21,6 +22,24 @@ class WallClockTimeField(serializers.TimeField):
         kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S"])
         kwargs.setdefault("format", "%H:%M")
         super().__init__(**kwargs)
+
+
+# A link a person opens in a browser: http(s), a host name with a top-level domain, an optional port,
+# then RFC 3986 characters (percent escapes complete). Stated as a pattern rather than `format: uri`,
+# which admits any scheme (`a:b`) that no one can open; the code checks exactly this pattern.
+_URI_CHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})"
+WEB_LINK_PATTERN = (r"^(?:https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,24}"
+                    r"(?::[0-9]{1,5})?(?:[/?#]" + _URI_CHAR + r"*(?:#" + _URI_CHAR + r"*)?)?)?$")
+
+
+@extend_schema_field({"type": "string", "pattern": WEB_LINK_PATTERN, "example": "https://registro.example.cl/123"})
+class WebLinkField(serializers.CharField):
+    """An http(s) link, or blank."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(WEB_LINK_PATTERN, _("Ingresa un enlace válido que comience con https://")))
 
 
 class SizedUploadMixin:

@@ -236,6 +236,15 @@ CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", "Content-Disposition", "X-Request-ID"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+# --- Patients' pages (server-rendered on this host: /p/..., /cuenta/...)
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")  # this host, as emails link to it
+# Where reset-password and accept-invitation emails point: "api" (this host's pages) or "ui"
+# (FRONTEND_URL's /auth/reset-password and /auth/accept-invitation, once the UI has them).
+ACCOUNT_LINKS = env("ACCOUNT_LINKS", "api")
+APPOINTMENT_LINK_MAX_DAYS = env_int("APPOINTMENT_LINK_MAX_DAYS", 60)  # and never past the appointment's start
+CONSENT_LINK_DAYS = env_int("CONSENT_LINK_DAYS", 30)  # to sign; revoking through the link never expires
+BOOKING_CODE_MINUTES = env_int("BOOKING_CODE_MINUTES", 15)
+
 # --- REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.DeviceSessionJWTAuthentication"],
@@ -291,6 +300,11 @@ SPECTACULAR_SETTINGS = {
         "PatientStatusEnum": "patients.choices.PatientStatus",
         "MemberStatusEnum": "accounts.choices.MemberStatus",
         "LedgerEntryKindEnum": "billing.choices.EntryKind",
+        "ConsentKindEnum": "patients.choices.ConsentKind",
+        "ConsentStatusEnum": "patients.choices.CONSENT_STATUSES",
+        "WaitlistStatusEnum": "scheduling.choices.WaitlistStatus",
+        "ConfirmationStatusEnum": "scheduling.choices.ConfirmationStatus",
+        "BookingSourceEnum": "scheduling.choices.BookingSource",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -342,6 +356,11 @@ RATELIMITS = {
     "ai_user": env("RATELIMIT_AI_USER", "30/h"),
     "ai_practice": env("RATELIMIT_AI_PRACTICE", "300/h"),
     "upload_user": env("RATELIMIT_UPLOAD_USER", "120/h"),
+    # patients' pages: each booking or wait-list request emails a code, each code is guessed at
+    "booking_ip": env("RATELIMIT_BOOKING_IP", "10/h"),
+    "booking_email": env("RATELIMIT_BOOKING_EMAIL", "5/h"),
+    "booking_code_ip": env("RATELIMIT_BOOKING_CODE_IP", "30/h"),
+    "patient_link_ip": env("RATELIMIT_PATIENT_LINK_IP", "60/h"),  # confirm, cancel, sign, claim
 }
 # django-ratelimit only knows django-redis and memcached by name. Django's own Redis backend
 # increments atomically (W001 is a false alarm); the database cache does not (E003): its counters

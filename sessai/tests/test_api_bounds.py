@@ -184,6 +184,7 @@ PATH_OBJECTS = {
     "/api/sessions/{id}/cancel": "scheduled", "/api/patients/{id}/recording-consent": "patient",
     "/api/sessions/{id}/recordings": "record", "/api/sessions/{id}/recording-uploads": "record",
     "/api/sessions/{id}/recording-uploads/{upload_id}": "record", "/api/sessions/{id}/transcript/segments/{index}": "record",
+    "/api/patients/{id}/consents": "patient", "/api/sessions/{id}/approve": "scheduled",
 }
 
 

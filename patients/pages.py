@@ -1,0 +1,55 @@
+"""The consent page a patient opens from the practice's link: read, sign, or revoke."""
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from patients import consents
+from sessai.errors import Conflict, ValidationFailed
+from sessai.portal import client_meta, limited, link_problem, page
+
+LIMITS = [("patient_link_ip", "ip")]
+
+
+class SignForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Nombre completo"), max_length=200)
+    rut = forms.CharField(label=gettext_lazy("RUT"), max_length=14, help_text=gettext_lazy("Ejemplo: 12.345.678-5"))
+    accepted = forms.BooleanField(label=gettext_lazy("Leí el texto y doy mi consentimiento"), required=False)
+
+
+@require_http_methods(["GET", "POST"])
+def consent(request, token):
+    if request.method == "POST" and (refused := limited(request, LIMITS)):
+        return refused
+    try:
+        item = consents.consent_from_token(token)
+    except consents.ConsentLinkInvalid:
+        return link_problem(request, expired=False)
+    form = SignForm(request.POST or None)
+    notice = error = None
+    status = 200
+    if request.method == "POST":
+        meta = client_meta(request)
+        try:
+            if request.POST.get("action") == "revoke":
+                item = consents.consent_revoke(consent=item, ip=meta["ip"], user_agent=meta["user_agent"])
+                notice = _("Revocaste este consentimiento. Avisamos a tu consulta.")
+            elif form.is_valid():
+                item = consents.consent_sign(consent=item, name=form.cleaned_data["name"], rut=form.cleaned_data["rut"],
+                                             accepted=form.cleaned_data["accepted"], ip=meta["ip"], user_agent=meta["user_agent"])
+                notice = _("¡Listo! Tu firma quedó registrada.")
+                form = SignForm()
+            else:
+                status = 400
+        except ValidationFailed as exc:
+            for field, messages in (exc.errors or {}).items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+            status = 400
+        except Conflict as exc:
+            error, status = exc.message, 409
+    return page(request, "portal/consent.html", {
+        "consent": item, "form": form, "notice": notice, "error": error, "can_sign": consents.can_sign(item),
+        "expired": item.signed_at is None and item.revoked_at is None and not consents.can_sign(item),
+    }, practice=item.practice, status=status)
