@@ -22,8 +22,8 @@ migrate: install
 
 # The API and a background worker (emails, reminders, renewals, transcriptions) together.
 run: migrate
-	$(PY) manage.py seed_demo
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PORT=$(PORT) honcho -f Procfile.dev start
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$(PORT)} $(PY) manage.py seed_demo
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$(PORT)} PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PORT=$(PORT) honcho -f Procfile.dev start
 
 test: install
 	$(VENV)/bin/ruff check .

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from accounts.choices import Role
-from accounts.models import Membership
+from accounts.models import Membership, Practice
 from patients.models import CareTeamMember, Patient
 from scheduling.choices import SessionStatus, SessionType
 from scheduling.models import Session
@@ -48,3 +48,17 @@ def seed_demo_clinic(sender, practice, **kwargs):
             Session.objects.create(practice=practice, patient=patient, therapist=therapist.user, starts_at=start, ends_at=start + timedelta(hours=1),
                                    status=SessionStatus.SCHEDULED, type=SessionType.VIRTUAL, title="Sesión de seguimiento")
         patient_stats_refresh(patient.pk)
+
+
+DEMO_SLUG = "centro-demo"
+
+
+def open_demo_booking(sender, practice, **kwargs):
+    """The demo practice takes online bookings at /p/centro-demo/reservar (once: an address or
+    settings someone changed are left alone)."""
+    from scheduling.models import BookingSettings
+
+    if practice.slug is None and not Practice.objects.filter(slug=DEMO_SLUG).exists():
+        practice.slug, practice.phone = DEMO_SLUG, "+56 2 2345 6789"
+        practice.save(update_fields=["slug", "phone", "updated_at"])
+    BookingSettings.objects.get_or_create(practice=practice, defaults={"enabled": True, "lead_time_hours": 2, "durations": [50, 30]})

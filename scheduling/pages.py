@@ -31,10 +31,13 @@ CODE_LIMITS = [("booking_code_ip", "ip")]
 
 
 class PatientDataForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Nombre completo"), max_length=100)
+    name = forms.CharField(label=gettext_lazy("Nombre completo"), max_length=100,
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label=gettext_lazy("Correo electrónico"), max_length=254,
-                             help_text=gettext_lazy("Te enviaremos un código de 6 dígitos para confirmar que es tuyo."))
-    phone = forms.CharField(label=gettext_lazy("Teléfono"), max_length=30)
+                             help_text=gettext_lazy("Te enviaremos un código de 6 dígitos para confirmar que es tuyo."),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone = forms.CharField(label=gettext_lazy("Teléfono"), max_length=30,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
     rut = forms.CharField(label=gettext_lazy("RUT"), max_length=14, help_text=gettext_lazy("Ejemplo: 12.345.678-5"))
 
     def clean_rut(self):

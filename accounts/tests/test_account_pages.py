@@ -14,7 +14,7 @@ def test_reset_password_page(api, therapist_member, run_jobs):
     user = therapist_member.user
     api.post("/api/auth/forgot-password", {"email": user.email}, format="json")
     run_jobs()
-    path = re.search(r"http://localhost:8000(/cuenta/restablecer-contrasena\?token=\S+)", mail.outbox[-1].body).group(1)
+    path = re.search(r"http://localhost:3001(/cuenta/restablecer-contrasena\?token=\S+)", mail.outbox[-1].body).group(1)
     page = Client().get(path)
     assert page.status_code == 200 and violations(page.content.decode()) == []
     weak = Client().post(path, {"password": "abc", "confirm": "abc"})
@@ -47,7 +47,7 @@ def test_accept_invitation_page(as_admin, admin_member, settings, django_capture
     from accounts.models import OutgoingEmail
 
     body = OutgoingEmail.objects.filter(template="invitation").latest("created_at").text
-    path = re.search(r"http://localhost:8000(/cuenta/invitacion\?token=\S+)", body).group(1)
+    path = re.search(r"http://localhost:3001(/cuenta/invitacion\?token=\S+)", body).group(1)
     page = Client().get(path)
     html = page.content.decode()
     assert page.status_code == 200 and violations(html) == [] and admin_member.practice.name in html

@@ -79,6 +79,12 @@ def test_seed_demo_is_idempotent(settings):
 
     assert Patient.objects.count() == 6 and Session.objects.count() == 30  # demo clinic, not duplicated
     assert Patient.objects.filter(total_sessions=3).count() == 6
+    from django.test import Client
+
+    from scheduling.models import BookingSettings
+
+    assert Practice.objects.get().slug == "centro-demo" and BookingSettings.objects.get().enabled
+    assert Client().get("/p/centro-demo/reservar").status_code == 200  # patients can try booking in the demo
 
 
 def test_seed_demo_refuses_production_without_force(settings):

@@ -227,7 +227,7 @@ def test_forgot_and_reset_password_flow(api, therapist_member, run_jobs):
     assert response.status_code == 200
     assert response.json()["message"] == "Se ha enviado un enlace de recuperación a tu email"
     run_jobs()
-    token = link_token(mail.outbox[-1], "http://localhost:8000/cuenta/restablecer-contrasena")
+    token = link_token(mail.outbox[-1], "http://localhost:3001/cuenta/restablecer-contrasena")
     payload = {"token": token, "password": "NuevaClave9", "confirmPassword": "NuevaClave9"}
     reset = api.post("/api/auth/reset-password", payload, format="json")
     assert reset.status_code == 200 and reset.json()["message"] == "Contraseña actualizada exitosamente"
@@ -248,7 +248,7 @@ def test_forgot_password_does_not_reveal_accounts(api, run_jobs):
 def test_reset_link_expires_after_24_hours(api, therapist_member, run_jobs):
     api.post("/api/auth/forgot-password", {"email": therapist_member.user.email}, format="json")
     run_jobs()
-    token = link_token(mail.outbox[-1], "http://localhost:8000/cuenta/restablecer-contrasena")
+    token = link_token(mail.outbox[-1], "http://localhost:3001/cuenta/restablecer-contrasena")
     from allauth.account.forms import default_token_generator
 
     later = default_token_generator._now() + timedelta(hours=24, minutes=1)
@@ -263,7 +263,7 @@ def test_reset_link_expires_after_24_hours(api, therapist_member, run_jobs):
 def test_reset_password_rejects_weak_password_and_garbage_token(api, therapist_member, run_jobs):
     api.post("/api/auth/forgot-password", {"email": therapist_member.user.email}, format="json")
     run_jobs()
-    token = link_token(mail.outbox[-1], "http://localhost:8000/cuenta/restablecer-contrasena")
+    token = link_token(mail.outbox[-1], "http://localhost:3001/cuenta/restablecer-contrasena")
     weak = api.post("/api/auth/reset-password", {"token": token, "password": "abc", "confirmPassword": "abc"}, format="json")
     assert weak.status_code == 400 and "password" in weak.json()["errors"]
     garbage = api.post("/api/auth/reset-password", {"token": "x.y", "password": "NuevaClave9", "confirmPassword": "NuevaClave9"}, format="json")

@@ -27,7 +27,7 @@ def send(client, patient, kind="recording"):
 
 
 def page_path(link: str) -> str:
-    return link.removeprefix("http://localhost:8000")
+    return link.removeprefix("http://localhost:3001")
 
 
 def test_send_sign_and_revoke_a_recording_consent(as_therapist, patient, therapist_member):
@@ -108,5 +108,5 @@ def test_consent_api_rules(api, as_assistant, as_other_admin, patient, django_as
 def test_a_patient_without_email_gets_the_link_in_the_answer(as_therapist, therapist_member):
     patient = patient_for(therapist_member, name="Sin Correo", email="")
     sent = send(as_therapist, patient, "treatment")
-    assert sent["emailed"] is False and re.match(r"^http://localhost:8000/p/consentimiento/\S+$", sent["link"])
+    assert sent["emailed"] is False and re.match(r"^http://localhost:3001/p/consentimiento/\S+$", sent["link"])
     assert not OutgoingEmail.objects.filter(template="consent_request").exists()

@@ -52,7 +52,7 @@ def appointment_at(therapist_member, patient, hours_ahead=48, **extra):
 
 
 def link_path(session) -> str:
-    return portal.appointment_link(session).removeprefix("http://localhost:8000")
+    return portal.appointment_link(session).removeprefix("http://localhost:3001")
 
 
 def accessible(response):
@@ -76,7 +76,7 @@ def test_the_patient_reminder_carries_the_appointment_link(therapist_member, pat
     session = appointment_at(therapist_member, patient, hours_ahead=20)
     send_due_reminders(hours=24)
     reminder = OutgoingEmail.objects.get(template="session_reminder", to="maria@correo.cl")
-    link = re.search(r"http://localhost:8000(/p/cita/\S+)", reminder.text).group(1)
+    link = re.search(r"http://localhost:3001(/p/cita/\S+)", reminder.text).group(1)
     assert link in reminder.html
     page = Client().get(link)
     assert page.status_code == 200 and session.therapist.name in page.content.decode()
@@ -421,7 +421,7 @@ def test_a_cancelled_hour_is_offered_to_the_first_in_line(booking_on, therapist_
     run_jobs()  # a second run sends nothing new
     assert len(emails("waitlist_offer")) == 2
 
-    links = [re.search(r"http://localhost:8000(/p/lista-de-espera/\S+)", m.body).group(1) for m in sent]
+    links = [re.search(r"http://localhost:3001(/p/lista-de-espera/\S+)", m.body).group(1) for m in sent]
     page = Client().get(links[0])
     assert "Reservar esta hora" in accessible(page)
     claimed = Client().post(links[0])
@@ -474,7 +474,7 @@ def test_booking_settings_api(as_admin, as_therapist, as_assistant, api, practic
     assert saved.status_code == 200, body
     assert (body["enabled"], body["slug"], body["durations"], body["autoConfirm"], body["brandColor"]) == (
         True, "centro-norte", [30, 50], False, "#0A7F3F")
-    assert body["bookingUrl"] == "http://localhost:8000/p/centro-norte/reservar"
+    assert body["bookingUrl"] == "http://localhost:3001/p/centro-norte/reservar"
     assert body["therapistIds"] == [str(therapist_member.user_id)]
     page = Client().get("/p/centro-norte/reservar")
     assert page.status_code == 200 and "--brand: #0A7F3F; --brand-text: #ffffff" in page.content.decode()

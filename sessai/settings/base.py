@@ -237,7 +237,7 @@ CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", "Content-
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # --- Patients' pages (server-rendered on this host: /p/..., /cuenta/...)
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")  # this host, as emails link to it
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://localhost:3001").rstrip("/")  # this host, as emails link to it
 # Where reset-password and accept-invitation emails point: "api" (this host's pages) or "ui"
 # (FRONTEND_URL's /auth/reset-password and /auth/accept-invitation, once the UI has them).
 ACCOUNT_LINKS = env("ACCOUNT_LINKS", "api")

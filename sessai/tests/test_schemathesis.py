@@ -58,7 +58,10 @@ def _schema():
     loaded = schemathesis.openapi.from_dict(spec, config=config)
     loaded.app = get_wsgi_application()
     loaded.config.phases.coverage.enabled = STRICT
-    return loaded.exclude(path_regex=SELF_ENDING)
+    loaded = loaded.exclude(path_regex=SELF_ENDING)
+    if os.environ.get("SCHEMATHESIS_PATHS"):  # a regex: fuzz only these paths (reproducing a failure)
+        loaded = loaded.include(path_regex=os.environ["SCHEMATHESIS_PATHS"])
+    return loaded
 
 
 schema = _schema()

@@ -56,3 +56,6 @@ class Command(BaseCommand):
             f"Demo practice ready ({created} new users). Log in as admin@sessai.com / {DEMO_PASSWORD}; "
             f"other demo members use {STAFF_PASSWORD}."
         ))
+        practice.refresh_from_db()
+        if practice.slug:
+            self.stdout.write(f"Patients book online at {settings.PUBLIC_BASE_URL}/p/{practice.slug}/reservar")
