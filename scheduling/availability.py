@@ -72,6 +72,10 @@ def blocked_time_delete(*, membership, blocked: BlockedTime) -> None:
 
     if membership.role == Role.THERAPIST and blocked.therapist_id != membership.user_id:
         raise Forbidden()
+    from scheduling.portal import time_freed
+
+    time_freed(practice_id=blocked.practice_id, therapist_id=blocked.therapist_id, starts_at=blocked.starts_at,
+               ends_at=blocked.ends_at)
     blocked.delete()
 
 

@@ -298,11 +298,18 @@ def waitlist_join(*, practice, payload: dict) -> WaitlistEntry:
 
 def hour_freed(session: Session) -> None:
     """Offer a cancelled appointment's hour to the wait-list, in the background, once committed."""
-    if session.starts_at > timezone.now():
+    time_freed(practice_id=session.practice_id, therapist_id=session.therapist_id, starts_at=session.starts_at,
+               ends_at=session.ends_at)
+
+
+def time_freed(*, practice_id, therapist_id, starts_at, ends_at) -> None:
+    """Time that became free (a cancelled appointment, a removed block) goes to the wait-list: the
+    job offers its start to the people whose window and length fit."""
+    if starts_at > timezone.now():
         from scheduling.tasks import waitlist_offer
 
-        defer_on_commit(waitlist_offer, therapist_id=str(session.therapist_id), practice_id=str(session.practice_id),
-                        starts_at=session.starts_at.isoformat(), ends_at=session.ends_at.isoformat())
+        defer_on_commit(waitlist_offer, therapist_id=str(therapist_id), practice_id=str(practice_id),
+                        starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())
 
 
 def offer_link(offer: WaitlistOffer) -> str:
@@ -317,9 +324,6 @@ def waitlist_offer_hour(*, practice_id, therapist_id, starts_at: datetime, ends_
         return 0
     config = booking_settings(practice)
     if not config.waitlist_enabled:
-        return 0
-    busy = Session.objects.overlapping(starts_at, ends_at).filter(therapist_id=therapist_id, status__in=ACTIVE_STATUSES)
-    if busy.exists():
         return 0
     tz = ZoneInfo(practice.timezone)
     local_start, local_end = starts_at.astimezone(tz), ends_at.astimezone(tz)
@@ -336,13 +340,23 @@ def waitlist_offer_hour(*, practice_id, therapist_id, starts_at: datetime, ends_
     )
     sent = 0
     for entry in entries:
-        offer = WaitlistOffer.objects.create(entry=entry, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=entry.duration))
+        offer_end = starts_at + timedelta(minutes=entry.duration)
+        if not slot_free(therapist_id=therapist_id, starts_at=starts_at, ends_at=offer_end):
+            continue  # taken again (or blocked) since it was freed
+        offer = WaitlistOffer.objects.create(entry=entry, starts_at=starts_at, ends_at=offer_end)
         emails.send(template="waitlist_offer", to=entry.email, from_name=practice.name, context={
             "practice": practice, "entry": entry, "date": local_start.date(), "time": local_start.strftime("%H:%M"),
             "link": offer_link(offer),
         })
         sent += 1
     return sent
+
+
+def slot_free(*, therapist_id, starts_at, ends_at) -> bool:
+    from scheduling.availability import blocked_conflict
+
+    busy = Session.objects.overlapping(starts_at, ends_at).filter(therapist_id=therapist_id, status__in=ACTIVE_STATUSES)
+    return not busy.exists() and blocked_conflict(therapist_id=therapist_id, starts_at=starts_at, ends_at=ends_at) is None
 
 
 def offer_from_token(token: str) -> WaitlistOffer:
@@ -356,9 +370,7 @@ def offer_from_token(token: str) -> WaitlistOffer:
 def offer_available(offer: WaitlistOffer) -> bool:
     if offer.claimed_at or offer.entry.status != WaitlistStatus.ACTIVE or offer.starts_at <= timezone.now():
         return False
-    busy = Session.objects.overlapping(offer.starts_at, offer.ends_at).filter(therapist_id=offer.entry.therapist_id,
-                                                                             status__in=ACTIVE_STATUSES)
-    return not busy.exists()
+    return slot_free(therapist_id=offer.entry.therapist_id, starts_at=offer.starts_at, ends_at=offer.ends_at)
 
 
 def waitlist_claim(offer: WaitlistOffer) -> Session:

@@ -1,7 +1,7 @@
 """Calendar support: therapists, weekly schedules, blocked times, free slots, display settings and
 the private iCal feed."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
@@ -61,6 +61,7 @@ class WeeklyScheduleView(PracticeAPIView):
     patch = put
 
 
+@extend_schema_view(list=extend_schema(parameters=[s.BlockedTimeQuerySerializer]))
 class BlockedTimeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeGenericViewSet):
     """`/api/blocked-times`: admins and assistants for anyone, therapists for themselves."""
 
@@ -180,11 +181,13 @@ class CalendarFeedView(PracticeAPIView):
 class CalendarIcsView(PublicAPIView):
     """`GET /api/calendar/{therapistId}.ics?token=`: the feed itself; the token is the credential."""
 
-    @extend_schema(responses={(200, "text/calendar"): bytes})
+    @extend_schema(parameters=[s.LinkTokenQuerySerializer], responses={(200, "text/calendar"): bytes})
     def get(self, request, therapist_id):
         from django.http import HttpResponse
 
-        body = feeds.feed_ics(therapist_id=therapist_id, token=request.query_params.get("token", ""))
+        params = s.LinkTokenQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        body = feeds.feed_ics(therapist_id=therapist_id, token=params.validated_data["token"])
         if body is None:
             raise NotFound()
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

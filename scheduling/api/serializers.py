@@ -491,6 +491,12 @@ class FreeSlotsSerializer(serializers.Serializer):
     slots = SlotSerializer(many=True)
 
 
+class LinkTokenQuerySerializer(QuerySerializer):
+    """The signed token of a link that is its own credential (attachment downloads, the iCal feed)."""
+
+    token = serializers.CharField(max_length=500, help_text=_("El token firmado del enlace"))
+
+
 class BlockedTimeQuerySerializer(QuerySerializer):
     therapistId = serializers.UUIDField(required=False)  # noqa: N815
     start = FlexibleDateTimeField(required=False)

@@ -182,7 +182,7 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
     def complete(self, request, pk=None):
         return self._transition(SessionStatus.COMPLETED)
 
-    @extend_schema(request=s.CancelSerializer, responses={200: s.SessionSerializer})
+    @extend_schema(request=s.CancelSerializer, parameters=[s.ScopeSerializer], responses={200: s.SessionSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         data = s.CancelSerializer(data=request.data)
@@ -317,12 +317,14 @@ class PatientAssessmentsView(SessionContextMixin, PracticeGenericAPIView):
 class AttachmentDownloadView(PublicAPIView):
     """The short-lived link of local-disk attachments: the signed token is the credential."""
 
-    @extend_schema(responses={200: bytes})
+    @extend_schema(parameters=[s.LinkTokenQuerySerializer], responses={200: bytes})
     def get(self, request, pk):
         from django.conf import settings
 
+        params = s.LinkTokenQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         try:
-            grant = signing.loads(request.query_params.get("token", ""), salt=s.ATTACHMENT_SALT, max_age=settings.ATTACHMENT_URL_MAX_AGE)
+            grant = signing.loads(params.validated_data["token"], salt=s.ATTACHMENT_SALT, max_age=settings.ATTACHMENT_URL_MAX_AGE)
         except signing.BadSignature as exc:
             raise NotFound() from exc
         attachment = Attachment.objects.filter(pk=pk).select_related("session").first() if grant.get("a") == str(pk) else None

@@ -530,3 +530,18 @@ def test_the_page_language_follows_the_browser(therapist_member, patient):
     english = Client().get(link_path(session), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="en">' in english
     assert '<html lang="es">' in Client().get(link_path(session)).content.decode()
+
+
+def test_a_removed_block_is_offered_too(booking_on, therapist_member, as_therapist, run_jobs):
+    from scheduling.models import BlockedTime
+
+    starts = (timezone.now() + timedelta(days=3)).astimezone(TZ).replace(hour=15, minute=0, second=0, microsecond=0)
+    block = BlockedTime.objects.create(practice=booking_on, therapist=therapist_member.user, starts_at=starts,
+                                       ends_at=starts + timedelta(hours=2))
+    entry = _wait(booking_on, therapist_member, "dani", starts.date(), 5)
+    BlockedTime.objects.create(practice=booking_on, therapist=therapist_member.user, starts_at=starts + timedelta(hours=3),
+                               ends_at=starts + timedelta(hours=4))
+    assert as_therapist.delete(f"/api/blocked-times/{block.id}").status_code == 204
+    run_jobs()
+    offer = WaitlistOffer.objects.get(entry=entry)
+    assert (offer.starts_at, offer.ends_at) == (starts, starts + timedelta(minutes=50))

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "sessai.api.query.UnknownQueryParametersMiddleware",  # 400 for query parameters the schema does not declare
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -235,6 +236,10 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", "Content-Disposition", "X-Request-ID"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# Query parameters an operation does not declare are a 400, like unknown body fields (a misspelt
+# filter must not answer the unfiltered list).
+API_REFUSE_UNKNOWN_QUERY_PARAMETERS = True
 
 # --- Patients' pages (server-rendered on this host: /p/..., /cuenta/...)
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://localhost:3001").rstrip("/")  # this host, as emails link to it

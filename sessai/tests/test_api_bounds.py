@@ -185,6 +185,7 @@ PATH_OBJECTS = {
     "/api/sessions/{id}/recordings": "record", "/api/sessions/{id}/recording-uploads": "record",
     "/api/sessions/{id}/recording-uploads/{upload_id}": "record", "/api/sessions/{id}/transcript/segments/{index}": "record",
     "/api/patients/{id}/consents": "patient", "/api/sessions/{id}/approve": "scheduled",
+    "/api/attachments/{id}/download": "record",  # any id: the token is checked before the attachment is looked up
 }
 
 
@@ -226,7 +227,7 @@ def test_every_declared_bound_is_enforced(method, template, cases, world):
     callers, ids = world
     client = callers["admin" if template.startswith("/api/admin/") else "therapist"]
     path = template.replace("{id}", ids[PATH_OBJECTS[template]]) if "{id}" in template else template
-    path = path.replace("{upload_id}", ids.get("upload", "")).replace("{index}", "0")
+    path = path.replace("{upload_id}", ids.get("upload", "")).replace("{index}", "0").replace("{therapist_id}", ids["member"])
     failures = []
     for location, field, schema in cases:
         for bound in (b for b in BOUNDS if b in schema):

@@ -12,6 +12,7 @@ schemathesis.toml (the few rules a schema cannot state):
 
 import itertools
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -59,21 +60,26 @@ def _schema():
     loaded.app = get_wsgi_application()
     loaded.config.phases.coverage.enabled = STRICT
     loaded = loaded.exclude(path_regex=SELF_ENDING)
-    if os.environ.get("SCHEMATHESIS_PATHS"):  # a regex: fuzz only these paths (reproducing a failure)
-        loaded = loaded.include(path_regex=os.environ["SCHEMATHESIS_PATHS"])
+    if os.environ.get("SCHEMATHESIS_PATHS"):  # a regex on "METHOD /path": fuzz only those (reproducing a failure)
+        wanted = re.compile(os.environ["SCHEMATHESIS_PATHS"])
+        loaded = loaded.exclude(func=lambda ctx: not wanted.search(ctx.operation.label))
     return loaded
 
 
 schema = _schema()
-# Whom the stateful chains act as. Their credentials go through schemathesis's auth provider, so
-# that its `ignored_auth` check knows which header is ours and can probe without it.
-_chain_caller = {}
+# Whom the requests act as. Credentials go through schemathesis's auth provider, so that its checks
+# know which header is ours (`ignored_auth` probes without it; a generated request is not counted
+# as "missing Authorization" when we add it). `member` is fixed for a test, or `members` take turns
+# case by case. A fresh device session per case: no example inherits another's state.
+_caller = {}
 
 
 @schema.auth(refresh_interval=None)
-class ChainCaller:
+class Caller:
     def get(self, case, context):
-        member = _chain_caller.get("member")
+        member = _caller.get("member")
+        if member is None and _caller.get("members"):
+            member = _caller["members"][next(_turn) % len(_caller["members"])]
         return login_tokens(member.user)["access_token"] if member else None
 
     def set(self, case, token, context):
@@ -107,25 +113,29 @@ def members(db, settings):
     return [MembershipFactory(practice=practice, role=role) for role in ROLES]
 
 
-def _bearer(member) -> dict:
-    return {"Authorization": f"Bearer {login_tokens(member.user)['access_token']}"}
+@pytest.fixture(params=ROLES if ALL_ROLES else ["turns"])
+def caller(request, members):
+    """SCHEMATHESIS_ALL_ROLES=1 (`make fuzz`): every operation once per role, all its examples as
+    that role. In `make test` the roles take turns case by case, so each operation still meets
+    all three within its examples."""
+    if request.param == "turns":
+        _caller["members"] = members
+    else:
+        _caller["member"] = members[ROLES.index(request.param)]
+    yield
+    _caller.clear()
 
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-def test_every_operation_as_every_role(case, members, in_process_app):
-    """Every case as every role with SCHEMATHESIS_ALL_ROLES=1 (`make fuzz`); in `make test` the
-    roles take turns case by case, so each operation still meets all three within its examples."""
-    callers = members if ALL_ROLES else [members[next(_turn) % len(members)]]
-    for member in callers:
-        # a fresh device session per call: no example inherits another's state
-        case.call_and_validate(headers=_bearer(member), checks=None if STRICT else BASIC_CHECKS)
+def test_every_operation_as_every_role(case, caller, in_process_app):
+    case.call_and_validate(checks=None if STRICT else BASIC_CHECKS)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_stateful_chains_as_every_role(role, members, in_process_app):
-    _chain_caller["member"] = members[ROLES.index(role)]
+    _caller["member"] = members[ROLES.index(role)]
 
     class Workflow(schema.as_state_machine()):
         def validate_response(self, response, case, additional_checks=None, **kwargs):
@@ -139,4 +149,4 @@ def test_stateful_chains_as_every_role(role, members, in_process_app):
             suppress_health_check=list(HealthCheck),
         ))
     finally:
-        _chain_caller.clear()
+        _caller.clear()
