@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 3001
+HOST   ?= 127.0.0.1
 
-.PHONY: install run test fuzz migrate lint lint-api messages clean-db bench bench-resilience
+.PHONY: install run test fuzz migrate lint lint-api audit messages clean-db bench bench-resilience
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +24,7 @@ migrate: install
 # The API and a background worker (emails, reminders, renewals, transcriptions) together.
 run: migrate
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$(PORT)} $(PY) manage.py seed_demo
-	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$(PORT)} PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PORT=$(PORT) honcho -f Procfile.dev start
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$(PORT)} PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) PORT=$(PORT) honcho -f Procfile.dev start
 
 test: install
 	$(VENV)/bin/ruff check .
@@ -34,6 +35,12 @@ test: install
 fuzz: install
 	SCHEMATHESIS_STRICT=1 SCHEMATHESIS_ALL_ROLES=1 SCHEMATHESIS_MAX_EXAMPLES=50 SCHEMATHESIS_STATEFUL_STEPS=60 \
 		$(PY) -m pytest sessai/tests/test_schemathesis.py -p no:warnings -q
+
+# Every installed package (the pinned requirements and what they pull in) against the PyPI and OSV
+# advisories. --strict: a package that could not be checked (no network to the advisory service)
+# is a failure, not a silent pass.
+audit: install
+	$(VENV)/bin/pip-audit --strict --progress-spinner off
 
 lint: install
 	$(VENV)/bin/ruff check .

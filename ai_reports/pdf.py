@@ -20,6 +20,15 @@ def render_report_pdf(*, practice_name: str, patient_name: str, period: str, gen
         "practice_name": practice_name, "patient_name": patient_name, "period": period,
         "generated_at": generated_at, "author": author, "body": markdown_to_html(content),
     })
-    from weasyprint import HTML  # imported on first use: it loads Pango, which startup does not need
+    return html_to_pdf(html)
 
-    return HTML(string=html).write_pdf()
+
+def html_to_pdf(html: str) -> bytes:
+    """Our HTML as PDF. Only resources embedded in the document (`data:` URLs) are loaded: a
+    `file://` path or an `http://` address (the metadata service, an internal host) named by a
+    template or a stored value is never fetched; WeasyPrint skips it and goes on."""
+    from weasyprint import HTML  # imported on first use: it loads Pango, which startup does not need
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=5)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf()

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
 from auditlog.signals import accessed
 
 
@@ -17,3 +18,12 @@ def mask_clinical(value) -> str:
 def record_access(instance) -> None:
     """An ACCESS entry for a read of clinical content (actor and IP come from the request context)."""
     accessed.send(sender=type(instance), instance=instance)
+
+
+class AuditlogMiddleware(_AuditlogMiddleware):
+    """django-auditlog's middleware, with the client address `sessai.clientip` resolved: the stock
+    one takes the left-most `X-Forwarded-For` entry, which any client can write."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        return request.META.get("REMOTE_ADDR")

@@ -388,6 +388,8 @@ class CalendarDateField(serializers.DateField):
         super().__init__(validators=[in_calendar_range], **kwargs)
 
 
+@extend_schema_field({"type": "string", "maxLength": 64, "pattern": r"^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}",
+                     "anyOf": [{"format": "date-time"}, {"format": "date"}], "example": "2026-03-02T09:00:00-03:00"})
 class FlexibleDateTimeField(serializers.DateTimeField):
     """ISO datetime (with offset, as FullCalendar sends) or a plain date (local midnight), in the
     years a calendar can mean (0001-01-01 and 9999-12-31 overflow the window arithmetic: checked

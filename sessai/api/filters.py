@@ -25,7 +25,7 @@ class StrictFilterSet(django_filters.FilterSet):
                     self.form.add_error(name, str(TOO_MANY_TERMS) % {"count": len(field.param_map)})
                     valid = False
                     continue
-                empty = value != "" and "" in terms  # `ordering=` is the default order; `,,` is not an order
+                empty = "" in terms  # `ordering=` or `,,` names no order (leave the parameter out for the default)
             else:
                 empty = value == ""
             if empty:

@@ -89,3 +89,11 @@ class WholeListPagination(PagePagination):
 
     def get_schema_operation_parameters(self, view):
         return []
+
+    def get_paginated_response_schema(self, schema):
+        envelope = super().get_paginated_response_schema(schema)
+        # one page holding the whole list: `limit` is its length (0 for an empty window, and
+        # thousands for a practice's week), not a page size
+        envelope["properties"]["pagination"]["properties"]["limit"] = {
+            "type": "integer", "format": "int32", "minimum": 0, "description": str(_("El largo de la lista completa (= total)"))}
+        return envelope

@@ -156,7 +156,7 @@ def filter_bounds(query_filter) -> dict:
     """The bounds a django-filter filter enforces: a text filter's `max_length`, an ordering's
     number of fields (StrictFilterSet refuses more terms)."""
     if isinstance(query_filter, django_filters.OrderingFilter):
-        return {"maxItems": len(query_filter.param_map)}
+        return {"minItems": 1, "maxItems": len(query_filter.param_map)}  # `ordering=` names no order: a 400
     if query_filter is not None and query_filter.extra.get("max_length"):
         return {"maxLength": query_filter.extra["max_length"]}
     return {}

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "sessai.middleware.NoStoreMiddleware",  # outermost: the 413s below carry it too
     "sessai.middleware.RequestSizeLimitMiddleware",
+    "sessai.clientip.ClientAddressMiddleware",  # REMOTE_ADDR = the client, behind trusted proxies only
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "sessai.middleware.RequestIdFilterMiddleware",
     "django_guid.middleware.guid_middleware",
@@ -90,7 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "sessai.audit.AuditlogMiddleware",  # django-auditlog's, reading the resolved client address
     "sessai.api.query.UnknownQueryParametersMiddleware",  # 400 for query parameters the schema does not declare
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -98,6 +99,13 @@ MIDDLEWARE = [
 ROOT_URLCONF = "sessai.urls"
 WSGI_APPLICATION = "sessai.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# Argon2id first (sessai/hashers.py); the others verify older hashes, which are upgraded on login.
+PASSWORD_HASHERS = [
+    "sessai.hashers.SessaiArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 TEMPLATES = [
     {
@@ -240,6 +248,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Query parameters an operation does not declare are a 400, like unknown body fields (a misspelt
 # filter must not answer the unfiltered list).
 API_REFUSE_UNKNOWN_QUERY_PARAMETERS = True
+
+# Proxies whose X-Forwarded-For is believed (sessai/clientip.py): their CIDRs, or the number of
+# proxy hops in front of the app when their addresses are not known. Neither: the peer is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 
 # --- Patients' pages (server-rendered on this host: /p/..., /cuenta/...)
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://localhost:3001").rstrip("/")  # this host, as emails link to it
