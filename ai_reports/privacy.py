@@ -12,9 +12,11 @@ import unicodedata
 
 NAME = r"[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+(?:\s+(?:de\s+(?:la\s+|los\s+)?)?[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+){0,3}"
 RELATION = (
-    r"madre|padre|mamá|papá|hermano|hermana|hijo|hija|pareja|esposo|esposa|marido|mujer|novio|novia|amigo|amiga|"
-    r"jefe|jefa|tío|tía|abuelo|abuela|primo|prima|suegro|suegra|cuñado|cuñada|compañero|compañera|colega|vecino|vecina|"
-    r"profesor|profesora|psiquiatra|médico|médica|doctor|doctora"
+    r"madre|padre|mamá|papá|hermano|hermana|hijo|hija|pareja|ex\s?pareja|esposo|esposa|exesposo|exesposa|marido|mujer|"
+    r"novio|novia|pololo|polola|expololo|expolola|conviviente|amigo|amiga|jefe|jefa|tío|tía|abuelo|abuela|primo|prima|"
+    r"nieto|nieta|sobrino|sobrina|suegro|suegra|cuñado|cuñada|yerno|nuera|padrastro|madrastra|hermanastro|hermanastra|"
+    r"compañero|compañera|colega|vecino|vecina|profesor|profesora|profe|psiquiatra|psicólogo|psicóloga|terapeuta|"
+    r"médico|médica|doctor|doctora|cuidador|cuidadora|nana|apoderado|apoderada|tutor|tutora|guagua|bebé"
 )
 PATTERNS = [
     # bounded as RFC 5321 bounds them (local part 64, labels 63): an unbounded `[\w.+-]+@` rescans a
@@ -24,16 +26,29 @@ PATTERNS = [
     # Chilean mobiles (9 XXXX XXXX) and Santiago landlines (2 XXXX XXXX), with or without +56.
     ("TELEFONO", re.compile(r"(?:\+?56[\s.-]?)?(?:\(?[29]\)?)[\s.-]?\d{4}[\s.-]?\d{4}\b")),
     ("DIRECCION", re.compile(
-        r"\b(?:[Cc]alle|[Aa]v\.|[Aa]venida|[Pp]asaje|[Pp]sje\.|[Cc]amino|[Cc]alle)\s+(?:[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñ.]*\s*){1,5}\d{1,5}"
+        r"\b(?:[Cc]alle|[Aa]v\.|[Aa]venida|[Pp]asaje|[Pp]sje\.|[Cc]amino|[Cc]alle)\s+"
+        r"(?:(?:de|del|la|las|los|el)\s+|[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñ.]*\s*){1,6}\d{1,5}"
         r"(?:\s*,\s*(?:depto\.?|dpto\.?|casa|oficina)\s*\w+)?"
     )),
 ]
 # The cue is case-insensitive ("Su madre", "Se llama"); the name itself must be capitalised.
+QUALIFIER = r"(?:\s+(?i:de\s+(?:trabajo|curso|colegio|universidad|oficina|departamento|infancia)|anterior|mayor|menor))?"
 NAME_CUES = [
-    re.compile(rf"\b(?i:{RELATION})(?:\s+(?i:de\s+)?(?i:nombre|llamad[oa]))?\s+({NAME})"),
+    re.compile(rf"\b(?i:{RELATION}){QUALIFIER}(?:\s+(?i:de\s+)?(?i:nombre|llamad[oa]))?\s+({NAME})"),
     re.compile(rf"\b(?i:se\s+llama|llamad[oa]|conocid[oa]\s+como)\s+({NAME})"),
-    re.compile(rf"\b(?:Sr\.|Sra\.|Srta\.|Don|Doña|Dr\.|Dra\.|Ps\.)\s+({NAME})"),
+    re.compile(rf"\b(?:Sr\.?|Sra\.?|Srta\.?|(?i:señor|señora|señorita)|Don|Doña|Dr\.?|Dra\.?|Ps\.?|Prof\.?)\s+({NAME})"),
+    # "su hijo de 8 años, Tomás", "su madre (Carmen)": the name a comma or parenthesis away
+    re.compile(rf"\b(?i:su|sus|mi|mis)\s+(?i:{RELATION})(?:\s+(?i:de)\s+\d+\s+(?i:años))?\s*[,(]\s*({NAME})"),
 ]
+
+# Words a person's name part can share with ordinary Spanish: matched as a name only inside the
+# person's full name, never alone ("Paz Rojas" is replaced; "sensación de paz" stays).
+COMMON_WORDS = frozenset(
+    "paz luz rosa flor mar cruz sol leal blanco blanca campos rios rio santos angeles angel pastor bravo rey reyes "
+    "serrano nieto vega mora fuentes rosales valle montes soto pinto salvo dulce amparo consuelo dolores mercedes "
+    "pilar rocio gracia esperanza victoria clemente justo prudencio inocencia fe caridad milagros socorro "
+    "alegria amor carmen trinidad".split()
+)
 
 
 def _fold(text: str) -> str:
@@ -41,11 +56,16 @@ def _fold(text: str) -> str:
 
 
 class Redactor:
-    def __init__(self):
+    def __init__(self, name_lookup=None):
+        """`name_lookup(text) -> [full names]`: people of the practice the text may mention (the
+        database's name index), consulted for every text before it is redacted."""
+        self._name_lookup = name_lookup
+        self._looked_up: set[str] = set()
         self._by_value: dict[str, str] = {}
         self._originals: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self._spread: set[str] = set()  # folded values replaced wherever they appear (names, known identifiers)
+        self._capitalized: dict[str, str] = {}  # name parts that are also words: replaced only when capitalised
 
     def _placeholder(self, kind: str, value: str) -> str:
         key = _fold(value.strip())
@@ -67,21 +87,49 @@ class Redactor:
         self._placeholder(kind, value)
         self._spread.add(_fold(value.strip()))
 
+    def known_person(self, name: str) -> None:
+        """Someone of the practice found in the text through the name index: the full name, and
+        each part, wherever they appear (a part that is also an ordinary word only capitalised)."""
+        name = " ".join(name.split())
+        if len(name) >= 3:
+            self.known("PERSONA", name)
+            self._parts(name, self._by_value[_fold(name)])
+
     def patient(self, name: str) -> None:
-        self.known("PACIENTE", name)
+        name = " ".join(name.split())
+        if len(name) >= 3:
+            self.known("PACIENTE", name)
+            self._parts(name, "[PACIENTE]")
+
+    def _parts(self, name: str, token: str) -> None:
         for part in name.split():
-            if len(part) >= 3 and part[0].isupper():
-                self._by_value.setdefault(_fold(part), "[PACIENTE]")
-                self._spread.add(_fold(part))
+            folded = _fold(part)
+            if len(folded) < 3 or folded in {"del", "las", "los"}:
+                continue
+            if folded in COMMON_WORDS:  # "Paz" is a name, "paz" a word
+                for form in {part, folded.capitalize()}:
+                    self._capitalized.setdefault(form, token)
+            else:
+                self._by_value.setdefault(folded, token)
+                self._spread.add(folded)
 
     def redact(self, text: str) -> str:
         if not text:
             return text
+        if self._name_lookup is not None:
+            for name in self._name_lookup(text):
+                if name not in self._looked_up:
+                    self._looked_up.add(name)
+                    self.known_person(name)
         for kind, pattern in PATTERNS:
             text = pattern.sub(lambda m, kind=kind: self._placeholder(kind, m.group(0)), text)
         for cue in NAME_CUES:
             text = cue.sub(self._cued_name, text)
-        return self._replace_spread(text)
+        text = self._replace_spread(text)
+        if self._capitalized:
+            pattern = re.compile(rf"(?<![\w\[])(?:{'|'.join(map(re.escape, sorted(self._capitalized, key=len, reverse=True)))})(?![\w\]])")
+            text = pattern.sub(lambda m: self._capitalized[m.group(0)], text)
+        return text
 
     def _cued_name(self, match) -> str:
         self._spread.add(_fold(match.group(1).strip()))

@@ -4,6 +4,7 @@ restores the identifiers, stores the result and settles the real cost; a failure
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -227,8 +228,12 @@ def report_data(*, patient, start, end, last_n) -> prompts.ReportData:
 
 
 def redactor_for(*, patient=None, membership) -> Redactor:
-    """Every identifier we know: the patient's (when there is one) and the practice's people."""
-    redactor = Redactor()
+    """Every identifier we know: the patient's (when there is one), the practice's people, and
+    any of the practice's patients the text names (looked up in the name index per text)."""
+    from patients.selectors import name_parts_in_text
+
+    practice_id = membership.practice_id
+    redactor = Redactor(name_lookup=lambda text: name_parts_in_text(practice_id=practice_id, text=text))
     if patient is not None:
         redactor.patient(patient.name)
         redactor.known("RUT", rut_format(patient.rut) if patient.rut else None)
@@ -240,8 +245,13 @@ def redactor_for(*, patient=None, membership) -> Redactor:
         redactor.known("PERSONA", contact.get("name"))
         redactor.known("TELEFONO", contact.get("phone"))
     for member in membership.practice.memberships.select_related("user"):
-        redactor.known("PERSONA", member.user.name)
+        redactor.known_person(_without_title(member.user.name))
     return redactor
+
+
+def _without_title(name: str) -> str:
+    """"Dra. Ana Silva" → "Ana Silva": notes name colleagues without the title."""
+    return re.sub(r"^(?:Dr|Dra|Ps|Sr|Sra|Prof)\.?\s+", "", name.strip())
 
 
 def _report_task(*, patient, membership, params):

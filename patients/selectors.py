@@ -58,3 +58,19 @@ def patient_search(*, membership: Membership, q: str, limit: int = 20) -> QueryS
     if query is None:
         return qs.none()
     return qs.filter(search_vector=query).order_by("name", "id").only("id", "name", "rut")[:limit]
+
+
+# Function words long enough to be looked up but that no one is called by.
+_NOT_NAMES = frozenset("del las los san una uno con por que para sin sus ella ellos esta este".split())
+
+
+def name_parts_in_text(*, practice_id, text: str, limit: int = 500) -> list[str]:
+    """The practice's patients' full names that share a word with `text`, through the name index
+    the database keeps (the accent-folded search column and its GIN index): one query, however
+    many patients the practice has, and nothing loaded that the text does not mention."""
+    words = {w for w in re.findall(r"[a-zñ]{3,}", fold_text(text)) if w not in _NOT_NAMES}
+    if not words:
+        return []
+    query = SearchQuery(" | ".join(sorted(words)[:5000]), search_type="raw", config="simple")
+    return list(Patient.objects.filter(practice_id=practice_id, search_vector=query)
+                .values_list("name", flat=True).order_by("name")[:limit])

@@ -88,6 +88,8 @@ class DocumentationRequestSerializer(InputSerializer):
     format = serializers.ChoiceField(choices=DocFormat.choices, required=False, allow_blank=True, default="")
     mode = serializers.ChoiceField(choices=DocMode.choices, required=False, default=DocMode.MARKDOWN)
     patient_id = serializers.UUIDField(required=False, allow_null=True)
+    session_id = serializers.UUIDField(required=False, allow_null=True, help_text=_(
+        "La sesión que se está registrando: su paciente se anonimiza como con `patientId`"))
 
 
 class DocumentationResponseSerializer(serializers.Serializer):

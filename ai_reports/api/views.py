@@ -20,6 +20,7 @@ from ai_reports import pdf, services
 from ai_reports.api import serializers as s
 from ai_reports.models import AIReport
 from patients.selectors import patient_scope
+from scheduling.selectors import record_scope
 from sessai.api.permissions import ADMIN, CLINICAL
 from sessai.api.renderers import JSONRenderer
 from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet
@@ -123,6 +124,14 @@ class DocumentationView(PracticeAPIView):
         data.is_valid(raise_exception=True)
         q = data.validated_data
         patient = _patient(self.membership, q["patient_id"]) if q.get("patient_id") else None
+        if q.get("session_id"):
+            session = record_scope(self.membership).select_related("patient__practice").filter(pk=q["session_id"]).first()
+            if session is None:
+                raise NotFound()
+            if patient is not None and patient.pk != session.patient_id:
+                message = _("La sesión no es de ese paciente")
+                raise ValidationFailed(message, errors={"sessionId": [str(message)]})
+            patient = session.patient
         answer = services.idempotent(
             membership=self.membership, key=key, operation="documentation",
             produce=lambda: services.documentation_process(
