@@ -286,3 +286,11 @@ def test_env_example_lists_every_variable_the_code_reads():
     read |= set(re.findall(r"""os\.environ\.get\(\s*["']([A-Z0-9_]+)["']""", code))
     listed = set(re.findall(r"^#?\s?([A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
     assert read - listed == set()
+
+
+def test_make_run_listens_on_this_machine_only():
+    """DEBUG and demo data are not for the network: `make run` binds 127.0.0.1 unless HOST says."""
+    root = Path(__file__).resolve().parents[2]
+    assert re.search(r"^HOST\s*\?=\s*127\.0\.0\.1$", (root / "Makefile").read_text(), re.M)
+    web = next(line for line in (root / "Procfile.dev").read_text().splitlines() if line.startswith("web:"))
+    assert "${HOST:-127.0.0.1}:" in web and "0.0.0.0" not in web
