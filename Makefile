@@ -9,10 +9,11 @@ HOST   ?= 127.0.0.1
 
 .PHONY: install run test fuzz migrate lint lint-api audit messages clean-db bench bench-resilience
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-models.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-models.txt
 	touch $@
 
 install: $(VENV)/.installed

@@ -56,10 +56,11 @@ def _fold(text: str) -> str:
 
 
 class Redactor:
-    def __init__(self, name_lookup=None):
+    def __init__(self, name_lookup=None, unannounced_names: bool = False):
         """`name_lookup(text) -> [full names]`: people of the practice the text may mention (the
         database's name index), consulted for every text before it is redacted."""
         self._name_lookup = name_lookup
+        self._unannounced = unannounced_names  # the named-entity layer (ai_reports/ner.py)
         self._looked_up: set[str] = set()
         self._by_value: dict[str, str] = {}
         self._originals: dict[str, str] = {}
@@ -101,6 +102,16 @@ class Redactor:
             self.known("PACIENTE", name)
             self._parts(name, "[PACIENTE]")
 
+    def _unannounced_name(self, name: str) -> None:
+        """A name only the model saw: replaced where it is written capitalised (the model found
+        it so), one placeholder per person; a known person or patient keeps theirs."""
+        key = _fold(name)
+        if key in self._by_value or key in {_fold(form) for form in self._capitalized}:
+            return
+        token = self._placeholder("PERSONA", name)
+        self._capitalized.setdefault(name, token)
+        self._capitalized.setdefault(_fold(name).title(), token)
+
     def _parts(self, name: str, token: str) -> None:
         for part in name.split():
             folded = _fold(part)
@@ -121,6 +132,11 @@ class Redactor:
                 if name not in self._looked_up:
                     self._looked_up.add(name)
                     self.known_person(name)
+        if self._unannounced:
+            from ai_reports.ner import person_names
+
+            for name in person_names(text):
+                self._unannounced_name(name)
         for kind, pattern in PATTERNS:
             text = pattern.sub(lambda m, kind=kind: self._placeholder(kind, m.group(0)), text)
         for cue in NAME_CUES:

