@@ -30,7 +30,7 @@ from ai_reports import prompts
 from ai_reports.choices import RecordingStatus, Speaker
 from ai_reports.models import PracticeAISettings, Recording, RecordingConsent, RecordingUpload, Transcript
 from ai_reports.providers import AITask, ProviderBadAnswer, ProviderUnavailable, get_provider
-from ai_reports.services import _run, ai_settings_row, practice_tier, price_for, redactor_for
+from ai_reports.services import _run, ai_processing_check, ai_settings_row, practice_tier, price_for, redactor_for
 from billing import services as billing
 from billing.choices import Operation
 from sessai.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
@@ -154,6 +154,7 @@ def transcription_credits(*, practice, seconds: Decimal) -> Decimal:
 
 
 def _check_can_record(session) -> None:
+    ai_processing_check(session.patient)
     if session.signed_at:
         raise Conflict(SIGNED, code="signed")
     if not ai_settings_row(session.practice).audio_transcription:
@@ -418,6 +419,8 @@ def analyze(*, session_id: str) -> None:
     if membership is None:
         return
     session = transcript.session
+    if session.patient.processing_blocked or not session.patient.ai_processing:
+        return  # opposed or blocked after the upload: the transcript is not sent for analysis
     fmt = ai_settings_row(transcript.practice).note_format
     redactor = redactor_for(patient=session.patient, membership=membership)
     text = transcript_text(transcript.segments)

@@ -227,6 +227,21 @@ def report_data(*, patient, start, end, last_n) -> prompts.ReportData:
     )
 
 
+AI_OPPOSED = _("El paciente se opuso al procesamiento de sus datos con IA: no se envió nada al proveedor ni se cobraron créditos.")
+PROCESSING_BLOCKED = _("El tratamiento de los datos de este paciente está bloqueado mientras se resuelve su solicitud: no se envió nada al proveedor.")
+
+
+def ai_processing_check(patient) -> None:
+    """409 before anything is reserved or sent when the patient opposed AI processing or has
+    processing blocked (Ley 21.719). Care goes on; only the AI does not."""
+    if patient is None:
+        return
+    if patient.processing_blocked:
+        raise Conflict(PROCESSING_BLOCKED, code="processing_blocked")
+    if not patient.ai_processing:
+        raise Conflict(AI_OPPOSED, code="ai_processing_opposed")
+
+
 def redactor_for(*, patient=None, membership) -> Redactor:
     """Every identifier we know: the patient's (when there is one), the practice's people, and
     any of the practice's patients the text names (looked up in the name index per text)."""
@@ -256,6 +271,7 @@ def _without_title(name: str) -> str:
 
 
 def _report_task(*, patient, membership, params):
+    ai_processing_check(patient)
     kind, start, end, last_n = report_range(practice=membership.practice, params=params)
     data = report_data(patient=patient, start=start, end=end, last_n=last_n)
     if not data.sessions:
@@ -334,6 +350,7 @@ def _sse(payload: dict, event: str | None = None) -> str:
 def documentation_process(*, membership, notes: str, instruction: str = "", fmt: str = "", mode: str = DocMode.MARKDOWN, patient=None) -> dict:
     """Unstructured notes → Markdown (summary/SOAP/DAP/BIRP/default), or the four-section session
     HTML of the record form (sanitized)."""
+    ai_processing_check(patient)
     redactor = redactor_for(patient=patient, membership=membership)
     plain = html_text(notes) if "<" in notes else notes
     if mode == DocMode.SESSION_HTML:

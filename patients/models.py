@@ -37,6 +37,11 @@ class Patient(models.Model):
     emergency_contact = models.JSONField(_("contacto de emergencia"), default=dict, blank=True)
     status = models.CharField(_("estado"), max_length=10, choices=PatientStatus.choices, default=PatientStatus.ACTIVE)
     notes = models.TextField(_("notas clínicas"), blank=True)
+    # Ley 21.719: the patient may oppose AI processing, or have processing blocked while a request
+    # is open; either stops every AI operation on them (ai_reports.services.ai_processing_check).
+    ai_processing = models.BooleanField(_("acepta procesamiento con IA"), default=True, db_default=True)
+    processing_blocked = models.BooleanField(_("tratamiento bloqueado"), default=False, db_default=False,
+                                             help_text=_("Bloqueo temporal mientras se resuelve una solicitud del paciente"))
     primary_therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="primary_patients"
     )

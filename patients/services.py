@@ -9,7 +9,7 @@ from patients.choices import PatientStatus
 from patients.models import CareTeamMember, Patient
 from sessai.errors import ValidationFailed
 
-ADMIN_FIELDS = ("name", "rut", "email", "phone", "birth_date", "address", "emergency_contact", "status")
+ADMIN_FIELDS = ("name", "rut", "email", "phone", "birth_date", "address", "emergency_contact", "status", "ai_processing")
 CLINICAL_FIELDS = ("notes",)
 
 

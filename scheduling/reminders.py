@@ -62,6 +62,6 @@ def send_due_reminders(*, hours: int, now=None) -> dict:
         profile = getattr(session.therapist, "profile", None)
         if profile is None or (profile.notify_appointments and profile.notify_reminders):
             sent["therapist"] += _send(session, "therapist", session.therapist.email, profile.language if profile else "es")
-        if session.practice_id in patient_reminders and session.patient.email:
+        if session.practice_id in patient_reminders and session.patient.email and not session.patient.processing_blocked:
             sent["patient"] += _send(session, "patient", session.patient.email, "es")
     return sent

@@ -49,6 +49,8 @@ class PatientWriteSerializer(InputSerializer):
     notes = serializers.CharField(max_length=20000, allow_blank=True, required=False, trim_whitespace=False)
     primary_therapist_id = serializers.UUIDField(allow_null=True, required=False)
     therapist_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=20)
+    ai_processing = serializers.BooleanField(required=False, help_text=_(
+        "false: el paciente se opone al procesamiento con IA (ningún informe, documentación ni grabación con IA)"))
 
     def to_internal_value(self, data):
         if hasattr(data, "copy"):
@@ -104,6 +106,8 @@ class PatientSerializer(RoleAwareSerializer):
     emergency_contact = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=PatientStatus.choices)
     notes = serializers.CharField()
+    ai_processing = serializers.BooleanField(help_text=_("false: se opone al procesamiento con IA"))
+    processing_blocked = serializers.BooleanField(help_text=_("Tratamiento bloqueado mientras se resuelve una solicitud"))
     primary_therapist_id = serializers.UUIDField(allow_null=True)
     therapist_ids = serializers.SerializerMethodField()
     therapists = TherapistRefSerializer(source="care_team", many=True)

@@ -1,0 +1,71 @@
+"""A patient's opposition to AI processing, or a blocked processing (Ley 21.719), stops every AI
+route for them: 409 with a Spanish message, nothing sent to the provider, nothing charged. Care
+goes on, and patient emails stop while processing is blocked."""
+
+import pytest
+
+from ai_reports.tests.test_api_ai import funded, gemini, patient  # noqa: F401 (fixtures)
+from ai_reports.tests.test_recordings import clinic, tone, upload  # noqa: F401
+from billing import services as billing
+from billing.models import CreditLedgerEntry
+
+
+@pytest.mark.parametrize(("field", "value", "code"), [("ai_processing", False, "ai_processing_opposed"),
+                                                      ("processing_blocked", True, "processing_blocked")])
+def test_reports_and_documentation_refuse_without_calling_or_charging(as_therapist, patient, gemini, field, value, code):  # noqa: F811
+    setattr(patient, field, value)
+    patient.save()
+    ledger = CreditLedgerEntry.objects.count()
+    balance = billing.balance(patient.practice)
+    session_id = str(patient.sessions.first().id)
+    for url, body in [
+        ("/api/ai/reports/generate", {"patientId": str(patient.id), "rangeType": "lastSessions", "lastSessionsCount": 3}),
+        ("/api/ai/documentation/process", {"unstructuredNotes": "Refiere mejoría.", "patientId": str(patient.id)}),
+        ("/api/ai/documentation/process", {"unstructuredNotes": "Refiere mejoría.", "sessionId": session_id}),
+    ]:
+        answer = as_therapist.post(url, body, format="json")
+        assert answer.status_code == 409 and answer.json()["code"] == code, (url, answer.json())
+        assert "no se envió nada al proveedor" in answer.json()["message"]
+    assert gemini.requests == []
+    assert CreditLedgerEntry.objects.count() == ledger and billing.balance(patient.practice) == balance
+    # care goes on: the record stays readable
+    assert as_therapist.get(f"/api/patients/{patient.id}").status_code == 200
+
+
+def test_the_patient_field_is_set_through_the_api(as_assistant, as_therapist, patient):  # noqa: F811
+    opposed = as_assistant.patch(f"/api/patients/{patient.id}", {"aiProcessing": False}, format="json")
+    assert opposed.status_code == 200 and opposed.json()["aiProcessing"] is False and opposed.json()["processingBlocked"] is False
+    bad = as_assistant.patch(f"/api/patients/{patient.id}", {"aiProcessing": "quizás"}, format="json")
+    assert bad.status_code == 400 and "aiProcessing" in bad.json()["errors"]
+    blocked = as_therapist.patch(f"/api/patients/{patient.id}", {"processingBlocked": True}, format="json")
+    assert blocked.json()["processingBlocked"] is False  # read-only: only a privacy request blocks
+    patient.refresh_from_db()
+    assert patient.processing_blocked is False and patient.ai_processing is False
+
+
+def test_the_scribe_refuses_recordings_of_an_opposed_patient(as_therapist, clinic, gemini):  # noqa: F811
+    clinic.patient.ai_processing = False
+    clinic.patient.save()
+    before = billing.balance(clinic.practice)
+    answer = upload(as_therapist, clinic.id, tone("webm", 2.0))
+    assert answer.status_code == 409 and answer.json()["code"] == "ai_processing_opposed"
+    assert gemini.requests == [] and billing.balance(clinic.practice) == before
+
+
+def test_blocked_patients_get_no_reminders(therapist_member, patient):  # noqa: F811
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import OutgoingEmail
+    from scheduling.models import CalendarSettings, Session
+    from scheduling.reminders import send_due_reminders
+
+    CalendarSettings.objects.update_or_create(practice=patient.practice, defaults={"patient_reminders": True})
+    starts = timezone.now() + timedelta(hours=5)
+    Session.objects.create(practice=patient.practice, patient=patient, therapist=therapist_member.user, starts_at=starts,
+                           ends_at=starts + timedelta(hours=1))
+    patient.processing_blocked = True
+    patient.save()
+    assert send_due_reminders(hours=24)["patient"] == 0
+    assert not OutgoingEmail.objects.filter(template="session_reminder", to=patient.email).exists()
