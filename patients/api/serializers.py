@@ -156,3 +156,27 @@ class PatientExportSerializer(serializers.Serializer):
     sessions = serializers.ListField(child=serializers.DictField())
     assessments = serializers.ListField(child=serializers.DictField())
     reports = serializers.ListField(child=serializers.DictField())
+
+
+ACCESS_ACTIONS = [("read", "read"), ("create", "create"), ("update", "update"), ("delete", "delete")]
+ACCESS_OBJECTS = [(k, k) for k in ("patient", "session", "assessment", "attachment", "report", "recording", "transcript", "consent")]
+
+
+class AccessActorSerializer(serializers.Serializer):
+    id = serializers.UUIDField(allow_null=True)
+    name = serializers.CharField(help_text=_("Vacío: el sistema (una tarea en segundo plano)"))
+    role = serializers.CharField(allow_null=True, help_text=_("Su rol en la consulta; null si ya no es miembro"))
+
+
+class AccessLogEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = AccessActorSerializer()
+    action = serializers.ChoiceField(choices=ACCESS_ACTIONS, help_text=_("read: lectura de contenido clínico o exportación"))
+    object_type = serializers.ChoiceField(choices=ACCESS_OBJECTS)
+    object_id = serializers.CharField()
+    ip = serializers.CharField(allow_null=True)
+
+
+class AccessLogQuerySerializer(QuerySerializer):
+    since = serializers.DateTimeField(required=False, help_text=_("Desde (incluido)"))
+    until = serializers.DateTimeField(required=False, help_text=_("Hasta (excluido)"))

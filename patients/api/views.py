@@ -10,7 +10,7 @@ from patients.api import serializers as s
 from patients.export import patient_export
 from patients.filters import PatientFilter
 from patients.models import Patient
-from sessai.api.permissions import CLINICAL, STAFF
+from sessai.api.permissions import ADMIN, CLINICAL, STAFF
 from sessai.api.serializers import may_see_clinical
 from sessai.api.views import PracticeGenericViewSet
 from sessai.audit import record_access
@@ -22,7 +22,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
     queryset = Patient.objects.none()
     allowed_roles = {
         "list": STAFF, "retrieve": STAFF, "create": STAFF, "update": STAFF, "partial_update": STAFF,
-        "destroy": CLINICAL, "search": STAFF, "export": CLINICAL,
+        "destroy": CLINICAL, "search": STAFF, "export": CLINICAL, "access_log": ADMIN,
     }
 
     def scoped_queryset(self, membership):
@@ -78,3 +78,23 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
         response = Response(patient_export(patient=patient, profile=profile))
         response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.json"'
         return response
+
+    @extend_schema(parameters=[s.AccessLogQuerySerializer], responses={200: s.AccessLogEntrySerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="access-log", filterset_class=None)
+    def access_log(self, request, pk=None):
+        """Who read or changed this patient's record, newest first (admins)."""
+        from accounts.models import Membership
+        from patients import access_log
+
+        patient = self.get_object()
+        params = s.AccessLogQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        rows = self.paginate_queryset(access_log.entries(patient, **params.validated_data))
+        roles = dict(Membership.objects.filter(practice_id=patient.practice_id, user_id__in={r.actor_id for r in rows if r.actor_id})
+                     .values_list("user_id", "role"))
+        data = [{
+            "at": row.timestamp, "action": access_log.ACTIONS.get(row.action, "update"), "object_type": access_log.kind_of(row),
+            "object_id": row.object_pk, "ip": row.remote_addr,
+            "actor": {"id": row.actor_id, "name": row.actor.name if row.actor else "", "role": roles.get(row.actor_id)},
+        } for row in rows]
+        return self.get_paginated_response(s.AccessLogEntrySerializer(data, many=True).data)

@@ -121,6 +121,7 @@ _OPERATIONS = {
     "admin_booking_logo_create": (_("Subir el logo de la consulta"), _("PNG, JPEG o WebP; se muestra en las páginas de los pacientes.")),
     "admin_waitlist_list": (_("Lista de espera"), _("Personas esperando una hora, la más antigua primero. Cuando se libera una hora que cabe en su ventana, se avisa a las primeras.")),
     "admin_waitlist_destroy": (_("Sacar a alguien de la lista de espera"), _("Deja de recibir avisos; el registro se conserva como `left`.")),
+    "patients_access_log_list": (_("Registro de accesos del paciente"), _("Quién leyó o cambió la ficha (el paciente, sus sesiones, evaluaciones, adjuntos, informes, grabaciones y consentimientos), cuándo, con qué rol y desde qué IP; lo más reciente primero. Solo administradores (Ley 20.584, Decreto 41).")),
     "patients_consents_list": (_("Consentimientos del paciente"), _("Enviados, firmados (con nombre, fecha e IP de la firma) y revocados.")),
     "patients_consents_create": (_("Enviar un consentimiento para firmar"), _("Crea el enlace (respuesta `link`) y lo envía al correo del paciente si tiene uno. El de grabación, firmado, es el que exige el escriba de IA.")),
     "admin_calendar_settings_partial_update": (_("Guardar parte de la configuración del calendario"), _("Solo los campos enviados.")),

@@ -184,9 +184,14 @@ PATH_OBJECTS = {
     "/api/sessions/{id}/cancel": "scheduled", "/api/patients/{id}/recording-consent": "patient",
     "/api/sessions/{id}/recordings": "record", "/api/sessions/{id}/recording-uploads": "record",
     "/api/sessions/{id}/recording-uploads/{upload_id}": "record", "/api/sessions/{id}/transcript/segments/{index}": "record",
-    "/api/patients/{id}/consents": "patient", "/api/sessions/{id}/approve": "scheduled",
+    "/api/patients/{id}/consents": "patient", "/api/sessions/{id}/approve": "scheduled", "/api/patients/{id}/access-log": "patient",
     "/api/attachments/{id}/download": "record",  # any id: the token is checked before the attachment is looked up
 }
+
+
+def _role_for(template: str) -> str:
+    """Admins for the admin-only operations (their role check comes before any lookup)."""
+    return "admin" if template.startswith("/api/admin/") or template.endswith("/access-log") else "therapist"
 
 
 # Query parameters an operation needs before it looks at the others.
@@ -225,7 +230,7 @@ def _field_errors(response, key: str) -> list[str]:
 @pytest.mark.parametrize(("method", "template", "cases"), list(_operations()))
 def test_every_declared_bound_is_enforced(method, template, cases, world):
     callers, ids = world
-    client = callers["admin" if template.startswith("/api/admin/") else "therapist"]
+    client = callers[_role_for(template)]
     path = template.replace("{id}", ids[PATH_OBJECTS[template]]) if "{id}" in template else template
     path = path.replace("{upload_id}", ids.get("upload", "")).replace("{index}", "0").replace("{therapist_id}", ids["member"])
     failures = []
@@ -259,7 +264,7 @@ def test_path_parameters_past_their_bound_name_nothing(world):
                 if parameter["in"] == "path" and "maxLength" in parameter["schema"]:
                     too_long = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), template.replace(
                         f"{{{parameter['name']}}}", "a" * (parameter["schema"]["maxLength"] + 1)))
-                    client = callers["admin" if template.startswith("/api/admin/") else "therapist"]
+                    client = callers[_role_for(template)]
                     answer = client.generic(method.upper(), too_long)
                     assert answer.status_code == 404, f"{method.upper()} {too_long}: {answer.status_code}"
                     checked += 1
