@@ -1,6 +1,8 @@
 """Patients: CRUD (DELETE archives), list with search, the picker search and the full export."""
 
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,6 +13,7 @@ from patients.export import patient_export
 from patients.filters import PatientFilter
 from patients.models import Patient
 from sessai.api.permissions import ADMIN, CLINICAL, STAFF
+from sessai.api.renderers import FHIRJSONRenderer, JSONRenderer, WireResponse
 from sessai.api.serializers import may_see_clinical
 from sessai.api.views import PracticeGenericViewSet
 from sessai.audit import record_access
@@ -27,6 +30,13 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
 
     def scoped_queryset(self, membership):
         return selectors.with_care_team(selectors.patient_scope(membership))
+
+    def handle_exception(self, exc):
+        """Errors keep the API's JSON envelope, even when `?format=fhir` was asked for."""
+        response = super().handle_exception(exc)
+        if getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "fhir":
+            self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return response
 
     def _out(self, patient, status_code=status.HTTP_200_OK):
         fresh = self.get_queryset().get(pk=patient.pk)
@@ -69,11 +79,20 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
         patients = selectors.patient_search(membership=self.membership, q=params.validated_data["q"])
         return Response(s.PatientPickSerializer(patients, many=True).data)
 
-    @extend_schema(responses={200: s.PatientExportSerializer})
-    @action(detail=True, methods=["get"], filterset_class=None)
+    @extend_schema(parameters=[OpenApiParameter("format", str, enum=["json", "fhir"], description=str(_(
+        "fhir: un Bundle FHIR R4 (collection) en `application/fhir+json`, para otro sistema clínico")))],
+        responses={(200, "application/json"): s.PatientExportSerializer,
+                   (200, "application/fhir+json"): OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"], filterset_class=None, renderer_classes=[JSONRenderer, FHIRJSONRenderer])
     def export(self, request, pk=None):
         patient = self.get_object()
         record_access(patient)
+        if request.accepted_renderer.format == "fhir":
+            from patients.fhir import patient_bundle
+
+            response = WireResponse(patient_bundle(patient))
+            response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.fhir.json"'
+            return response
         profile = self.get_serializer(patient).data
         response = Response(patient_export(patient=patient, profile=profile))
         response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.json"'

@@ -20,3 +20,11 @@ class JSONRenderer(CamelCaseJSONRenderer):
         if getattr(response, "wire_ready", False) and not getattr(response, "exception", False):
             return orjson.dumps(data)
         return super().render(data, accepted_media_type, renderer_context)
+
+
+class FHIRJSONRenderer(JSONRenderer):
+    """`application/fhir+json` (`?format=fhir`): FHIR resources, whose keys are already the
+    standard's camelCase; the view answers them as a `WireResponse`. Errors keep the envelope."""
+
+    media_type = "application/fhir+json"
+    format = "fhir"
