@@ -15,3 +15,19 @@ class ConsentKind(models.TextChoices):
 
 # A consent's state, as the API reports it (derived from its dates).
 CONSENT_STATUSES = [("sent", _("Enviado")), ("signed", _("Firmado")), ("revoked", _("Revocado"))]
+
+
+class PrivacyRequestKind(models.TextChoices):
+    ACCESS = "access", _("Acceso")
+    RECTIFICATION = "rectification", _("Rectificación")
+    SUPPRESSION = "suppression", _("Supresión")
+    OPPOSITION = "opposition", _("Oposición")
+    PORTABILITY = "portability", _("Portabilidad")
+    BLOCKING = "blocking", _("Bloqueo temporal")
+
+
+class PrivacyRequestStatus(models.TextChoices):
+    OPEN = "open", _("Abierta")
+    EXTENDED = "extended", _("Prorrogada")
+    FULFILLED = "fulfilled", _("Atendida")
+    REFUSED = "refused", _("Rechazada")

