@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import Patient
+from patients.models import Patient, PrivacyRequest
 
 
 @admin.register(Patient)
@@ -23,3 +23,46 @@ class PatientAdmin(admin.ModelAdmin):
     @admin.display(description=_("RUT"), ordering="rut")
     def rut_display(self, patient):
         return patient.rut_display
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("plazo")
+    parameter_name = "plazo"
+
+    def lookups(self, request, model_admin):
+        return [("vencidas", _("Vencidas")), ("proximas", _("Vencen en 5 días"))]
+
+    def queryset(self, request, queryset):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from patients.privacy import OPEN
+
+        if self.value() == "vencidas":
+            return queryset.filter(status__in=OPEN, due_at__lt=timezone.now())
+        if self.value() == "proximas":
+            return queryset.filter(status__in=OPEN, due_at__gte=timezone.now(), due_at__lte=timezone.now() + timedelta(days=5))
+        return queryset
+
+
+@admin.register(PrivacyRequest)
+class PrivacyRequestAdmin(admin.ModelAdmin):
+    """Operators see every practice's requests and which are overdue; the practice's admins
+    handle them through the API. Read-only here."""
+
+    list_display = ("kind", "practice", "status", "received_at", "due_at", "resolved_at")
+    list_filter = (OverdueFilter, "status", "kind")
+    list_select_related = ("practice",)
+    fields = ("practice", "kind", "channel", "status", "received_at", "due_at", "extension_reason", "resolution", "resolved_at")
+    readonly_fields = fields
+    ordering = ("due_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

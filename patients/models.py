@@ -155,6 +155,7 @@ class PrivacyRequest(models.Model):
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    reminded_on = models.DateField(_("último aviso de vencimiento"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("solicitud de derechos")

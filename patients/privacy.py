@@ -113,3 +113,32 @@ def request_refuse(*, request: PrivacyRequest, membership, reason: str) -> Priva
     request.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
     _set_blocked(request.patient)
     return request
+
+
+DUE_SOON_DAYS = 5
+
+
+def remind_due_requests(*, today=None) -> int:
+    """Email each practice's admins the open requests due within DUE_SOON_DAYS (or overdue), once
+    a day: a request already reminded today is left out, so a second run sends nothing."""
+    from accounts import emails
+    from accounts.choices import Role
+    from accounts.models import Membership
+
+    today = today or timezone.localdate()
+    horizon = timezone.now() + timedelta(days=DUE_SOON_DAYS)
+    due = (PrivacyRequest.objects.filter(status__in=OPEN, due_at__lte=horizon, practice__is_active=True)
+           .exclude(reminded_on=today).select_related("patient", "practice").order_by("practice_id", "due_at"))
+    by_practice: dict = {}
+    for request in due:
+        by_practice.setdefault(request.practice, []).append(request)
+    sent = 0
+    for practice, requests in by_practice.items():
+        with transaction.atomic():
+            for admin in Membership.objects.active().filter(practice=practice, role=Role.ADMIN).select_related("user__profile"):
+                profile = getattr(admin.user, "profile", None)
+                emails.send(template="privacy_requests_due", to=admin.user.email, language=profile.language if profile else None,
+                            context={"practice": practice, "requests": requests, "now": timezone.now()}, from_name=practice.name)
+                sent += 1
+            PrivacyRequest.objects.filter(pk__in=[r.pk for r in requests]).update(reminded_on=today)
+    return sent

@@ -89,3 +89,38 @@ def test_rules(api, as_therapist, as_assistant, as_other_admin, as_admin, patien
     with django_assert_max_num_queries(10):
         listed = as_admin.get(URL, {"status": "open", "patientId": str(patient.id)})
     assert listed.json()["pagination"]["total"] == 21
+
+
+def test_admins_are_reminded_once_a_day_of_requests_falling_due(as_admin, patient, admin_member, run_jobs):
+    from procrastinate.contrib.django import app
+
+    from accounts.models import OutgoingEmail
+    from patients.models import PrivacyRequest
+
+    soon = file(as_admin, patient, "access")
+    later = file(as_admin, patient, "opposition")
+    PrivacyRequest.objects.filter(pk=soon["id"]).update(due_at=timezone.now() + timedelta(days=2))
+    task = app.tasks["patients.tasks.privacy_requests_due"]
+    task.defer(timestamp=0)
+    run_jobs()
+    sent = OutgoingEmail.objects.filter(template="privacy_requests_due")
+    assert [e.to for e in sent] == [admin_member.user.email]
+    assert "vence pronto" in sent[0].subject
+    task.defer(timestamp=1)
+    run_jobs()  # the same day: nothing new
+    assert OutgoingEmail.objects.filter(template="privacy_requests_due").count() == 1
+    assert PrivacyRequest.objects.get(pk=later["id"]).reminded_on is None
+
+
+def test_the_console_lists_overdue_requests_across_practices(client, patient, admin_member):
+    from accounts.models import User
+    from patients.models import PrivacyRequest
+
+    client.force_login(User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Operaciones"))
+    from patients.privacy import request_file
+
+    overdue = request_file(membership=admin_member, patient=patient, kind="access")
+    PrivacyRequest.objects.filter(pk=overdue.pk).update(due_at=timezone.now() - timedelta(days=1))
+    request_file(membership=admin_member, patient=patient, kind="portability")
+    page = client.get("/admin/patients/privacyrequest/?plazo=vencidas")
+    assert page.status_code == 200 and page.content.decode().count('class="field-kind"') == 1
