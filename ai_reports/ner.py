@@ -8,22 +8,19 @@ count, and a shipped lexicon of Spanish clinical and common words that are never
 "Desesperanza" tagged as proper nouns. The model is loaded once per process, on first use."""
 
 import threading
-import unicodedata
 import warnings
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 
+from ai_reports.privacy import _fold
+
 _lock = threading.Lock()
 _nlp = None
 # Never a person, whatever the model says: sentence-initial words, places a note names for
 # context, and the placeholders themselves.
 _PLACEHOLDER_WORDS = {"paciente", "persona", "rut", "telefono", "email", "direccion", "lugar"}
-
-
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
 
 
 @cache

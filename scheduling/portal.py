@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts import emails
 from accounts.choices import Role
@@ -32,6 +33,7 @@ from sessai.jobs import defer_on_commit
 APPOINTMENT_SALT = "scheduling.portal.appointment"
 OFFER_SALT = "scheduling.portal.waitlist-offer"
 CODE_ATTEMPTS = 5
+SLOT_TAKEN = _lazy("Esta hora ya no está disponible.")
 
 
 class LinkInvalid(Exception):
@@ -231,35 +233,43 @@ def patient_match_or_create(*, practice, therapist_id, name: str, email: str, ph
     return patient
 
 
+def _book(*, practice, therapist_id, person: dict, starts_at, ends_at, type_: str, awaiting_approval: bool = False) -> Session:
+    """The booking a patient made themselves (online or from the wait-list), once its slot was
+    checked under the therapist's lock: the patient matched or created, the session (confirmed by
+    the patient), the therapist told, the patient sent their link."""
+    patient = patient_match_or_create(practice=practice, therapist_id=therapist_id, name=person["name"], email=person["email"],
+                                      phone=person["phone"], rut=person["rut"])
+    session = Session.objects.create(
+        practice=practice, patient=patient, therapist_id=therapist_id, starts_at=starts_at, ends_at=ends_at, type=type_,
+        source=BookingSource.ONLINE, awaiting_approval=awaiting_approval,
+        confirmation_status=ConfirmationStatus.CONFIRMED, confirmation_at=timezone.now(),
+    )
+    session = Session.objects.select_related("practice", "therapist__profile", "patient").get(pk=session.pk)
+    _notify_therapist(session, "online_booking")
+    emails.send(template="booking_done", to=person["email"],
+                context=_appointment_context(session) | {"link": appointment_link(session)}, from_name=practice.name)
+    return session
+
+
 def online_book(*, practice, config: BookingSettings, payload: dict) -> Session:
     """Book the slot of a verified request under the therapist's lock: 409 when someone (online
     or at the calendar) took it first."""
     with transaction.atomic():
         membership = _lock_therapist(practice_id=practice.pk, therapist_id=payload["therapist_id"])
         if not membership.is_active:
-            raise Conflict(_("Esta hora ya no está disponible."), code="slot_taken")
+            raise Conflict(SLOT_TAKEN, code="slot_taken")
         starts_at = datetime.fromisoformat(payload["starts_at"])
         ends_at = starts_at + timedelta(minutes=payload["duration"])
         earliest, _last = booking_window(practice, config)
         if starts_at < earliest:
-            raise Conflict(_("Esta hora ya no está disponible."), code="slot_taken")
+            raise Conflict(SLOT_TAKEN, code="slot_taken")
         try:
             slot_check(practice=practice, therapist_id=membership.user_id, starts_at=starts_at, ends_at=ends_at,
                        status=SessionStatus.SCHEDULED, allow_outside=False)
         except (Conflict, ValidationFailed) as exc:
-            raise Conflict(_("Esta hora ya no está disponible."), code="slot_taken") from exc
-        patient = patient_match_or_create(practice=practice, therapist_id=membership.user_id, name=payload["name"],
-                                          email=payload["email"], phone=payload["phone"], rut=payload["rut"])
-        session = Session.objects.create(
-            practice=practice, patient=patient, therapist_id=membership.user_id, starts_at=starts_at, ends_at=ends_at,
-            type=payload["type"], source=BookingSource.ONLINE, awaiting_approval=not config.auto_confirm,
-            confirmation_status=ConfirmationStatus.CONFIRMED, confirmation_at=timezone.now(),
-        )
-        session = Session.objects.select_related("practice", "therapist__profile", "patient").get(pk=session.pk)
-        _notify_therapist(session, "online_booking")
-        emails.send(template="booking_done", to=payload["email"],
-                    context=_appointment_context(session) | {"link": appointment_link(session)}, from_name=practice.name)
-        return session
+            raise Conflict(SLOT_TAKEN, code="slot_taken") from exc
+        return _book(practice=practice, therapist_id=membership.user_id, person=payload, starts_at=starts_at,
+                     ends_at=ends_at, type_=payload["type"], awaiting_approval=not config.auto_confirm)
 
 
 @transaction.atomic
@@ -375,7 +385,7 @@ def offer_available(offer: WaitlistOffer) -> bool:
 
 def waitlist_claim(offer: WaitlistOffer) -> Session:
     """The first claim books the hour under the therapist's lock; later ones get 409."""
-    taken = Conflict(_("Esta hora ya no está disponible."), code="slot_taken")
+    taken = Conflict(SLOT_TAKEN, code="slot_taken")
     with transaction.atomic():
         entry = WaitlistEntry.objects.select_for_update().select_related("practice").get(pk=offer.entry_id)
         offer = WaitlistOffer.objects.select_for_update().get(pk=offer.pk)
@@ -387,19 +397,10 @@ def waitlist_claim(offer: WaitlistOffer) -> Session:
             conflicts_check(practice=practice, therapist_id=entry.therapist_id, starts_at=offer.starts_at, ends_at=offer.ends_at)
         except Conflict as exc:
             raise taken from exc
-        patient = patient_match_or_create(practice=practice, therapist_id=entry.therapist_id, name=entry.name,
-                                          email=entry.email, phone=entry.phone, rut=entry.rut)
-        session = Session.objects.create(
-            practice=practice, patient=patient, therapist_id=entry.therapist_id, starts_at=offer.starts_at,
-            ends_at=offer.ends_at, type=entry.type, source=BookingSource.ONLINE, confirmation_status=ConfirmationStatus.CONFIRMED,
-            confirmation_at=timezone.now(),
-        )
+        session = _book(practice=practice, therapist_id=entry.therapist_id, starts_at=offer.starts_at, ends_at=offer.ends_at,
+                        type_=entry.type, person={"name": entry.name, "email": entry.email, "phone": entry.phone, "rut": entry.rut})
         offer.claimed_at = timezone.now()
         offer.save(update_fields=["claimed_at"])
         entry.status, entry.session = WaitlistStatus.BOOKED, session
         entry.save(update_fields=["status", "session"])
-        session = Session.objects.select_related("practice", "therapist__profile", "patient").get(pk=session.pk)
-        _notify_therapist(session, "online_booking")
-        emails.send(template="booking_done", to=entry.email,
-                    context=_appointment_context(session) | {"link": appointment_link(session)}, from_name=practice.name)
         return session
