@@ -22,6 +22,9 @@ class AiReportsConfig(AppConfig):
         post_save.connect(forget_price, sender=AIModelPrice, dispatch_uid="ai.price.cache", weak=False)
         post_delete.connect(forget_price, sender=AIModelPrice, dispatch_uid="ai.price.cache.delete", weak=False)
         register_section("reports", contributions.reports_section)
+        from patients.retention import register_eraser
+
+        register_eraser(contributions.erase_patient)
         register_contributor(contributions.dashboard_numbers)
         from accounts.signals import demo_seeded
         from ai_reports.demo import seed_demo_recording

@@ -1,11 +1,12 @@
-"""What ai_reports adds to other apps' answers: the export's reports and the dashboard's numbers."""
+"""What ai_reports adds to other apps' answers: the export's reports, the dashboard's numbers, and
+what anonymization erases here when the record's retention period ends."""
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from ai_reports.models import AIReport
+from ai_reports.models import AIReport, IdempotencyKey, Recording, RecordingUpload, Transcript
 from billing.choices import EntryKind
 from billing.models import CreditLedgerEntry
 
@@ -38,3 +39,30 @@ def dashboard_numbers(*, membership, windows) -> dict:
         },
         "activity": [{"type": "report", "patient_name": r.patient.name, "action": _("Informe IA generado"), "at": r.created_at} for r in latest],
     }
+
+
+def erase_patient(erasure) -> None:
+    """Reports (and their PDFs), transcripts, recordings (and their audio) go; the ledger rows that
+    charged for them stay. Saved answers of AI requests about the patient go too."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from ai_reports.recordings import _staging
+
+    patient = erasure.patient
+    for transcript in Transcript.objects.filter(session__patient=patient):
+        erasure.object_ids.add(str(transcript.pk))
+        transcript.delete()
+    for recording in Recording.objects.filter(session__patient=patient):
+        erasure.add_files([recording.audio])
+        erasure.object_ids.add(str(recording.pk))
+        recording.delete()
+    for upload in RecordingUpload.objects.filter(session__patient=patient):
+        _staging(upload).unlink(missing_ok=True)
+        upload.delete()
+    for report in AIReport.objects.filter(patient=patient):
+        erasure.add_files([report.pdf])
+        erasure.object_ids.add(str(report.pk))
+        report.delete()
+    (IdempotencyKey.objects.filter(practice_id=patient.practice_id).alias(text=Cast("response", TextField()))
+     .filter(text__contains=str(patient.pk)).delete())

@@ -5,6 +5,10 @@ import markdown
 import nh3
 from django.template.loader import render_to_string
 
+from sessai.pdf import html_to_pdf
+
+__all__ = ["html_to_pdf", "markdown_to_html", "render_report_pdf"]
+
 REPORT_TAGS = {"h1", "h2", "h3", "h4", "h5", "p", "ul", "ol", "li", "strong", "em", "b", "i", "u", "blockquote", "br", "hr",
                "table", "thead", "tbody", "tr", "th", "td", "code", "pre"}
 
@@ -21,14 +25,3 @@ def render_report_pdf(*, practice_name: str, patient_name: str, period: str, gen
         "generated_at": generated_at, "author": author, "body": markdown_to_html(content),
     })
     return html_to_pdf(html)
-
-
-def html_to_pdf(html: str) -> bytes:
-    """Our HTML as PDF. Only resources embedded in the document (`data:` URLs) are loaded: a
-    `file://` path or an `http://` address (the metadata service, an internal host) named by a
-    template or a stored value is never fetched; WeasyPrint skips it and goes on."""
-    from weasyprint import HTML  # imported on first use: it loads Pango, which startup does not need
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=5)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()

@@ -46,3 +46,40 @@ def entries(patient, *, since=None, until=None):
 
 def kind_of(entry) -> str:
     return KINDS.get(f"{entry.content_type.app_label}.{entry.content_type.model}", entry.content_type.model)
+
+
+# How each audited kind reaches its patient, to list the patients an incident may have touched.
+PATIENT_OF = {
+    ("patients", "patient"): "pk", ("patients", "careteammember"): "patient_id", ("patients", "consent"): "patient_id",
+    ("scheduling", "session"): "patient_id", ("scheduling", "addendum"): "session__patient_id",
+    ("scheduling", "assessment"): "patient_id", ("scheduling", "attachment"): "session__patient_id",
+    ("ai_reports", "aireport"): "patient_id", ("ai_reports", "recording"): "session__patient_id",
+    ("ai_reports", "transcript"): "session__patient_id", ("ai_reports", "recordingconsent"): "patient_id",
+}
+
+
+def patients_touched(*, since, until, practice_id=None) -> dict:
+    """{patient_id: {"read": n, "changed": n}} for every patient whose record was read or changed in
+    [since, until), from the audit trail (objects deleted since then cannot be traced back)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    types = {ContentType.objects.get_for_model(apps.get_model(app, model)).pk: (app, model) for app, model in PATIENT_OF}
+    rows = (LogEntry.objects.filter(timestamp__gte=since, timestamp__lt=until, content_type_id__in=types)
+            .values_list("content_type_id", "object_pk", "action"))
+    by_type: dict = {}
+    for type_id, pk, action in rows.iterator(chunk_size=5000):
+        counts = by_type.setdefault(type_id, {}).setdefault(pk, [0, 0])
+        counts[0 if action == LogEntry.Action.ACCESS else 1] += 1
+    touched: dict = {}
+    for type_id, objects in by_type.items():
+        app, model = types[type_id]
+        path = PATIENT_OF[(app, model)]
+        found = apps.get_model(app, model).objects.filter(pk__in=list(objects))
+        if practice_id:
+            found = found.filter(**{path.replace("patient_id", "patient__practice_id") if path != "pk" else "practice_id": practice_id})
+        for pk, patient_id in found.values_list("pk", path):
+            reads, changes = objects[str(pk)]
+            total = touched.setdefault(patient_id, {"read": 0, "changed": 0})
+            total["read"] += reads
+            total["changed"] += changes
+    return touched

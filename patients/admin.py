@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import Patient, PrivacyRequest
+from patients.models import ExportPackage, Patient, PrivacyRequest, SecurityIncident
 
 
 @admin.register(Patient)
@@ -57,6 +57,45 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
     fields = ("practice", "kind", "channel", "status", "received_at", "due_at", "extension_reason", "resolution", "resolved_at")
     readonly_fields = fields
     ordering = ("due_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SecurityIncident)
+class SecurityIncidentAdmin(admin.ModelAdmin):
+    """The register of security incidents: what happened, whom it touched, when the agency and the
+    patients were told, and what was done. `manage.py incident_affected` lists the patients whose
+    records were read or changed in a window."""
+
+    list_display = ("detected_at", "severity", "patients_affected", "agency_notified_at", "patients_notified_at")
+    list_filter = ("severity", ("agency_notified_at", admin.EmptyFieldListFilter))
+    search_fields = ("description", "measures")
+    filter_horizontal = ("practices",)
+    date_hierarchy = "detected_at"
+    fields = ("detected_at", "severity", "description", "practices", "patients_affected", "agency_notified_at",
+              "patients_notified_at", "measures")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the register is evidence: incidents are closed, not deleted
+
+
+@admin.register(ExportPackage)
+class ExportPackageAdmin(admin.ModelAdmin):
+    """Export packages asked for by practices' admins: when, by whom, and whether the file still
+    exists. The file itself is never offered here."""
+
+    list_display = ("created_at", "practice", "status", "size", "ready_at", "expires_at")
+    list_filter = ("status",)
+    list_select_related = ("practice",)
+    fields = ("practice", "patient_id", "requested_by", "status", "size", "created_at", "ready_at", "expires_at")
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

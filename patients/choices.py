@@ -31,3 +31,16 @@ class PrivacyRequestStatus(models.TextChoices):
     EXTENDED = "extended", _("Prorrogada")
     FULFILLED = "fulfilled", _("Atendida")
     REFUSED = "refused", _("Rechazada")
+
+
+class ExportPackageStatus(models.TextChoices):
+    PENDING = "pending", _("En preparación")
+    READY = "ready", _("Listo")
+    FAILED = "failed", _("Falló")
+
+
+class IncidentSeverity(models.TextChoices):
+    LOW = "low", _("Baja")
+    MEDIUM = "medium", _("Media")
+    HIGH = "high", _("Alta")
+    CRITICAL = "critical", _("Crítica")

@@ -35,10 +35,11 @@ def consent_link(consent: Consent) -> str:
 @transaction.atomic
 def consent_send(*, patient: Patient, membership, kind: str) -> Consent:
     """A new consent for the patient to sign; emailed when they have an email (the answer
-    carries the link too, for another channel)."""
+    carries the link too, for another channel). Not emailed while the patient's processing is
+    blocked by a data-rights request."""
     consent = Consent.objects.create(practice=membership.practice, patient=patient, kind=kind, text_version=VERSIONS[kind],
                                      text=consent_text(kind=kind, patient=patient), sent_by=membership.user)
-    if patient.email:
+    if patient.email and not patient.processing_blocked:
         emails.send(template="consent_request", to=patient.email, from_name=patient.practice.name, context={
             "practice": patient.practice, "patient": patient, "kind": consent.get_kind_display(), "link": consent_link(consent),
             "days": settings.CONSENT_LINK_DAYS,

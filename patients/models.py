@@ -12,7 +12,14 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Practice
-from patients.choices import ConsentKind, PatientStatus, PrivacyRequestKind, PrivacyRequestStatus
+from patients.choices import (
+    ConsentKind,
+    ExportPackageStatus,
+    IncidentSeverity,
+    PatientStatus,
+    PrivacyRequestKind,
+    PrivacyRequestStatus,
+)
 from patients.rut import rut_format
 
 # Accent folding without the `unaccent` extension: translate() is core and immutable, so the
@@ -42,6 +49,8 @@ class Patient(models.Model):
     ai_processing = models.BooleanField(_("acepta procesamiento con IA"), default=True, db_default=True)
     processing_blocked = models.BooleanField(_("tratamiento bloqueado"), default=False, db_default=False,
                                              help_text=_("Bloqueo temporal mientras se resuelve una solicitud del paciente"))
+    anonymized_at = models.DateTimeField(_("anonimizado"), null=True, blank=True,
+                                         help_text=_("Cuándo se anonimizó al terminar el plazo de conservación"))
     primary_therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="primary_patients"
     )
@@ -167,9 +176,66 @@ class PrivacyRequest(models.Model):
         return f"{self.get_kind_display()} {self.received_at:%Y-%m-%d}"
 
 
+def export_package_path(instance, filename):
+    return f"exports/{instance.practice_id}/{uuid.uuid4().hex}.zip"
+
+
+class ExportPackage(models.Model):
+    """A patient's full record as a ZIP (FHIR bundle, readable PDF, access log, attachment files),
+    built by a background job and sent to the admin who asked as a signed, expiring link."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="export_packages")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("estado"), max_length=10, choices=ExportPackageStatus.choices, default=ExportPackageStatus.PENDING)
+    file = models.FileField(upload_to=export_package_path, max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(_("tamaño"), default=0)
+    created_at = models.DateTimeField(_("pedido"), auto_now_add=True)
+    ready_at = models.DateTimeField(_("listo"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("vence"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("paquete de exportación")
+        verbose_name_plural = _("paquetes de exportación")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["expires_at"], name="export_package_expires", condition=~Q(file=""))]
+
+    def __str__(self):
+        return f"{self.patient_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SecurityIncident(models.Model):
+    """A security incident affecting personal data (Ley 21.719 asks controllers to report breaches
+    to the agency and, when the risk is high, to the people affected): kept by the platform's
+    operators in the console."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    detected_at = models.DateTimeField(_("detectado"))
+    description = models.TextField(_("descripción"))
+    severity = models.CharField(_("gravedad"), max_length=10, choices=IncidentSeverity.choices)
+    practices = models.ManyToManyField(Practice, blank=True, related_name="+", verbose_name=_("consultas afectadas"))
+    patients_affected = models.PositiveIntegerField(_("pacientes afectados"), default=0)
+    agency_notified_at = models.DateTimeField(_("notificado a la Agencia"), null=True, blank=True)
+    patients_notified_at = models.DateTimeField(_("notificado a los pacientes"), null=True, blank=True)
+    measures = models.TextField(_("medidas adoptadas"), blank=True)
+    created_at = models.DateTimeField(_("registrado"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("actualizado"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("incidente de seguridad")
+        verbose_name_plural = _("incidentes de seguridad")
+        ordering = ["-detected_at"]
+
+    def __str__(self):
+        return f"{self.get_severity_display()} {self.detected_at:%Y-%m-%d}"
+
+
 auditlog.register(
     Patient, exclude_fields=["search_vector", "updated_at"], mask_fields=["notes"], mask_callable="sessai.audit.mask_clinical"
 )
 auditlog.register(CareTeamMember)
 auditlog.register(Consent, exclude_fields=["text"])
 auditlog.register(PrivacyRequest)
+auditlog.register(ExportPackage, exclude_fields=["file"])
+auditlog.register(SecurityIncident, m2m_fields={"practices"})

@@ -1,11 +1,15 @@
-"""The consent page a patient opens from the practice's link: read, sign, or revoke."""
+"""The consent page a patient opens from the practice's link (read, sign, or revoke), and the
+link an admin receives to download a patient's export package."""
 
+from auditlog.context import set_actor
 from django import forms
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from patients import consents
+from patients import consents, record
+from sessai.audit import record_access
 from sessai.errors import Conflict, ValidationFailed
 from sessai.portal import client_meta, limited, link_problem, page
 
@@ -53,3 +57,23 @@ def consent(request, token):
         "consent": item, "form": form, "notice": notice, "error": error, "can_sign": consents.can_sign(item),
         "expired": item.signed_at is None and item.revoked_at is None and not consents.can_sign(item),
     }, practice=item.practice, status=status)
+
+
+@require_GET
+def export_package(request, pk, token):
+    """The ZIP, while the link lives and its requester is still an admin there; each download is
+    audited as an export of the patient by that admin."""
+    if refused := limited(request, LIMITS):
+        return refused
+    package = record.package_from_token(pk, token)
+    if package is None:
+        return page(request, "portal/message.html", {
+            "title": _("Este enlace no está disponible"),
+            "message": _("El enlace expiró o ya no tienes acceso. Pide una nueva exportación desde la ficha del paciente."),
+        }, status=404)
+    with set_actor(package.requested_by, remote_addr=request.META.get("REMOTE_ADDR")):
+        record_access(package.patient)
+    response = FileResponse(package.file.open("rb"), as_attachment=True, filename=f"paciente-{package.patient_id}.zip",
+                            content_type="application/zip")
+    response["Cache-Control"] = "no-store"
+    return response

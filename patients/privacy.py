@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from patients.choices import PrivacyRequestKind as Kind
 from patients.choices import PrivacyRequestStatus as Status
@@ -17,10 +18,10 @@ from sessai.errors import Conflict
 OPEN = (Status.OPEN, Status.EXTENDED)
 # Who receives a patient's data when the practice uses SessAI (for access requests).
 RECIPIENTS = [
-    _("SessAI (encargado del tratamiento): alojamiento de la ficha en PostgreSQL."),
-    _("Google (Gemini API): textos seudonimizados para informes y documentación, y audio de sesiones grabadas con consentimiento; transferencia internacional."),
-    _("Proveedor de correo electrónico: recordatorios, enlaces y avisos."),
-    _("Almacenamiento de archivos (Amazon S3 cuando está configurado): adjuntos, grabaciones e informes PDF."),
+    gettext_lazy("SessAI (encargado del tratamiento): alojamiento de la ficha en PostgreSQL."),
+    gettext_lazy("Google (Gemini API): textos seudonimizados para informes y documentación, y audio de sesiones grabadas con consentimiento; transferencia internacional."),
+    gettext_lazy("Proveedor de correo electrónico: recordatorios, enlaces y avisos."),
+    gettext_lazy("Almacenamiento de archivos (Amazon S3 cuando está configurado): adjuntos, grabaciones e informes PDF."),
 ]
 
 
@@ -79,9 +80,13 @@ def request_fulfill(*, request: PrivacyRequest, membership) -> PrivacyRequest:
             raise Conflict(_("La ficha clínica debe conservarse al menos %(years)s años desde la última atención "
                              "(Decreto 41 de 2012, reglamento de la Ley 20.584): puede suprimirse desde el %(date)s.")
                            % {"years": settings.RETENTION_YEARS, "date": ends.strftime("%d/%m/%Y")}, code="retention_period")
-        raise Conflict(_("El plazo de conservación terminó: la anonimización se hace con `manage.py apply_retention`, "
-                         "que aún no está disponible."), code="suppression_unavailable")
-    if request.kind == Kind.OPPOSITION:
+        from patients.retention import anonymize
+
+        anonymize(patient)
+        patient.refresh_from_db()
+        resolution = _("Plazo de conservación cumplido: el paciente fue anonimizado y su contenido clínico eliminado; "
+                       "se conservan fechas, conteos y el registro de auditoría sin datos identificatorios.")
+    elif request.kind == Kind.OPPOSITION:
         patient.ai_processing = False
         patient.save(update_fields=["ai_processing", "updated_at"])
         resolution = _("El paciente no será procesado con IA: informes, documentación y grabaciones con IA quedan rechazados.")
@@ -91,10 +96,15 @@ def request_fulfill(*, request: PrivacyRequest, membership) -> PrivacyRequest:
         resolution = _("Datos rectificados en la ficha; los cambios quedan en el registro de accesos: %(url)s") % {
             "url": reverse("patient-access-log", args=[patient.pk])}
     elif request.kind == Kind.PORTABILITY:
-        resolution = _("Ficha en formato FHIR R4: %(url)s?format=fhir") % {"url": export}
+        from patients.record import package_request
+
+        package_request(membership=membership, patient=patient)
+        resolution = _("Ficha completa en un ZIP (FHIR R4, PDF, registro de accesos y adjuntos): el enlace de descarga "
+                       "se envía a %(email)s. La ficha en FHIR R4 también está en %(url)s?format=fhir") % {
+            "email": membership.user.email, "url": export}
     else:  # access
         resolution = "\n".join([
-            _("Copia de la ficha: %(url)s?format=fhir (y %(url)s en JSON).") % {"url": export},
+            _("Copia legible de la ficha: %(url)s?format=pdf (y %(url)s?format=fhir).") % {"url": export},
             _("Registro de accesos: %(url)s") % {"url": reverse("patient-access-log", args=[patient.pk])},
             _("Destinatarios:"), *[f"- {line}" for line in RECIPIENTS],
         ])

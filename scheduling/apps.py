@@ -10,11 +10,13 @@ class SchedulingConfig(AppConfig):
     def ready(self):
         from accounts.signals import demo_seeded
         from patients.export import register_section
+        from patients.retention import register_eraser
         from scheduling.demo import open_demo_booking, seed_demo_clinic
-        from scheduling.export import assessments_section, sessions_section
+        from scheduling.export import assessments_section, erase_patient, sessions_section
 
         register_section("sessions", sessions_section)
         register_section("assessments", assessments_section)
+        register_eraser(erase_patient)
         demo_seeded.connect(seed_demo_clinic, dispatch_uid="scheduling.demo")
         demo_seeded.connect(open_demo_booking, dispatch_uid="scheduling.demo_booking")
         from scheduling import receivers

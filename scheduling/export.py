@@ -1,6 +1,9 @@
-"""The scheduling sections of a patient's data-portability export."""
+"""The scheduling sections of a patient's data-portability export, and what anonymization erases
+here when the record's retention period ends."""
 
-from scheduling.models import Assessment, Session
+from django.db.models import Q
+
+from scheduling.models import Addendum, Assessment, Attachment, EmailCode, Session, WaitlistEntry
 
 
 def sessions_section(patient) -> list[dict]:
@@ -33,3 +36,31 @@ def assessments_section(patient) -> list[dict]:
         }
         for a in Assessment.objects.filter(patient=patient).order_by("created_at")
     ]
+
+
+def erase_patient(erasure) -> None:
+    """Session contents, addenda and attachments go; dates, statuses, durations and assessment
+    scores stay (counts). The wait-list and pending booking codes lose the person's details."""
+    patient = erasure.patient
+    attachments = list(Attachment.objects.filter(session__patient=patient))
+    erasure.add_files(a.file for a in attachments)
+    erasure.object_ids.update(str(a.pk) for a in attachments)
+    for attachment in attachments:
+        attachment.delete()
+    for addendum in Addendum.objects.filter(session__patient=patient):
+        erasure.object_ids.add(str(addendum.pk))
+        addendum.delete()
+    for session in Session.objects.filter(patient=patient).exclude(content="", notes="", goals=[], title="", cancel_reason=""):
+        session.content, session.notes, session.goals, session.title, session.cancel_reason = "", "", [], "", ""
+        session.save(update_fields=["content", "notes", "goals", "title", "cancel_reason", "updated_at"])
+    Assessment.objects.filter(patient=patient).exclude(notes="").update(notes="")
+    who = Q(session__patient=patient)
+    if patient.email:
+        who |= Q(practice_id=patient.practice_id, email__iexact=patient.email)
+    if patient.rut:
+        who |= Q(practice_id=patient.practice_id, rut=patient.rut)
+    for entry in WaitlistEntry.objects.filter(who):
+        erasure.object_ids.add(str(entry.pk))
+        entry.delete()
+    if patient.email:
+        EmailCode.objects.filter(practice_id=patient.practice_id, email__iexact=patient.email).delete()

@@ -280,7 +280,7 @@ def booking_approve(*, session: Session) -> Session:
         raise Conflict(_("Esta cita no espera aprobación."), code="invalid_state")
     session.awaiting_approval = False
     session.save(update_fields=["awaiting_approval", "updated_at"])
-    if session.patient.email:
+    if session.patient.email and not session.patient.processing_blocked:
         emails.send(template="booking_approved", to=session.patient.email,
                     context=_appointment_context(session) | {"link": appointment_link(session)}, from_name=session.practice.name)
     return session
@@ -288,7 +288,8 @@ def booking_approve(*, session: Session) -> Session:
 
 def booking_declined(session: Session) -> None:
     """A request the therapist cancelled before approving it: the patient hears so."""
-    if session.source == BookingSource.ONLINE and session.awaiting_approval and session.patient.email:
+    if session.source == BookingSource.ONLINE and session.awaiting_approval and session.patient.email \
+            and not session.patient.processing_blocked:
         emails.send(template="booking_declined", to=session.patient.email, context=_appointment_context(session),
                     from_name=session.practice.name)
 

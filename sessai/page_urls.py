@@ -16,6 +16,7 @@ urlpatterns = [
     path("p/cita/<str:token>", scheduling_pages.appointment, name="appointment"),
     path("p/lista-de-espera/<str:token>", scheduling_pages.waitlist_claim, name="waitlist-claim"),
     path("p/consentimiento/<str:token>", patient_pages.consent, name="consent"),
+    path("exportacion/<uuid:pk>/<str:token>", patient_pages.export_package, name="export-package"),
     path("p/logo/<uuid:practice_id>", practice_logo, name="logo"),
     path("p/<slug:slug>/reservar", scheduling_pages.booking, name="booking"),
     path("p/<slug:slug>/reservar/datos", scheduling_pages.booking_details, name="booking-details"),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from patients import messages as msg
-from patients.choices import PatientStatus
+from patients.choices import ExportPackageStatus, PatientStatus
 from patients.rut import rut_format, rut_normalize
 from sessai.api.serializers import InputSerializer, QuerySerializer, RoleAwareSerializer
 
@@ -180,3 +180,10 @@ class AccessLogEntrySerializer(serializers.Serializer):
 class AccessLogQuerySerializer(QuerySerializer):
     since = serializers.DateTimeField(required=False, help_text=_("Desde (incluido)"))
     until = serializers.DateTimeField(required=False, help_text=_("Hasta (excluido)"))
+
+
+class ExportPackageSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    patient_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=ExportPackageStatus.choices)
+    created_at = serializers.DateTimeField()

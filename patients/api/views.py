@@ -13,7 +13,7 @@ from patients.export import patient_export
 from patients.filters import PatientFilter
 from patients.models import Patient
 from sessai.api.permissions import ADMIN, CLINICAL, STAFF
-from sessai.api.renderers import FHIRJSONRenderer, JSONRenderer, WireResponse
+from sessai.api.renderers import FHIRJSONRenderer, JSONRenderer, PDFRenderer, WireResponse
 from sessai.api.serializers import may_see_clinical
 from sessai.api.views import PracticeGenericViewSet
 from sessai.audit import record_access
@@ -26,15 +26,16 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
     allowed_roles = {
         "list": STAFF, "retrieve": STAFF, "create": STAFF, "update": STAFF, "partial_update": STAFF,
         "destroy": CLINICAL, "search": STAFF, "export": CLINICAL, "access_log": ADMIN,
+        "export_package": ADMIN,
     }
 
     def scoped_queryset(self, membership):
         return selectors.with_care_team(selectors.patient_scope(membership))
 
     def handle_exception(self, exc):
-        """Errors keep the API's JSON envelope, even when `?format=fhir` was asked for."""
+        """Errors keep the API's JSON envelope, even when `?format=fhir` or `pdf` was asked for."""
         response = super().handle_exception(exc)
-        if getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "fhir":
+        if getattr(getattr(self.request, "accepted_renderer", None), "format", None) in ("fhir", "pdf"):
             self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
         return response
 
@@ -79,11 +80,13 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
         patients = selectors.patient_search(membership=self.membership, q=params.validated_data["q"])
         return Response(s.PatientPickSerializer(patients, many=True).data)
 
-    @extend_schema(parameters=[OpenApiParameter("format", str, enum=["json", "fhir"], description=str(_(
-        "fhir: un Bundle FHIR R4 (collection) en `application/fhir+json`, para otro sistema clínico")))],
+    @extend_schema(parameters=[OpenApiParameter("format", str, enum=["json", "fhir", "pdf"], description=str(_(
+        "fhir: un Bundle FHIR R4 (collection) en `application/fhir+json`, para otro sistema clínico; "
+        "pdf: una copia legible de la ficha, para el paciente que pide verla")))],
         responses={(200, "application/json"): s.PatientExportSerializer,
-                   (200, "application/fhir+json"): OpenApiTypes.OBJECT})
-    @action(detail=True, methods=["get"], filterset_class=None, renderer_classes=[JSONRenderer, FHIRJSONRenderer])
+                   (200, "application/fhir+json"): OpenApiTypes.OBJECT,
+                   (200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], filterset_class=None, renderer_classes=[JSONRenderer, FHIRJSONRenderer, PDFRenderer])
     def export(self, request, pk=None):
         patient = self.get_object()
         record_access(patient)
@@ -93,10 +96,26 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
             response = WireResponse(patient_bundle(patient))
             response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.fhir.json"'
             return response
+        if request.accepted_renderer.format == "pdf":
+            from patients.record import record_pdf
+
+            response = Response(record_pdf(patient), content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.pdf"'
+            return response
         profile = self.get_serializer(patient).data
         response = Response(patient_export(patient=patient, profile=profile))
         response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.json"'
         return response
+
+    @extend_schema(request=None, responses={202: s.ExportPackageSerializer})
+    @action(detail=True, methods=["post"], url_path="export-package", filterset_class=None)
+    def export_package(self, request, pk=None):
+        """The full package (FHIR bundle, PDF, access log, attachment files) as a ZIP, built in the
+        background; the link is emailed to the admin who asked (admins)."""
+        from patients.record import package_request
+
+        package = package_request(membership=self.membership, patient=self.get_object())
+        return Response(s.ExportPackageSerializer(package).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(parameters=[s.AccessLogQuerySerializer], responses={200: s.AccessLogEntrySerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="access-log", filterset_class=None)

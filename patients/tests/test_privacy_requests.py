@@ -61,6 +61,17 @@ def test_blocking_holds_from_filing_to_closing(as_admin, patient):
     assert closed.status_code == 409 and closed.json()["code"] == "invalid_state"
 
 
+def test_a_blocked_patient_gets_no_email(as_admin, as_therapist, patient):
+    from accounts.models import OutgoingEmail
+
+    patient.email = "ines@correo.cl"
+    patient.save()
+    file(as_admin, patient, "blocking")
+    sent = as_therapist.post(f"/api/patients/{patient.id}/consents", {"kind": "treatment"}, format="json")
+    assert sent.status_code == 201 and sent.json()["link"]  # the link is still given, for another channel
+    assert not OutgoingEmail.objects.filter(to="ines@correo.cl").exists()
+
+
 def test_suppression_is_refused_during_the_retention_period(as_admin, patient, settings):
     patient.last_session_date = date.today() - timedelta(days=365)
     patient.save()

@@ -3,6 +3,7 @@ fast path for data already built in the wire's shape."""
 
 import orjson
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 
@@ -28,3 +29,16 @@ class FHIRJSONRenderer(JSONRenderer):
 
     media_type = "application/fhir+json"
     format = "fhir"
+
+
+class PDFRenderer(BaseRenderer):
+    """`application/pdf` (`?format=pdf`): the view answers the document's bytes. Errors keep the
+    JSON envelope (the view switches back to JSON for them)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data

