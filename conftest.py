@@ -121,3 +121,31 @@ def run_jobs(transactional_db, monkeypatch):
             app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False, **options)
 
     return run
+
+
+def console_login(client, user):
+    """Sign `user` in to the console as if they had passed the password and TOTP steps (the real
+    flow is tested in sessai/tests/test_console.py)."""
+    client.force_login(user)
+    session = client.session
+    session["console_mfa"] = True
+    session.save()
+    return client
+
+
+@pytest.fixture
+def operator_user(db):
+    from accounts.models import User
+
+    return User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Operaciones")
+
+
+@pytest.fixture
+def operator(client, operator_user):
+    """A platform operator signed in to the console."""
+    return console_login(client, operator_user)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    return console_login(client, admin_user)

@@ -1,8 +1,10 @@
 """The operators' console for people and practices."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count, Q
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -63,14 +65,21 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description=_("Desactivar usuarios seleccionados"))
     def deactivate_users(self, request, queryset):
-        for user in queryset:
+        count = 0
+        for user in queryset.filter(is_active=True):
             services.sessions_revoke_all(user=user, reason="deactivated")
-        count = queryset.update(is_active=False)
+            user.is_active = False
+            user.save(update_fields=["is_active", "updated_at"])  # audited, the operator as actor
+            count += 1
         self.message_user(request, _("%(count)d usuarios desactivados") % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Activar usuarios seleccionados"))
     def activate_users(self, request, queryset):
-        count = queryset.update(is_active=True)
+        count = 0
+        for user in queryset.filter(is_active=False):
+            user.is_active = True
+            user.save(update_fields=["is_active", "updated_at"])
+            count += 1
         self.message_user(request, _("%(count)d usuarios activados") % {"count": count}, messages.SUCCESS)
 
 
@@ -82,14 +91,30 @@ class PracticeMembershipInline(admin.TabularInline):
     show_change_link = True
 
 
+class PlanForm(forms.Form):
+    _selected_action = forms.CharField(widget=forms.MultipleHiddenInput)
+    plan = forms.ModelChoiceField(label=_("Plan"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        from billing.models import Plan
+
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = Plan.objects.filter(is_active=True)
+
+
 @admin.register(Practice)
 class PracticeAdmin(admin.ModelAdmin):
-    list_display = ("name", "country", "timezone", "member_count", "is_active", "created_at")
-    list_filter = ("is_active", "country")
-    search_fields = ("name",)
+    """A practice's page: members and roles, plan, balance with its usage chart and ledger, recent
+    AI use and storage (sessai.console_dashboard.practice_overview); suspend, reactivate, grant
+    credits, change plan, resend invitations, export its administrative data."""
+
+    list_display = ("name", "plan_name", "balance", "member_count", "is_active", "created_at")
+    list_filter = ("is_active", "country", "subscription__plan")
+    search_fields = ("name", "slug")
+    list_select_related = ("subscription__plan", "credit_account")
     readonly_fields = ("created_at", "updated_at")
     inlines = [PracticeMembershipInline]
-    actions = ["deactivate_practices", "reactivate_practices"]
+    actions = ["suspend_practices", "reactivate_practices", "grant_credits", "change_plan", "resend_invitations", "export_data"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_members=Count("memberships", filter=Q(memberships__is_active=True)))
@@ -102,19 +127,103 @@ class PracticeAdmin(admin.ModelAdmin):
 
             practice_created.send(sender=type(obj), practice=obj, created_by=request.user)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from sessai.console_dashboard import practice_overview
+
+        practice = self.get_object(request, object_id)
+        extra = {"overview": practice_overview(practice)} if practice else {}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a practice is suspended, never deleted: its records must be kept
+
     @admin.display(description=_("Miembros activos"), ordering="_members")
     def member_count(self, practice):
         return practice._members
 
-    @admin.action(description=_("Desactivar consultas seleccionadas"))
-    def deactivate_practices(self, request, queryset):
-        count = queryset.update(is_active=False)
-        self.message_user(request, _("%(count)d consultas desactivadas") % {"count": count}, messages.SUCCESS)
+    @admin.display(description=_("Plan"), ordering="subscription__plan__name")
+    def plan_name(self, practice):
+        subscription = getattr(practice, "subscription", None)
+        return subscription.plan.name if subscription else "—"
 
-    @admin.action(description=_("Reactivar consultas seleccionadas"))
+    @admin.display(description=_("Saldo"), ordering="credit_account__balance")
+    def balance(self, practice):
+        account = getattr(practice, "credit_account", None)
+        return account.balance if account else "—"
+
+    def _set_active(self, request, queryset, active: bool):
+        count = 0
+        for practice in queryset.filter(is_active=not active):
+            practice.is_active = active
+            practice.save(update_fields=["is_active", "updated_at"])  # one audit entry each, the operator as actor
+            count += 1
+        return count
+
+    @admin.action(description=_("Suspender consultas (sus miembros no pueden entrar ni usar la API; los datos se conservan)"))
+    def suspend_practices(self, request, queryset):
+        count = self._set_active(request, queryset, False)
+        self.message_user(request, _("%(count)d consultas suspendidas") % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Reactivar consultas"))
     def reactivate_practices(self, request, queryset):
-        count = queryset.update(is_active=True)
+        count = self._set_active(request, queryset, True)
         self.message_user(request, _("%(count)d consultas reactivadas") % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Asignar créditos con un motivo"))
+    def grant_credits(self, request, queryset):
+        from billing.admin import grant_credits_action
+
+        return grant_credits_action(self, request, queryset)
+
+    @admin.action(description=_("Cambiar plan"))
+    def change_plan(self, request, queryset):
+        from billing.models import Subscription
+        from billing.services import subscription_start
+
+        form = PlanForm(request.POST if "apply" in request.POST else None,
+                        initial={"_selected_action": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)})
+        if "apply" in request.POST and form.is_valid():
+            plan = form.cleaned_data["plan"]
+            for practice in queryset:
+                subscription = Subscription.objects.filter(practice=practice).first()
+                if subscription is None:
+                    subscription_start(practice=practice, plan=plan)
+                elif subscription.plan_id != plan.pk:
+                    subscription.plan = plan
+                    subscription.save(update_fields=["plan", "updated_at"])
+            self.message_user(request, _("Plan cambiado a %(plan)s en %(count)d consultas") % {"plan": plan.name, "count": queryset.count()},
+                              messages.SUCCESS)
+            return None
+        return render(request, "admin/action_form.html", {
+            **self.admin_site.each_context(request), "form": form, "objects": queryset, "title": _("Cambiar plan"),
+            "action": "change_plan", "opts": self.model._meta})
+
+    @admin.action(description=_("Reenviar invitaciones pendientes"))
+    def resend_invitations(self, request, queryset):
+        sent = 0
+        pending = Membership.objects.filter(practice__in=queryset, is_active=True).select_related("user", "practice")
+        for membership in pending:
+            if not membership.user.has_usable_password():
+                services.member_invitation_resend(membership=membership, invited_by=request.user)
+                sent += 1
+        self.message_user(request, _("%(count)d invitaciones reenviadas") % {"count": sent}, messages.SUCCESS)
+
+    @admin.action(description=_("Exportar datos administrativos (JSON)"))
+    def export_data(self, request, queryset):
+        """The practice's portability export with administrative fields only: members, plan,
+        ledger, patients' identification and counts, sessions' dates and statuses. No clinical
+        content (notes, records, assessments, reports) leaves through the console."""
+        import json
+
+        from django.core.serializers.json import DjangoJSONEncoder
+        from django.http import HttpResponse
+
+        from sessai.console_dashboard import practice_admin_export
+
+        data = [practice_admin_export(practice) for practice in queryset]
+        response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="consultas-{timezone.localdate():%Y%m%d}.json"'
+        return response
 
 
 @admin.register(Membership)
@@ -142,9 +251,12 @@ class MembershipAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Desactivar membresías seleccionadas"))
     def deactivate_memberships(self, request, queryset):
-        count = queryset.update(is_active=False)
-        for membership in queryset.select_related("user"):
+        count = 0
+        for membership in queryset.filter(is_active=True).select_related("user"):
+            membership.is_active = False
+            membership.save(update_fields=["is_active", "updated_at"])
             services.sessions_revoke_all(user=membership.user, reason="deactivated")
+            count += 1
         self.message_user(request, _("%(count)d membresías desactivadas") % {"count": count}, messages.SUCCESS)
 
 

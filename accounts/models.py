@@ -5,6 +5,7 @@ import os
 import uuid
 import zoneinfo
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -52,7 +53,7 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField(_("email"), unique=True)
+    email = models.EmailField(_("correo"), unique=True)
     name = models.CharField(_("nombre"), max_length=100)
     is_active = models.BooleanField(_("activo"), default=True)
     is_staff = models.BooleanField(_("operador de la plataforma"), default=False)
@@ -105,32 +106,32 @@ class Profile(models.Model):
     """The therapist profile and preferences of frontend-reference §1.2–1.3 (present for every role)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(User, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="profile")
     first_name = models.CharField(_("nombre"), max_length=100, blank=True)
     last_name = models.CharField(_("apellido"), max_length=100, blank=True)
     photo = models.ImageField(_("foto"), upload_to=profile_photo_path, blank=True)
     bio = models.CharField(_("biografía"), max_length=500, blank=True)
-    specialties = ArrayField(models.CharField(max_length=100), default=list, blank=True)
-    credentials = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    specialties = ArrayField(models.CharField(max_length=100), verbose_name=_("especialidades"), default=list, blank=True)
+    credentials = ArrayField(models.CharField(max_length=100), verbose_name=_("credenciales"), default=list, blank=True)
     license_number = models.CharField(_("número de licencia"), max_length=50, blank=True)
     phone_number = models.CharField(_("teléfono"), max_length=30, blank=True)
     address = models.JSONField(_("dirección"), default=dict, blank=True)
-    languages = ArrayField(models.CharField(max_length=50), default=default_languages, blank=True)
+    languages = ArrayField(models.CharField(max_length=50), verbose_name=_("idiomas"), default=default_languages, blank=True)
     years_of_experience = models.PositiveSmallIntegerField(
         _("años de experiencia"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(50)]
     )
-    education = models.JSONField(default=list, blank=True)
-    certifications = models.JSONField(default=list, blank=True)
+    education = models.JSONField(default=list, verbose_name=_("formación"), blank=True)
+    certifications = models.JSONField(default=list, verbose_name=_("certificaciones"), blank=True)
     # Preferences
-    theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
-    language = models.CharField(max_length=5, choices=Language.choices, default=Language.ES)
-    timezone = models.CharField(max_length=64, default="America/Santiago", validators=[validate_timezone])
-    notify_appointments = models.BooleanField(default=True)
-    notify_reminders = models.BooleanField(default=True)
-    notify_reports = models.BooleanField(default=True)
-    notify_marketing = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    theme = models.CharField(max_length=10, verbose_name=_("tema"), choices=Theme.choices, default=Theme.SYSTEM)
+    language = models.CharField(max_length=5, verbose_name=_("idioma"), choices=Language.choices, default=Language.ES)
+    timezone = models.CharField(max_length=64, verbose_name=_("zona horaria"), default="America/Santiago", validators=[validate_timezone])
+    notify_appointments = models.BooleanField(default=True, verbose_name=_("avisar citas"))
+    notify_reminders = models.BooleanField(default=True, verbose_name=_("recordatorios"))
+    notify_reports = models.BooleanField(default=True, verbose_name=_("avisar informes"))
+    notify_marketing = models.BooleanField(default=False, verbose_name=_("novedades"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     class Meta:
         verbose_name = _("perfil")
@@ -192,14 +193,14 @@ class Membership(models.Model):
     """A user's place in a practice: role, calendar color and professional title."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="memberships")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("rol"), max_length=10, choices=Role.choices, default=Role.THERAPIST)
     is_active = models.BooleanField(_("activa"), default=True)
     color = models.CharField(_("color"), max_length=7, validators=[color_validator], default="#3788d8")
     title = models.CharField(_("título profesional"), max_length=100, blank=True)
     invited_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User, verbose_name=_("invitado por"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
@@ -226,16 +227,16 @@ class DeviceSession(models.Model):
     accepted, and presenting an older one revokes the whole session (token theft)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_sessions")
-    refresh_jti = models.CharField(max_length=64, unique=True)
-    user_agent = models.CharField(max_length=400, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    remember_me = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_active_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_reason = models.CharField(max_length=40, blank=True)
+    user = models.ForeignKey(User, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="device_sessions")
+    refresh_jti = models.CharField(max_length=64, verbose_name=_("id del token de renovación"), unique=True)
+    user_agent = models.CharField(max_length=400, verbose_name=_("navegador"), blank=True)
+    ip_address = models.GenericIPAddressField(null=True, verbose_name=_("dirección IP"), blank=True)
+    remember_me = models.BooleanField(default=False, verbose_name=_("recordarme"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    last_active_at = models.DateTimeField(default=timezone.now, verbose_name=_("última actividad"))
+    expires_at = models.DateTimeField(verbose_name=_("vence"))
+    revoked_at = models.DateTimeField(null=True, verbose_name=_("revocada"), blank=True)
+    revoked_reason = models.CharField(max_length=40, verbose_name=_("motivo del cierre"), blank=True)
 
     class Meta:
         verbose_name = _("sesión de dispositivo")
@@ -254,13 +255,13 @@ class Invitation(models.Model):
     """An admin's invitation to join the practice. Only a SHA-256 of the token is stored."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="invitations")
-    token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    membership = models.ForeignKey(Membership, verbose_name=_("membresía"), on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, verbose_name=_("hash del token"), unique=True)
+    invited_by = models.ForeignKey(User, verbose_name=_("invitado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    expires_at = models.DateTimeField(verbose_name=_("vence"))
+    accepted_at = models.DateTimeField(null=True, verbose_name=_("aceptada"), blank=True)
+    revoked_at = models.DateTimeField(null=True, verbose_name=_("revocada"), blank=True)
 
     class Meta:
         verbose_name = _("invitación")
@@ -308,3 +309,10 @@ def default_member_color(practice: Practice) -> str:
         if color not in used:
             return color
     return palette[len(used) % len(palette)]
+
+
+# Operators' and admins' changes to accounts and practices are in the audit trail (who suspended a
+# practice, who changed a role); secrets and bookkeeping columns are left out.
+auditlog.register(User, exclude_fields=["password", "last_login", "updated_at"])
+auditlog.register(Practice, exclude_fields=["updated_at"])
+auditlog.register(Membership, exclude_fields=["updated_at"])

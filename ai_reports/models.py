@@ -27,7 +27,7 @@ class AIModelPrice(models.Model):
         _("créditos por minuto de audio"), max_digits=8, decimal_places=2, default=Decimal("2.00"),
         help_text=_("Precio de la transcripción por minuto de grabación."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     class Meta:
         verbose_name = _("modelo de IA y precio")
@@ -39,7 +39,7 @@ class AIModelPrice(models.Model):
 
 
 class PracticeAISettings(models.Model):
-    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, primary_key=True, related_name="ai_settings")
+    practice = models.OneToOneField(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="ai_settings")
     tier = models.CharField(_("nivel"), max_length=10, choices=Tier.choices, default=Tier.BALANCED)
     # Audio cannot be redacted: sending recordings to the provider is the admin's explicit choice.
     audio_transcription = models.BooleanField(_("transcripción de audio"), default=False)
@@ -48,7 +48,7 @@ class PracticeAISettings(models.Model):
         help_text=_("0: el audio se borra al terminar la transcripción; la transcripción se conserva."),
     )
     note_format = models.CharField(_("formato de la nota sugerida"), max_length=10, choices=DocFormat.choices, default=DocFormat.SOAP)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     class Meta:
         verbose_name = _("configuración de IA")
@@ -64,21 +64,21 @@ def report_pdf_path(instance, filename):
 
 class AIReport(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="ai_reports")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="ai_reports")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    range_type = models.CharField(max_length=12, choices=RangeType.choices)
-    range_start = models.DateField(null=True, blank=True)
-    range_end = models.DateField(null=True, blank=True)
-    sessions_count = models.PositiveIntegerField(default=0)
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="ai_reports")
+    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="ai_reports")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("autor"), on_delete=models.PROTECT, related_name="+")
+    range_type = models.CharField(max_length=12, verbose_name=_("período"), choices=RangeType.choices)
+    range_start = models.DateField(null=True, verbose_name=_("desde"), blank=True)
+    range_end = models.DateField(null=True, verbose_name=_("hasta"), blank=True)
+    sessions_count = models.PositiveIntegerField(default=0, verbose_name=_("sesiones incluidas"))
     model = models.CharField(_("modelo"), max_length=80)
-    tier = models.CharField(max_length=10, blank=True)
-    input_tokens = models.PositiveIntegerField(default=0)
-    output_tokens = models.PositiveIntegerField(default=0)
-    credits = models.DecimalField(max_digits=14, decimal_places=1, default=Decimal("0"))
+    tier = models.CharField(max_length=10, verbose_name=_("nivel"), blank=True)
+    input_tokens = models.PositiveIntegerField(default=0, verbose_name=_("tokens de entrada"))
+    output_tokens = models.PositiveIntegerField(default=0, verbose_name=_("tokens de salida"))
+    credits = models.DecimalField(max_digits=14, verbose_name=_("créditos"), decimal_places=1, default=Decimal("0"))
     content = models.TextField(_("informe (Markdown)"))
-    pdf = models.FileField(upload_to=report_pdf_path, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    pdf = models.FileField(upload_to=report_pdf_path, verbose_name=_("PDF"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
         verbose_name = _("informe de IA")
@@ -97,12 +97,12 @@ class IdempotencyKey(models.Model):
     """`Idempotency-Key` of an AI request: a retry returns the first answer, charged once."""
 
     id = models.BigAutoField(primary_key=True)
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=200)
-    operation = models.CharField(max_length=30)
-    response = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200, verbose_name=_("clave"))
+    operation = models.CharField(max_length=30, verbose_name=_("operación"))
+    response = models.JSONField(null=True, verbose_name=_("respuesta guardada"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["practice", "key"], name="idempotency_practice_key")]
@@ -119,14 +119,14 @@ class RecordingConsent(models.Model):
     Withdrawing it ends it: later uploads are refused. Rows are never deleted."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="recording_consents")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="recording_consents")
     text_version = models.CharField(_("versión del texto de consentimiento"), max_length=50)
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registrado por"), on_delete=models.PROTECT, related_name="+")
     registered_at = models.DateTimeField(_("registrado"), auto_now_add=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("retirado por"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     withdrawn_at = models.DateTimeField(_("retirado"), null=True, blank=True)
-    signed_consent = models.ForeignKey("patients.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+    signed_consent = models.ForeignKey("patients.Consent", verbose_name=_("consentimiento firmado"), on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                        help_text=_("Firmado por el paciente en su enlace de consentimiento"))
 
     class Meta:
@@ -146,21 +146,21 @@ def recording_path(instance, filename):
 
 class Recording(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
-    session = models.ForeignKey("scheduling.Session", on_delete=models.PROTECT, related_name="recordings")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    audio = models.FileField(upload_to=recording_path, max_length=300, blank=True)
-    content_type = models.CharField(max_length=30)
-    size = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    duration_seconds = models.DecimalField(max_digits=8, decimal_places=2)
-    status = models.CharField(max_length=12, choices=RecordingStatus.choices, default=RecordingStatus.UPLOADED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    error = models.CharField(max_length=300, blank=True)
-    reservation = models.ForeignKey("billing.CreditLedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    transcribed_at = models.DateTimeField(null=True, blank=True)
-    audio_deleted_at = models.DateTimeField(null=True, blank=True)
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey("scheduling.Session", verbose_name=_("sesión"), on_delete=models.PROTECT, related_name="recordings")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("subido por"), on_delete=models.PROTECT, related_name="+")
+    audio = models.FileField(upload_to=recording_path, verbose_name=_("audio"), max_length=300, blank=True)
+    content_type = models.CharField(max_length=30, verbose_name=_("tipo de contenido"))
+    size = models.BigIntegerField(verbose_name=_("tamaño (bytes)"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
+    duration_seconds = models.DecimalField(max_digits=8, verbose_name=_("duración (segundos)"), decimal_places=2)
+    status = models.CharField(max_length=12, verbose_name=_("estado"), choices=RecordingStatus.choices, default=RecordingStatus.UPLOADED)
+    progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progreso"))
+    error = models.CharField(max_length=300, verbose_name=_("error"), blank=True)
+    reservation = models.ForeignKey("billing.CreditLedgerEntry", verbose_name=_("reserva"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    transcribed_at = models.DateTimeField(null=True, verbose_name=_("transcrita"), blank=True)
+    audio_deleted_at = models.DateTimeField(null=True, verbose_name=_("audio eliminado"), blank=True)
 
     class Meta:
         verbose_name = _("grabación")
@@ -177,13 +177,13 @@ class RecordingUpload(models.Model):
     """A resumable upload in progress: chunks are appended at `offset` to a staging file."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey("scheduling.Session", on_delete=models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    size = models.BigIntegerField()
-    offset = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey("scheduling.Session", verbose_name=_("sesión"), on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.CASCADE, related_name="+")
+    size = models.BigIntegerField(verbose_name=_("tamaño (bytes)"))
+    offset = models.BigIntegerField(default=0, verbose_name=_("bytes recibidos"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    completed_at = models.DateTimeField(null=True, verbose_name=_("completada"), blank=True)
 
     class Meta:
         verbose_name = _("subida de grabación")
@@ -198,14 +198,14 @@ class Transcript(models.Model):
     `{speaker: therapist|patient|other, start, end, text}`; `analysis` holds the draft note,
     sentiment, topics, keywords and risk mentions."""
 
-    session = models.OneToOneField("scheduling.Session", on_delete=models.PROTECT, primary_key=True, related_name="transcript")
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
-    recording = models.ForeignKey(Recording, on_delete=models.PROTECT, related_name="+")
-    segments = models.JSONField(default=list)
-    analysis = models.JSONField(null=True, blank=True)
-    model = models.CharField(max_length=80, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    session = models.OneToOneField("scheduling.Session", verbose_name=_("sesión"), on_delete=models.PROTECT, primary_key=True, related_name="transcript")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
+    recording = models.ForeignKey(Recording, verbose_name=_("grabación"), on_delete=models.PROTECT, related_name="+")
+    segments = models.JSONField(default=list, verbose_name=_("segmentos"))
+    analysis = models.JSONField(null=True, verbose_name=_("análisis"), blank=True)
+    model = models.CharField(max_length=80, verbose_name=_("modelo"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     class Meta:
         verbose_name = _("transcripción")
@@ -215,6 +215,8 @@ class Transcript(models.Model):
         return str(self.session_id)
 
 
+auditlog.register(AIModelPrice, exclude_fields=["updated_at"])
+auditlog.register(PracticeAISettings, exclude_fields=["updated_at"])
 auditlog.register(RecordingConsent)
 auditlog.register(Recording, exclude_fields=["audio"])
 auditlog.register(Transcript, mask_fields=["segments", "analysis"], mask_callable="sessai.audit.mask_clinical")

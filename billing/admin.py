@@ -30,17 +30,20 @@ def grant_credits_action(modeladmin, request, queryset):
     if "apply" in request.POST:
         form = GrantForm(request.POST)
         if form.is_valid():
-            for obj in queryset.select_related("practice"):
+            for obj in queryset:
+                practice = getattr(obj, "practice", obj)  # a subscription, an account or the practice itself
                 try:
-                    services.credits_grant(practice=obj.practice, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"],
+                    services.credits_grant(practice=practice, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"],
                                            actor=request.user, kind=EntryKind.ADJUSTMENT)
                 except services.InsufficientCredits:
-                    modeladmin.message_user(request, _("%(p)s: el saldo no puede quedar negativo") % {"p": obj.practice}, messages.ERROR)
+                    modeladmin.message_user(request, _("%(p)s: el saldo no puede quedar negativo") % {"p": practice}, messages.ERROR)
             modeladmin.message_user(request, _("Créditos asignados"), messages.SUCCESS)
             return None
     else:
         form = GrantForm(initial={"_selected_action": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)})
-    return render(request, "admin/billing/grant_credits.html", {"form": form, "objects": queryset, "title": _("Asignar créditos")})
+    return render(request, "admin/action_form.html", {
+        **modeladmin.admin_site.each_context(request), "form": form, "objects": queryset, "title": _("Asignar créditos"),
+        "opts": modeladmin.model._meta, "action": request.POST.get("action", "")})
 
 
 grant_credits_action.short_description = _("Asignar créditos con un motivo")

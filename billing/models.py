@@ -5,6 +5,7 @@ as the ledger row, under the account's row lock."""
 import uuid
 from decimal import Decimal
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,11 +34,11 @@ class Plan(models.Model):
 
 
 class Subscription(models.Model):
-    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, primary_key=True, related_name="subscription")
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    practice = models.OneToOneField(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="subscription")
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="subscriptions")
     renewal_date = models.DateField(_("próxima renovación"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     class Meta:
         verbose_name = _("suscripción")
@@ -50,9 +51,9 @@ class Subscription(models.Model):
 class CreditAccount(models.Model):
     """The lock every ledger write takes, and the cached balance (= sum of the ledger)."""
 
-    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, primary_key=True, related_name="credit_account")
+    practice = models.OneToOneField(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="credit_account")
     balance = models.DecimalField(_("saldo"), default=Decimal("0"), **CREDIT)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     class Meta:
         verbose_name = _("cuenta de créditos")
@@ -74,21 +75,21 @@ class CreditLedgerEntry(models.Model):
     """One movement of credits. Never updated or deleted (a database trigger enforces it too)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="ledger")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="ledger")
     kind = models.CharField(_("tipo"), max_length=12, choices=EntryKind.choices)
     amount = models.DecimalField(_("créditos"), **CREDIT, help_text=_("Positivo suma, negativo resta"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("persona"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     operation = models.CharField(_("operación"), max_length=20, choices=Operation.choices, blank=True)
     model = models.CharField(_("modelo"), max_length=80, blank=True)
-    tier = models.CharField(max_length=10, blank=True)
-    input_tokens = models.PositiveIntegerField(default=0)
-    output_tokens = models.PositiveIntegerField(default=0)
-    patient_id = models.UUIDField(null=True, blank=True)
-    report_id = models.UUIDField(null=True, blank=True)
-    reservation = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="settlements")
-    period = models.CharField(max_length=7, blank=True, help_text=_("AAAA-MM de una asignación mensual"))
+    tier = models.CharField(max_length=10, verbose_name=_("nivel"), blank=True)
+    input_tokens = models.PositiveIntegerField(default=0, verbose_name=_("tokens de entrada"))
+    output_tokens = models.PositiveIntegerField(default=0, verbose_name=_("tokens de salida"))
+    patient_id = models.UUIDField(null=True, verbose_name=_("paciente (id)"), blank=True)
+    report_id = models.UUIDField(null=True, verbose_name=_("informe (id)"), blank=True)
+    reservation = models.ForeignKey("self", verbose_name=_("reserva"), on_delete=models.PROTECT, null=True, blank=True, related_name="settlements")
+    period = models.CharField(max_length=7, verbose_name=_("período"), blank=True, help_text=_("AAAA-MM de una asignación mensual"))
     reason = models.CharField(_("motivo"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"), db_index=True)
 
     objects = LedgerQuerySet.as_manager()
 
@@ -115,3 +116,9 @@ class CreditLedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The credit ledger is append-only")
+
+
+# Configuration changes (plans and prices, a practice's plan) are in the audit trail; the ledger is
+# its own append-only record.
+auditlog.register(Plan)
+auditlog.register(Subscription, exclude_fields=["updated_at"])

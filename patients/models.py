@@ -34,10 +34,10 @@ def fold(expression):
 
 class Patient(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="patients")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="patients")
     name = models.CharField(_("nombre"), max_length=100)
     rut = models.CharField(_("RUT"), max_length=12, blank=True, help_text=_("Normalizado: dígitos y dígito verificador"))
-    email = models.EmailField(_("email"), blank=True)
+    email = models.EmailField(_("correo"), blank=True)
     phone = models.CharField(_("teléfono"), max_length=30, blank=True)
     birth_date = models.DateField(_("fecha de nacimiento"), null=True, blank=True)
     address = models.JSONField(_("dirección"), default=dict, blank=True)
@@ -52,15 +52,15 @@ class Patient(models.Model):
     anonymized_at = models.DateTimeField(_("anonimizado"), null=True, blank=True,
                                          help_text=_("Cuándo se anonimizó al terminar el plazo de conservación"))
     primary_therapist = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="primary_patients"
+        settings.AUTH_USER_MODEL, verbose_name=_("terapeuta principal"), on_delete=models.SET_NULL, null=True, blank=True, related_name="primary_patients"
     )
     # Maintained by scheduling.services whenever a session changes (never one query per row).
-    total_sessions = models.PositiveIntegerField(default=0)
-    first_session_date = models.DateField(null=True, blank=True)
-    last_session_date = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    total_sessions = models.PositiveIntegerField(default=0, verbose_name=_("sesiones realizadas"))
+    first_session_date = models.DateField(null=True, verbose_name=_("primera sesión"), blank=True)
+    last_session_date = models.DateField(null=True, verbose_name=_("última sesión"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
     search_vector = models.GeneratedField(
         expression=SearchVector(fold("name"), "rut", config="simple"),
         output_field=SearchVectorField(),
@@ -95,9 +95,9 @@ class CareTeamMember(models.Model):
     """A therapist who may see this patient's clinical record (the primary therapist included)."""
 
     id = models.BigAutoField(primary_key=True)
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_team")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_teams")
-    created_at = models.DateTimeField(auto_now_add=True)
+    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.CASCADE, related_name="care_team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="care_teams")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
         verbose_name = _("miembro del equipo tratante")
@@ -114,12 +114,12 @@ class Consent(models.Model):
     same link revokes it. Rows are never deleted."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="consents")
     kind = models.CharField(_("tipo"), max_length=10, choices=ConsentKind.choices)
     text_version = models.CharField(_("versión del texto"), max_length=50)
     text = models.TextField(_("texto firmado"), help_text=_("El texto tal como lo leyó el paciente"))
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("enviado por"), on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField(_("enviado"), auto_now_add=True)
     signed_at = models.DateTimeField(_("firmado"), null=True, blank=True)
     signed_name = models.CharField(_("nombre de quien firma"), max_length=200, blank=True)
@@ -151,8 +151,8 @@ class PrivacyRequest(models.Model):
     portability, blocking), with its legal deadline and how it was closed."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="privacy_requests")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="privacy_requests")
     kind = models.CharField(_("tipo"), max_length=15, choices=PrivacyRequestKind.choices)
     channel = models.CharField(_("canal"), max_length=50, blank=True, help_text=_("Cómo llegó: correo, presencial, carta…"))
     received_at = models.DateTimeField(_("recibida"))
@@ -161,9 +161,9 @@ class PrivacyRequest(models.Model):
     status = models.CharField(_("estado"), max_length=10, choices=PrivacyRequestStatus.choices, default=PrivacyRequestStatus.OPEN)
     resolution = models.TextField(_("resolución"), blank=True)
     resolved_at = models.DateTimeField(_("resuelta"), null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resuelta por"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
     reminded_on = models.DateField(_("último aviso de vencimiento"), null=True, blank=True)
 
     class Meta:
@@ -185,11 +185,11 @@ class ExportPackage(models.Model):
     built by a background job and sent to the admin who asked as a signed, expiring link."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="export_packages")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="export_packages")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("pedido por"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("estado"), max_length=10, choices=ExportPackageStatus.choices, default=ExportPackageStatus.PENDING)
-    file = models.FileField(upload_to=export_package_path, max_length=300, blank=True)
+    file = models.FileField(upload_to=export_package_path, verbose_name=_("archivo"), max_length=300, blank=True)
     size = models.PositiveBigIntegerField(_("tamaño"), default=0)
     created_at = models.DateTimeField(_("pedido"), auto_now_add=True)
     ready_at = models.DateTimeField(_("listo"), null=True, blank=True)

@@ -32,10 +32,10 @@ class SessionSeries(models.Model):
     """A weekly or biweekly recurring appointment; its occurrences are ordinary sessions."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="session_series")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="session_series")
     frequency = models.CharField(_("frecuencia"), max_length=10, choices=Frequency.choices)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
         verbose_name = _("serie de sesiones")
@@ -63,9 +63,9 @@ class SessionQuerySet(models.QuerySet):
 
 class Session(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="sessions")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="sessions")
-    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="therapy_sessions")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="sessions")
+    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="sessions")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("terapeuta"), on_delete=models.PROTECT, related_name="therapy_sessions")
     starts_at = models.DateTimeField(_("inicio"))
     ends_at = models.DateTimeField(_("término"))
     type = models.CharField(_("tipo"), max_length=12, choices=SessionType.choices, default=SessionType.PRESENCIAL)
@@ -74,9 +74,9 @@ class Session(models.Model):
     location = models.CharField(_("ubicación"), max_length=200, blank=True)
     notes = models.TextField(_("notas"), blank=True, help_text=_("Nota breve de texto plano"))
     content = models.TextField(_("registro clínico"), blank=True, help_text=_("HTML saneado"))
-    goals = ArrayField(models.CharField(max_length=300), default=list, blank=True)
-    signed_at = models.DateTimeField(null=True, blank=True)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    goals = ArrayField(models.CharField(max_length=300), verbose_name=_("objetivos"), default=list, blank=True)
+    signed_at = models.DateTimeField(null=True, verbose_name=_("firmada"), blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("firmada por"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cancel_reason = models.CharField(_("motivo de cancelación"), max_length=300, blank=True)
     confirmation_status = models.CharField(_("confirmación del paciente"), max_length=20, choices=ConfirmationStatus.choices,
                                            default=ConfirmationStatus.PENDING, db_default=ConfirmationStatus.PENDING.value)
@@ -85,10 +85,10 @@ class Session(models.Model):
                               db_default=BookingSource.STAFF.value)
     awaiting_approval = models.BooleanField(_("pendiente de aprobación"), default=False, db_default=False,
                                             help_text=_("Solicitud en línea que el terapeuta aún no aprueba"))
-    series = models.ForeignKey(SessionSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    series = models.ForeignKey(SessionSeries, verbose_name=_("serie"), on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     objects = SessionQuerySet.as_manager()
 
@@ -108,6 +108,8 @@ class Session(models.Model):
             models.Index(fields=["practice", "created_at"], name="session_practice_created"),
             # completed sessions in a period (billing's cost per session, the dashboard's activity)
             models.Index(fields=["practice", "starts_at"], name="session_practice_completed", condition=Q(status="completed")),
+            # the console's platform-wide sessions per week (an index-only scan over the weeks shown)
+            models.Index(fields=["starts_at"], name="session_starts_status", include=["status"]),
         ]
 
     def __str__(self):
@@ -126,10 +128,10 @@ class Addendum(models.Model):
     """A correction to a signed record: the record itself never changes after signing."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="addenda")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("autor"), on_delete=models.PROTECT, related_name="+")
     content = models.TextField(_("contenido"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
         verbose_name = _("adenda")
@@ -142,17 +144,17 @@ class Addendum(models.Model):
 
 class Assessment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="assessments")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
+    session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.PROTECT, related_name="assessments")
+    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="assessments")
     type = models.CharField(_("tipo"), max_length=10, choices=AssessmentType.choices)
     label = models.CharField(_("nombre"), max_length=100, blank=True, help_text=_("Para evaluaciones personalizadas"))
-    scale = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)])
-    items = ArrayField(models.PositiveSmallIntegerField(), null=True, blank=True)
-    score = models.PositiveSmallIntegerField(null=True, blank=True)
-    severity = models.CharField(max_length=30, blank=True)
+    scale = models.PositiveSmallIntegerField(null=True, verbose_name=_("escala"), blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    items = ArrayField(models.PositiveSmallIntegerField(), verbose_name=_("respuestas"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, verbose_name=_("puntaje"), blank=True)
+    severity = models.CharField(max_length=30, verbose_name=_("severidad"), blank=True)
     notes = models.TextField(_("notas"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
         verbose_name = _("evaluación")
@@ -177,13 +179,13 @@ def attachment_path(instance, filename: str) -> str:
 
 class Attachment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=300)
+    session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, verbose_name=_("archivo"), max_length=300)
     file_name = models.CharField(_("nombre del archivo"), max_length=255)
     file_type = models.CharField(_("tipo de archivo"), max_length=100)
-    size = models.PositiveBigIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    size = models.PositiveBigIntegerField(verbose_name=_("tamaño (bytes)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("subido por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
         verbose_name = _("adjunto")
@@ -191,21 +193,23 @@ class Attachment(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return self.file_name
+        # not the file name: it is clinical (masked in audit diffs), and this string is the audit
+        # entry's object name, shown in the console
+        return f"{self.file_type} ({self.size} bytes)"
 
 
 class BlockedTime(models.Model):
     """A period a therapist cannot be booked (lunch, meeting, break, other)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="blocked_times")
-    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocked_times")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="blocked_times")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("terapeuta"), on_delete=models.CASCADE, related_name="blocked_times")
     type = models.CharField(_("tipo"), max_length=10, choices=BlockedTimeType.choices, default=BlockedTimeType.LUNCH)
     reason = models.CharField(_("motivo"), max_length=200, blank=True)
     starts_at = models.DateTimeField(_("inicio"))
     ends_at = models.DateTimeField(_("término"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
         verbose_name = _("horario bloqueado")
@@ -225,11 +229,11 @@ class AvailabilityDay(models.Model):
     """One weekday of a member's weekly schedule; a missing day takes the default of settings."""
 
     id = models.BigAutoField(primary_key=True)
-    membership = models.ForeignKey("accounts.Membership", on_delete=models.CASCADE, related_name="availability")
-    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)], help_text="0 = lunes … 6 = domingo")
-    start = models.TimeField()
-    end = models.TimeField()
-    available = models.BooleanField(default=True)
+    membership = models.ForeignKey("accounts.Membership", verbose_name=_("membresía"), on_delete=models.CASCADE, related_name="availability")
+    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)], verbose_name=_("día de la semana"), help_text="0 = lunes … 6 = domingo")
+    start = models.TimeField(verbose_name=_("inicio"))
+    end = models.TimeField(verbose_name=_("término"))
+    available = models.BooleanField(default=True, verbose_name=_("disponible"))
 
     class Meta:
         verbose_name = _("día de disponibilidad")
@@ -246,16 +250,16 @@ class AvailabilityDay(models.Model):
 class CalendarSettings(models.Model):
     """Practice-wide calendar display settings (frontend-reference §1.12) and patient reminders."""
 
-    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, primary_key=True, related_name="calendar_settings")
-    show_patient_name = models.BooleanField(default=True)
-    show_therapist_name = models.BooleanField(default=True)
-    show_session_type = models.BooleanField(default=True)
-    show_duration = models.BooleanField(default=True)
-    show_notes = models.BooleanField(default=False)
-    show_status = models.BooleanField(default=True)
-    default_view = models.CharField(max_length=5, choices=CalendarView.choices, default=CalendarView.WEEK)
+    practice = models.OneToOneField(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="calendar_settings")
+    show_patient_name = models.BooleanField(default=True, verbose_name=_("mostrar nombre del paciente"))
+    show_therapist_name = models.BooleanField(default=True, verbose_name=_("mostrar terapeuta"))
+    show_session_type = models.BooleanField(default=True, verbose_name=_("mostrar modalidad"))
+    show_duration = models.BooleanField(default=True, verbose_name=_("mostrar duración"))
+    show_notes = models.BooleanField(default=False, verbose_name=_("mostrar notas"))
+    show_status = models.BooleanField(default=True, verbose_name=_("mostrar estado"))
+    default_view = models.CharField(max_length=5, verbose_name=_("vista predeterminada"), choices=CalendarView.choices, default=CalendarView.WEEK)
     patient_reminders = models.BooleanField(_("recordatorios a pacientes"), default=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     class Meta:
         verbose_name = _("configuración del calendario")
@@ -269,10 +273,10 @@ class SessionReminder(models.Model):
     """One row per reminder sent: the unique key makes sending idempotent, even for concurrent runs."""
 
     id = models.BigAutoField(primary_key=True)
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders")
-    recipient = models.CharField(max_length=10, choices=[("therapist", "therapist"), ("patient", "patient")])
-    starts_at = models.DateTimeField(help_text=_("Inicio de la sesión cuando se envió (una reprogramación vuelve a avisar)"))
-    sent_at = models.DateTimeField(auto_now_add=True)
+    session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.CharField(max_length=10, verbose_name=_("destinatario"), choices=[("therapist", "therapist"), ("patient", "patient")])
+    starts_at = models.DateTimeField(_("inicio"), help_text=_("Inicio de la sesión cuando se envió (una reprogramación vuelve a avisar)"))
+    sent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("enviado"))
 
     class Meta:
         verbose_name = _("recordatorio enviado")
@@ -286,9 +290,9 @@ class SessionReminder(models.Model):
 class CalendarFeed(models.Model):
     """A therapist's private iCal feed. Only a SHA-256 of the secret token is stored."""
 
-    membership = models.OneToOneField("accounts.Membership", on_delete=models.CASCADE, primary_key=True, related_name="calendar_feed")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now=True)
+    membership = models.OneToOneField("accounts.Membership", verbose_name=_("membresía"), on_delete=models.CASCADE, primary_key=True, related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, verbose_name=_("hash del token"), unique=True)
+    created_at = models.DateTimeField(auto_now=True, verbose_name=_("creado"))
     expires_at = models.DateTimeField(_("vence"), null=True, blank=True, help_text=_("Vacío: no vence."))
     last_used_at = models.DateTimeField(_("último uso"), null=True, blank=True)
 
@@ -323,7 +327,7 @@ def default_durations():
 class BookingSettings(models.Model):
     """How patients book this practice online. Off until an admin turns it on."""
 
-    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, primary_key=True, related_name="booking_settings")
+    practice = models.OneToOneField(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="booking_settings")
     enabled = models.BooleanField(_("reserva en línea activa"), default=False)
     therapists = models.ManyToManyField("accounts.Membership", blank=True, related_name="+", verbose_name=_("terapeutas"),
                                         help_text=_("Vacío: todos los terapeutas activos"))
@@ -342,7 +346,7 @@ class BookingSettings(models.Model):
     waitlist_enabled = models.BooleanField(_("lista de espera activa"), default=True)
     waitlist_offer_count = models.PositiveSmallIntegerField(_("personas avisadas por hora liberada"), default=3,
                                                             validators=[MinValueValidator(1), MaxValueValidator(20)])
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     class Meta:
         verbose_name = _("configuración de reserva en línea")
@@ -361,15 +365,15 @@ class EmailCode(models.Model):
         WAITLIST = "waitlist", _("Lista de espera")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
-    purpose = models.CharField(max_length=10, choices=Purpose.choices)
-    email = models.EmailField()
-    code_hash = models.CharField(max_length=128)
-    payload = models.JSONField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=10, verbose_name=_("propósito"), choices=Purpose.choices)
+    email = models.EmailField(verbose_name=_("correo"))
+    code_hash = models.CharField(max_length=128, verbose_name=_("hash del código"))
+    payload = models.JSONField(verbose_name=_("datos pedidos"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("intentos"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    expires_at = models.DateTimeField(verbose_name=_("vence"))
+    used_at = models.DateTimeField(null=True, verbose_name=_("usado"), blank=True)
 
     class Meta:
         verbose_name = _("código de verificación")
@@ -384,8 +388,8 @@ class WaitlistEntry(models.Model):
     """A patient waiting for a therapist's hour in a window of days (and, optionally, of hours)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="waitlist")
-    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="waitlist")
+    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("terapeuta"), on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("nombre"), max_length=200)
     email = models.EmailField(_("correo"))
     phone = models.CharField(_("teléfono"), max_length=30, blank=True)
@@ -397,8 +401,8 @@ class WaitlistEntry(models.Model):
     duration = models.PositiveSmallIntegerField(_("duración"), default=50)
     type = models.CharField(_("modalidad"), max_length=12, choices=SessionType.choices, default=SessionType.PRESENCIAL)
     status = models.CharField(_("estado"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.ACTIVE)
-    session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
         verbose_name = _("persona en lista de espera")
@@ -416,11 +420,11 @@ class WaitlistOffer(models.Model):
     """A freed hour offered to one person on the wait-list. The first claim books it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    entry = models.ForeignKey(WaitlistEntry, verbose_name=_("persona en espera"), on_delete=models.CASCADE, related_name="offers")
+    starts_at = models.DateTimeField(verbose_name=_("inicio"))
+    ends_at = models.DateTimeField(verbose_name=_("término"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    claimed_at = models.DateTimeField(null=True, verbose_name=_("tomada"), blank=True)
 
     class Meta:
         verbose_name = _("hora ofrecida")

@@ -13,13 +13,6 @@ from accounts.tests.factories import MembershipFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def operator(client):
-    user = User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Operaciones")
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.parametrize(
     "url",
     [
@@ -145,7 +138,7 @@ def test_a_suspended_practice_can_be_reactivated_and_sends_no_reminders(operator
     starts = timezone.now() + timedelta(hours=3)
     Session.objects.create(practice=practice, patient=patient_for(therapist_member), therapist=therapist_member.user,
                            starts_at=starts, ends_at=starts + timedelta(hours=1))
-    operator.post("/admin/accounts/practice/", {"action": "deactivate_practices", "_selected_action": [practice.pk]})
+    operator.post("/admin/accounts/practice/", {"action": "suspend_practices", "_selected_action": [practice.pk]})
     call_command("send_session_reminders")
     run_jobs()
     assert mail.outbox == []
@@ -160,7 +153,7 @@ def test_a_suspended_practice_can_be_reactivated_and_sends_no_reminders(operator
 def test_members_of_a_suspended_practice_are_told_so(operator, api, therapist_member):
     from accounts.tests.factories import PASSWORD
 
-    operator.post("/admin/accounts/practice/", {"action": "deactivate_practices", "_selected_action": [therapist_member.practice_id]})
+    operator.post("/admin/accounts/practice/", {"action": "suspend_practices", "_selected_action": [therapist_member.practice_id]})
     answer = api.post("/api/auth/login", {"email": therapist_member.user.email, "password": PASSWORD}, format="json")
     assert answer.status_code == 401 and answer.json()["code"] == "practice_suspended"
     assert "suspendida" in answer.json()["message"]

@@ -256,14 +256,6 @@ def test_history_query_count_is_constant(as_admin, funded, admin_member, django_
 # --- Console --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def operator(client):
-    from accounts.models import User
-
-    client.force_login(User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Ops"))
-    return client
-
-
 def test_billing_console(operator, funded):
     for url in ("/admin/billing/plan/", "/admin/billing/subscription/", "/admin/billing/creditaccount/",
                 "/admin/billing/creditledgerentry/", "/admin/billing/creditledgerentry/?kind__exact=grant",

@@ -123,11 +123,10 @@ def test_admins_are_reminded_once_a_day_of_requests_falling_due(as_admin, patien
     assert PrivacyRequest.objects.get(pk=later["id"]).reminded_on is None
 
 
-def test_the_console_lists_overdue_requests_across_practices(client, patient, admin_member):
-    from accounts.models import User
+def test_the_console_lists_overdue_requests_across_practices(operator, patient, admin_member):
     from patients.models import PrivacyRequest
 
-    client.force_login(User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Operaciones"))
+    client = operator
     from patients.privacy import request_file
 
     overdue = request_file(membership=admin_member, patient=patient, kind="access")

@@ -1,18 +1,11 @@
 import pytest
 from auditlog.models import LogEntry
 
-from accounts.models import User
 from patients.tests.factories import patient_for
 from scheduling import services
 from scheduling.tests.test_api_records import _dt
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator(client):
-    client.force_login(User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Ops"))
-    return client
 
 
 @pytest.fixture

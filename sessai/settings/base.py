@@ -43,7 +43,7 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "sessai.console.ConsoleAdminConfig",  # django.contrib.admin as "SessAI — Consola"
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -359,6 +359,7 @@ SIMPLE_JWT = {
 }
 MFA_TOKEN_MAX_AGE = 300  # seconds between the password step and the TOTP step of a login
 MFA_MAX_ATTEMPTS = env_int("MFA_MAX_ATTEMPTS", 5)  # wrong codes before a login challenge is burnt
+CONSOLE_IDLE_MINUTES = env_int("CONSOLE_IDLE_MINUTES", 30)  # the operators' console signs out after this long idle
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 
 # --- django-allauth: email addresses, verification and MFA (the REST views drive it).

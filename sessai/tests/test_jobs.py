@@ -151,8 +151,9 @@ def test_operators_see_jobs_and_retry_a_failed_one(client, run_jobs, settings):
     [job] = jobs()
     assert job["status"] == "failed"
 
-    operator = User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Operaciones")
-    client.force_login(operator)
+    from conftest import console_login
+
+    console_login(client, User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Operaciones"))
     listing = client.get("/admin/procrastinate/procrastinatejob/?status__exact=failed")
     assert listing.status_code == 200 and "send_email" in listing.content.decode()
     assert "ana@clinica.cl" not in listing.content.decode()  # job arguments carry ids, not addresses or links
