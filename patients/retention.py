@@ -16,13 +16,13 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from auditlog.models import LogEntry
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import DateField, Q
+from django.db.models import DateField, Exists, OuterRef, Q
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -86,9 +86,16 @@ def cutoff(today: date | None = None) -> date:
 
 
 def due(*, practice_id=None, today: date | None = None):
+    """Patients past retention: their last completed session (or, with none, the record's
+    creation) is on or before the cutoff, and no session of any status (a scheduled one, a
+    cancellation) lies after it."""
+    Session = apps.get_model("scheduling", "Session")
+    limit = cutoff(today)
+    since = timezone.make_aware(timezone.datetime.combine(limit + timedelta(days=1), timezone.datetime.min.time()))
     last = Coalesce("last_session_date", Cast("created_at", DateField()))
+    later = Session.objects.filter(patient=OuterRef("pk"), starts_at__gte=since)
     patients = (Patient.objects.filter(anonymized_at__isnull=True).alias(last_entry=last)
-                .filter(last_entry__lte=cutoff(today)).annotate(last_entry=last))
+                .filter(last_entry__lte=limit).exclude(Exists(later)).annotate(last_entry=last))
     if practice_id:
         patients = patients.filter(practice_id=practice_id)
     return patients.select_related("practice").order_by("practice__name", "last_entry", "id")

@@ -23,11 +23,13 @@ from django.contrib.auth import logout as auth_logout
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 MFA_OK = "console_mfa"  # set once this session has passed the second step
 PENDING = "console_pending_uid"  # password checked, code not yet
+PENDING_AT = "console_pending_at"  # when: the second step must follow within MFA_TOKEN_MAX_AGE
 TRIES = "console_mfa_tries"
 SETUP = "console_totp_setup"
 SEEN = "console_seen"
@@ -101,8 +103,8 @@ class ConsoleSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         """Password, then TOTP (or its setup). Each step answers the same page on a mistake."""
-        next_url = request.GET.get("next") or request.POST.get("next") or reverse("admin:index", current_app=self.name)
-        if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = request.GET.get("next") or request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
             next_url = reverse("admin:index", current_app=self.name)
         user = request.user if request.user.is_authenticated and request.user.is_staff else None
         if user is not None and request.session.get(MFA_OK) and self.has_permission(request):
@@ -110,7 +112,11 @@ class ConsoleSite(admin.AdminSite):
         if user is None and request.session.get(PENDING):
             from accounts.models import User
 
-            user = User.objects.filter(pk=request.session[PENDING], is_active=True, is_staff=True).first()
+            if int(time.time()) - request.session.get(PENDING_AT, 0) > settings.MFA_TOKEN_MAX_AGE:
+                for key in (PENDING, PENDING_AT, TRIES, SETUP):  # the password step is stale: again
+                    request.session.pop(key, None)
+            else:
+                user = User.objects.filter(pk=request.session[PENDING], is_active=True, is_staff=True).first()
         context = {**self.each_context(request), "next": next_url, "title": _("Iniciar sesión"), **(extra_context or {})}
         if user is None:
             return self._password_step(request, context, next_url)
@@ -127,11 +133,12 @@ class ConsoleSite(admin.AdminSite):
             else:
                 request.session.cycle_key()
                 request.session[PENDING], request.session[TRIES] = str(user.pk), 0
+                request.session[PENDING_AT] = int(time.time())
                 return HttpResponseRedirect(f"{request.path}?next={next_url}")
         return render(request, "admin/console_login.html", {**context, "form": form, "step": "password"})
 
     def _finish(self, request, user, next_url):
-        for key in (PENDING, TRIES, SETUP):
+        for key in (PENDING, PENDING_AT, TRIES, SETUP):
             request.session.pop(key, None)
         auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[MFA_OK] = True

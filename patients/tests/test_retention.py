@@ -159,3 +159,16 @@ def test_a_suppression_request_past_retention_anonymizes(as_admin, as_therapist,
     assert done.json()["patientName"] == ANONYMOUS_NAME
     patient.refresh_from_db()
     assert patient.anonymized_at and patient.rut == ""
+
+
+def test_a_later_appointment_keeps_the_record(as_therapist, therapist_member):
+    """A patient whose last completed session is 16 years old but who has a session booked since
+    (any status) is not past retention."""
+    patient, _files = _old_record(as_therapist, therapist_member)
+    soon = timezone.now() + timedelta(days=3)
+    Session.objects.create(practice=patient.practice, patient=patient, therapist=therapist_member.user, starts_at=soon,
+                           ends_at=soon + timedelta(minutes=50))
+    out = StringIO()
+    call_command("apply_retention", "--execute", stdout=out)
+    patient.refresh_from_db()
+    assert "Anonymized 0" in out.getvalue() and patient.name == NAME

@@ -70,6 +70,20 @@ def test_an_operator_with_totp_gives_a_code_and_wrong_codes_end_the_attempt(clie
     assert entered.status_code == 302 and client.get("/admin/").status_code == 200
 
 
+def test_the_code_step_expires_and_next_never_leaves_the_site(client, operator_user, settings):
+    secret = generate_totp_secret()
+    TOTP.activate(operator_user, secret)
+    client.post("/admin/login/?next=https://evil.example/", {"username": "ops@sessai.com", "password": "OpsClave123"})
+    entered = client.post("/admin/login/?next=https://evil.example/", {"code": _code(secret)})
+    assert entered.status_code == 302 and entered["Location"] == "/admin/"
+    client.logout()
+    client.post("/admin/login/", {"username": "ops@sessai.com", "password": "OpsClave123"})
+    session = client.session
+    session["console_pending_at"] -= settings.MFA_TOKEN_MAX_AGE + 1
+    session.save()
+    assert 'name="password"' in client.get("/admin/login/").content.decode()  # too late for the code: password again
+
+
 def test_practice_members_cannot_use_the_console(client, admin_member):
     answer = client.post("/admin/login/", {"username": admin_member.user.email, "password": PASSWORD})
     assert answer.status_code == 200 and "no es de un operador" in answer.content.decode()
