@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from billing import services
 from billing.choices import EntryKind
 from billing.models import CreditAccount, CreditLedgerEntry, Plan, Subscription
+from sessai.console import ReadOnlyAdmin
 
 
 @admin.register(Plan)
@@ -76,7 +77,7 @@ class CreditAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditLedgerEntry)
-class CreditLedgerEntryAdmin(admin.ModelAdmin):
+class CreditLedgerEntryAdmin(ReadOnlyAdmin):
     """Read-only: the ledger is append-only; corrections are new adjustment rows."""
 
     list_display = ("created_at", "practice", "kind", "amount", "operation", "model", "input_tokens", "output_tokens", "actor")
@@ -84,15 +85,6 @@ class CreditLedgerEntryAdmin(admin.ModelAdmin):
     search_fields = ("practice__name", "reason", "model")
     list_select_related = ("practice", "actor")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import ExportPackage, Patient, PrivacyRequest, SecurityIncident
+from sessai.console import ReadOnlyAdmin
 
 
 @admin.register(Patient)
@@ -47,7 +48,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(PrivacyRequest)
-class PrivacyRequestAdmin(admin.ModelAdmin):
+class PrivacyRequestAdmin(ReadOnlyAdmin):
     """Operators see every practice's requests and which are overdue; the practice's admins
     handle them through the API. Read-only here."""
 
@@ -57,15 +58,6 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
     fields = ("practice", "kind", "channel", "status", "received_at", "due_at", "extension_reason", "resolution", "resolved_at")
     readonly_fields = fields
     ordering = ("due_at",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SecurityIncident)
@@ -87,7 +79,7 @@ class SecurityIncidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExportPackage)
-class ExportPackageAdmin(admin.ModelAdmin):
+class ExportPackageAdmin(ReadOnlyAdmin):
     """Export packages asked for by practices' admins: when, by whom, and whether the file still
     exists. The file itself is never offered here."""
 
@@ -96,12 +88,3 @@ class ExportPackageAdmin(admin.ModelAdmin):
     list_select_related = ("practice",)
     fields = ("practice", "patient_id", "requested_by", "status", "size", "created_at", "ready_at", "expires_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -225,5 +225,19 @@ class ConsoleSite(admin.AdminSite):
         return super().index(request, {"dashboard": dashboard(), **(extra_context or {})})
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record operators look at and never change here (the ledger, requests handled by the
+    practice, export packages)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ConsoleAdminConfig(AdminConfig):
     default_site = "sessai.console.ConsoleSite"
