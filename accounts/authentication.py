@@ -1,25 +1,68 @@
 """Bearer access tokens tied to a live device session and an active membership, in one query."""
 
+import uuid
+from functools import lru_cache
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef
+from django.db import connection
 from django.utils import timezone
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from accounts.models import DeviceSession, Membership
+from accounts.models import DeviceSession, Membership, Practice, Profile, User
+
+
+def _columns(model, alias: str) -> str:
+    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
+
+
+@lru_cache(maxsize=1)
+def _live_membership_sql() -> str:
+    """The caller's membership, user, profile and practice, if the device session is live: one
+    statement, written once per process (building it through the ORM on every request cost more
+    than running it). The column lists come from the models, so a new field is read too."""
+    return (
+        f"SELECT {_columns(Membership, 'm')}, {_columns(User, 'u')}, {_columns(Practice, 'pr')}, {_columns(Profile, 'p')} "
+        f'FROM "{Membership._meta.db_table}" m '
+        f'JOIN "{User._meta.db_table}" u ON u."id" = m."user_id" '
+        f'JOIN "{Practice._meta.db_table}" pr ON pr."id" = m."practice_id" '
+        f'LEFT JOIN "{Profile._meta.db_table}" p ON p."user_id" = u."id" '
+        'WHERE m."user_id" = %s AND m."is_active" AND u."is_active" AND pr."is_active" '
+        f'AND EXISTS (SELECT 1 FROM "{DeviceSession._meta.db_table}" d WHERE d."id" = %s AND d."user_id" = m."user_id" '
+        'AND d."revoked_at" IS NULL AND d."expires_at" > %s) '
+        'ORDER BY m."id" LIMIT 1'
+    )
+
+
+def _instance(model, values):
+    """A model instance from its columns, through each field's database converter (JSON columns
+    arrive as text), as the ORM builds it."""
+    fields = model._meta.concrete_fields
+    values = [field.from_db_value(value, None, connection) if value is not None and hasattr(field, "from_db_value") else value
+              for field, value in zip(fields, values, strict=True)]
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
 
 
 def live_membership(user_id, session_id):
-    """The caller's active membership (with user and practice) if the device session is still live."""
-    live_session = DeviceSession.objects.filter(
-        id=session_id, user_id=OuterRef("user_id"), revoked_at__isnull=True, expires_at__gt=timezone.now()
-    )
-    return (
-        Membership.objects.select_related("user", "user__profile", "practice")  # the profile carries the language
-        .filter(user_id=user_id, is_active=True, user__is_active=True, practice__is_active=True)
-        .filter(Exists(live_session))
-        .first()
-    )
+    """The caller's active membership (with user, profile and practice) if the device session is
+    still live, else None: one SQL statement."""
+    user_id, session_id = uuid.UUID(str(user_id)), uuid.UUID(str(session_id))  # ValueError for garbage, as the ORM did
+    with connection.cursor() as cursor:
+        cursor.execute(_live_membership_sql(), [user_id, session_id, timezone.now()])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    sizes = [len(model._meta.concrete_fields) for model in (Membership, User, Practice, Profile)]
+    cuts = [sum(sizes[:i]) for i in range(5)]
+    membership, user, practice = (_instance(model, row[cuts[i]:cuts[i + 1]]) for i, model in enumerate((Membership, User, Practice)))
+    profile_values = row[cuts[3]:cuts[4]]
+    profile = _instance(Profile, profile_values) if profile_values[0] is not None else None
+    membership._state.fields_cache["user"] = user
+    membership._state.fields_cache["practice"] = practice
+    user._state.fields_cache["profile"] = profile
+    if profile is not None:
+        profile._state.fields_cache["user"] = user
+    return membership
 
 
 class DeviceSessionJWTAuthentication(JWTAuthentication):

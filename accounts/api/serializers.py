@@ -11,6 +11,7 @@ from accounts.models import color_validator
 from accounts.schedule import weekly_schedule_from_rows
 from sessai.api.fields import SizedImageField, WallClockTimeField, WebLinkField
 from sessai.api.serializers import InputSerializer
+from sessai.api.wire import WireSerializer
 
 # --- Output ---------------------------------------------------------------------------------
 
@@ -43,7 +44,7 @@ class CertificationSerializer(InputSerializer):
     credential_url = WebLinkField(max_length=500, required=False)
 
 
-class ProfileSerializer(serializers.Serializer):
+class ProfileSerializer(WireSerializer):
     id = serializers.UUIDField()
     user_id = serializers.UUIDField()
     first_name = serializers.CharField()
@@ -81,7 +82,7 @@ class EmailNotificationsSerializer(InputSerializer):
     marketing = serializers.BooleanField(required=False)
 
 
-class PreferencesOutSerializer(serializers.Serializer):
+class PreferencesOutSerializer(WireSerializer):
     theme = serializers.CharField()
     language = serializers.CharField()
     timezone = serializers.CharField()
@@ -89,12 +90,12 @@ class PreferencesOutSerializer(serializers.Serializer):
     two_factor_enabled = serializers.BooleanField()
 
 
-class PracticeRefSerializer(serializers.Serializer):
+class PracticeRefSerializer(WireSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
 
 
-class UserSerializer(serializers.Serializer):
+class UserSerializer(WireSerializer):
     """The `User` of frontend-reference §1.1, plus `practice`. Built from `selectors.user_with_details`."""
 
     id = serializers.UUIDField()
@@ -137,25 +138,25 @@ class UserSerializer(serializers.Serializer):
         }
 
 
-class TokensSerializer(serializers.Serializer):
+class TokensSerializer(WireSerializer):
     access_token = serializers.CharField()
     refresh_token = serializers.CharField()
     expires_at = serializers.IntegerField(help_text="Expiry of the access token, epoch milliseconds")
 
 
-class AuthResponseSerializer(serializers.Serializer):
+class AuthResponseSerializer(WireSerializer):
     user = UserSerializer()
     tokens = TokensSerializer()
     message = serializers.CharField()
 
 
-class MfaChallengeSerializer(serializers.Serializer):
+class MfaChallengeSerializer(WireSerializer):
     mfa_required = serializers.BooleanField()
     mfa_token = serializers.CharField()
     message = serializers.CharField()
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(WireSerializer):
     message = serializers.CharField()
 
 
@@ -289,7 +290,7 @@ class ProfileUpdateSerializer(InputSerializer):
             field.required = False
 
 
-class PhotoSerializer(serializers.Serializer):
+class PhotoSerializer(WireSerializer):
     photo = SizedImageField(max_bytes_setting="PROFILE_PHOTO_MAX_BYTES")
 
 
@@ -302,7 +303,7 @@ class PasswordConfirmSerializer(InputSerializer):
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-class DeviceSessionSerializer(serializers.Serializer):
+class DeviceSessionSerializer(WireSerializer):
     """`UserSession` of frontend-reference §1.5."""
 
     id = serializers.UUIDField()
@@ -335,7 +336,7 @@ class DayHoursSerializer(InputSerializer):
     available = serializers.BooleanField()
 
 
-class WeeklyScheduleMapSerializer(serializers.Serializer):
+class WeeklyScheduleMapSerializer(WireSerializer):
     """The whole 7-day map as it is answered: every day present."""
 
     monday = DayHoursSerializer()
@@ -347,7 +348,7 @@ class WeeklyScheduleMapSerializer(serializers.Serializer):
     sunday = DayHoursSerializer()
 
 
-class TeamMemberSerializer(serializers.Serializer):
+class TeamMemberSerializer(WireSerializer):
     """A team member (frontend-reference §1.10). `id` is the user id, the same as `therapistId`."""
 
     id = serializers.UUIDField(source="user_id")
@@ -420,7 +421,7 @@ class TeamUpdateSerializer(InputSerializer):
         return attrs
 
 
-class UserStatsSerializer(serializers.Serializer):
+class UserStatsSerializer(WireSerializer):
     total = serializers.IntegerField()
     active = serializers.IntegerField()
     inactive = serializers.IntegerField()

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from ai_reports.choices import DocFormat, DocMode, FixedPeriod, RangeType, RecordingStatus, Speaker, Tier
 from sessai.api.fields import SizedFileField
 from sessai.api.serializers import InputSerializer
+from sessai.api.wire import WireSerializer
 
 RANGE_REQUIRED = _("Indica el rango del informe")
 DATES_ORDER = _("La fecha de inicio debe ser anterior o igual a la fecha de fin")
@@ -41,19 +42,19 @@ class ReportRequestSerializer(InputSerializer):
         return attrs
 
 
-class ReportResponseSerializer(serializers.Serializer):
+class ReportResponseSerializer(WireSerializer):
     report_content = serializers.CharField()
     report_id = serializers.UUIDField()
     credits_used = serializers.FloatField()
     model = serializers.CharField()
 
 
-class SuccessSerializer(serializers.Serializer):
+class SuccessSerializer(WireSerializer):
     success = serializers.BooleanField()
     message = serializers.CharField()
 
 
-class ReportStreamEventSerializer(serializers.Serializer):
+class ReportStreamEventSerializer(WireSerializer):
     """One Server-Sent Event's `data` (`Accept: text/event-stream`): unnamed events carry `text`
     as it is written; the `done` event carries reportId, creditsUsed and model; an `error` event
     carries the error envelope's message and code."""
@@ -66,7 +67,7 @@ class ReportStreamEventSerializer(serializers.Serializer):
     code = serializers.CharField(required=False)
 
 
-class ReportSerializer(serializers.Serializer):
+class ReportSerializer(WireSerializer):
     id = serializers.UUIDField()
     patient_id = serializers.UUIDField()
     patient_name = serializers.CharField(source="patient.name")
@@ -92,7 +93,7 @@ class DocumentationRequestSerializer(InputSerializer):
         "La sesión que se está registrando: su paciente se anonimiza como con `patientId`"))
 
 
-class DocumentationResponseSerializer(serializers.Serializer):
+class DocumentationResponseSerializer(WireSerializer):
     structured_result = serializers.CharField()
     credits_used = serializers.FloatField()
     model = serializers.CharField()
@@ -114,7 +115,7 @@ class AISettingsSerializer(InputSerializer):
     note_format = serializers.ChoiceField(choices=DocFormat.choices, required=False, help_text=_("Formato de la nota sugerida."))
 
 
-class AISettingsOutSerializer(serializers.Serializer):
+class AISettingsOutSerializer(WireSerializer):
     ai_model = serializers.ChoiceField(choices=Tier.choices)
     audio_transcription = serializers.BooleanField()
     recording_retention_days = serializers.IntegerField(min_value=0, max_value=3650)
@@ -124,7 +125,7 @@ class AISettingsOutSerializer(serializers.Serializer):
 # --- Recorded sessions -------------------------------------------------------------------------
 
 
-class ConsentSerializer(serializers.Serializer):
+class ConsentSerializer(WireSerializer):
     id = serializers.UUIDField()
     patient_id = serializers.UUIDField()
     active = serializers.SerializerMethodField()
@@ -141,12 +142,12 @@ class ConsentRequestSerializer(InputSerializer):
     text_version = serializers.CharField(max_length=50, required=False, help_text=_("Versión del texto que el paciente aceptó; por defecto la vigente."))
 
 
-class RecordingAudioSerializer(serializers.Serializer):
+class RecordingAudioSerializer(WireSerializer):
     audio = SizedFileField(max_bytes_setting="RECORDING_MAX_BYTES", allow_empty_file=False,
                            help_text=_("WebM/Opus, Ogg, MP3, M4A/MP4 o WAV."))
 
 
-class RecordingSerializer(serializers.Serializer):
+class RecordingSerializer(WireSerializer):
     id = serializers.UUIDField()
     session_id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=RecordingStatus.choices)
@@ -167,7 +168,7 @@ class UploadStartSerializer(InputSerializer):
     size = serializers.IntegerField(min_value=1, max_value=2**40, help_text=_("Tamaño total del archivo en bytes."))
 
 
-class UploadSerializer(serializers.Serializer):
+class UploadSerializer(WireSerializer):
     id = serializers.UUIDField()
     size = serializers.IntegerField()
     offset = serializers.IntegerField(help_text=_("Bytes recibidos: el próximo fragmento empieza aquí."))
@@ -183,7 +184,7 @@ class UploadSerializer(serializers.Serializer):
         return upload.completed_at is not None
 
 
-class SegmentSerializer(serializers.Serializer):
+class SegmentSerializer(WireSerializer):
     index = serializers.IntegerField(min_value=0)
     speaker = serializers.ChoiceField(choices=Speaker.choices)
     speaker_label = serializers.CharField()
@@ -193,18 +194,18 @@ class SegmentSerializer(serializers.Serializer):
     edited = serializers.BooleanField()
 
 
-class RiskSerializer(serializers.Serializer):
+class RiskSerializer(WireSerializer):
     type = serializers.ChoiceField(choices=[("self_harm", _("Autolesión")), ("suicide", _("Suicidio")), ("harm_to_others", _("Daño a otros"))])
     segment = serializers.IntegerField(allow_null=True)
     quote = serializers.CharField(allow_blank=True)
 
 
-class SentimentSerializer(serializers.Serializer):
+class SentimentSerializer(WireSerializer):
     label = serializers.ChoiceField(choices=[("positivo", _("Positivo")), ("neutral", _("Neutral")), ("negativo", _("Negativo"))])
     score = serializers.IntegerField(min_value=0, max_value=100)
 
 
-class AnalysisSerializer(serializers.Serializer):
+class AnalysisSerializer(WireSerializer):
     draft_note = serializers.CharField()
     format = serializers.ChoiceField(choices=DocFormat.choices)
     sentiment = SentimentSerializer()
@@ -214,7 +215,7 @@ class AnalysisSerializer(serializers.Serializer):
     model = serializers.CharField()
 
 
-class TranscriptSerializer(serializers.Serializer):
+class TranscriptSerializer(WireSerializer):
     session_id = serializers.UUIDField()
     recording_id = serializers.UUIDField()
     segments = SegmentSerializer(many=True)

@@ -4,9 +4,10 @@ from rest_framework import serializers
 from billing.choices import VISIBLE_KINDS, EntryKind, Operation, Tier
 from sessai.api.pagination import PageQuerySerializer
 from sessai.api.serializers import QuerySerializer
+from sessai.api.wire import WireSerializer
 
 
-class HistoryItemSerializer(serializers.Serializer):
+class HistoryItemSerializer(WireSerializer):
     """A history row as the billing page shows it: credits are positive amounts; `kind` says
     whether they were used or added."""
 
@@ -33,7 +34,7 @@ class HistoryItemSerializer(serializers.Serializer):
         return float(abs(entry.amount))
 
 
-class PlanDetailsSerializer(serializers.Serializer):
+class PlanDetailsSerializer(WireSerializer):
     name = serializers.CharField()
     price = serializers.FloatField(help_text=_("Precio mensual en USD."))
     credits_per_month = serializers.FloatField()
@@ -41,17 +42,17 @@ class PlanDetailsSerializer(serializers.Serializer):
     is_trial = serializers.BooleanField()
 
 
-class CreditUsageSerializer(serializers.Serializer):
+class CreditUsageSerializer(WireSerializer):
     used = serializers.FloatField()
     total = serializers.FloatField()
     remaining = serializers.FloatField()
 
 
-class AverageCostSerializer(serializers.Serializer):
+class AverageCostSerializer(WireSerializer):
     per_session = serializers.FloatField()
 
 
-class SummarySerializer(serializers.Serializer):
+class SummarySerializer(WireSerializer):
     plan_details = PlanDetailsSerializer(allow_null=True, help_text=_("null si la consulta no tiene suscripción."))
     credit_usage = CreditUsageSerializer()
     average_cost = AverageCostSerializer()
@@ -75,17 +76,17 @@ class HistoryQuerySerializer(PageQuerySerializer):
         return list(VISIBLE_KINDS) if value == HISTORY_ALL else [value]
 
 
-class DailyPointSerializer(serializers.Serializer):
+class DailyPointSerializer(WireSerializer):
     date = serializers.DateField()
     credits = serializers.FloatField()
 
 
-class HistoryPaginationSerializer(serializers.Serializer):
+class HistoryPaginationSerializer(WireSerializer):
     current_page = serializers.IntegerField()
     total_pages = serializers.IntegerField()
     total_items = serializers.IntegerField()
 
 
-class HistoryPageSerializer(serializers.Serializer):
+class HistoryPageSerializer(WireSerializer):
     history = HistoryItemSerializer(many=True)
     pagination = HistoryPaginationSerializer()

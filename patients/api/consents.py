@@ -12,6 +12,7 @@ from patients.selectors import patient_scope
 from sessai.api.permissions import STAFF
 from sessai.api.serializers import InputSerializer
 from sessai.api.views import PracticeAPIView
+from sessai.api.wire import WireSerializer
 from sessai.errors import NotFound
 
 
@@ -19,7 +20,7 @@ class ConsentSendSerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=ConsentKind.choices)
 
 
-class PatientConsentSerializer(serializers.Serializer):
+class PatientConsentSerializer(WireSerializer):
     id = serializers.UUIDField()
     kind = serializers.ChoiceField(choices=ConsentKind.choices)
     text_version = serializers.CharField()

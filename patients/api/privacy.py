@@ -13,10 +13,11 @@ from patients.selectors import patient_scope
 from sessai.api.permissions import ADMIN
 from sessai.api.serializers import InputSerializer, QuerySerializer
 from sessai.api.views import PracticeGenericViewSet
+from sessai.api.wire import WireSerializer
 from sessai.errors import ValidationFailed
 
 
-class PrivacyRequestSerializer(serializers.Serializer):
+class PrivacyRequestSerializer(WireSerializer):
     id = serializers.UUIDField()
     patient_id = serializers.UUIDField()
     patient_name = serializers.CharField(source="patient.name")

@@ -10,6 +10,7 @@ from patients import messages as msg
 from patients.choices import ExportPackageStatus, PatientStatus
 from patients.rut import rut_format, rut_normalize
 from sessai.api.serializers import InputSerializer, QuerySerializer, RoleAwareSerializer
+from sessai.api.wire import WireSerializer
 
 
 class PatientAddressSerializer(InputSerializer):
@@ -88,7 +89,7 @@ class PatientWriteSerializer(InputSerializer):
         return value.strip()
 
 
-class TherapistRefSerializer(serializers.Serializer):
+class TherapistRefSerializer(WireSerializer):
     id = serializers.UUIDField(source="user_id")
     name = serializers.CharField(source="user.name")
 
@@ -134,7 +135,7 @@ class PatientSerializer(RoleAwareSerializer):
         return [str(m.user_id) for m in patient.care_team.all() if m.user_id != patient.primary_therapist_id]
 
 
-class PatientPickSerializer(serializers.Serializer):
+class PatientPickSerializer(WireSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
     rut = serializers.SerializerMethodField()
@@ -147,7 +148,7 @@ class PatientSearchQuerySerializer(QuerySerializer):
     q = serializers.CharField(max_length=100, allow_blank=True, required=False, default="", help_text=_("Nombre o RUT"))
 
 
-class PatientExportSerializer(serializers.Serializer):
+class PatientExportSerializer(WireSerializer):
     """The portability export: the patient and one section per domain (sessions, assessments,
     reports), each a list of records as the API shows them."""
 
@@ -162,13 +163,13 @@ ACCESS_ACTIONS = [("read", "read"), ("create", "create"), ("update", "update"), 
 ACCESS_OBJECTS = [(k, k) for k in ("patient", "session", "assessment", "attachment", "report", "recording", "transcript", "consent")]
 
 
-class AccessActorSerializer(serializers.Serializer):
+class AccessActorSerializer(WireSerializer):
     id = serializers.UUIDField(allow_null=True)
     name = serializers.CharField(help_text=_("Vacío: el sistema (una tarea en segundo plano)"))
     role = serializers.CharField(allow_null=True, help_text=_("Su rol en la consulta; null si ya no es miembro"))
 
 
-class AccessLogEntrySerializer(serializers.Serializer):
+class AccessLogEntrySerializer(WireSerializer):
     at = serializers.DateTimeField()
     actor = AccessActorSerializer()
     action = serializers.ChoiceField(choices=ACCESS_ACTIONS, help_text=_("read: lectura de contenido clínico o exportación"))
@@ -182,7 +183,7 @@ class AccessLogQuerySerializer(QuerySerializer):
     until = serializers.DateTimeField(required=False, help_text=_("Hasta (excluido)"))
 
 
-class ExportPackageSerializer(serializers.Serializer):
+class ExportPackageSerializer(WireSerializer):
     id = serializers.UUIDField()
     patient_id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=ExportPackageStatus.choices)

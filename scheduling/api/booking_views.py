@@ -18,12 +18,13 @@ from sessai.api.fields import SizedImageField
 from sessai.api.permissions import ADMIN, STAFF
 from sessai.api.serializers import InputSerializer
 from sessai.api.views import PracticeAPIView, PracticeGenericViewSet
+from sessai.api.wire import WireSerializer
 from sessai.errors import ValidationFailed
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
-class BookingSettingsSerializer(serializers.Serializer):
+class BookingSettingsSerializer(WireSerializer):
     enabled = serializers.BooleanField()
     slug = serializers.CharField(allow_null=True, help_text=_("La dirección pública: /p/<slug>/reservar"))
     booking_url = serializers.CharField(allow_null=True, help_text=_("El enlace de reserva para compartir; null sin dirección"))
@@ -141,7 +142,7 @@ class BookingLogoView(PracticeAPIView):
         return Response(settings_out(practice))
 
 
-class WaitlistEntrySerializer(serializers.Serializer):
+class WaitlistEntrySerializer(WireSerializer):
     id = serializers.UUIDField()
     therapist_id = serializers.UUIDField()
     therapist_name = serializers.CharField(source="therapist.name")

@@ -29,6 +29,7 @@ from scheduling.models import SESSION_MAX_DURATION, minutes_between
 from scheduling.timeutils import local_datetime
 from sessai.api.fields import SizedFileField, WallClockTimeField
 from sessai.api.serializers import InputSerializer, QuerySerializer, RoleAwareSerializer, may_see_clinical
+from sessai.api.wire import WireSerializer
 
 ATTACHMENT_SALT = "sessai.attachment.download"
 
@@ -36,7 +37,7 @@ ATTACHMENT_SALT = "sessai.attachment.download"
 # --- Output ---------------------------------------------------------------------------------
 
 
-class AssessmentSerializer(serializers.Serializer):
+class AssessmentSerializer(WireSerializer):
     id = serializers.UUIDField()
     session_id = serializers.UUIDField()
     type = serializers.ChoiceField(choices=AssessmentType.choices)
@@ -75,7 +76,7 @@ def attachment_url(attachment, request, reader_id=None) -> str:
     return request.build_absolute_uri(path) if request else path
 
 
-class AttachmentSerializer(serializers.Serializer):
+class AttachmentSerializer(WireSerializer):
     id = serializers.UUIDField()
     session_id = serializers.UUIDField()
     url = serializers.SerializerMethodField()
@@ -89,7 +90,7 @@ class AttachmentSerializer(serializers.Serializer):
         return attachment_url(attachment, self.context.get("request"), membership.user_id if membership else None)
 
 
-class AddendumSerializer(serializers.Serializer):
+class AddendumSerializer(WireSerializer):
     id = serializers.UUIDField()
     content = serializers.CharField()
     author_id = serializers.UUIDField()
@@ -97,7 +98,7 @@ class AddendumSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class LocalTimesMixin(serializers.Serializer):
+class LocalTimesMixin(WireSerializer):
     """`date`, `startTime`, `endTime` of an interval in the practice's wall clock (context["tz"])."""
 
     date = serializers.SerializerMethodField()
@@ -290,7 +291,7 @@ class AddendumInputSerializer(InputSerializer):
     content = serializers.CharField(max_length=50_000, trim_whitespace=False)
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class AttachmentUploadSerializer(WireSerializer):
     file = SizedFileField(allow_empty_file=False, max_bytes_setting="ATTACHMENT_MAX_BYTES")
 
 
@@ -434,12 +435,12 @@ class ScopeSerializer(InputSerializer):
     scope = serializers.ChoiceField(choices=EditScope.choices, required=False, default=EditScope.THIS)
 
 
-class SkippedOccurrenceSerializer(serializers.Serializer):
+class SkippedOccurrenceSerializer(WireSerializer):
     date = serializers.DateField()
     reason = serializers.CharField()
 
 
-class SeriesResultSerializer(serializers.Serializer):
+class SeriesResultSerializer(WireSerializer):
     """`POST /sessions` with `recurrence`: the booked occurrences and those skipped (taken, blocked, ...)."""
 
     series_id = serializers.UUIDField()
@@ -447,7 +448,7 @@ class SeriesResultSerializer(serializers.Serializer):
     skipped = SkippedOccurrenceSerializer(many=True)
 
 
-class TherapistSerializer(serializers.Serializer):
+class TherapistSerializer(WireSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
     email = serializers.EmailField()
@@ -481,12 +482,12 @@ class AvailabilityQuerySerializer(QuerySerializer):
     duration = serializers.IntegerField(min_value=5, max_value=720, required=False, default=60)
 
 
-class SlotSerializer(serializers.Serializer):
+class SlotSerializer(WireSerializer):
     start_time = WallClockTimeField()
     end_time = WallClockTimeField()
 
 
-class FreeSlotsSerializer(serializers.Serializer):
+class FreeSlotsSerializer(WireSerializer):
     therapist_id = serializers.UUIDField()
     date = serializers.DateField()
     duration = serializers.IntegerField()
@@ -516,7 +517,7 @@ class CalendarSettingsSerializer(InputSerializer):
     patient_reminders = serializers.BooleanField(required=False)
 
 
-class FeedSerializer(serializers.Serializer):
+class FeedSerializer(WireSerializer):
     active = serializers.BooleanField()
     url = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField(allow_null=True)
@@ -535,31 +536,31 @@ class FeedRequestSerializer(InputSerializer):
 TRENDS = [("up", "up"), ("down", "down"), ("neutral", "neutral")]
 
 
-class CountCardSerializer(serializers.Serializer):
+class CountCardSerializer(WireSerializer):
     value = serializers.IntegerField()
     change = serializers.IntegerField(help_text=_("Pacientes nuevos este mes."))
     trend = serializers.ChoiceField(choices=TRENDS)
 
 
-class WeekCardSerializer(serializers.Serializer):
+class WeekCardSerializer(WireSerializer):
     value = serializers.IntegerField()
     previous = serializers.IntegerField()
     change_percent = serializers.FloatField(allow_null=True)
     trend = serializers.ChoiceField(choices=TRENDS)
 
 
-class ReportsCardSerializer(serializers.Serializer):
+class ReportsCardSerializer(WireSerializer):
     value = serializers.IntegerField()
     trend = serializers.ChoiceField(choices=TRENDS)
 
 
-class TimeSavedCardSerializer(serializers.Serializer):
+class TimeSavedCardSerializer(WireSerializer):
     minutes = serializers.IntegerField()
     hours = serializers.FloatField()
     trend = serializers.ChoiceField(choices=TRENDS)
 
 
-class ActivitySerializer(serializers.Serializer):
+class ActivitySerializer(WireSerializer):
     type = serializers.ChoiceField(choices=[("session", "session"), ("appointment", "appointment"), ("report", "report")])
     patient = serializers.CharField(help_text=_("Nombre del paciente (lo que lee la UI)."))
     patient_name = serializers.CharField()
@@ -568,7 +569,7 @@ class ActivitySerializer(serializers.Serializer):
     time = serializers.CharField(help_text=_("Tiempo relativo en el idioma del usuario, p. ej. «Hace 2 horas»."))
 
 
-class DashboardSerializer(serializers.Serializer):
+class DashboardSerializer(WireSerializer):
     active_patients = CountCardSerializer()
     sessions_this_week = WeekCardSerializer()
     reports_this_month = ReportsCardSerializer()

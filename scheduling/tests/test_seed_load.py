@@ -42,3 +42,21 @@ def test_seed_load_is_deterministic():
     call_command("seed_load", "--patients", "20", "--sessions", "50", "--seed", "9", "--name", "B")
     second = list(Patient.objects.filter(practice__name="B").order_by("rut").values_list("rut", "name"))
     assert first == second
+
+
+def _per_therapist_week(name: str) -> float:
+    sessions = Session.objects.filter(practice__name=name)
+    first, last = sessions.order_by("starts_at").first().starts_at, sessions.order_by("starts_at").last().starts_at
+    therapists = sessions.values("therapist_id").distinct().count()
+    return sessions.count() / therapists / ((last - first).days / 7)
+
+
+def test_density_is_a_parameter_with_a_realistic_default():
+    call_command("seed_load", "--therapists-per-practice", "4", "--patients", "40", "--sessions", "2000", "--seed", "5", "--name", "Real")
+    call_command("seed_load", "--therapists-per-practice", "4", "--patients", "40", "--sessions", "2000", "--seed", "5", "--name", "Denso",
+                 "--dense")
+    call_command("seed_load", "--therapists-per-practice", "4", "--patients", "40", "--sessions", "2000", "--seed", "5", "--name", "Veinte",
+                 "--per-therapist-week", "20")
+    assert 25 <= _per_therapist_week("Real") <= 31  # the default: 28
+    assert 18 <= _per_therapist_week("Veinte") <= 22
+    assert _per_therapist_week("Denso") < 4  # 2,000 sessions spread over three years

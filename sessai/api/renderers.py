@@ -1,10 +1,18 @@
-"""JSON on the wire: camelCase keys (djangorestframework-camel-case) for serializer output, and a
-fast path for data already built in the wire's shape."""
+"""JSON on the wire: camelCase keys and orjson (sessai.api.wire), and a fast path for data already
+built in the wire's shape."""
 
 import orjson
-from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder as DRFEncoder
+
+from sessai.api.wire import to_wire
+
+# Dates, times and decimals are written as DRF writes them (its encoder), so nothing a client
+# reads changes with the encoder: orjson hands them over instead of writing its own format.
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+_default = DRFEncoder().default
 
 
 class WireResponse(Response):
@@ -15,12 +23,14 @@ class WireResponse(Response):
     wire_ready = True
 
 
-class JSONRenderer(CamelCaseJSONRenderer):
+class JSONRenderer(DRFJSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
         response = (renderer_context or {}).get("response")
-        if getattr(response, "wire_ready", False) and not getattr(response, "exception", False):
-            return orjson.dumps(data)
-        return super().render(data, accepted_media_type, renderer_context)
+        if not (getattr(response, "wire_ready", False) and not getattr(response, "exception", False)):
+            data = to_wire(data)
+        return orjson.dumps(data, default=_default, option=_OPTIONS)
 
 
 class FHIRJSONRenderer(JSONRenderer):

@@ -25,6 +25,7 @@ from rest_framework import serializers
 
 from sessai.api.operations import TAGS, operation_text
 from sessai.api.serializers import InputSerializer, blank_means_empty, blank_means_null
+from sessai.api.wire import WireSerializer
 
 ERROR_DESCRIPTIONS = {
     400: _("Datos inválidos: `message` en español y `errors` por campo."),
@@ -56,7 +57,7 @@ RATE_LIMIT_HEADERS = {
 }
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(WireSerializer):
     """The error envelope of every non-2xx answer (api-contract §1)."""
 
     message = serializers.CharField(help_text=_("Mensaje para mostrar al usuario, en su idioma."))

@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from sessai.api.permissions import CLINICAL
+from sessai.api.wire import WireSerializer
 
 
-class RoleAwareSerializer(serializers.Serializer):
+class RoleAwareSerializer(WireSerializer):
     """Drops `clinical_fields` unless the caller's role may see clinical content, before any
     field is computed: for an assistant the values are never read, let alone sent."""
 
@@ -84,7 +85,7 @@ def json_type_error(field, value):
     return None if ok else WRONG_TYPE[expected]
 
 
-class InputSerializer(serializers.Serializer):
+class InputSerializer(WireSerializer):
     """A JSON request body read as its schema declares it:
     - each value has its field's JSON type (`"notes": 0` and `"flag": 0` are 400s, not coerced);
     - optional fields take both of a client's "no value"s, `null` and `""`, and answer them
@@ -111,7 +112,7 @@ class InputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class QuerySerializer(serializers.Serializer):
+class QuerySerializer(WireSerializer):
     """Query parameters read as the schema declares them: a parameter that is present must carry
     a value unless it is free text (`?type=` is a 400, not "no filter")."""
 

@@ -1,7 +1,12 @@
 """`manage.py seed_load`: realistic data at scale for benchmarks, fast (PostgreSQL COPY) and
 deterministic (`--seed`). The main practice gets `--therapists-per-practice` therapists,
-`--patients` patients and `--sessions` sessions over three years (HTML records, PHQ-9/GAD-7 on
-some, blocked times, ledger rows); `--practices` − 1 further practices get a small clinic each.
+`--patients` patients and `--sessions` sessions (HTML records, PHQ-9/GAD-7 on some, blocked
+times, ledger rows); `--practices` − 1 further practices get a small clinic each.
+
+Density: by default each therapist holds `--per-therapist-week` sessions a week (28: a full-time
+therapist's 20–35), so a million sessions are a deep history (about 14 years for 50 therapists),
+not a crowded month. `--dense` puts them all in three years instead (about 127 a therapist-week
+for 1M sessions and 50 therapists): the worst case for calendar windows.
 
 Bulk-loaded rows bypass model signals: no audit entries are written for them."""
 
@@ -49,10 +54,13 @@ class Command(BaseCommand):
         parser.add_argument("--therapists-per-practice", type=int, default=10)
         parser.add_argument("--patients", type=int, default=1000, help="patients of the main practice")
         parser.add_argument("--sessions", type=int, default=10000, help="sessions of the main practice")
+        parser.add_argument("--per-therapist-week", type=float, default=28.0, help="sessions per therapist and week (realistic: 20–35)")
+        parser.add_argument("--dense", action="store_true", help="all sessions in three years, whatever the density")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--name", default="Centro Benchmark", help="name of the main practice (idempotency key)")
 
-    def handle(self, *args, practices, therapists_per_practice, patients, sessions, seed, name, **options):
+    def handle(self, *args, practices, therapists_per_practice, patients, sessions, seed, name, per_therapist_week=28.0, dense=False,
+               **options):
         from accounts.models import Practice
 
         if Practice.objects.filter(name=name).exists():
@@ -63,6 +71,7 @@ class Command(BaseCommand):
         self.ids = random.Random(f"ids:{seed}:{name}")
         self.password = make_password("Bench12345")
         self.now = datetime(2026, 11, 1, 12, tzinfo=UTC)
+        self.per_therapist_week, self.dense = per_therapist_week, dense
         with transaction.atomic():
             main = self._practice(rng, name, therapists_per_practice, patients, sessions)
             for index in range(1, practices):
@@ -153,8 +162,11 @@ class Command(BaseCommand):
         return practice_id
 
     def _sessions(self, rng, practice_id, patient_therapist, count):
-        # Three years up to two weeks after "now", on a weekday office hour; past ones mostly completed.
-        start = self.now - timedelta(days=3 * 365)
+        # Up to two weeks after "now", on an office hour; past ones mostly completed. The span holds
+        # `per_therapist_week` sessions a therapist-week (three years with --dense).
+        therapists = len({therapist for _patient, therapist in patient_therapist}) or 1
+        weeks = 3 * 365 / 7 if self.dense else max(count / (therapists * self.per_therapist_week), 2)
+        start = self.now + timedelta(days=14) - timedelta(weeks=weeks)
         span_hours = int((self.now + timedelta(days=14) - start).total_seconds() // 3600)
         assessments = []
 
