@@ -28,9 +28,9 @@ class JSONRenderer(DRFJSONRenderer):
         if data is None:
             return b""
         response = (renderer_context or {}).get("response")
-        if not (getattr(response, "wire_ready", False) and not getattr(response, "exception", False)):
-            data = to_wire(data)
-        return orjson.dumps(data, default=_default, option=_OPTIONS)
+        if getattr(response, "wire_ready", False) and not getattr(response, "exception", False):
+            return orjson.dumps(data)  # built in the wire's shape and types (the calendar): orjson's own encoding
+        return orjson.dumps(to_wire(data), default=_default, option=_OPTIONS)
 
 
 class FHIRJSONRenderer(JSONRenderer):
