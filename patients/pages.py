@@ -1,7 +1,6 @@
 """The consent page a patient opens from the practice's link (read, sign, or revoke), and the
 link an admin receives to download a patient's export package."""
 
-from auditlog.context import set_actor
 from django import forms
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -9,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from patients import consents, record
-from sessai.audit import record_access
+from sessai.audit import acting_as, record_access
 from sessai.errors import Conflict, ValidationFailed
 from sessai.portal import client_meta, limited, link_problem, page
 
@@ -71,7 +70,7 @@ def export_package(request, pk, token):
             "title": _("Este enlace no está disponible"),
             "message": _("El enlace expiró o ya no tienes acceso. Pide una nueva exportación desde la ficha del paciente."),
         }, status=404)
-    with set_actor(package.requested_by, remote_addr=request.META.get("REMOTE_ADDR")):
+    with acting_as(package.requested_by, remote_addr=request.META.get("REMOTE_ADDR")):
         record_access(package.patient)
     response = FileResponse(package.file.open("rb"), as_attachment=True, filename=f"paciente-{package.patient_id}.zip",
                             content_type="application/zip")

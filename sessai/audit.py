@@ -1,9 +1,14 @@
 """Audit trail helpers on django-auditlog: who changed or read clinical data, never what it says."""
 
+import contextlib
 import hashlib
+from contextvars import ContextVar
 
+from auditlog.context import auditlog_value, set_actor
 from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
 from auditlog.signals import accessed
+
+_in_request: ContextVar[bool] = ContextVar("sessai_audit_in_request", default=False)
 
 
 def mask_clinical(value) -> str:
@@ -27,3 +32,32 @@ class AuditlogMiddleware(_AuditlogMiddleware):
     @staticmethod
     def _get_remote_addr(request):
         return request.META.get("REMOTE_ADDR")
+
+    def __call__(self, request):
+        token = _in_request.set(True)
+        try:
+            return super().__call__(request)
+        finally:
+            _in_request.reset(token)
+
+
+@contextlib.contextmanager
+def acting_as(actor, remote_addr=None):
+    """Make `actor` the author of what is audited inside the block (an API caller known only once
+    DRF has read the token; the admin behind a signed link).
+
+    Inside the middleware's audit context its data are changed in place. A nested
+    `auditlog.context.set_actor` would replace the context variable, and the middleware would then
+    disconnect the inner signal receiver instead of its own: one receiver left on `pre_save` for
+    every request, each slowing every later save and request of the process."""
+    if not _in_request.get():
+        with set_actor(actor, remote_addr=remote_addr):
+            yield
+        return
+    data = auditlog_value.get()
+    previous = {"actor": data.get("actor"), "remote_addr": data.get("remote_addr")}
+    data["actor"], data["remote_addr"] = actor, remote_addr or data.get("remote_addr")
+    try:
+        yield
+    finally:
+        data.update(previous)

@@ -1,6 +1,5 @@
 """Sessions (appointments and clinical records), their addenda, assessments and attachments."""
 
-from auditlog.context import set_actor
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
@@ -24,7 +23,7 @@ from sessai.api.permissions import CLINICAL, STAFF
 from sessai.api.renderers import WireResponse
 from sessai.api.schema import UUID_PATTERN as UUID_RE
 from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet, PublicAPIView
-from sessai.audit import record_access
+from sessai.audit import acting_as, record_access
 from sessai.errors import Forbidden, NotFound, ValidationFailed
 
 
@@ -337,7 +336,7 @@ class AttachmentDownloadView(PublicAPIView):
         if membership is None or membership.practice_id != attachment.session.practice_id:
             raise NotFound()
         reader = membership.user
-        with set_actor(reader, remote_addr=request.META.get("REMOTE_ADDR")):
+        with acting_as(reader, remote_addr=request.META.get("REMOTE_ADDR")):
             record_access(attachment)
         return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.file_name, content_type=attachment.file_type)
 

@@ -9,7 +9,6 @@
 tests/test_scoping.py walks the URLconf and fails for any API view not built on these bases.
 """
 
-from auditlog.context import set_actor
 from django.utils import translation
 from rest_framework import generics, viewsets
 from rest_framework.permissions import AllowAny
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 from sessai import logging as request_logging
 from sessai.api import ratelimit
 from sessai.api.permissions import HasRole, IsPracticeMember
+from sessai.audit import acting_as
 
 
 class RateLimitedMixin:
@@ -51,7 +51,7 @@ class PracticeScopeMixin(RateLimitedMixin):
         super().initial(request, *args, **kwargs)
         if request.user:
             use_language(request)
-            self._audit_context = set_actor(request.user, remote_addr=request.META.get("REMOTE_ADDR"))
+            self._audit_context = acting_as(request.user, remote_addr=request.META.get("REMOTE_ADDR"))
             self._audit_context.__enter__()
             membership = request.user.active_membership
             request_logging.bind(user_id=str(request.user.pk), practice_id=str(membership.practice_id) if membership else "")
