@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from patients.choices import PrivacyRequestKind as Kind
 from patients.choices import PrivacyRequestStatus as Status
 from patients.models import Patient, PrivacyRequest
+from patients.retention import anonymize, retention_ends
 from sessai.errors import Conflict
 
 OPEN = (Status.OPEN, Status.EXTENDED)
@@ -61,14 +62,6 @@ def request_extend(*, request: PrivacyRequest, reason: str) -> PrivacyRequest:
     return request
 
 
-def retention_ends(patient: Patient):
-    """When the record may be suppressed: RETENTION_YEARS after the last clinical entry (or the
-    record's creation, when it has none)."""
-    last = patient.last_session_date or patient.created_at.date()
-    return last.replace(year=last.year + settings.RETENTION_YEARS) if not (last.month == 2 and last.day == 29) \
-        else last.replace(year=last.year + settings.RETENTION_YEARS, day=28)
-
-
 @transaction.atomic
 def request_fulfill(*, request: PrivacyRequest, membership) -> PrivacyRequest:
     request = _open(request)
@@ -80,8 +73,6 @@ def request_fulfill(*, request: PrivacyRequest, membership) -> PrivacyRequest:
             raise Conflict(_("La ficha clínica debe conservarse al menos %(years)s años desde la última atención "
                              "(Decreto 41 de 2012, reglamento de la Ley 20.584): puede suprimirse desde el %(date)s.")
                            % {"years": settings.RETENTION_YEARS, "date": ends.strftime("%d/%m/%Y")}, code="retention_period")
-        from patients.retention import anonymize
-
         anonymize(patient)
         patient.refresh_from_db()
         resolution = _("Plazo de conservación cumplido: el paciente fue anonimizado y su contenido clínico eliminado; "

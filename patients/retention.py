@@ -22,7 +22,7 @@ from auditlog.models import LogEntry
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import DateField, Exists, OuterRef, Q
+from django.db.models import DateField, Exists, Max, OuterRef, Q
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -46,9 +46,10 @@ class Erasure:
     files: list = field(default_factory=list)
 
     def __post_init__(self):
-        # longest first, so "12.345.678-5" goes before "12345678"
-        parts = sorted({i for i in self.identifiers if len(i) >= 3}, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(p) for p in parts), re.IGNORECASE) if parts else None
+        # Identifiers of 3+ characters (shorter ones would match inside unrelated text), longest
+        # first so "12.345.678-5" goes before "12345678".
+        self.terms = sorted({i for i in self.identifiers if len(i) >= 3}, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(t) for t in self.terms), re.IGNORECASE) if self.terms else None
 
     def scrub(self, value):
         """Any string, list or dict with every identifier replaced."""
@@ -76,13 +77,28 @@ def register_eraser(eraser: Callable[[Erasure], None]) -> None:
         _erasers.append(eraser)
 
 
+def _years_later(day: date, years: int) -> date:
+    """`day` moved by `years` (29 February becomes the 28th in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def cutoff(today: date | None = None) -> date:
     """Patients whose last clinical entry is on or before this date are past retention."""
-    today = today or timezone.localdate()
-    try:
-        return today.replace(year=today.year - settings.RETENTION_YEARS)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - settings.RETENTION_YEARS, day=28)
+    return _years_later(today or timezone.localdate(), -settings.RETENTION_YEARS)
+
+
+def retention_ends(patient: Patient) -> date:
+    """When the record may be suppressed, by the rule `due` applies: RETENTION_YEARS after the
+    last completed session (or the record's creation), or after any later session of any status."""
+    Session = apps.get_model("scheduling", "Session")
+    last = patient.last_session_date or patient.created_at.date()
+    latest = Session.objects.filter(patient=patient).aggregate(latest=Max("starts_at"))["latest"]
+    if latest is not None:
+        last = max(last, timezone.localdate(latest))
+    return _years_later(last, settings.RETENTION_YEARS)
 
 
 def due(*, practice_id=None, today: date | None = None):
@@ -189,11 +205,10 @@ def _erase_own(erasure: Erasure) -> None:
     ExportPackage.objects.filter(pk__in=[p.pk for p in packages]).update(file="")
     # Emails still waiting in the outbox (a sent one's body is already cleared) and their subjects.
     OutgoingEmail = apps.get_model("accounts", "OutgoingEmail")
-    pattern = erasure._pattern
-    if pattern is not None:
+    if erasure.terms:
         mentions = Q(to__iexact=patient.email) if patient.email else Q(pk__in=[])
-        for ident in erasure.identifiers:
-            mentions |= Q(subject__icontains=ident) | Q(text__icontains=ident) | Q(html__icontains=ident)
+        for term in erasure.terms:  # the same terms `scrub` replaces, not the shorter identifiers
+            mentions |= Q(subject__icontains=term) | Q(text__icontains=term) | Q(html__icontains=term)
         OutgoingEmail.objects.filter(mentions).update(subject=SCRUBBED, text="", html="")
         if patient.email:
             OutgoingEmail.objects.filter(to__iexact=patient.email).update(to="anonimizado@invalid.invalid")

@@ -172,3 +172,17 @@ def test_a_later_appointment_keeps_the_record(as_therapist, therapist_member):
     call_command("apply_retention", "--execute", stdout=out)
     patient.refresh_from_db()
     assert "Anonymized 0" in out.getvalue() and patient.name == NAME
+
+
+def test_a_suppression_request_follows_the_same_rule(as_admin, as_therapist, therapist_member):
+    """The request is refused, as `apply_retention` skips the patient, while a session of any
+    status lies after the cutoff."""
+    patient, _files = _old_record(as_therapist, therapist_member)
+    soon = timezone.now() + timedelta(days=3)
+    Session.objects.create(practice=patient.practice, patient=patient, therapist=therapist_member.user, starts_at=soon,
+                           ends_at=soon + timedelta(minutes=50))
+    filed = as_admin.post("/api/privacy/requests", {"patientId": str(patient.id), "kind": "suppression"}, format="json").json()
+    refused = as_admin.post(f"/api/privacy/requests/{filed['id']}/fulfill")
+    assert refused.status_code == 409 and refused.json()["code"] == "retention_period"
+    patient.refresh_from_db()
+    assert patient.anonymized_at is None and patient.name == NAME
