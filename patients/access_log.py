@@ -6,32 +6,30 @@ across tables) through the `(object_pk, timestamp)` index, whatever the size of 
 from auditlog.models import LogEntry
 from django.apps import apps
 
-# The audited models that belong to a patient, with how to reach their ids, and the name the API
-# gives them.
-KINDS = {
-    "patients.patient": "patient", "patients.careteammember": "patient", "patients.consent": "consent",
-    "scheduling.session": "session", "scheduling.addendum": "session", "scheduling.assessment": "assessment",
-    "scheduling.attachment": "attachment", "ai_reports.aireport": "report", "ai_reports.recording": "recording",
-    "ai_reports.transcript": "transcript", "ai_reports.recordingconsent": "consent",
+# The audited models that belong to a patient: how each reaches its patient (for the patient's
+# access log, and for the patients an incident may have touched) and the name the API gives it.
+AUDITED = {
+    ("patients", "patient"): ("pk", "patient"), ("patients", "careteammember"): ("patient_id", "patient"),
+    ("patients", "consent"): ("patient_id", "consent"), ("scheduling", "session"): ("patient_id", "session"),
+    ("scheduling", "addendum"): ("session__patient_id", "session"), ("scheduling", "assessment"): ("patient_id", "assessment"),
+    ("scheduling", "attachment"): ("session__patient_id", "attachment"), ("ai_reports", "aireport"): ("patient_id", "report"),
+    ("ai_reports", "recording"): ("session__patient_id", "recording"),
+    ("ai_reports", "transcript"): ("session__patient_id", "transcript"),
+    ("ai_reports", "recordingconsent"): ("patient_id", "consent"),
 }
+PATIENT_OF = {key: path for key, (path, _kind) in AUDITED.items()}
+KINDS = {f"{app}.{model}": kind for (app, model), (_path, kind) in AUDITED.items()}
 ACTIONS = {LogEntry.Action.CREATE: "create", LogEntry.Action.UPDATE: "update", LogEntry.Action.DELETE: "delete",
            LogEntry.Action.ACCESS: "read"}
 
 
 def object_ids(patient) -> list[str]:
     """Every audited object of the patient, as the audit trail stores ids (text)."""
-    model = apps.get_model
-    sessions = list(model("scheduling", "Session").objects.filter(patient=patient).values_list("pk", flat=True))
-    ids = [patient.pk, *sessions]
-    ids += model("patients", "CareTeamMember").objects.filter(patient=patient).values_list("pk", flat=True)
-    ids += model("patients", "Consent").objects.filter(patient=patient).values_list("pk", flat=True)
-    ids += model("scheduling", "Addendum").objects.filter(session__patient=patient).values_list("pk", flat=True)
-    ids += model("scheduling", "Assessment").objects.filter(patient=patient).values_list("pk", flat=True)
-    ids += model("scheduling", "Attachment").objects.filter(session__patient=patient).values_list("pk", flat=True)
-    ids += model("ai_reports", "AIReport").objects.filter(patient=patient).values_list("pk", flat=True)
-    ids += model("ai_reports", "Recording").objects.filter(session__patient=patient).values_list("pk", flat=True)
-    ids += model("ai_reports", "RecordingConsent").objects.filter(patient=patient).values_list("pk", flat=True)
-    return [str(pk) for pk in ids]
+    ids = {str(patient.pk)}
+    for (app, model), path in PATIENT_OF.items():
+        if path != "pk":
+            ids.update(str(pk) for pk in apps.get_model(app, model).objects.filter(**{path: patient.pk}).values_list("pk", flat=True))
+    return sorted(ids)
 
 
 def entries(patient, *, since=None, until=None):
@@ -46,16 +44,6 @@ def entries(patient, *, since=None, until=None):
 
 def kind_of(entry) -> str:
     return KINDS.get(f"{entry.content_type.app_label}.{entry.content_type.model}", entry.content_type.model)
-
-
-# How each audited kind reaches its patient, to list the patients an incident may have touched.
-PATIENT_OF = {
-    ("patients", "patient"): "pk", ("patients", "careteammember"): "patient_id", ("patients", "consent"): "patient_id",
-    ("scheduling", "session"): "patient_id", ("scheduling", "addendum"): "session__patient_id",
-    ("scheduling", "assessment"): "patient_id", ("scheduling", "attachment"): "session__patient_id",
-    ("ai_reports", "aireport"): "patient_id", ("ai_reports", "recording"): "session__patient_id",
-    ("ai_reports", "transcript"): "session__patient_id", ("ai_reports", "recordingconsent"): "patient_id",
-}
 
 
 def patients_touched(*, since, until, practice_id=None) -> dict:
