@@ -27,17 +27,21 @@ def _tz():
     return ZoneInfo(settings.TIME_ZONE)
 
 
+def _midnight(day):
+    """The start of a local day, as an aware datetime."""
+    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()), _tz())
+
+
 def _week_starts(today):
     monday = today - timedelta(days=today.weekday())
     return [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
 
 
 def practices_and_members() -> dict:
+    from accounts.choices import Role
     from accounts.models import Membership, Practice
 
     practices = Practice.objects.aggregate(active=Count("pk", filter=Q(is_active=True)), suspended=Count("pk", filter=Q(is_active=False)))
-    from accounts.choices import Role
-
     counts = dict(Membership.objects.active().filter(practice__is_active=True).values_list("role").annotate(n=Count("pk")).order_by())
     roles = {str(label): counts[value] for value, label in Role.choices if value in counts}
     return {**practices, "members": sum(counts.values()), "roles": roles}
@@ -47,7 +51,7 @@ def sessions_per_week(today) -> list[dict]:
     from scheduling.models import Session
 
     weeks = _week_starts(today)
-    start = timezone.make_aware(timezone.datetime.combine(weeks[0], timezone.datetime.min.time()), _tz())
+    start = _midnight(weeks[0])
     end = start + timedelta(weeks=WEEKS)
     rows = (Session.objects.filter(starts_at__gte=start, starts_at__lt=end).annotate(week=TruncWeek("starts_at", tzinfo=_tz()))
             .values("week").annotate(booked=Count("status", filter=~Q(status="cancelled")), completed=Count("status", filter=Q(status="completed")))
@@ -57,20 +61,27 @@ def sessions_per_week(today) -> list[dict]:
              "completed": by_week.get(w, {}).get("completed", 0)} for w in weeks]
 
 
-def ai_usage_per_day(today) -> dict:
-    """Credits used per day, split by operation and tier."""
+def ai_usage_per_day(today, practice_id=None) -> dict:
+    """Credits used per day of the last DAYS, split by operation and tier (platform-wide) or by
+    operation (one practice's page)."""
     from billing.choices import EntryKind, Operation
     from billing.models import CreditLedgerEntry
 
     days = [today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
-    since = timezone.make_aware(timezone.datetime.combine(days[0], timezone.datetime.min.time()), _tz())
-    rows = (CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE, created_at__gte=since)
-            .annotate(day=TruncDate("created_at", tzinfo=_tz())).values("day", "operation", "tier")
+    usage = CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE, created_at__gte=_midnight(days[0]))
+    groups = ["day", "operation"]
+    if practice_id:
+        usage = usage.filter(practice_id=practice_id)
+    else:
+        groups.append("tier")
+    rows = (usage.annotate(day=TruncDate("created_at", tzinfo=_tz())).values(*groups)
             .annotate(credits=Sum("amount"), calls=Count("pk")).order_by())
     labels = dict(Operation.choices)
     series: dict = {}
     for row in rows:
-        key = f"{labels.get(row['operation'], row['operation'] or '—')} · {row['tier'] or '—'}"
+        key = str(labels.get(row["operation"], row["operation"] or "—"))
+        if "tier" in row:
+            key = f"{key} · {row['tier'] or '—'}"
         series.setdefault(key, {})[row["day"]] = -(row["credits"] or Decimal("0"))
     return {"days": days, "series": dict(sorted(series.items())),
             "total": sum((v for s in series.values() for v in s.values()), Decimal("0")),
@@ -83,8 +94,7 @@ def credits_per_week(today) -> list[dict]:
     from billing.models import CreditLedgerEntry
 
     weeks = _week_starts(today)
-    since = timezone.make_aware(timezone.datetime.combine(weeks[0], timezone.datetime.min.time()), _tz())
-    rows = (CreditLedgerEntry.objects.filter(created_at__gte=since, kind__in=[EntryKind.USAGE, EntryKind.GRANT, EntryKind.TOPUP])
+    rows = (CreditLedgerEntry.objects.filter(created_at__gte=_midnight(weeks[0]), kind__in=[EntryKind.USAGE, EntryKind.GRANT, EntryKind.TOPUP])
             .annotate(week=TruncWeek("created_at", tzinfo=_tz())).values("week")
             .annotate(used=Sum("amount", filter=Q(kind=EntryKind.USAGE)), sold=Sum("amount", filter=~Q(kind=EntryKind.USAGE)))
             .order_by())
@@ -219,25 +229,6 @@ def dashboard(today=None) -> dict:
 
 # --- one practice ----------------------------------------------------------------------------------
 
-def practice_usage_per_day(practice_id, today=None) -> dict:
-    """As `ai_usage_per_day`, for one practice."""
-    from billing.choices import EntryKind, Operation
-    from billing.models import CreditLedgerEntry
-
-    today = today or timezone.localdate()
-    days = [today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
-    since = timezone.make_aware(timezone.datetime.combine(days[0], timezone.datetime.min.time()), _tz())
-    rows = (CreditLedgerEntry.objects.filter(practice_id=practice_id, kind=EntryKind.USAGE, created_at__gte=since)
-            .annotate(day=TruncDate("created_at", tzinfo=_tz())).values("day", "operation")
-            .annotate(credits=Sum("amount"), calls=Count("pk")).order_by())
-    labels = dict(Operation.choices)
-    series: dict = {}
-    for row in rows:
-        series.setdefault(str(labels.get(row["operation"], row["operation"] or "—")), {})[row["day"]] = -(row["credits"] or Decimal("0"))
-    return {"days": days, "series": dict(sorted(series.items())),
-            "total": sum((v for s in series.values() for v in s.values()), Decimal("0")), "calls": sum(r["calls"] for r in rows)}
-
-
 def storage_used(practice_id) -> dict:
     """Bytes of files the practice keeps: attachments, recordings' audio, export packages."""
     from ai_reports.models import Recording
@@ -255,10 +246,10 @@ def practice_overview(practice) -> dict:
     Administrative columns only: the ledger names operations and models, never patients."""
     from billing.choices import EntryKind
     from billing.models import CreditAccount, CreditLedgerEntry, Subscription
+    from billing.selectors import ledger_history
 
-    usage = practice_usage_per_day(practice.pk)
-    ledger = (CreditLedgerEntry.objects.filter(practice_id=practice.pk).exclude(kind__in=[EntryKind.RESERVATION, EntryKind.RELEASE])
-              .select_related("actor").order_by("-created_at")[:15])
+    usage = ai_usage_per_day(timezone.localdate(), practice_id=practice.pk)
+    ledger = ledger_history(practice=practice).select_related("actor")[:15]
     return {
         "subscription": Subscription.objects.filter(practice_id=practice.pk).select_related("plan").first(),
         "account": CreditAccount.objects.filter(practice_id=practice.pk).first(),
