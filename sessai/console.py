@@ -31,7 +31,8 @@ MFA_OK = "console_mfa"  # set once this session has passed the second step
 PENDING = "console_pending_uid"  # password checked, code not yet
 PENDING_AT = "console_pending_at"  # when: the second step must follow within MFA_TOKEN_MAX_AGE
 TRIES = "console_mfa_tries"
-SETUP = "console_totp_setup"
+SETUP = "console_totp_setup"  # the setup in progress: secret, otpauth URL and the services' setup token
+CODES = "console_codes"  # recovery codes just made, shown once before entering
 SEEN = "console_seen"
 
 # (app_label, model_name) → domain heading; a model not listed goes under "Otros".
@@ -52,6 +53,9 @@ MODEL_NAMES = {
     ("account", "emailaddress"): gettext_lazy("Direcciones de correo"),
     ("auth", "group"): gettext_lazy("Grupos de permisos"),
 }
+
+
+WRONG_CODE = gettext_lazy("El código no es válido. Revisa la hora de tu teléfono e inténtalo de nuevo.")
 
 
 class PasswordForm(forms.Form):
@@ -120,7 +124,7 @@ class ConsoleSite(admin.AdminSite):
         context = {**self.each_context(request), "next": next_url, "title": _("Iniciar sesión"), **(extra_context or {})}
         if user is None:
             return self._password_step(request, context, next_url)
-        if _has_totp(user) and not request.session.get("console_codes"):  # codes just made are shown first
+        if _has_totp(user) and not request.session.get(CODES):  # codes just made are shown first
             return self._code_step(request, context, user, next_url)
         return self._setup_step(request, context, user, next_url)
 
@@ -162,35 +166,39 @@ class ConsoleSite(admin.AdminSite):
                 return self._finish(request, user, next_url)
             if self._wrong_code(request):
                 return HttpResponseRedirect(f"{request.path}?next={next_url}")
-            form.add_error("code", _("El código no es válido. Revisa la hora de tu teléfono e inténtalo de nuevo."))
+            form.add_error("code", WRONG_CODE)
         return render(request, "admin/console_login.html", {**context, "form": form, "step": "code", "person": user})
 
     def _setup_step(self, request, context, user, next_url):
-        """Staff without TOTP set it up here before seeing any data."""
-        from allauth.mfa.adapter import get_adapter
-        from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, validate_totp_code
+        """Staff without TOTP set it up here before seeing any data, through the same services as
+        the API's `/auth/mfa/totp/setup` and `/confirm`."""
+        from accounts import services
+        from sessai.errors import ValidationFailed
 
-        if request.session.get("console_codes") and request.method == "POST" and request.POST.get("saved"):
-            request.session.pop("console_codes")
+        if request.session.get(CODES) and request.method == "POST" and request.POST.get("saved"):
+            request.session.pop(CODES)
             return self._finish(request, user, next_url)
-        if request.session.get("console_codes"):
-            return render(request, "admin/console_login.html", {**context, "step": "codes", "codes": request.session["console_codes"]})
-        secret = request.session.get(SETUP) or generate_totp_secret()
-        request.session[SETUP] = secret
+        if request.session.get(CODES):
+            return render(request, "admin/console_login.html", {**context, "step": "codes", "codes": request.session[CODES]})
+        setup = request.session.get(SETUP) or services.mfa_totp_begin(user=user)
+        request.session[SETUP] = setup
         form = CodeForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            if validate_totp_code(secret, form.cleaned_data["code"].strip()):
-                TOTP.activate(user, secret)
-                request.session["console_codes"] = RecoveryCodes.activate(user).get_unused_codes()
+            try:
+                request.session[CODES] = services.mfa_totp_confirm(user=user, setup_token=setup["setup_token"],
+                                                                   code=form.cleaned_data["code"])
+            except ValidationFailed as exc:
+                if "setupToken" in (exc.errors or {}):  # the setup lived too long: a new secret
+                    request.session.pop(SETUP, None)
+                    return HttpResponseRedirect(f"{request.path}?next={next_url}")
+                if self._wrong_code(request):
+                    return HttpResponseRedirect(f"{request.path}?next={next_url}")
+                form.add_error("code", WRONG_CODE)
+            else:
                 request.session.pop(SETUP, None)
                 return HttpResponseRedirect(f"{request.path}?next={next_url}")
-            if self._wrong_code(request):
-                return HttpResponseRedirect(f"{request.path}?next={next_url}")
-            form.add_error("code", _("El código no es válido. Revisa la hora de tu teléfono e inténtalo de nuevo."))
-        url = get_adapter().build_totp_url(user, secret)
         return render(request, "admin/console_login.html", {**context, "form": form, "step": "setup", "person": user,
-                                                             "secret": secret, "qr": _qr_svg(url)})
+                                                             "secret": setup["secret"], "qr": _qr_svg(setup["otpauth_url"])})
 
     # --- headings ------------------------------------------------------------------------------
 

@@ -45,7 +45,7 @@ def test_an_operator_without_totp_sets_it_up_before_seeing_anything(client, oper
     html = setup.content.decode()
     assert setup.status_code == 200 and "<svg" in html and "verificación en dos pasos" in html
     assert client.get("/admin/accounts/practice/").status_code == 302  # no data before TOTP
-    secret = client.session["console_totp_setup"]
+    secret = client.session["console_totp_setup"]["secret"]
     wrong = client.post(step["Location"], {"code": "000000"})
     assert "no es válido" in wrong.content.decode()
     codes = client.get(client.post(step["Location"], {"code": _code(secret)})["Location"])
