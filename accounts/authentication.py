@@ -11,17 +11,20 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from accounts.models import DeviceSession, Membership, Practice, Profile, User
 
+MODELS = (Membership, User, Practice, Profile)  # the order of the statement's columns
+
 
 def _columns(model, alias: str) -> str:
     return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
 
 
 @lru_cache(maxsize=1)
-def _live_membership_sql() -> str:
-    """The caller's membership, user, profile and practice, if the device session is live: one
+def _live_membership_sql() -> tuple[str, list]:
+    """The caller's membership, user, practice and profile, if the device session is live: one
     statement, written once per process (building it through the ORM on every request cost more
-    than running it). The column lists come from the models, so a new field is read too."""
-    return (
+    than running it), and for each model its slice of the row, its fields and their attnames. The
+    column lists come from the models, so a new field is read too."""
+    sql = (
         f"SELECT {_columns(Membership, 'm')}, {_columns(User, 'u')}, {_columns(Practice, 'pr')}, {_columns(Profile, 'p')} "
         f'FROM "{Membership._meta.db_table}" m '
         f'JOIN "{User._meta.db_table}" u ON u."id" = m."user_id" '
@@ -32,31 +35,36 @@ def _live_membership_sql() -> str:
         'AND d."revoked_at" IS NULL AND d."expires_at" > %s) '
         'ORDER BY m."id" LIMIT 1'
     )
+    layout, start = [], 0
+    for model in MODELS:
+        fields = model._meta.concrete_fields
+        layout.append((model, slice(start, start + len(fields)), fields, [f.attname for f in fields]))
+        start += len(fields)
+    return sql, layout
 
 
-def _instance(model, values):
+def _instance(model, fields, attnames, values):
     """A model instance from its columns, through each field's database converter (JSON columns
     arrive as text), as the ORM builds it."""
-    fields = model._meta.concrete_fields
     values = [field.from_db_value(value, None, connection) if value is not None and hasattr(field, "from_db_value") else value
               for field, value in zip(fields, values, strict=True)]
-    return model.from_db(connection.alias, [f.attname for f in fields], values)
+    return model.from_db(connection.alias, attnames, values)
 
 
 def live_membership(user_id, session_id):
     """The caller's active membership (with user, profile and practice) if the device session is
     still live, else None: one SQL statement."""
     user_id, session_id = uuid.UUID(str(user_id)), uuid.UUID(str(session_id))  # ValueError for garbage, as the ORM did
+    sql, layout = _live_membership_sql()
     with connection.cursor() as cursor:
-        cursor.execute(_live_membership_sql(), [user_id, session_id, timezone.now()])
+        cursor.execute(sql, [user_id, session_id, timezone.now()])
         row = cursor.fetchone()
     if row is None:
         return None
-    sizes = [len(model._meta.concrete_fields) for model in (Membership, User, Practice, Profile)]
-    cuts = [sum(sizes[:i]) for i in range(5)]
-    membership, user, practice = (_instance(model, row[cuts[i]:cuts[i + 1]]) for i, model in enumerate((Membership, User, Practice)))
-    profile_values = row[cuts[3]:cuts[4]]
-    profile = _instance(Profile, profile_values) if profile_values[0] is not None else None
+    membership, user, practice, profile = (
+        _instance(model, fields, attnames, row[cut]) if row[cut][0] is not None else None  # no profile: LEFT JOIN nulls
+        for model, cut, fields, attnames in layout
+    )
     membership._state.fields_cache["user"] = user
     membership._state.fields_cache["practice"] = practice
     user._state.fields_cache["profile"] = profile
