@@ -70,3 +70,70 @@ class RequestIdFilterMiddleware:
             del request.META["HTTP_X_REQUEST_ID"]
             request.__dict__.pop("headers", None)  # `request.headers` is cached from META on first use
         return self.get_response(request)
+
+
+API_PREFIX = "/api/"
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def browser_only(middleware_class):
+    """`middleware_class` for the pages a browser signs in to (the console, the patients' pages),
+    skipped for `/api/`.
+
+    The API keeps no cookie state: each request carries its bearer token, and every `/api/` view is
+    CSRF-exempt (DRF's; a test walks them). Sessions, CSRF, the session user and messages would only
+    add work to each API request: a message storage, a lazy user, the CSRF cookie checks. A subclass,
+    so Django's admin checks still find each one, and its hooks (CSRF's `process_view` included) keep
+    their place in the chain for the console. allauth's AccountMiddleware stays as it is: allauth
+    requires it by name, and its flows read the request context it sets."""
+
+    namespace = {"__call__": _call, "__doc__": f"{middleware_class.__name__}, skipped for `/api/` requests."}
+    for hook in ("process_view", "process_exception", "process_template_response"):
+        if hasattr(middleware_class, hook):
+            namespace[hook] = _hook(hook)
+    return type(f"BrowserOnly{middleware_class.__name__}", (middleware_class,), namespace)
+
+
+def _call(self, request):
+    if _is_api(request):
+        return self.get_response(request)
+    return super(type(self), self).__call__(request)
+
+
+def _hook(name):
+    def hook(self, request, *args):
+        if _is_api(request):
+            return None
+        return getattr(super(type(self), self), name)(request, *args)
+
+    hook.__name__ = name
+    return hook
+
+
+def _browser_only(dotted: str):
+    from django.utils.module_loading import import_string
+
+    return browser_only(import_string(dotted))
+
+
+BrowserSessionMiddleware = _browser_only("django.contrib.sessions.middleware.SessionMiddleware")
+BrowserCsrfMiddleware = _browser_only("django.middleware.csrf.CsrfViewMiddleware")
+BrowserAuthenticationMiddleware = _browser_only("django.contrib.auth.middleware.AuthenticationMiddleware")
+BrowserMessageMiddleware = _browser_only("django.contrib.messages.middleware.MessageMiddleware")
+
+
+def csrf_middleware_check(app_configs=None, **kwargs):
+    """Django's `security.W003` looks for CsrfViewMiddleware by its dotted name, so it cannot see
+    `BrowserCsrfMiddleware`; it is silenced in the settings and this check takes its place: a
+    subclass of CsrfViewMiddleware must be in MIDDLEWARE."""
+    from django.core import checks
+    from django.middleware.csrf import CsrfViewMiddleware
+    from django.utils.module_loading import import_string
+
+    if any(issubclass(cls, CsrfViewMiddleware) for cls in map(import_string, settings.MIDDLEWARE) if isinstance(cls, type)):
+        return []
+    return [checks.Warning("No CsrfViewMiddleware (or BrowserCsrfMiddleware) in MIDDLEWARE: the console's forms lose CSRF protection.",
+                           id="sessai.W003")]

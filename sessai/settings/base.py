@@ -83,12 +83,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Browser*: the stock session, CSRF, auth and messages middleware, skipped for /api/ (browser_only)
+    "sessai.middleware.BrowserSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "sessai.middleware.BrowserCsrfMiddleware",
+    "sessai.middleware.BrowserAuthenticationMiddleware",
+    "sessai.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "sessai.audit.AuditlogMiddleware",  # django-auditlog's, reading the resolved client address
@@ -398,7 +399,8 @@ RATELIMITS = {
 # django-ratelimit only knows django-redis and memcached by name. Django's own Redis backend
 # increments atomically (W001 is a false alarm); the database cache does not (E003): its counters
 # may undercount under heavy parallel abuse, which is why production sets REDIS_URL.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
+# security.W003 finds CsrfViewMiddleware only by name; sessai.W003 checks for BrowserCsrfMiddleware instead.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003", "security.W003"]
 
 # --- Audit log
 AUDITLOG_INCLUDE_ALL_MODELS = False
