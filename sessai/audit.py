@@ -25,6 +25,21 @@ def record_access(instance) -> None:
     accessed.send(sender=type(instance), instance=instance)
 
 
+def skip_reverse_one_to_one() -> None:
+    """Leave the reverse side of one-to-one relations (a session's transcript, a practice's
+    subscription and settings, a user's profile) out of every audited model's diff.
+
+    django-auditlog reads every field `_meta.get_fields()` lists, reverse ones included: each save
+    of a session ran a query for its transcript, each save of a practice five. The value it would
+    record is the other object's name, which never changes by saving this one; the other object,
+    when audited, has its own entries."""
+    from auditlog.registry import auditlog
+
+    for model, options in auditlog._registry.items():
+        reverse = [f.name for f in model._meta.get_fields() if f.one_to_one and f.auto_created and not f.concrete]
+        options["exclude_fields"] = list(dict.fromkeys([*options["exclude_fields"], *reverse]))
+
+
 class AuditlogMiddleware(_AuditlogMiddleware):
     """django-auditlog's middleware, with the client address `sessai.clientip` resolved: the stock
     one takes the left-most `X-Forwarded-For` entry, which any client can write."""
