@@ -90,6 +90,16 @@ class Patient(models.Model):
     def rut_display(self) -> str:
         return rut_format(self.rut)
 
+    @property
+    def care_team_refs(self) -> list[dict]:
+        """The care team as `{"id", "name"}`, in the order its members joined: built by the database
+        in the patient's own row when read through `selectors.with_care_team`, one query otherwise."""
+        if "care_team_json" in self.__dict__:
+            return self.care_team_json or []
+        from patients.selectors import care_team_refs
+
+        return care_team_refs(self.pk)
+
 
 class CareTeamMember(models.Model):
     """A therapist who may see this patient's clinical record (the primary therapist included)."""

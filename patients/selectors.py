@@ -3,8 +3,10 @@
 import re
 import unicodedata
 
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 
 from accounts.choices import Role
 from accounts.models import Membership
@@ -45,10 +47,20 @@ def search_query(text: str) -> SearchQuery | None:
     return SearchQuery(" & ".join(f"{term}:*" for term in terms[:8]), search_type="raw", config="simple")
 
 
+def _care_team_json(patient_ref):
+    members = CareTeamMember.objects.filter(patient_id=patient_ref).order_by().values("patient_id")
+    return Subquery(members.annotate(refs=JSONBAgg(JSONObject(id="user_id", name="user__name"), order_by=("created_at", "id")))
+                    .values("refs"), output_field=JSONField())
+
+
 def with_care_team(qs: QuerySet[Patient]) -> QuerySet[Patient]:
-    return qs.select_related("primary_therapist").prefetch_related(
-        Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user").order_by("created_at"))
-    )
+    """Each patient with its care team (`Patient.care_team_refs`) aggregated by the database in the
+    same statement: no second query, and no member or user objects built to read two columns."""
+    return qs.annotate(care_team_json=_care_team_json(OuterRef("pk")))
+
+
+def care_team_refs(patient_id) -> list[dict]:
+    return Patient.objects.filter(pk=patient_id).values_list(_care_team_json(OuterRef("pk")), flat=True).first() or []
 
 
 def patient_search(*, membership: Membership, q: str, limit: int = 20) -> QuerySet[Patient]:

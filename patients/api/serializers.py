@@ -90,8 +90,8 @@ class PatientWriteSerializer(InputSerializer):
 
 
 class TherapistRefSerializer(WireSerializer):
-    id = serializers.UUIDField(source="user_id")
-    name = serializers.CharField(source="user.name")
+    id = serializers.UUIDField()
+    name = serializers.CharField()
 
 
 class PatientSerializer(RoleAwareSerializer):
@@ -111,7 +111,7 @@ class PatientSerializer(RoleAwareSerializer):
     processing_blocked = serializers.BooleanField(help_text=_("Tratamiento bloqueado mientras se resuelve una solicitud"))
     primary_therapist_id = serializers.UUIDField(allow_null=True)
     therapist_ids = serializers.SerializerMethodField()
-    therapists = TherapistRefSerializer(source="care_team", many=True)
+    therapists = TherapistRefSerializer(source="care_team_refs", many=True)
     total_sessions = serializers.IntegerField()
     first_session_date = serializers.DateField(allow_null=True)
     last_session_date = serializers.DateField(allow_null=True)
@@ -132,7 +132,8 @@ class PatientSerializer(RoleAwareSerializer):
         return {"name": c.get("name", ""), "phone": c.get("phone", ""), "relationship": c.get("relationship", "")}
 
     def get_therapist_ids(self, patient) -> list[str]:
-        return [str(m.user_id) for m in patient.care_team.all() if m.user_id != patient.primary_therapist_id]
+        primary = str(patient.primary_therapist_id)
+        return [member["id"] for member in patient.care_team_refs if member["id"] != primary]
 
 
 class PatientPickSerializer(WireSerializer):
