@@ -51,11 +51,10 @@ def availability_check(*, practice, therapist_id, starts_at, ends_at) -> None:
 def blocked_time_create(*, membership, data: dict) -> BlockedTime:
     """Block a period. It may not cover an existing non-cancelled session (409 names it)."""
     from scheduling.models import Session
-    from scheduling.services import ACTIVE_STATUSES, _lock_therapist, conflict, therapist_resolve
+    from scheduling.services import ACTIVE_STATUSES, conflict, therapist_resolve
 
     practice = membership.practice
-    therapist_id = therapist_resolve(membership=membership, therapist_id=data.pop("therapist_id"))
-    _lock_therapist(practice_id=practice.id, therapist_id=therapist_id)
+    therapist_id = therapist_resolve(membership=membership, therapist_id=data.pop("therapist_id"), lock=True)
     clash = (
         Session.objects.overlapping(data["starts_at"], data["ends_at"]).filter(therapist_id=therapist_id, status__in=ACTIVE_STATUSES)
         .order_by("starts_at")

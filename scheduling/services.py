@@ -83,18 +83,23 @@ def conflicts_check(*, practice, therapist_id, starts_at, ends_at, exclude_id=No
         raise conflict(msg.CONFLICT_BLOCKED, blocked, practice.timezone)
 
 
-def therapist_resolve(*, membership: Membership, therapist_id):
+def therapist_resolve(*, membership: Membership, therapist_id, lock: bool = False):
     """The session's therapist: the caller by default; another active practitioner of the practice
-    when given. Therapists book for themselves; admins and assistants for anyone."""
+    when given. Therapists book for themselves; admins and assistants for anyone. With `lock`
+    (inside a transaction), the therapist's membership row is locked by the same statement that
+    finds it: see `_lock_therapist`."""
     if therapist_id is None or therapist_id == membership.user_id:
         if membership.role == Role.ASSISTANT:
             raise ValidationFailed(msg.THERAPIST_REQUIRED, errors={"therapistId": [str(msg.THERAPIST_REQUIRED)]})
+        if lock:
+            _lock_therapist(practice_id=membership.practice_id, therapist_id=membership.user_id)
         return membership.user_id
     if membership.role == Role.THERAPIST:
         raise Forbidden()
-    exists = Membership.objects.active().filter(
+    found = Membership.objects.active().filter(
         practice_id=membership.practice_id, user_id=therapist_id, role__in=[Role.THERAPIST, Role.ADMIN]
-    ).exists()
+    )
+    exists = found.select_for_update(of=("self",)).values_list("pk", flat=True).first() is not None if lock else found.exists()
     if not exists:
         raise ValidationFailed(msg.THERAPIST_NOT_FOUND, errors={"therapistId": [str(msg.THERAPIST_NOT_FOUND)]})
     return therapist_id
@@ -113,8 +118,9 @@ def slot_check(*, practice, therapist_id, starts_at, ends_at, status, allow_outs
 
 
 def _prepare(*, membership: Membership, data: dict) -> dict:
-    """Resolve therapist, record content and status of a new session (shared by single and series)."""
-    therapist_id = therapist_resolve(membership=membership, therapist_id=data.pop("therapist_id", None))
+    """Resolve and lock the therapist, record content and status of a new session (shared by single
+    and series; inside their transaction)."""
+    therapist_id = therapist_resolve(membership=membership, therapist_id=data.pop("therapist_id", None), lock=True)
     is_record = "content" in data  # the record form always sends it; an empty record is refused
     content = data.pop("content", "") or ""
     if is_record:
@@ -134,7 +140,6 @@ def session_create(*, membership: Membership, patient, data: dict) -> Session:
     assessments = data.pop("assessments", None) or []
     allow_outside = data.pop("allow_outside_availability", False)
     fields = _prepare(membership=membership, data=data)
-    _lock_therapist(practice_id=practice.id, therapist_id=fields["therapist_id"])
     slot_check(practice=practice, therapist_id=fields["therapist_id"], starts_at=data["starts_at"], ends_at=data["ends_at"],
                status=fields["status"], allow_outside=allow_outside)
     session = Session.objects.create(practice=practice, patient=patient, created_by_id=membership.user_id, **fields, **data)
@@ -175,7 +180,6 @@ def session_series_create(*, membership: Membership, patient, data: dict, recurr
     data.pop("assessments", None)
     allow_outside = data.pop("allow_outside_availability", False)
     fields = _prepare(membership=membership, data=data)
-    _lock_therapist(practice_id=practice.id, therapist_id=fields["therapist_id"])
     series = SessionSeries.objects.create(practice=practice, frequency=recurrence["frequency"], created_by_id=membership.user_id)
     created, skipped = [], []
     base = {k: v for k, v in data.items() if k not in ("starts_at", "ends_at")}

@@ -134,7 +134,8 @@ def limited_view(context, patient_id) -> bool:
 
 class SessionSerializer(LocalTimesMixin, RoleAwareSerializer):
     """Assistants never get the clinical fields; a therapist sees another therapist's patients'
-    appointments with names and times only (`LIMITED_FIELDS`)."""
+    appointments with names and times only (`LIMITED_FIELDS`). Reads sessions from
+    `selectors.with_details(..., clinical=True)`, which loads the record's children."""
 
     clinical_fields = ("notes", "content", "goals", "assessments", "attachments", "addenda")
     role_dependent_fields = (
@@ -160,9 +161,9 @@ class SessionSerializer(LocalTimesMixin, RoleAwareSerializer):
     notes = serializers.CharField()
     content = serializers.CharField()
     goals = serializers.ListField(child=serializers.CharField())
-    assessments = AssessmentSerializer(many=True)
-    attachments = AttachmentSerializer(many=True)
-    addenda = AddendumSerializer(many=True)
+    assessments = AssessmentSerializer(source="assessment_list", many=True)
+    attachments = AttachmentSerializer(source="attachment_list", many=True)
+    addenda = AddendumSerializer(source="addendum_list", many=True)
     signed_at = serializers.DateTimeField(allow_null=True)
     signed_by_id = serializers.UUIDField(allow_null=True)
     cancel_reason = serializers.CharField()

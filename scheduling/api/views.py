@@ -249,7 +249,7 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
             ratelimit.enforce(request, [("upload_user", "user")])
         if request.method == "GET":
             record_access(session)
-            return Response(s.AttachmentSerializer(session.attachments.all(), many=True, context=self.get_serializer_context()).data)
+            return Response(s.AttachmentSerializer(session.attachment_list, many=True, context=self.get_serializer_context()).data)
         data = s.AttachmentUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attachment = services.attachment_add(session=session, membership=self.membership, upload=data.validated_data["file"])
