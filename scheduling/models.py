@@ -103,7 +103,8 @@ class Session(models.Model):
         indexes = [
             models.Index(fields=["practice", "starts_at"], name="session_practice_start"),
             models.Index(fields=["therapist", "starts_at"], name="session_therapist_start"),
-            models.Index(fields=["patient", "starts_at"], name="session_patient_start"),
+            # status and practice included: the history's page total is an index-only scan
+            models.Index(fields=["patient", "starts_at"], include=["status", "practice"], name="session_patient_start_cover"),
             models.Index(fields=["series", "starts_at"], name="session_series_start", condition=Q(series__isnull=False)),
             models.Index(fields=["practice", "created_at"], name="session_practice_created"),
             # completed sessions in a period (billing's cost per session, the dashboard's activity)

@@ -1,0 +1,43 @@
+"""The page totals of the lists a therapist opens most (patients, a patient's history) are counted
+from an index alone: an index-only scan reads no table rows, however long the history."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from patients.tests.factories import patient_for
+from scheduling.choices import SessionStatus
+from scheduling.models import Session
+
+
+def _count_plan(client, path: str, table: str) -> str:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    [count] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {table}")  # the visibility map, as autovacuum keeps it
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A sequential or bitmap scan would win on a table this small; ruled out, the planner picks
+        # between an index scan (reads rows) and an index-only scan (does not, if one can answer).
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + count)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("table, path", [("patients_patient", "/api/patients"), ("scheduling_session", "/api/patients/{id}/sessions")])
+def test_page_totals_are_index_only_scans(transactional_db, as_admin, admin_member, table, path):
+    """With enough rows that the planner's choice means something: 40 patients, 4,000 sessions."""
+    patients = [patient_for(admin_member, name=f"Cuenta Pérez {n}") for n in range(40)]
+    start = datetime(2020, 1, 6, 9, tzinfo=UTC)
+    Session.objects.bulk_create(
+        Session(practice_id=admin_member.practice_id, patient=patients[n % 40], therapist_id=admin_member.user_id,
+                starts_at=start + timedelta(hours=n), ends_at=start + timedelta(hours=n, minutes=50),
+                status=SessionStatus.COMPLETED if n % 5 else SessionStatus.CANCELLED)
+        for n in range(4000)
+    )
+    patient = patients[0]
+    plan = _count_plan(as_admin, path.format(id=patient.id), table)
+    scans = [line.strip() for line in plan.splitlines() if f" on {table}" in line]
+    assert scans and all(line.startswith(("Index Only Scan", "->  Index Only Scan")) for line in scans), plan
