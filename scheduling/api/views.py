@@ -84,6 +84,14 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         fresh = self.get_queryset().get(pk=session.pk)
         return Response(self.get_serializer(fresh).data, status=status_code)
 
+    def _out_created(self, session, *, with_assessments: bool):
+        """A session just created has no attachments or addenda yet, and assessments only when the
+        request recorded some: those are the only children read back (booking: 3 queries fewer)."""
+        fresh = self.get_queryset().prefetch_related(None).get(pk=session.pk)
+        fresh.attachment_list, fresh.addendum_list = [], []
+        fresh.assessment_list = list(fresh.assessments.order_by("created_at")) if with_assessments else []
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
     def _patient(self, patient_id):
         patient = patient_scope(self.membership).filter(pk=patient_id).first()
         if patient is None:
@@ -133,8 +141,9 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
                  "skipped": skipped},
                 status=status.HTTP_201_CREATED,
             )
+        with_assessments = bool(data.get("assessments"))
         session = services.session_create(membership=self.membership, patient=patient, data=data)
-        return self._out(session, status.HTTP_201_CREATED)
+        return self._out_created(session, with_assessments=with_assessments)
 
     @extend_schema(request=s.SessionWriteSerializer, parameters=[s.ScopeSerializer], responses={200: s.SessionSerializer})
     def partial_update(self, request, pk=None):

@@ -262,6 +262,19 @@ def test_assessment_series_for_charts(as_therapist, patient, as_assistant):
     assert as_assistant.get(f"/api/patients/{patient.id}/assessments").status_code == 403
 
 
+@pytest.mark.parametrize("extra", [{}, {"assessments": [{"type": "phq9", "items": [1] * 9}, {"type": "mood", "scale": 6}]}])
+def test_the_created_answer_is_the_session_as_read_back(as_therapist, patient, extra):
+    """The 201 reads back only what a new session can have (its assessments, if the request
+    recorded any): the same JSON a GET returns afterwards."""
+    response = record(as_therapist, patient, **extra)
+    assert response.status_code == 201
+    assert len(response.json()["assessments"]) == len(extra.get("assessments", []))
+    assert response.json() == as_therapist.get(f"/api/sessions/{response.json()['id']}").json()
+    booking = {"patientId": str(patient.id), "date": "2026-03-03", "startTime": "11:00", "allowOutsideAvailability": True}
+    created = as_therapist.post("/api/sessions", booking, format="json")
+    assert created.status_code == 201 and created.json() == as_therapist.get(f"/api/sessions/{created.json()['id']}").json()
+
+
 def test_assessment_delete(as_therapist, patient):
     session = record(as_therapist, patient, assessments=[{"type": "mood", "scale": 4}]).json()
     assessment_id = session["assessments"][0]["id"]
