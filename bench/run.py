@@ -147,6 +147,31 @@ def capture_sql(paths: dict, token: str) -> tuple[dict, dict]:
     return counts, statements
 
 
+def count_plans(paths: dict, statements: dict) -> list[tuple]:
+    """Each read's page total (its `SELECT COUNT(*)`) as PostgreSQL runs it: the scans, the rows it
+    had to fetch from the table (heap fetches; 0 for an index-only scan over an all-visible table),
+    and the execution time."""
+    import re
+
+    from django.db import connection
+
+    out = []
+    for name, (method, path_fn) in paths.items():
+        path = path_fn(0)[0] if method == "GET" else None
+        for sql in statements.get(path, []):
+            if not sql.startswith("SELECT COUNT(*)"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = [row[0] for row in cursor.fetchall()]
+            scans = [re.sub(r"\s+\(cost.*", "", line.strip(" ->")) for line in plan if " Scan " in line]
+            fetches = sum(int(m) for line in plan for m in re.findall(r"Heap Fetches: (\d+)", line))
+            heap_blocks = sum(int(m) for line in plan for m in re.findall(r"Heap Blocks: exact=(\d+)", line))
+            ms = float(re.search(r"Execution Time: ([\d.]+)", plan[-1]).group(1))
+            out.append((name, "; ".join(scans), fetches + heap_blocks, ms))
+    return out
+
+
 def measure(args, *, big_url, small_url, statements, paths, token, small_paths, small_token, clients_list=(1, 8)) -> tuple[dict, dict]:
     """Our server on each database and the floor, all running at once and driven endpoint by
     endpoint in turn (ours, floor, ours on 10k), so the ratios compare runs made under the same
@@ -265,11 +290,12 @@ def main():
             token, paths = endpoints()
             queries, statements = capture_sql(paths, token)
             profile = None if dense else profile_breakdown(paths, token)
+            plans = count_plans(paths, statements)
         with using_database(small_name):
             small_token, small_paths = endpoints()
         big, small = measure(args, big_url=urls[big_name], small_url=urls[small_name], statements=statements, paths=paths, token=token,
                              small_paths=small_paths, small_token=small_token, clients_list=(1,) if dense else (1, 8))
-        runs[density] = (paths, big, small, queries, profile)
+        runs[density] = (paths, big, small, queries, profile, plans)
     write_results(args, runs)
 
 
@@ -331,14 +357,19 @@ def write_results(args, runs):
         "- Ours, the floor and ours on the 10k database are driven endpoint by endpoint in turn, so each ratio compares runs "
         "made under the same machine conditions (this shared VM's speed drifts by tens of percent between runs).",
     ]
-    for density, (paths, big, small, queries, profile) in runs.items():
+    for density, (paths, big, small, queries, profile, plans) in runs.items():
         clients_list = (1, 8) if (next(iter(paths)), 8) in big else (1,)
         before, after = big["rss"]
         lines += ["", f"## {density.capitalize()} density: latency at {args.sessions:,} sessions", "",
                   *_latency_table(paths, big, queries, clients_list), "",
                   f"Memory of our 2 workers: {before / 1024:,.0f} MB before the run, {after / 1024:,.0f} MB after "
                   f"({(after - before) / max(before, 1) * 100:+.0f} %).", "",
-                  f"### Targets ({density})", "", *_targets(args, paths, big, small)]
+                  f"### Targets ({density})", "", *_targets(args, paths, big, small), "",
+                  f"### Page totals ({density})", "",
+                  "Each list's `SELECT COUNT(*)` under `EXPLAIN (ANALYZE, BUFFERS)` at 1M sessions: rows read from the table "
+                  "are heap fetches of an index-only scan plus heap blocks of any other scan (0 = answered from the index).", "",
+                  "| endpoint | scans | table rows/blocks read | ms |", "|---|---|---|---|",
+                  *[f"| {name} | {scans} | {read} | {ms:.2f} |" for name, scans, read, ms in plans]]
         if profile:
             labels = [label for label, _f, _fn in PROFILE_PARTS]
             lines += ["", "## Where a request's time goes (cProfile, in-process, realistic density)", "",
