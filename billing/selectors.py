@@ -4,12 +4,13 @@ from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from accounts.models import Practice
 from billing.choices import VISIBLE_KINDS, EntryKind
-from billing.models import CreditLedgerEntry, Subscription
+from billing.models import CreditAccount, CreditLedgerEntry, Subscription
 from billing.services import add_month, balance
 from scheduling.choices import SessionStatus  # billing reads the sessions count, never writes scheduling data
 from scheduling.models import Session
@@ -26,23 +27,32 @@ def _period_start(subscription) -> timezone.datetime:
 
 def billing_summary(*, practice) -> dict:
     """planDetails, creditUsage {used, total, remaining} and averageCost.perSession for the current
-    period: credits used divided by the sessions recorded (completed) in it."""
-    subscription = Subscription.objects.select_related("plan").filter(practice=practice).first()
+    period: credits used divided by the sessions recorded (completed) in it. Two statements: the
+    subscription with its plan and the balance, then the period's usage and sessions together
+    (the period starts from the subscription's renewal date)."""
+    account = CreditAccount.objects.filter(practice_id=OuterRef("practice_id")).values("balance")[:1]
+    subscription = (Subscription.objects.select_related("plan").filter(practice=practice)
+                    .annotate(remaining=Subquery(account)).first())
     if subscription is None:
         return {"plan_details": None, "credit_usage": {"used": Decimal("0"), "total": Decimal("0"), "remaining": balance(practice)},
                 "average_cost": {"per_session": Decimal("0")}}
     tz = ZoneInfo(practice.timezone)
     start_day = _period_start(subscription)
     start = timezone.datetime.combine(start_day, timezone.datetime.min.time(), tzinfo=tz)
-    used = -(CreditLedgerEntry.objects.filter(practice=practice, kind=EntryKind.USAGE, created_at__gte=start)
-             .aggregate(total=Sum("amount"))["total"] or Decimal("0"))
-    sessions = Session.objects.filter(practice=practice, status=SessionStatus.COMPLETED, starts_at__gte=start).count()
+    usage = (CreditLedgerEntry.objects.filter(practice_id=OuterRef("pk"), kind=EntryKind.USAGE, created_at__gte=start)
+             .order_by().values("practice_id").annotate(total=Sum("amount")).values("total"))
+    completed = (Session.objects.filter(practice_id=OuterRef("pk"), status=SessionStatus.COMPLETED, starts_at__gte=start)
+                 .order_by().values("practice_id").annotate(n=Count("*")).values("n"))  # COUNT(*): index-only
+    period = Practice.objects.filter(pk=practice.pk).values(used=Subquery(usage), completed=Subquery(completed)).get()
+    used = -(period["used"] or Decimal("0"))
+    sessions = period["completed"] or 0
     per_session = (used / sessions).quantize(Decimal("0.1")) if sessions else Decimal("0")
     plan = subscription.plan
     return {
         "plan_details": {"name": plan.name, "price": plan.price_usd, "credits_per_month": plan.credits_per_month,
                          "renewal_date": subscription.renewal_date, "is_trial": plan.is_trial},
-        "credit_usage": {"used": used, "total": plan.credits_per_month, "remaining": balance(practice)},
+        "credit_usage": {"used": used, "total": plan.credits_per_month,
+                         "remaining": subscription.remaining if subscription.remaining is not None else Decimal("0")},
         "average_cost": {"per_session": per_session},
     }
 

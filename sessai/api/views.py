@@ -100,6 +100,14 @@ class ScopedQuerysetMixin(PracticeScopeMixin):
             return self.queryset
         return self.scoped_queryset(self.membership)
 
+    def filter_queryset(self, queryset):
+        """Query-parameter filters narrow lists. A detail route takes none (the schema declares none
+        there, and `UnknownQueryParametersMiddleware` refuses any it does not declare), so building
+        and validating the list's filterset for each detail request would only cost time."""
+        if getattr(self, "detail", False):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "get_queryset" in cls.__dict__:
