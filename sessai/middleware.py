@@ -3,10 +3,15 @@
 import re
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
 
 from sessai import logging as request_logging
+from sessai.api.exceptions import is_api
 
 
 def _limit_for(path: str) -> int:
@@ -48,7 +53,7 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith("/api/") and not response.has_header("Cache-Control"):
+        if is_api(request) and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
         return response
 
@@ -72,13 +77,6 @@ class RequestIdFilterMiddleware:
         return self.get_response(request)
 
 
-API_PREFIX = "/api/"
-
-
-def _is_api(request) -> bool:
-    return request.path_info.startswith(API_PREFIX)
-
-
 def browser_only(middleware_class):
     """`middleware_class` for the pages a browser signs in to (the console, the patients' pages),
     skipped for `/api/`.
@@ -90,39 +88,31 @@ def browser_only(middleware_class):
     their place in the chain for the console. allauth's AccountMiddleware stays as it is: allauth
     requires it by name, and its flows read the request context it sets."""
 
-    namespace = {"__call__": _call, "__doc__": f"{middleware_class.__name__}, skipped for `/api/` requests."}
-    for hook in ("process_view", "process_exception", "process_template_response"):
-        if hasattr(middleware_class, hook):
-            namespace[hook] = _hook(hook)
-    return type(f"BrowserOnly{middleware_class.__name__}", (middleware_class,), namespace)
+    class BrowserOnly(middleware_class):
+        def __call__(self, request):
+            if is_api(request):
+                return self.get_response(request)
+            return super().__call__(request)
+
+    def hook(name):
+        def skip_for_api(self, request, *args):
+            return None if is_api(request) else getattr(super(BrowserOnly, self), name)(request, *args)
+
+        skip_for_api.__name__ = name
+        return skip_for_api
+
+    for name in ("process_view", "process_exception", "process_template_response"):
+        if hasattr(middleware_class, name):
+            setattr(BrowserOnly, name, hook(name))
+    BrowserOnly.__name__ = BrowserOnly.__qualname__ = f"BrowserOnly{middleware_class.__name__}"
+    BrowserOnly.__doc__ = f"{middleware_class.__name__}, skipped for `/api/` requests."
+    return BrowserOnly
 
 
-def _call(self, request):
-    if _is_api(request):
-        return self.get_response(request)
-    return super(type(self), self).__call__(request)
-
-
-def _hook(name):
-    def hook(self, request, *args):
-        if _is_api(request):
-            return None
-        return getattr(super(type(self), self), name)(request, *args)
-
-    hook.__name__ = name
-    return hook
-
-
-def _browser_only(dotted: str):
-    from django.utils.module_loading import import_string
-
-    return browser_only(import_string(dotted))
-
-
-BrowserSessionMiddleware = _browser_only("django.contrib.sessions.middleware.SessionMiddleware")
-BrowserCsrfMiddleware = _browser_only("django.middleware.csrf.CsrfViewMiddleware")
-BrowserAuthenticationMiddleware = _browser_only("django.contrib.auth.middleware.AuthenticationMiddleware")
-BrowserMessageMiddleware = _browser_only("django.contrib.messages.middleware.MessageMiddleware")
+BrowserSessionMiddleware = browser_only(SessionMiddleware)
+BrowserCsrfMiddleware = browser_only(CsrfViewMiddleware)
+BrowserAuthenticationMiddleware = browser_only(AuthenticationMiddleware)
+BrowserMessageMiddleware = browser_only(MessageMiddleware)
 
 
 def csrf_middleware_check(app_configs=None, **kwargs):
@@ -130,7 +120,6 @@ def csrf_middleware_check(app_configs=None, **kwargs):
     `BrowserCsrfMiddleware`; it is silenced in the settings and this check takes its place: a
     subclass of CsrfViewMiddleware must be in MIDDLEWARE."""
     from django.core import checks
-    from django.middleware.csrf import CsrfViewMiddleware
     from django.utils.module_loading import import_string
 
     if any(issubclass(cls, CsrfViewMiddleware) for cls in map(import_string, settings.MIDDLEWARE) if isinstance(cls, type)):

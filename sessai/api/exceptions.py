@@ -7,19 +7,15 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from djangorestframework_camel_case.util import camelize_re, underscore_to_camel
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
+from sessai.api.wire import camel
 from sessai.errors import DomainError, ServiceUnavailable
 
 logger = logging.getLogger("sessai.api")
-
-
-def _camel(key: str) -> str:
-    return camelize_re.sub(underscore_to_camel, key) if isinstance(key, str) else key
 
 
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -27,7 +23,7 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "non_field_errors" if key in ("non_field_errors", "__all__") else _camel(str(key))
+            name = "non_field_errors" if key in ("non_field_errors", "__all__") else camel(str(key))
             out.update(flatten_errors(value, f"{prefix}.{name}" if prefix else name))
     elif isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):
@@ -119,12 +115,13 @@ def exception_handler(exc, context):
     return Response(error_body(exc.detail, exc.default_code), status=exc.status_code, headers=headers)
 
 
-def _is_api(request) -> bool:
+def is_api(request) -> bool:
+    """An API request: JSON errors, no browser session, `no-store`."""
     return request.path.startswith("/api/")
 
 
 def handler404(request, exception=None):
-    if _is_api(request):
+    if is_api(request):
         return JsonResponse(error_body(_("No encontrado"), "not_found"), status=404)
     from django.views.defaults import page_not_found
 
@@ -132,7 +129,7 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
-    if _is_api(request):
+    if is_api(request):
         return JsonResponse(error_body(_("Error interno del servidor"), "server_error"), status=500)
     from django.views.defaults import server_error
 
@@ -140,7 +137,7 @@ def handler500(request):
 
 
 def handler400(request, exception=None):
-    if _is_api(request):
+    if is_api(request):
         return JsonResponse(error_body(_("Solicitud inválida"), "invalid"), status=400)
     from django.views.defaults import bad_request
 
@@ -148,7 +145,7 @@ def handler400(request, exception=None):
 
 
 def handler403(request, exception=None):
-    if _is_api(request):
+    if is_api(request):
         return JsonResponse(
             error_body(_("No tienes permiso para realizar esta acción"), "permission_denied"), status=403
         )

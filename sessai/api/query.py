@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
-from sessai.api.exceptions import error_body
+from sessai.api.exceptions import error_body, is_api
 
 _lock = threading.Lock()
 _routes: dict | None = None  # callback -> (path, path_regex)
@@ -72,7 +72,7 @@ class UnknownQueryParametersMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not request.GET or not request.path.startswith("/api/") or request.method == "OPTIONS":
+        if not request.GET or not is_api(request) or request.method == "OPTIONS":
             return None
         if not settings.API_REFUSE_UNKNOWN_QUERY_PARAMETERS:
             return None
