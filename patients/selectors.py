@@ -47,20 +47,16 @@ def search_query(text: str) -> SearchQuery | None:
     return SearchQuery(" & ".join(f"{term}:*" for term in terms[:8]), search_type="raw", config="simple")
 
 
-def _care_team_json(patient_ref):
-    members = CareTeamMember.objects.filter(patient_id=patient_ref).order_by().values("patient_id")
-    return Subquery(members.annotate(refs=JSONBAgg(JSONObject(id="user_id", name="user__name"), order_by=("created_at", "id")))
-                    .values("refs"), output_field=JSONField())
-
-
 def with_care_team(qs: QuerySet[Patient]) -> QuerySet[Patient]:
     """Each patient with its care team (`Patient.care_team_refs`) aggregated by the database in the
     same statement: no second query, and no member or user objects built to read two columns."""
-    return qs.annotate(care_team_json=_care_team_json(OuterRef("pk")))
+    members = CareTeamMember.objects.filter(patient_id=OuterRef("pk")).order_by().values("patient_id")
+    refs = members.annotate(refs=JSONBAgg(JSONObject(id="user_id", name="user__name"), order_by=("created_at", "id"))).values("refs")
+    return qs.annotate(care_team_json=Subquery(refs, output_field=JSONField()))
 
 
 def care_team_refs(patient_id) -> list[dict]:
-    return Patient.objects.filter(pk=patient_id).values_list(_care_team_json(OuterRef("pk")), flat=True).first() or []
+    return with_care_team(Patient.objects.filter(pk=patient_id)).values_list("care_team_json", flat=True).first() or []
 
 
 def patient_search(*, membership: Membership, q: str, limit: int = 20) -> QuerySet[Patient]:

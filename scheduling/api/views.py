@@ -85,11 +85,12 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         return Response(self.get_serializer(fresh).data, status=status_code)
 
     def _out_created(self, session, *, with_assessments: bool):
-        """A session just created has no attachments or addenda yet, and assessments only when the
-        request recorded some: those are the only children read back (booking: 3 queries fewer)."""
+        """A session just created has no record children yet, unless the request recorded
+        assessments: a booking answers without reading them back (3 queries fewer)."""
+        if with_assessments:
+            return self._out(session, status.HTTP_201_CREATED)
         fresh = self.get_queryset().prefetch_related(None).get(pk=session.pk)
-        fresh.attachment_list, fresh.addendum_list = [], []
-        fresh.assessment_list = list(fresh.assessments.order_by("created_at")) if with_assessments else []
+        fresh.assessment_list, fresh.attachment_list, fresh.addendum_list = [], [], []
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
     def _patient(self, patient_id):
