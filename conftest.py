@@ -6,6 +6,31 @@ from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory, PracticeFactory, login_tokens
+from sessai.tests.browser import browser, desktop, missing_reason, phone  # noqa: F401 (fixtures)
+
+BROWSER_SKIPPED = []
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests (marked `browser`) need Chromium: skipped, and said so in one line, where it
+    is missing; a failure instead under SESSAI_REQUIRE_BROWSER=1 (CI)."""
+    import os
+
+    marked = [item for item in items if item.get_closest_marker("browser")]
+    reason = missing_reason() if marked else None
+    if reason is None:
+        return
+    if os.environ.get("SESSAI_REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"browser tests required (SESSAI_REQUIRE_BROWSER=1) but {reason}")
+    BROWSER_SKIPPED.extend(marked)
+    for item in marked:
+        item.add_marker(pytest.mark.skip(reason=f"browser test: {reason}"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if BROWSER_SKIPPED:
+        terminalreporter.write_line(
+            f"SKIPPED {len(BROWSER_SKIPPED)} browser tests: {missing_reason()}; install it to run them", yellow=True)
 
 
 @pytest.fixture(autouse=True)

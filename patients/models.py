@@ -61,6 +61,13 @@ class Patient(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
+    # A patient who booked online with a RUT (or email) already on file, without proving they are
+    # that patient: registered apart, for staff to merge into `duplicate_of` (or to keep apart).
+    duplicate_of = models.ForeignKey("self", verbose_name=_("posible duplicado de"), on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="+")
+    claimed_rut = models.CharField(_("RUT declarado"), max_length=12, blank=True,
+                                   help_text=_("El RUT que escribió al reservar en línea, cuando ya pertenecía a otra ficha"))
+    merged_at = models.DateTimeField(_("fusionado"), null=True, blank=True)
     search_vector = models.GeneratedField(
         expression=SearchVector(fold("name"), "rut", config="simple"),
         output_field=SearchVectorField(),

@@ -1,13 +1,15 @@
 """Write operations on patients. Clinical records are archived, never destroyed."""
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import Membership
 from patients import messages as msg
 from patients.choices import PatientStatus
 from patients.models import CareTeamMember, Patient
-from sessai.errors import ValidationFailed
+from patients.signals import patient_merged
+from sessai.errors import Conflict, ValidationFailed
 
 ADMIN_FIELDS = ("name", "rut", "email", "phone", "birth_date", "address", "emergency_contact", "status", "ai_processing")
 CLINICAL_FIELDS = ("notes",)
@@ -64,6 +66,75 @@ def patient_create(*, membership: Membership, data: dict) -> Patient:
     _save(patient)
     _care_team_write(patient, team)
     return patient
+
+
+def _care_team_add(patient: Patient, user_id) -> None:
+    CareTeamMember.objects.bulk_create([CareTeamMember(patient=patient, user_id=user_id)], ignore_conflicts=True)
+
+
+@transaction.atomic
+def patient_find_or_register(*, practice, therapist_id, name: str, email: str, phone: str, rut: str) -> Patient:
+    """The patient behind a booking the person made themselves (online, or a wait-list claim),
+    whose email they proved (a code, or a link we mailed there). An existing patient is matched
+    only on that proven email, when exactly one active patient has it on file; a RUT proves
+    nothing (anyone can type anyone's). Otherwise a new patient is registered; when the typed RUT
+    or the email belongs to a patient on file, the new one keeps the RUT aside (`claimed_rut`) and
+    is flagged for staff to merge (`duplicate_of`). Nothing about a matched patient changes but its
+    care team: the booked therapist joins it, so they see whom they will treat."""
+    candidates = Patient.objects.select_for_update().filter(practice=practice).exclude(status=PatientStatus.ARCHIVED)
+    by_email = list(candidates.filter(email__iexact=email).order_by("created_at")[:2]) if email else []
+    if len(by_email) == 1:
+        patient = by_email[0]
+    else:
+        on_file = candidates.filter(rut=rut).first() if rut else None
+        patient = Patient(practice=practice, name=name, email=email, phone=phone, primary_therapist_id=therapist_id,
+                          rut="" if on_file else rut, claimed_rut=rut if on_file else "",
+                          duplicate_of=on_file or (by_email[0] if by_email else None))
+        _save(patient)
+    _care_team_add(patient, therapist_id)
+    return patient
+
+
+def patient_register(*, practice, primary_therapist, **data) -> Patient:
+    """A patient registered outside a member's request (demo data, imports): the primary
+    therapist joins the care team, as `patient_create` does."""
+    patient = Patient(practice=practice, primary_therapist=primary_therapist, **data)
+    _save(patient)
+    if primary_therapist is not None:
+        _care_team_add(patient, primary_therapist.pk)
+    return patient
+
+
+@transaction.atomic
+def patient_merge(*, source: Patient, target_id) -> Patient:
+    """Move everything recorded on `source` (sessions, assessments, consents, reports, requests…)
+    to the patient `target_id` of the same practice, join the care teams, and archive `source`
+    with `merged_at` and `duplicate_of` pointing at where it went. Administrative data of the
+    target is kept; the source's rows are moved, never copied or deleted."""
+    if str(source.pk) == str(target_id):
+        raise ValidationFailed(msg.MERGE_SAME, errors={"targetId": [str(msg.MERGE_SAME)]})
+    locked = {p.pk: p for p in Patient.objects.select_for_update().filter(practice_id=source.practice_id,
+                                                                          pk__in=[source.pk, target_id])}
+    source, target = locked.get(source.pk), locked.get(target_id)
+    if target is None or target.status == PatientStatus.ARCHIVED:
+        raise ValidationFailed(msg.MERGE_TARGET_INVALID, errors={"targetId": [str(msg.MERGE_TARGET_INVALID)]})
+    if source is None or source.status == PatientStatus.ARCHIVED:
+        raise Conflict(msg.MERGE_SOURCE_ARCHIVED, code="invalid_state")
+    for user_id in source.care_team.values_list("user_id", flat=True):
+        _care_team_add(target, user_id)
+    source.care_team.all().delete()
+    for relation in Patient._meta.related_objects:
+        if relation.related_model is Patient or relation.related_model is CareTeamMember:
+            continue
+        relation.related_model._base_manager.filter(**{relation.field.name: source}).update(**{relation.field.name: target})
+    if not target.rut and source.claimed_rut and not Patient.objects.filter(practice_id=target.practice_id,
+                                                                            rut=source.claimed_rut).exists():
+        target.rut = source.claimed_rut
+    target.save()
+    source.status, source.merged_at, source.duplicate_of = PatientStatus.ARCHIVED, timezone.now(), target
+    source.save(update_fields=["status", "merged_at", "duplicate_of", "updated_at"])
+    patient_merged.send(sender=Patient, source=source, target=target)
+    return target
 
 
 @transaction.atomic

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import Membership, Practice
-from patients.models import CareTeamMember, Patient
+from patients.models import Patient
+from patients.services import patient_register
 from scheduling.choices import SessionStatus, SessionType
 from scheduling.models import Session
 from scheduling.services import patient_stats_refresh
@@ -36,8 +37,7 @@ def seed_demo_clinic(sender, practice, **kwargs):
     monday = today - timedelta(days=today.weekday())
     for index, (name, rut, email, phone) in enumerate(PATIENTS):
         therapist = therapists[index % len(therapists)]
-        patient = Patient.objects.create(practice=practice, name=name, rut=rut, email=email, phone=phone, primary_therapist=therapist.user)
-        CareTeamMember.objects.create(patient=patient, user=therapist.user)
+        patient = patient_register(practice=practice, name=name, rut=rut, email=email, phone=phone, primary_therapist=therapist.user)
         hour = 9 + index
         for weeks_ago in (3, 2, 1):
             start = datetime.combine(monday - timedelta(weeks=weeks_ago) + timedelta(days=index % 4), time(hour), tzinfo=tz)

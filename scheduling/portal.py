@@ -21,8 +21,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts import emails
 from accounts.choices import Role
 from accounts.models import Membership, Practice
-from patients.choices import PatientStatus
-from patients.models import Patient
+from patients.services import patient_find_or_register
 from scheduling.availability import free_slots
 from scheduling.choices import BookingSource, ConfirmationStatus, SessionStatus, WaitlistStatus
 from scheduling.models import BookingSettings, EmailCode, Session, WaitlistEntry, WaitlistOffer
@@ -218,27 +217,13 @@ def email_code_check(*, code_id, code: str) -> EmailCode:
     raise refusal
 
 
-def patient_match_or_create(*, practice, therapist_id, name: str, email: str, phone: str, rut: str) -> Patient:
-    """The practice's patient with this RUT, else with this email; a new one otherwise. Nothing
-    about a matched patient is changed, and the page says the same either way."""
-    candidates = Patient.objects.select_for_update().filter(practice=practice).exclude(status=PatientStatus.ARCHIVED)
-    patient = None
-    if rut:
-        patient = candidates.filter(rut=rut).first()
-    if patient is None and email:
-        patient = candidates.filter(email__iexact=email).order_by("created_at").first()
-    if patient is None:
-        patient = Patient.objects.create(practice=practice, name=name, email=email, phone=phone, rut=rut,
-                                         primary_therapist_id=therapist_id)
-    return patient
-
-
 def _book(*, practice, therapist_id, person: dict, starts_at, ends_at, type_: str, awaiting_approval: bool = False) -> Session:
     """The booking a patient made themselves (online or from the wait-list), once its slot was
-    checked under the therapist's lock: the patient matched or created, the session (confirmed by
-    the patient), the therapist told, the patient sent their link."""
-    patient = patient_match_or_create(practice=practice, therapist_id=therapist_id, name=person["name"], email=person["email"],
-                                      phone=person["phone"], rut=person["rut"])
+    checked under the therapist's lock: the patient found by their proven email or registered
+    (patients' own rule, care team included), the session (confirmed by the patient), the
+    therapist told, the patient sent their link."""
+    patient = patient_find_or_register(practice=practice, therapist_id=therapist_id, name=person["name"],
+                                       email=person["email"], phone=person["phone"], rut=person["rut"])
     session = Session.objects.create(
         practice=practice, patient=patient, therapist_id=therapist_id, starts_at=starts_at, ends_at=ends_at, type=type_,
         source=BookingSource.ONLINE, awaiting_approval=awaiting_approval,

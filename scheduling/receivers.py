@@ -34,6 +34,14 @@ def practice_started(sender, practice, **kwargs):
     CalendarSettings.objects.get_or_create(practice=practice)
 
 
+def patient_merged(sender, source, target, **kwargs):
+    """A patient's sessions moved to another patient: both counts and dates are recomputed."""
+    from scheduling.services import patient_stats_refresh
+
+    patient_stats_refresh(source.pk)
+    patient_stats_refresh(target.pk)
+
+
 def connect():
     from scheduling.models import CalendarSettings
 
@@ -44,3 +52,6 @@ def connect():
     from accounts.signals import practice_created
 
     practice_created.connect(practice_started, dispatch_uid="scheduling.practice_started")
+    from patients.signals import patient_merged as merged
+
+    merged.connect(patient_merged, dispatch_uid="scheduling.patient_merged")

@@ -61,6 +61,25 @@ def link_problem(request, *, expired: bool, practice=None, status: int = 400):
     }, practice=practice, status=status)
 
 
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: the form was refused before it reached its page. Says which of the
+    three things happened, in the visitor's words, and links back to the form (a GET of the same
+    address shows it again with a fresh token)."""
+    from django.middleware import csrf
+
+    if reason == csrf.REASON_NO_CSRF_COOKIE:
+        message = _("Tu navegador no guardó la cookie que protege este formulario. Permite las cookies de este sitio y "
+                    "vuelve a enviarlo.")
+    elif reason.startswith(("Origin checking failed", "Referer checking failed")) or reason in (
+            csrf.REASON_NO_REFERER, csrf.REASON_MALFORMED_REFERER, csrf.REASON_INSECURE_REFERER):
+        message = _("No pudimos comprobar que el formulario se envió desde esta página. Ábrela de nuevo desde el enlace "
+                    "o la dirección de tu consulta y vuelve a enviarlo.")
+    else:
+        message = _("La página estuvo abierta mucho tiempo o se abrió en otra pestaña. Vuelve a abrirla y envía el "
+                    "formulario de nuevo; lo que escribiste no se guardó.")
+    return page(request, "403_csrf.html", {"message": message, "back": request.get_full_path()}, status=403)
+
+
 def client_meta(request) -> dict:
     return {"ip": request.META.get("REMOTE_ADDR") or None, "user_agent": request.headers.get("User-Agent", "")[:300]}
 
@@ -80,4 +99,4 @@ def email_key(group, request) -> str:
     return request.POST.get("email", "").strip().lower()[:254]
 
 
-__all__ = ["branding", "client_meta", "email_key", "limited", "link_problem", "page", "practice_logo"]
+__all__ = ["branding", "client_meta", "csrf_failure", "email_key", "limited", "link_problem", "page", "practice_logo"]

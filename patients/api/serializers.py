@@ -115,8 +115,16 @@ class PatientSerializer(RoleAwareSerializer):
     total_sessions = serializers.IntegerField()
     first_session_date = serializers.DateField(allow_null=True)
     last_session_date = serializers.DateField(allow_null=True)
+    duplicate_of_id = serializers.UUIDField(allow_null=True, help_text=_(
+        "Reservó en línea con un RUT o correo de esta ficha sin probar que es suyo: revisar y fusionar "
+        "(`POST /patients/{id}/merge`) o dejar aparte. En una ficha fusionada, adónde se movió."))
+    claimed_rut = serializers.SerializerMethodField(help_text=_("El RUT que escribió al reservar, cuando ya era de otra ficha"))
+    merged_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_claimed_rut(self, patient) -> str:
+        return rut_format(patient.claimed_rut)
 
     def get_rut(self, patient) -> str:
         return rut_format(patient.rut)
@@ -134,6 +142,10 @@ class PatientSerializer(RoleAwareSerializer):
     def get_therapist_ids(self, patient) -> list[str]:
         primary = str(patient.primary_therapist_id)
         return [member["id"] for member in patient.care_team_refs if member["id"] != primary]
+
+
+class PatientMergeSerializer(InputSerializer):
+    target_id = serializers.UUIDField(help_text=_("La ficha que se queda con todo; esta se archiva"))
 
 
 class PatientPickSerializer(WireSerializer):

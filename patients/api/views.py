@@ -26,7 +26,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
     allowed_roles = {
         "list": STAFF, "retrieve": STAFF, "create": STAFF, "update": STAFF, "partial_update": STAFF,
         "destroy": CLINICAL, "search": STAFF, "export": CLINICAL, "access_log": ADMIN,
-        "export_package": ADMIN,
+        "export_package": ADMIN, "merge": ADMIN,
     }
 
     def scoped_queryset(self, membership):
@@ -106,6 +106,17 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
         response = Response(patient_export(patient=patient, profile=profile))
         response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.json"'
         return response
+
+    @extend_schema(request=s.PatientMergeSerializer, responses={200: s.PatientSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def merge(self, request, pk=None):
+        """Merge this patient (typically one flagged `duplicateOfId` by an online booking) into
+        `targetId`: sessions, assessments, consents, reports and requests move there, the care
+        teams join, and this one is archived (admins). Answers the target."""
+        data = s.PatientMergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        target = services.patient_merge(source=self.get_object(), target_id=data.validated_data["target_id"])
+        return self._out(target)
 
     @extend_schema(request=None, responses={202: s.ExportPackageSerializer})
     @action(detail=True, methods=["post"], url_path="export-package", filterset_class=None)

@@ -316,3 +316,73 @@ def test_changes_and_reads_are_audited_without_clinical_text(as_therapist, thera
     assert all(e.remote_addr == "127.0.0.1" for e in entries)
     assert "secreto" not in str([e.changes for e in entries])
     assert "notes" in entries[1].changes_dict
+
+
+# --- Merge (a patient who booked online with a RUT on file) ------------------------------------
+
+
+def _flagged_booking(therapist_member, original):
+    """What an online booking with the original's RUT and another email leaves: a new patient
+    with the RUT aside, flagged, and its session."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from patients.services import patient_find_or_register
+    from scheduling.models import Session
+
+    newcomer = patient_find_or_register(practice=original.practice, therapist_id=therapist_member.user_id, name="M. J. Pérez",
+                                        email="otra@correo.cl", phone="", rut=original.rut)
+    starts = timezone.now() + timedelta(days=2)
+    Session.objects.create(practice=original.practice, patient=newcomer, therapist=therapist_member.user, starts_at=starts,
+                           ends_at=starts + timedelta(minutes=50), source="online")
+    return newcomer
+
+
+def test_admin_merges_a_flagged_online_booking_into_the_patient_on_file(as_admin, admin_member, therapist_member):
+    original = PatientFactory(practice=admin_member.practice, name="María José Pérez", rut="123456785")
+    newcomer = _flagged_booking(therapist_member, original)
+    flagged = as_admin.get(f"{URL}/{newcomer.pk}").json()
+    assert (flagged["duplicateOfId"], flagged["claimedRut"], flagged["rut"]) == (str(original.pk), "12.345.678-5", "")
+
+    merged = as_admin.post(f"{URL}/{newcomer.pk}/merge", {"targetId": str(original.pk)}, format="json")
+    assert merged.status_code == 200, merged.json()
+    body = merged.json()
+    assert body["id"] == str(original.pk) and str(therapist_member.user_id) in [t["id"] for t in body["therapists"]]
+    original.refresh_from_db()
+    newcomer.refresh_from_db()
+    assert original.sessions.count() == 1 and not newcomer.sessions.exists()
+    assert original.total_sessions == 0 and newcomer.status == "archived" and newcomer.merged_at is not None
+    assert newcomer.duplicate_of_id == original.pk and not newcomer.care_team.exists()
+    assert LogEntry.objects.get_for_object(newcomer).filter(changes__icontains="merged_at").exists()
+
+    again = as_admin.post(f"{URL}/{newcomer.pk}/merge", {"targetId": str(original.pk)}, format="json")
+    assert again.status_code == 409 and again.json()["message"] == "Esta ficha ya está archivada"
+
+
+@pytest.mark.parametrize("body, field", [({}, "targetId"), ({"targetId": "no-uuid"}, "targetId"), ({"targetId": "SELF"}, "targetId")])
+def test_merge_bad_input_changes_nothing(as_admin, admin_member, therapist_member, body, field):
+    original = PatientFactory(practice=admin_member.practice, rut="123456785")
+    newcomer = _flagged_booking(therapist_member, original)
+    if body.get("targetId") == "SELF":
+        body = {"targetId": str(newcomer.pk)}
+    refused = as_admin.post(f"{URL}/{newcomer.pk}/merge", body, format="json")
+    assert refused.status_code == 400 and field in refused.json()["errors"] and refused.json()["message"]
+    newcomer.refresh_from_db()
+    assert newcomer.status == "active" and newcomer.sessions.count() == 1
+
+
+def test_merge_needs_admin_a_token_and_the_practices_own_patients(api, as_admin, as_therapist, as_assistant, as_other_admin,
+                                                                  admin_member, therapist_member):
+    original = PatientFactory(practice=admin_member.practice, rut="123456785")
+    newcomer = _flagged_booking(therapist_member, original)
+    path, body = f"{URL}/{newcomer.pk}/merge", {"targetId": str(original.pk)}
+    assert api.post(path, body, format="json").status_code == 401
+    assert as_therapist.post(path, body, format="json").status_code == 403
+    assert as_assistant.post(path, body, format="json").status_code == 403
+    assert as_other_admin.post(path, body, format="json").status_code == 404
+    elsewhere = PatientFactory(practice=as_other_admin.membership.practice)
+    into_other = as_admin.post(path, {"targetId": str(elsewhere.pk)}, format="json")
+    assert into_other.status_code == 400 and into_other.json()["message"] == "La ficha de destino no existe o está archivada"
+    newcomer.refresh_from_db()
+    assert newcomer.status == "active"

@@ -245,6 +245,7 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", "Content-Disposition", "X-Request-ID"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "sessai.portal.csrf_failure"  # says what happened, in Spanish, with a way back
 
 # The redactor's named-entity layer (ai_reports/ner.py): names nobody introduced, found by spaCy's
 # Spanish model. On by default; a practice that accepts the risk may turn it off.

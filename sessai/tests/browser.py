@@ -1,0 +1,95 @@
+"""Browser tests: Playwright for Python driving the operating system's Chromium (Debian's
+`chromium` package; Playwright's own browser download is never used), against pytest-django's
+live server. A page is opened in a phone-sized window with the Chilean locale and time zone, the
+way a patient opens a link from their email, and every form is submitted by clicking, so the
+request carries the `Origin` and `Referer` headers a real browser sends.
+
+Where no Chromium is installed, the tests marked `browser` are skipped and the run says so in one
+line; with SESSAI_REQUIRE_BROWSER=1 (set by `.ci/run`) a missing Chromium fails the run instead."""
+
+import os
+import shutil
+
+import pytest
+
+CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+# What a headless Chromium needs on a machine with no display and a closed network.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "locale": "es-CL", "timezone_id": "America/Santiago"}
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        return configured
+    return next((path for path in CANDIDATES if os.path.exists(path)), None) or shutil.which("chromium")
+
+
+def missing_reason() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if chromium_path() is None:
+        return "no Chromium (apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls a test makes between
+    # clicks are still synchronous and run outside it.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A fresh phone-sized page (no cookies) whose relative URLs go to the live server."""
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.responses = []
+    page.on("response", lambda response: page.responses.append(response))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="es-CL", timezone_id="America/Santiago",
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.responses = []
+    page.on("response", lambda response: page.responses.append(response))
+    yield page
+    context.close()
+
+
+def last_document_status(page) -> int:
+    """The status of the last page the browser loaded (a form's answer, after its redirects)."""
+    documents = [r for r in page.responses if r.request.resource_type == "document"]
+    return documents[-1].status
+
+
+def axe_serious(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now shown."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")]
+
+
+def assert_accessible(page) -> None:
+    found = axe_serious(page)
+    assert found == [], found
