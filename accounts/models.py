@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Language, Role, Theme
+from accounts.validators import validate_public_slug
 
 
 def normalize_email(email: str) -> str:
@@ -148,7 +149,7 @@ class Profile(models.Model):
 
 
 def practice_logo_path(instance, filename):
-    extension = os.path.splitext(filename)[1].lower() if os.path.splitext(filename)[1].lower() in {".png", ".jpg", ".jpeg", ".webp"} else ""
+    extension = os.path.splitext(filename)[1].lower() if os.path.splitext(filename)[1].lower() in {".png", ".jpg", ".jpeg", ".webp", ".gif"} else ""
     return f"practices/{instance.pk}/logo-{uuid.uuid4().hex[:8]}{extension}"
 
 
@@ -164,7 +165,7 @@ class Practice(models.Model):
     is_active = models.BooleanField(_("activa"), default=True)
     # What patients see on the practice's public pages (booking, appointment, consent).
     slug = models.SlugField(_("dirección pública"), max_length=60, unique=True, null=True, blank=True,
-                            help_text=_("Forma parte del enlace de reserva en línea: /p/<dirección>/reservar"))
+                            validators=[validate_public_slug], help_text=_("Forma parte del enlace de reserva en línea: /p/<dirección>/reservar"))
     logo = models.ImageField(_("logo"), upload_to=practice_logo_path, max_length=300, blank=True, db_default="")
     brand_color = models.CharField(_("color de la marca"), max_length=7, default="#1f6feb", db_default="#1f6feb",
                                    validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("El color debe tener el formato #rrggbb"))])

@@ -40,21 +40,29 @@ def _done(request, title):
     })
 
 
+def _link_invalid(request, exc: ValidationFailed):
+    return page(request, "portal/message.html", {"title": _("Este enlace no es válido"), "message": str(exc.message)},
+                status=400)
+
+
 @require_http_methods(["GET", "POST"])
 def reset_password(request):
     token = request.GET.get("token", "")[:200]
     form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and (refused := limited(request, RESET_LIMITS)):
+        return refused
+    try:
+        services.password_reset_user(token)  # a used or expired link says so on opening, not after typing
+    except ValidationFailed as exc:
+        return _link_invalid(request, exc)
     if request.method == "POST":
-        if refused := limited(request, RESET_LIMITS):
-            return refused
         if form.is_valid():
             try:
                 services.password_reset_confirm(token=token, password=form.cleaned_data["password"],
                                                 confirm=form.cleaned_data["confirm"])
             except ValidationFailed as exc:
-                if exc.code == "token_invalid":
-                    return page(request, "portal/message.html", {"title": _("Este enlace no es válido"),
-                                                                 "message": str(exc.message)}, status=400)
+                if exc.code == "token_invalid":  # used in another tab meanwhile
+                    return _link_invalid(request, exc)
                 _apply(form, exc)
             else:
                 return _done(request, _("Tu contraseña cambió"))

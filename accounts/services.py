@@ -351,8 +351,9 @@ def password_validate(user: User, password: str, confirm: str) -> None:
 
 
 @transaction.atomic
-def password_reset_confirm(*, token: str, password: str, confirm: str) -> User:
-    """Set a new password from a reset token; the token dies with the old password hash."""
+def password_reset_user(token: str) -> User:
+    """The user a reset token is for, while it is still good (unused: it dies with the old
+    password hash; unexpired); else ValidationFailed `token_invalid`."""
     uid, _, key = (token or "").partition(".")
     user = None
     try:
@@ -361,6 +362,12 @@ def password_reset_confirm(*, token: str, password: str, confirm: str) -> User:
         user = None
     if user is None or not default_token_generator.check_token(user, key):
         raise ValidationFailed(msg.RESET_TOKEN_INVALID, code="token_invalid", errors={"token": [str(msg.RESET_TOKEN_INVALID)]})
+    return user
+
+
+def password_reset_confirm(*, token: str, password: str, confirm: str) -> User:
+    """Set a new password from a reset token; the token dies with the old password hash."""
+    user = password_reset_user(token)
     password_validate(user, password, confirm)
     user.set_password(password)
     user.save(update_fields=["password"])

@@ -30,3 +30,13 @@ class UIPasswordRulesValidator:
         return _("La contraseña debe tener al menos %(min)d caracteres, con una letra minúscula, una mayúscula y un número.") % {
             "min": self.min_length
         }
+
+
+# Addresses under /p/ that are pages of their own (sessai/page_urls.py): a practice named so would
+# never reach its booking page. A test keeps this list equal to the routes.
+RESERVED_SLUGS = frozenset({"cita", "consentimiento", "lista-de-espera", "logo"})
+
+
+def validate_public_slug(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(_("Esa dirección está reservada; elige otra"), code="slug_reserved")

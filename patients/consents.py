@@ -1,6 +1,9 @@
-"""Consent forms a practice sends to a patient as a link: the patient reads the versioned text and
-signs with their typed name, RUT and a checkbox; the same link revokes. A signed recording consent
-is the consent the AI scribe checks before accepting a recording."""
+"""Consent forms a practice sends to a patient: the link goes to the patient's email only (staff
+never see it), and the patient reads the versioned text and signs with their typed name and a
+checkbox; the link itself is what the patient holds. At the practice, a staff member can open the
+form on the practice's tablet instead: it is recorded as signed in person, witnessed by them. The
+same link revokes. A signed recording consent is the consent the AI scribe checks before accepting
+a recording."""
 
 from datetime import timedelta
 
@@ -13,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import emails
+from patients import messages as msg
 from patients.choices import ConsentKind
 from patients.models import Consent, Patient
-from patients.rut import rut_normalize
 from sessai.errors import Conflict, ValidationFailed
 
 SALT = "patients.consent-link"
@@ -33,13 +36,18 @@ def consent_link(consent: Consent) -> str:
 
 
 @transaction.atomic
-def consent_send(*, patient: Patient, membership, kind: str) -> Consent:
-    """A new consent for the patient to sign; emailed when they have an email (the answer
-    carries the link too, for another channel). Not emailed while the patient's processing is
-    blocked by a data-rights request."""
+def consent_send(*, patient: Patient, membership, kind: str, in_person: bool = False) -> Consent:
+    """A new consent for the patient to sign: emailed to the patient, or (`in_person`) to be signed
+    now on the practice's tablet with `membership`'s user as the witness. Refused for a patient
+    without email unless in person, and while processing is blocked by a data-rights request."""
+    if not in_person and not patient.email:
+        raise ValidationFailed(msg.CONSENT_NO_EMAIL, errors={"inPerson": [str(msg.CONSENT_NO_EMAIL)]})
+    if not in_person and patient.processing_blocked:
+        raise Conflict(msg.CONSENT_BLOCKED, code="processing_blocked")
     consent = Consent.objects.create(practice=membership.practice, patient=patient, kind=kind, text_version=VERSIONS[kind],
-                                     text=consent_text(kind=kind, patient=patient), sent_by=membership.user)
-    if patient.email and not patient.processing_blocked:
+                                     text=consent_text(kind=kind, patient=patient), sent_by=membership.user,
+                                     in_person=in_person, witnessed_by=membership.user if in_person else None)
+    if not in_person:
         emails.send(template="consent_request", to=patient.email, from_name=patient.practice.name, context={
             "practice": patient.practice, "patient": patient, "kind": consent.get_kind_display(), "link": consent_link(consent),
             "days": settings.CONSENT_LINK_DAYS,
@@ -68,7 +76,7 @@ def can_sign(consent: Consent) -> bool:
 
 
 @transaction.atomic
-def consent_sign(*, consent: Consent, name: str, rut: str, accepted: bool, ip, user_agent: str) -> Consent:
+def consent_sign(*, consent: Consent, name: str, accepted: bool, ip, user_agent: str) -> Consent:
     consent = Consent.objects.select_for_update().select_related("patient", "practice").get(pk=consent.pk)
     if not can_sign(consent):
         raise Conflict(_("Este consentimiento ya no se puede firmar."), code="invalid_state")
@@ -76,20 +84,13 @@ def consent_sign(*, consent: Consent, name: str, rut: str, accepted: bool, ip, u
     name = " ".join((name or "").split())
     if not name:
         errors["name"] = [_("Escribe tu nombre completo")]
-    try:
-        rut = rut_normalize(rut)
-    except ValueError:
-        errors["rut"] = [_("El RUT no es válido")]
-    else:
-        if consent.patient.rut and rut != consent.patient.rut:
-            errors["rut"] = [_("El RUT no coincide con el registrado en tu consulta")]
     if not accepted:
         errors["accepted"] = [_("Marca la casilla para aceptar")]
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
-    consent.signed_at, consent.signed_name, consent.signed_rut = timezone.now(), name[:200], rut
+    consent.signed_at, consent.signed_name = timezone.now(), name[:200]
     consent.signed_ip, consent.signed_user_agent = ip, user_agent[:300]
-    consent.save(update_fields=["signed_at", "signed_name", "signed_rut", "signed_ip", "signed_user_agent"])
+    consent.save(update_fields=["signed_at", "signed_name", "signed_ip", "signed_user_agent"])
     if consent.kind == ConsentKind.RECORDING:
         from ai_reports.recordings import consent_signed_by_patient
 

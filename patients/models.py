@@ -126,9 +126,11 @@ class CareTeamMember(models.Model):
 
 
 class Consent(models.Model):
-    """A consent form sent to a patient as a link, and the patient's signature on it: the text as
-    shown (and its version), the typed name and RUT, when, from which address and browser. The
-    same link revokes it. Rows are never deleted."""
+    """A consent form sent to the patient's email as a link, and the patient's signature on it:
+    the text as shown (and its version), the typed name, when, from which address and browser (the
+    link, which only the patient's mailbox received, is what proves it is them). Or signed at the
+    practice on its tablet, with the staff member who witnessed it. The same link revokes it. Rows
+    are never deleted."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
@@ -146,6 +148,10 @@ class Consent(models.Model):
     revoked_at = models.DateTimeField(_("revocado"), null=True, blank=True)
     revoked_ip = models.GenericIPAddressField(_("dirección IP de la revocación"), null=True, blank=True)
     revoked_user_agent = models.CharField(_("navegador de la revocación"), max_length=300, blank=True)
+    # Signed at the practice (its tablet) rather than from the patient's email: who witnessed it.
+    in_person = models.BooleanField(_("firmado en persona"), default=False, db_default=False)
+    witnessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("testigo"), on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("consentimiento")

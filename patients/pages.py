@@ -17,7 +17,6 @@ LIMITS = [("patient_link_ip", "ip")]
 
 class SignForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Nombre completo"), max_length=200)
-    rut = forms.CharField(label=gettext_lazy("RUT"), max_length=14, help_text=gettext_lazy("Ejemplo: 12.345.678-5"))
     accepted = forms.BooleanField(label=gettext_lazy("Leí el texto y doy mi consentimiento"), required=False)
 
 
@@ -39,7 +38,7 @@ def consent(request, token):
                 item = consents.consent_revoke(consent=item, ip=meta["ip"], user_agent=meta["user_agent"])
                 notice = _("Revocaste este consentimiento. Avisamos a tu consulta.")
             elif form.is_valid():
-                item = consents.consent_sign(consent=item, name=form.cleaned_data["name"], rut=form.cleaned_data["rut"],
+                item = consents.consent_sign(consent=item, name=form.cleaned_data["name"],
                                              accepted=form.cleaned_data["accepted"], ip=meta["ip"], user_agent=meta["user_agent"])
                 notice = _("¡Listo! Tu firma quedó registrada.")
                 form = SignForm()

@@ -204,11 +204,9 @@ def _slot_request(request, practice, config):
         return None
     if chosen is None or duration not in config.durations or starts_at.tzinfo is None:
         return None
-    earliest, last_day = portal.booking_window(practice, config)
-    local = starts_at.astimezone(ZoneInfo(practice.timezone))
-    if starts_at < earliest or local.date() > last_day:
+    if not portal.slot_offered(practice=practice, config=config, membership=chosen, starts_at=starts_at, duration=duration):
         return None
-    return chosen, starts_at, duration, local
+    return chosen, starts_at, duration, starts_at.astimezone(ZoneInfo(practice.timezone))
 
 
 @require_http_methods(["GET", "POST"])

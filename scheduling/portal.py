@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
@@ -143,8 +144,11 @@ def practice_for_booking(slug: str) -> tuple[Practice, BookingSettings] | None:
 
 
 def bookable_therapists(practice, config: BookingSettings) -> list[Membership]:
+    """Active therapists (and admins) who have joined: an invitee who has not set a password yet
+    is not offered."""
     chosen = list(config.therapists.all().values_list("pk", flat=True))
     members = (Membership.objects.active().filter(practice=practice, role__in=[Role.THERAPIST, Role.ADMIN])
+               .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
                .select_related("user__profile").order_by("user__name"))
     return [m for m in members if not chosen or m.pk in chosen]
 
@@ -170,6 +174,14 @@ def open_slots(*, practice, config: BookingSettings, membership: Membership, day
         if starts_at >= earliest:
             slots.append({**slot, "starts_at": starts_at})
     return slots
+
+
+def slot_offered(*, practice, config: BookingSettings, membership: Membership, starts_at: datetime, duration: int) -> bool:
+    """Whether the booking page offers this start: one of the day's free starts, after the lead
+    time and within the horizon. A start typed into the address (10:07, a blocked hour) is not."""
+    day = starts_at.astimezone(ZoneInfo(practice.timezone)).date()
+    return any(slot["starts_at"] == starts_at for slot in open_slots(practice=practice, config=config, membership=membership,
+                                                                      day=day, duration=duration))
 
 
 def _code_digest(code_id, code: str) -> str:
@@ -245,8 +257,8 @@ def online_book(*, practice, config: BookingSettings, payload: dict) -> Session:
             raise Conflict(SLOT_TAKEN, code="slot_taken")
         starts_at = datetime.fromisoformat(payload["starts_at"])
         ends_at = starts_at + timedelta(minutes=payload["duration"])
-        earliest, _last = booking_window(practice, config)
-        if starts_at < earliest:
+        if not slot_offered(practice=practice, config=config, membership=membership, starts_at=starts_at,
+                            duration=payload["duration"]):
             raise Conflict(SLOT_TAKEN, code="slot_taken")
         try:
             slot_check(practice=practice, therapist_id=membership.user_id, starts_at=starts_at, ends_at=ends_at,

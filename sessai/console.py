@@ -23,9 +23,11 @@ from django.contrib.auth import logout as auth_logout
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 
 MFA_OK = "console_mfa"  # set once this session has passed the second step
 PENDING = "console_pending_uid"  # password checked, code not yet
@@ -105,6 +107,7 @@ class ConsoleSite(admin.AdminSite):
             request.session[SEEN] = now
         return True
 
+    @method_decorator(never_cache)  # the setup step shows the TOTP secret, the next the recovery codes
     def login(self, request, extra_context=None):
         """Password, then TOTP (or its setup). Each step answers the same page on a mistake."""
         next_url = request.GET.get("next") or request.POST.get("next") or ""

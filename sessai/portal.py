@@ -84,12 +84,22 @@ def client_meta(request) -> dict:
     return {"ip": request.META.get("REMOTE_ADDR") or None, "user_agent": request.headers.get("User-Agent", "")[:300]}
 
 
+def _image_type(field) -> str:
+    """The logo's media type from its bytes (Pillow validated them on upload), not from its name:
+    logos stored before their extension was kept (a GIF) have none."""
+    from PIL import Image
+
+    with field.open("rb") as handle:
+        kind = Image.open(handle).format
+    return Image.MIME.get(kind, "application/octet-stream")
+
+
 def practice_logo(request, practice_id):
     """The practice's logo from our host (the pages' CSP allows images from 'self' only)."""
     practice = get_object_or_404(Practice, pk=practice_id, is_active=True)
     if not practice.logo:
         raise Http404
-    response = FileResponse(practice.logo.open("rb"))
+    response = FileResponse(practice.logo.open("rb"), content_type=_image_type(practice.logo))
     response["Cache-Control"] = "public, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

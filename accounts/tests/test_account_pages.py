@@ -27,6 +27,9 @@ def test_reset_password_page(api, therapist_member, run_jobs):
     assert user.check_password("NuevaClave9x")
     reused = Client().post(path, {"password": "OtraClave10y", "confirm": "OtraClave10y"})  # single use
     assert reused.status_code == 400 and "inválido o ha expirado" in reused.content.decode()
+    reopened = Client().get(path)  # a used link says so on opening, before anyone types a password
+    assert reopened.status_code == 400 and "inválido o ha expirado" in reopened.content.decode()
+    assert 'name="password"' not in reopened.content.decode()
     assert Client().post("/cuenta/restablecer-contrasena?token=x.y", {"password": "NuevaClave9x", "confirm": "NuevaClave9x"}).status_code == 400
 
 

@@ -113,9 +113,10 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
         """Merge this patient (typically one flagged `duplicateOfId` by an online booking) into
         `targetId`: sessions, assessments, consents, reports and requests move there, the care
         teams join, and this one is archived (admins). Answers the target."""
+        source = self.get_object()
         data = s.PatientMergeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        target = services.patient_merge(source=self.get_object(), target_id=data.validated_data["target_id"])
+        target = services.patient_merge(source=source, target_id=data.validated_data["target_id"])
         return self._out(target)
 
     @extend_schema(request=None, responses={202: s.ExportPackageSerializer})

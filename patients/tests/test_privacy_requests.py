@@ -68,7 +68,10 @@ def test_a_blocked_patient_gets_no_email(as_admin, as_therapist, patient):
     patient.save()
     file(as_admin, patient, "blocking")
     sent = as_therapist.post(f"/api/patients/{patient.id}/consents", {"kind": "treatment"}, format="json")
-    assert sent.status_code == 201 and sent.json()["link"]  # the link is still given, for another channel
+    assert sent.status_code == 409 and sent.json()["code"] == "processing_blocked"  # nothing is emailed while blocked
+    assert not OutgoingEmail.objects.filter(to="ines@correo.cl").exists()
+    in_person = as_therapist.post(f"/api/patients/{patient.id}/consents", {"kind": "treatment", "inPerson": True}, format="json")
+    assert in_person.status_code == 201 and in_person.json()["link"]  # at the practice, face to face, it still can
     assert not OutgoingEmail.objects.filter(to="ines@correo.cl").exists()
 
 

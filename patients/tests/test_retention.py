@@ -79,7 +79,7 @@ def _old_record(as_therapist, therapist_member, years=16):
     Transcript.objects.create(session=session, practice=practice, recording=recording, model="demo",
                               segments=[{"speaker": "patient", "start": 0.0, "end": 5.0, "text": f"Soy {NAME}"}])
     consent = consents.consent_send(patient=patient, membership=therapist_member, kind="treatment")  # emails the patient
-    consents.consent_sign(consent=consent, name=NAME, rut=RUT_SHOWN, accepted=True, ip="203.0.113.9", user_agent="Firefox")
+    consents.consent_sign(consent=consent, name=NAME, accepted=True, ip="203.0.113.9", user_agent="Firefox")
     WaitlistEntry.objects.create(practice=practice, therapist=user, name=NAME, email=EMAIL, phone=PHONE, rut=RUT,
                                  date_from=then.date(), date_to=then.date())
     EmailCode.objects.create(practice=practice, purpose="booking", email=EMAIL, code_hash="x", expires_at=then,

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from accounts.choices import Role
 from accounts.models import Membership, Practice
+from accounts.validators import validate_public_slug
 from scheduling.choices import SessionType, WaitlistStatus
 from scheduling.models import WaitlistEntry
 from scheduling.portal import booking_settings, public_url
@@ -45,7 +46,8 @@ class BookingSettingsSerializer(WireSerializer):
 class BookingSettingsInputSerializer(InputSerializer):
     enabled = serializers.BooleanField(required=False)
     slug = serializers.RegexField(SLUG_PATTERN, min_length=3, max_length=60, required=False, help_text=_(
-        "Minúsculas, números y guiones: centro-ejemplo"), error_messages={"invalid": _("Usa minúsculas, números y guiones")})
+        "Minúsculas, números y guiones: centro-ejemplo"), error_messages={"invalid": _("Usa minúsculas, números y guiones")},
+        validators=[validate_public_slug])
     therapist_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=200)
     session_types = serializers.ListField(child=serializers.ChoiceField(choices=SessionType.choices), required=False,
                                           min_length=1, max_length=3)

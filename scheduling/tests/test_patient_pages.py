@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from accounts.models import OutgoingEmail
 from accounts.tests.factories import MembershipFactory
-from patients.models import Patient
 from patients.tests.factories import patient_for
 from scheduling import portal
 from scheduling.models import AvailabilityDay, BookingSettings, EmailCode, Session, WaitlistEntry, WaitlistOffer
+from sessai.errors import Conflict
 from sessai.tests.a11y import invalid_fields_marked, violations
 from sessai.tests.workers import jobs
 
@@ -615,3 +615,70 @@ def test_a_removed_block_is_offered_too(booking_on, therapist_member, as_therapi
     run_jobs()
     offer = WaitlistOffer.objects.get(entry=entry)
     assert (offer.starts_at, offer.ends_at) == (starts, starts + timedelta(minutes=50))
+
+
+# --- The outside probe's smaller findings -------------------------------------------------------
+
+
+def test_a_gif_logo_is_served_as_a_gif(as_admin, practice, booking_on):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "#0a7f3f").save(buffer, "GIF")
+    buffer.seek(0)
+    buffer.name = "logo.gif"
+    assert as_admin.post("/api/admin/booking/logo", {"logo": buffer}, format="multipart").status_code == 200
+    assert Client().get(f"/p/logo/{practice.pk}")["Content-Type"] == "image/gif"
+    practice.logo.save("sin-extension", ContentFile(buffer.getvalue()))  # stored before the extension was kept
+    assert not practice.logo.name.endswith(".gif")
+    assert Client().get(f"/p/logo/{practice.pk}")["Content-Type"] == "image/gif"
+
+
+def test_reserved_addresses_are_refused_and_match_the_routes(as_admin, practice):
+    from accounts.validators import RESERVED_SLUGS
+    from sessai.page_urls import urlpatterns
+
+    routes = {str(p.pattern).split("/")[1] for p in urlpatterns if str(p.pattern).startswith("p/") and "<" not in str(p.pattern).split("/")[1]}
+    assert routes == RESERVED_SLUGS
+    for slug in sorted(RESERVED_SLUGS):
+        refused = as_admin.put("/api/admin/booking/settings", {"slug": slug}, format="json")
+        assert refused.status_code == 400 and refused.json()["errors"]["slug"] == ["Esa dirección está reservada; elige otra"]
+    practice.refresh_from_db()
+    assert practice.slug is None
+
+
+def test_an_invitee_who_has_not_joined_is_not_offered(booking_on, as_admin, therapist_member, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = as_admin.post("/api/admin/team", {"name": "Zoe Pendiente", "email": "zoe@clinica.cl", "role": "therapist"},
+                                format="json")
+    assert invited.status_code == 201
+    page = Client().get(f"/p/{booking_on.slug}/reservar").content.decode()
+    assert "Zoe Pendiente" not in page and therapist_member.user.name in page
+    waitlist = Client().get(f"/p/{booking_on.slug}/lista-de-espera").content.decode()
+    assert "Zoe Pendiente" not in waitlist
+
+
+def test_a_start_the_page_never_offered_is_not_bookable(booking_on, therapist_member):
+    client = Client()
+    offered = first_slot(client, booking_on, therapist_member)
+    start = re.search(r"inicio=([^&]+)", offered).group(1)
+    from urllib.parse import quote, unquote
+
+    odd = quote(unquote(start).replace(":00:00", ":07:00"))
+    assert odd != start
+    tampered = offered.replace(f"inicio={start}", f"inicio={odd}")
+    assert client.get(tampered).status_code == 302  # back to the hours the page offers
+    refused = client.post(tampered, {"name": "Ana", "email": "ana@correo.cl", "phone": "+56 9 1", "rut": VALID_RUT,
+                                     "type": "presencial"})
+    assert refused.status_code == 302 and "/reservar/datos" not in refused["Location"]
+    assert EmailCode.objects.count() == 0
+    # and a verified request whose start was changed in between is refused under the lock
+    payload = {"therapist_id": str(therapist_member.user_id), "starts_at": unquote(odd), "duration": 50, "type": "presencial",
+               "name": "Ana", "email": "ana@correo.cl", "phone": "", "rut": ""}
+    config = BookingSettings.objects.get(practice=booking_on)
+    with pytest.raises(Conflict):
+        portal.online_book(practice=booking_on, config=config, payload=payload)
+    assert not Session.objects.exists()

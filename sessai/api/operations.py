@@ -66,6 +66,7 @@ _OPERATIONS = {
     "patients_assessments_list": (_("Evaluaciones de un paciente"), _("La serie para los gráficos, de la más antigua a la más reciente; `type` filtra por instrumento.")),
     "patients_reports_list": (_("Informes de un paciente"), _("Los informes guardados, del más reciente al más antiguo.")),
     "patients_export_retrieve": (_("Exportar la ficha de un paciente"), _("Todo lo que la consulta guarda del paciente: en JSON, en FHIR R4 (`?format=fhir`, para otro sistema clínico) o como copia legible en PDF (`?format=pdf`). Queda registrado en la auditoría.")),
+    "patients_merge_create": (_("Fusionar una ficha duplicada"), _("Mueve todo lo registrado en esta ficha (sesiones, evaluaciones, consentimientos, informes, solicitudes) a `targetId`, une los equipos tratantes y archiva esta ficha con `mergedAt`. Sirve para las reservas en línea marcadas con `duplicateOfId`: alguien escribió un RUT o correo que ya estaba en una ficha sin probar que era suyo. Responde la ficha de destino. Solo administradores.")),
     "patients_export_package_create": (_("Pedir el paquete completo de la ficha"), _("Un ZIP con la ficha en FHIR R4, la copia en PDF, el registro de accesos y los archivos adjuntos, preparado en segundo plano (202). El enlace firmado, que vence en `EXPORT_PACKAGE_HOURS`, llega al correo del administrador que lo pidió. Solo administradores.")),
     # sessions
     "sessions_list": (_("Agenda entre dos fechas"), _("Citas y bloqueos entre `start` y `end` (hasta 100 días), filtrables por terapeuta, paciente y estado.")),

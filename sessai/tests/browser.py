@@ -38,17 +38,22 @@ def missing_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """Chromium for one test. Playwright's sync API runs an event loop in this thread while it is
+    started, which the worker (`run_jobs`, asyncio) and Django's async-safety check would trip over,
+    so it is started per test and stopped after it: the next test's thread is clean."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls a test makes between
-    # clicks are still synchronous and run outside it.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls between clicks are synchronous
+    playwright = sync_playwright().start()
+    try:
         chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=ARGS)
         yield chromium
         chromium.close()
+    finally:
+        playwright.stop()
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

@@ -188,7 +188,7 @@ PATH_OBJECTS = {
     "/api/sessions/{id}/recordings": "record", "/api/sessions/{id}/recording-uploads": "record",
     "/api/sessions/{id}/recording-uploads/{upload_id}": "record", "/api/sessions/{id}/transcript/segments/{index}": "record",
     "/api/patients/{id}/consents": "patient", "/api/sessions/{id}/approve": "scheduled", "/api/patients/{id}/access-log": "patient",
-    "/api/patients/{id}/export-package": "patient",
+    "/api/patients/{id}/export-package": "patient", "/api/patients/{id}/merge": "patient",
     "/api/privacy/requests/{id}": "privacy", "/api/privacy/requests/{id}/extend": "privacy",
     "/api/privacy/requests/{id}/refuse": "privacy", "/api/privacy/requests/{id}/fulfill": "privacy",
     "/api/attachments/{id}/download": "record",  # any id: the token is checked before the attachment is looked up
@@ -197,7 +197,7 @@ PATH_OBJECTS = {
 
 def _role_for(template: str) -> str:
     """Admins for the admin-only operations (their role check comes before any lookup)."""
-    admin_only = template.startswith(("/api/admin/", "/api/privacy/")) or template.endswith(("/access-log", "/export-package"))
+    admin_only = template.startswith(("/api/admin/", "/api/privacy/")) or template.endswith(("/access-log", "/export-package", "/merge"))
     return "admin" if admin_only else "therapist"
 
 
