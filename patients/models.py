@@ -65,7 +65,7 @@ class Patient(models.Model):
     # that patient: registered apart, for staff to merge into `duplicate_of` (or to keep apart).
     duplicate_of = models.ForeignKey("self", verbose_name=_("posible duplicado de"), on_delete=models.SET_NULL, null=True,
                                      blank=True, related_name="+")
-    claimed_rut = models.CharField(_("RUT declarado"), max_length=12, blank=True,
+    claimed_rut = models.CharField(_("RUT declarado"), max_length=12, blank=True, db_default="",
                                    help_text=_("El RUT que escribió al reservar en línea, cuando ya pertenecía a otra ficha"))
     merged_at = models.DateTimeField(_("fusionado"), null=True, blank=True)
     search_vector = models.GeneratedField(

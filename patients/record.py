@@ -5,7 +5,6 @@ Both are built from the same export sections as the JSON export, so the three co
 disagree. The package is built by a background job (`patients.tasks.build_export_package`) and
 sent to the admin who asked for it as a signed link that expires after `EXPORT_PACKAGE_HOURS`."""
 
-import csv
 import io
 import json
 import logging
@@ -29,6 +28,7 @@ from patients.choices import ExportPackageStatus
 from patients.export import patient_export
 from patients.models import ExportPackage, Patient
 from patients.rut import rut_format
+from sessai import csvfile
 
 logger = logging.getLogger(__name__)
 PACKAGE_SALT = "patients.export-package"
@@ -71,7 +71,7 @@ def access_log_csv(patient: Patient) -> bytes:
     from patients import access_log
 
     buffer = io.StringIO()
-    out = csv.writer(buffer)
+    out = csvfile.writer(buffer)
     out.writerow([_("fecha"), _("persona"), _("acción"), _("objeto"), _("id del objeto"), _("IP")])
     tz = ZoneInfo(patient.practice.timezone)
     for row in access_log.entries(patient).iterator(chunk_size=2000):

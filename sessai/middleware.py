@@ -43,6 +43,28 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+class ValidTextMiddleware:
+    """400 for a query value, an urlencoded form value or a key header that is not valid text
+    (sessai.validtext): the API's envelope naming the parameter, or a page saying so. JSON bodies
+    are checked by the API's parser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from sessai.validtext import MESSAGE, invalid_in_request
+
+        where = invalid_in_request(request)
+        if where is None:
+            return self.get_response(request)
+        if is_api(request):
+            return JsonResponse({"message": str(MESSAGE), "code": "invalid_text", "errors": {where: [str(MESSAGE)]}},
+                                status=400)
+        from sessai.portal import page
+
+        return page(request, "portal/message.html", {"title": _("Solicitud inválida"), "message": MESSAGE}, status=400)
+
+
 class NoStoreMiddleware:
     """Nothing the API answers is kept by a browser or a proxy: `Cache-Control: no-store` on every
     `/api/` response (clinical JSON, file downloads, errors) unless the view chose its own policy

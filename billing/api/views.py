@@ -1,6 +1,5 @@
 """`/api/admin/billing/*`: what the billing page shows (admins only)."""
 
-import csv
 import math
 
 from django.http import StreamingHttpResponse
@@ -9,6 +8,7 @@ from rest_framework.response import Response
 
 from billing import selectors
 from billing.api import serializers as s
+from sessai import csvfile
 from sessai.api.permissions import ADMIN
 from sessai.api.views import PracticeAPIView
 
@@ -54,11 +54,6 @@ class BillingDailyView(PracticeAPIView):
         return Response([{"date": p["date"], "credits": float(p["credits"])} for p in points])
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 class BillingHistoryCsvView(PracticeAPIView):
     """The whole history as CSV (the chart's "Exportar"), streamed row by row."""
 
@@ -66,7 +61,7 @@ class BillingHistoryCsvView(PracticeAPIView):
 
     @extend_schema(responses={(200, "text/csv"): bytes})
     def get(self, request):
-        writer = csv.writer(_Echo())
+        writer = csvfile.writer()
         serializer = s.HistoryItemSerializer()
 
         def rows():

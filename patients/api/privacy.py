@@ -1,5 +1,8 @@
 """`/api/privacy/requests`: patients' data-rights requests, admins only."""
 
+from datetime import timedelta
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
@@ -36,11 +39,16 @@ class PrivacyRequestInputSerializer(InputSerializer):
     patient_id = serializers.UUIDField()
     kind = serializers.ChoiceField(choices=PrivacyRequestKind.choices)
     channel = serializers.CharField(max_length=50, allow_blank=True, required=False, default="")
-    received_at = serializers.DateTimeField(required=False, help_text=_("Cuándo llegó; ahora si se omite"))
+    received_at = serializers.DateTimeField(required=False, help_text=_("Cuándo llegó; ahora si se omite. No puede ser futura"))
+
+    def validate_received_at(self, value):
+        if value > timezone.now() + timedelta(minutes=5):  # a clock a little ahead is not a request from the future
+            raise serializers.ValidationError(_("La fecha de recepción no puede ser futura"))
+        return value
 
 
 class PrivacyRequestUpdateSerializer(InputSerializer):
-    channel = serializers.CharField(max_length=50, allow_blank=True)
+    channel = serializers.CharField(max_length=50, allow_blank=True, required=False)
 
 
 class ReasonSerializer(InputSerializer):
@@ -100,8 +108,9 @@ class PrivacyRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pr
         item = self.get_object()
         data = PrivacyRequestUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item.channel = data.validated_data["channel"]
-        item.save(update_fields=["channel"])
+        if "channel" in data.validated_data:  # every field is optional: {} changes nothing
+            item.channel = data.validated_data["channel"]
+            item.save(update_fields=["channel"])
         return self._out(item)
 
     @extend_schema(request=ReasonSerializer, responses={200: PrivacyRequestSerializer})

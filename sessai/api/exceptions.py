@@ -100,6 +100,8 @@ def exception_handler(exc, context):
         first = next(iter(errors.values()))[0] if errors else _("Datos inválidos")
         return Response(error_body(first, "invalid", errors), status=400, headers=headers)
 
+    if getattr(exc, "default_code", None) == "invalid_text":  # sessai.api.parsers.InvalidText
+        return Response(error_body(exc.detail, "invalid_text", {camel(exc.field): [str(exc.detail)]}), status=400)
     messages = {
         exceptions.ParseError: (_("El cuerpo de la solicitud no es JSON válido."), "parse_error"),
         exceptions.PermissionDenied: (_("No tienes permiso para realizar esta acción"), "permission_denied"),

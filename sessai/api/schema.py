@@ -143,6 +143,8 @@ def bound(schema: dict, direction: str = "request") -> dict:
     if (direction == "request" and schema.get("type") == "string" and "maxLength" not in schema
             and "enum" not in schema and schema.get("format") in FORMAT_MAX_LENGTH):
         schema["maxLength"] = FORMAT_MAX_LENGTH[schema["format"]]
+    if direction == "request" and schema.get("format") in ("date", "date-time") and "pattern" not in schema:
+        schema["pattern"] = YEAR_PATTERN  # what sessai.api.serializers.year_in_range refuses, stated
     for alternative in schema.get("oneOf", []) + schema.get("anyOf", []):
         bound(alternative, direction)
     if isinstance(schema.get("items"), dict):
@@ -150,6 +152,8 @@ def bound(schema: dict, direction: str = "request") -> dict:
     return schema
 
 
+# Years MIN_YEAR..MAX_YEAR (1900..2100) at the start of a date or date-time.
+YEAR_PATTERN = "^(19[0-9]{2}|20[0-9]{2}|2100)-"
 UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
@@ -194,7 +198,8 @@ class AutoSchema(openapi.AutoSchema):
                 schema["nullable"] = True
             elif blank_means_null(field) and schema.get("type") == "string" and "format" in schema:
                 # `""` (an empty date input) or the format: the type stays beside `nullable`
-                schema["anyOf"] = [{"format": schema.pop("format")}, {"maxLength": 0}]
+                dated = {"format": schema.pop("format")} | ({"pattern": schema.pop("pattern")} if "pattern" in schema else {})
+                schema["anyOf"] = [dated, {"maxLength": 0}]
         return schema
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):

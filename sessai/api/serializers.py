@@ -85,13 +85,38 @@ def json_type_error(field, value):
     return None if ok else WRONG_TYPE[expected]
 
 
+# Dates a clinic deals in: birth dates from 1900, appointments and requests up to 2100. Outside
+# them, date arithmetic overflows (9999-12-31 plus a session's length) or the value is a typo
+# (0202-03-01); such a value is refused where the request is read, in every input and query
+# serializer, not case by case.
+MIN_YEAR, MAX_YEAR = 1900, 2100
+YEAR_OUT_OF_RANGE = _("La fecha debe estar entre los años %(min)d y %(max)d.")
+
+
+def year_in_range(value) -> None:
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise serializers.ValidationError(str(YEAR_OUT_OF_RANGE) % {"min": MIN_YEAR, "max": MAX_YEAR})
+
+
+def _bound_dates(fields) -> None:
+    for field in fields.values():
+        target = getattr(field, "child", field)
+        if isinstance(target, (serializers.DateField, serializers.DateTimeField)) and year_in_range not in target.validators:
+            target.validators = [*target.validators, year_in_range]
+
+
 class InputSerializer(WireSerializer):
     """A JSON request body read as its schema declares it:
     - each value has its field's JSON type (`"notes": 0` and `"flag": 0` are 400s, not coerced);
     - optional fields take both of a client's "no value"s, `null` and `""`, and answer them
       consistently: text fields store "", other fields null.
     The OpenAPI schema says so (sessai.api.schema). Multipart and query data are not JSON and
-    keep DRF's string parsing."""
+    keep DRF's string parsing. Dates are bounded (`year_in_range`)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        _bound_dates(fields)
+        return fields
 
     def to_internal_value(self, data):
         if isinstance(data, dict) and not isinstance(data, MultiValueDict):  # a JSON object
@@ -114,7 +139,12 @@ class InputSerializer(WireSerializer):
 
 class QuerySerializer(WireSerializer):
     """Query parameters read as the schema declares them: a parameter that is present must carry
-    a value unless it is free text (`?type=` is a 400, not "no filter")."""
+    a value unless it is free text (`?type=` is a 400, not "no filter"). Dates are bounded."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        _bound_dates(fields)
+        return fields
 
     def to_internal_value(self, data):
         errors = {}

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "sessai.middleware.NoStoreMiddleware",  # outermost: the 413s below carry it too
     "sessai.middleware.RequestSizeLimitMiddleware",
     "sessai.clientip.ClientAddressMiddleware",  # REMOTE_ADDR = the client, behind trusted proxies only
+    "sessai.middleware.ValidTextMiddleware",  # 400 for NUL or lone surrogates in query, form values, key headers
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "sessai.middleware.RequestIdFilterMiddleware",
     "django_guid.middleware.guid_middleware",

@@ -2,7 +2,6 @@
 whose records were read or changed in a window, from the audit trail, as CSV (practice, patient,
 name, email, reads, changes): who may have to be told about a security incident (Ley 21.719)."""
 
-import csv
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from patients.access_log import patients_touched
 from patients.models import Patient
+from sessai import csvfile
 
 
 def _moment(value: str) -> datetime:
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         if since >= until:
             raise CommandError("--since must be before --until.")
         touched = patients_touched(since=since, until=until, practice_id=practice)
-        out = csv.writer(self.stdout)
+        out = csvfile.writer(self.stdout)
         out.writerow(["practice_id", "patient_id", "name", "email", "reads", "changes"])
         patients = Patient.objects.filter(pk__in=list(touched)).order_by("practice_id", "name")
         for patient in patients:

@@ -2,7 +2,6 @@
 audit trail as CSV for archiving or an inspector (who did what to which record, from where).
 Changed field names are listed; their values are not (clinical text is masked in the log anyway)."""
 
-import csv
 import json
 import sys
 from datetime import date, datetime, time
@@ -10,6 +9,8 @@ from datetime import date, datetime, time
 from auditlog.models import LogEntry
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+
+from sessai import csvfile
 
 ACTIONS = {LogEntry.Action.CREATE: "create", LogEntry.Action.UPDATE: "update", LogEntry.Action.DELETE: "delete",
            LogEntry.Action.ACCESS: "access"}
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             stream = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
         except OSError as exc:
             raise CommandError(str(exc)) from exc
-        writer = csv.writer(stream)
+        writer = csvfile.writer(stream)
         writer.writerow(["timestamp", "action", "model", "object_id", "actor_email", "remote_addr", "changed_fields"])
         count = 0
         for entry in entries.iterator(chunk_size=2000):
