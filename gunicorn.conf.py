@@ -18,6 +18,7 @@ keepalive = 5
 max_requests = 2000  # recycle workers slowly; jitter avoids all restarting at once
 max_requests_jitter = 200
 accesslog = "-"
+logger_class = "sessai.gunicorn_logging.RedactingLogger"  # no token-bearing link paths in the access log
 access_log_format = '{"remote":"%(h)s","request":"%(m)s %(U)s %(H)s","status":%(s)s,"bytes":%(b)s,"ms":%(M)s,"request_id":"%({x-request-id}o)s"}'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

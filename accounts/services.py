@@ -11,7 +11,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, validate_totp_code
 from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import password_validation
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
@@ -33,6 +33,7 @@ from accounts.models import (
     default_member_color,
     normalize_email,
 )
+from sessai.api.ratelimit import authenticate_limited
 from sessai.errors import AuthenticationError, Conflict, ValidationFailed
 from sessai.jobs import defer_on_commit
 from sessai.secrets import new_token, token_digest
@@ -174,7 +175,7 @@ def _refuse_inactive(user: User):
 
 def user_login(*, email: str, password: str, remember_me: bool = False, request=None) -> LoginResult:
     """Check credentials; users with TOTP get a short-lived MFA challenge instead of tokens."""
-    user = authenticate(request, username=normalize_email(email), password=password)
+    user = authenticate_limited(request, email=normalize_email(email), password=password)
     if user is None:
         raise AuthenticationError(msg.INVALID_CREDENTIALS, code="invalid_credentials")
     if not _active_member(user):

@@ -17,7 +17,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.http import HttpResponseRedirect
@@ -28,6 +27,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+
+from sessai.api.ratelimit import authenticate_limited
+from sessai.errors import RateLimited
 
 MFA_OK = "console_mfa"  # set once this session has passed the second step
 PENDING = "console_pending_uid"  # password checked, code not yet
@@ -134,7 +136,14 @@ class ConsoleSite(admin.AdminSite):
     def _password_step(self, request, context, next_url):
         form = PasswordForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            user = authenticate(request, username=form.cleaned_data["username"].lower(), password=form.cleaned_data["password"])
+            try:
+                user = authenticate_limited(request, email=form.cleaned_data["username"].lower(),
+                                            password=form.cleaned_data["password"])
+            except RateLimited as exc:
+                form.add_error(None, exc.message)
+                response = render(request, "admin/console_login.html", {**context, "form": form, "step": "password"}, status=429)
+                response["Retry-After"] = exc.headers["Retry-After"]
+                return response
             if user is None or not user.is_active or not user.is_staff:
                 form.add_error(None, _("Correo o contraseña incorrectos, o la cuenta no es de un operador de la plataforma."))
             else:

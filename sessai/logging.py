@@ -1,5 +1,8 @@
 """Log records carry the request id (django-guid), the caller's user and practice ids, and never
-a token or a password: anything that looks like one is masked before it is written."""
+a token or a password: anything that looks like one is masked before it is written. That includes
+the paths of links whose path is the credential (a patient's appointment, wait-list claim and
+consent links, an export package's download): Django's request warnings and gunicorn's access log
+(sessai.gunicorn_logging) write them as `/p/cita/[redactado]`."""
 
 import contextvars
 import logging
@@ -12,6 +15,20 @@ SECRET_PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[\w.\-]+"),
     re.compile(r"(?i)((?:password|passwd|secret|token|api[_-]?key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+"),
 ]
+
+
+# Routes whose last segment is a signed token (sessai/page_urls.py); `?token=` is covered above.
+TOKEN_PATHS = [
+    re.compile(r"(/p/(?:cita|lista-de-espera|consentimiento)/)[^/?#\s\"']+"),
+    re.compile(r"(/exportacion/[0-9a-fA-F-]{36}/)[^/?#\s\"']+"),
+]
+
+
+def redact(text: str) -> str:
+    """`text` with every token, password and secret link masked."""
+    for pattern in (*SECRET_PATTERNS, *TOKEN_PATHS):
+        text = pattern.sub(lambda m: (m.group(1) if m.lastindex else "") + "[redactado]", text)
+    return text
 
 
 def bind(**values) -> None:
@@ -35,10 +52,11 @@ class RequestContextFilter(logging.Filter):
 
 class RedactSecretsFilter(logging.Filter):
     def filter(self, record):
+        request = record.__dict__.get("request")
+        if request is not None and not isinstance(request, str):  # django.request's extra: the JSON formatter writes it
+            record.request = redact(f"{getattr(request, 'method', '')} {getattr(request, 'path', '')}")
         message = record.getMessage()
-        redacted = message
-        for pattern in SECRET_PATTERNS:
-            redacted = pattern.sub(lambda m: (m.group(1) if m.lastindex else "") + "[redactado]", redacted)
+        redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True

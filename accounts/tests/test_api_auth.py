@@ -554,6 +554,7 @@ def test_last_login_is_recorded(api, therapist_member):
 def test_guesses_straddling_a_minute_window_meet_the_hour_limit(api, therapist_member, settings):
     """7 guesses across a window edge used to all be answered, and then the right password worked."""
     settings.RATELIMITS = {**settings.RATELIMITS, "login_account": "5/m", "login_account_hour": "6/h"}
+    settings.LOGIN_FREE_TRIES = 100  # the hour's window alone (the lock-out is tested below)
     import zlib
 
     wrong = {"email": therapist_member.user.email, "password": "mala12345"}
@@ -566,6 +567,30 @@ def test_guesses_straddling_a_minute_window_meet_the_hour_limit(api, therapist_m
         right = api.post(LOGIN, {"email": therapist_member.user.email, "password": PASSWORD}, format="json")
     assert statuses == [401] * 6 + [429] and right.status_code == 429
     assert "login_account_hour" in right["RateLimit-Policy"]
+
+
+def test_a_burst_of_wrong_passwords_gets_the_free_tries_and_no_more(api, therapist_member, settings):
+    """The probe: 9 wrong passwords within seconds, then the right one. The minute's window let
+    them through at its edge; the lock-out answers the 6th try on with 429, whatever the timing."""
+    settings.RATELIMITS = {**settings.RATELIMITS, "login_ip": "1000/m", "login_account": "1000/m", "login_account_hour": "1000/h"}
+    settings.LOGIN_BACKOFF_SECONDS = 2
+    wrong = {"email": therapist_member.user.email, "password": "mala12345"}
+    statuses = [api.post(LOGIN, wrong, format="json").status_code for _ in range(9)]
+    right = api.post(LOGIN, {"email": therapist_member.user.email, "password": PASSWORD}, format="json")
+    assert statuses == [401] * 5 + [429] * 4 and right.status_code == 429
+    assert right.json()["code"] == "rate_limited" and 1 <= int(right["Retry-After"]) <= 2
+    other = MembershipFactory(practice=therapist_member.practice)  # per account
+    assert api.post(LOGIN, {"email": other.user.email, "password": PASSWORD}, format="json").status_code == 200
+
+    time.sleep(3.1)  # the wait is over (the database cache counts whole seconds): one try, then a doubled wait
+    after = api.post(LOGIN, wrong, format="json")
+    assert after.status_code == 401, (after.json(), after.headers)
+    again = api.post(LOGIN, {"email": therapist_member.user.email, "password": PASSWORD}, format="json")
+    assert again.status_code == 429 and 3 <= int(again["Retry-After"]) <= 4
+    time.sleep(5.1)
+    assert api.post(LOGIN, {"email": therapist_member.user.email, "password": PASSWORD}, format="json").status_code == 200
+    # a successful sign-in starts the count again
+    assert [api.post(LOGIN, wrong, format="json").status_code for _ in range(6)] == [401] * 5 + [429]
 
 
 def test_the_console_login_is_rate_limited_like_the_api(client, settings):
@@ -603,3 +628,17 @@ def test_an_mfa_challenge_opens_one_session_and_burns_after_wrong_codes(as_thera
     burnt = api.post("/api/auth/mfa/verify", {"mfaToken": token, "code": codes[2]}, format="json")
     assert burnt.status_code == 401 and burnt.json()["code"] == "mfa_token_invalid"
     assert api.post("/api/auth/mfa/verify", {"mfaToken": challenge(), "code": codes[2]}, format="json").status_code == 200
+
+
+def test_the_console_sign_in_shares_the_accounts_lock_out(client, api, settings):
+    from accounts.models import User
+
+    User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Ops")
+    settings.RATELIMITS = {**settings.RATELIMITS, "login_ip": "1000/m", "login_account": "1000/m", "login_account_hour": "1000/h"}
+    for _ in range(3):
+        assert client.post("/admin/login/", {"username": "ops@sessai.com", "password": "mala"}).status_code == 200
+    for _ in range(2):  # the same account through the API: one count
+        assert api.post(LOGIN, {"email": "ops@sessai.com", "password": "mala"}, format="json").status_code == 401
+    blocked = client.post("/admin/login/", {"username": "ops@sessai.com", "password": "OpsClave123"})
+    assert blocked.status_code == 429 and int(blocked["Retry-After"]) >= 1
+    assert "Demasiadas solicitudes" in blocked.content.decode() and 'name="password"' in blocked.content.decode()

@@ -10,9 +10,14 @@ draft-ietf-httpapi-ratelimit-headers (structured-field lists, one item per polic
 window resets.
 """
 
+import hashlib
+import math
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.cache import cache
 from django_ratelimit import ALL
 from django_ratelimit.core import _split_rate, get_usage
 
@@ -119,3 +124,52 @@ def protect_form_login(view, limits):
         return response
 
     return wrapped
+
+
+# --- Wrong passwords per account: a lock-out with backoff ---------------------------------------
+#
+# The fixed windows above let a burst through at a window's edge (5 at 0:59, 5 more at 1:00). Per
+# account, tries are also counted since the last successful sign-in: the first LOGIN_FREE_TRIES go
+# through at once; after them one try is let through per wait, and the wait doubles from
+# LOGIN_BACKOFF_SECONDS up to LOGIN_BACKOFF_MAX_SECONDS. However fast they come, a burst gets
+# LOGIN_FREE_TRIES tries. Counters live in the shared cache (Redis with REDIS_URL), so every web
+# host counts the same tries.
+
+
+def _lockout_keys(email: str) -> tuple[str, str]:
+    digest = hashlib.sha256(email.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    return f"login-tries:{digest}", f"login-wait:{digest}"
+
+
+def login_attempt(email: str) -> None:
+    """Count one try for this account, or raise RateLimited while it must wait."""
+    if not settings.RATELIMIT_ENABLE or not email:
+        return
+    tries_key, wait_key = _lockout_keys(email)
+    cache.add(tries_key, 0, timeout=settings.LOGIN_BACKOFF_MAX_SECONDS * 4)
+    tries = cache.incr(tries_key)
+    free = settings.LOGIN_FREE_TRIES
+    if tries < free:
+        return
+    wait = min(settings.LOGIN_BACKOFF_MAX_SECONDS, settings.LOGIN_BACKOFF_SECONDS * 2 ** (tries - free))
+    if tries == free or cache.add(wait_key, time.time() + wait, timeout=wait):  # the last free try, or the wait is over
+        cache.set(wait_key, time.time() + wait, timeout=wait)
+        cache.touch(tries_key, settings.LOGIN_BACKOFF_MAX_SECONDS * 4)
+        return
+    cache.decr(tries_key)  # a refused try does not lengthen the wait
+    until = cache.get(wait_key) or time.time() + 1
+    raise RateLimited(retry_after=math.ceil(until - time.time()))
+
+
+def login_succeeded(email: str) -> None:
+    cache.delete_many(_lockout_keys(email))
+
+
+def authenticate_limited(request, *, email: str, password: str):
+    """django.contrib.auth.authenticate behind the account's lock-out: the API's login and the
+    console's sign-in both check passwords through here."""
+    login_attempt(email)
+    user = authenticate(request, username=email, password=password)
+    if user is not None:
+        login_succeeded(email)
+    return user

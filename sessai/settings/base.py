@@ -379,6 +379,11 @@ MFA_RECOVERY_CODE_COUNT = 10
 
 # --- Rate limits (django-ratelimit on the shared cache). "N/period" per IP and per account.
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# Wrong passwords per account (sessai.api.ratelimit.login_attempt): 5 tries at once, then one per
+# wait, the wait doubling from 30 s up to 15 min; a successful sign-in starts again.
+LOGIN_FREE_TRIES = env_int("LOGIN_FREE_TRIES", 5)
+LOGIN_BACKOFF_SECONDS = env_int("LOGIN_BACKOFF_SECONDS", 30)
+LOGIN_BACKOFF_MAX_SECONDS = env_int("LOGIN_BACKOFF_MAX_SECONDS", 900)
 RATELIMIT_USE_CACHE = "default"
 RATELIMITS = {
     "login_ip": env("RATELIMIT_LOGIN_IP", "20/m"),

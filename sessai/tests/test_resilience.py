@@ -103,19 +103,18 @@ def test_hundred_parallel_ai_charges_never_overspend_a_balance_for_ten(settings,
     assert reservations == CreditLedgerEntry.objects.filter(practice=practice, kind=EntryKind.RELEASE).count()  # none left held
 
 
-@pytest.fixture
-def gunicorn_server(transactional_db):
-    """The production server (gunicorn, 1 process × 4 threads) on the test database: unlike the test
-    client it keeps connections between requests, as a deployment does (CONN_MAX_AGE)."""
+def start_gunicorn(access_log: str = "/dev/null", log_level: str = "WARNING"):
+    """The production server (gunicorn with gunicorn.conf.py, prod settings, 1 process × 4 threads)
+    on the test database, once it answers: (process, base URL)."""
     url = url_for(connection.settings_dict)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sessai.settings.prod", "DATABASE_URL": url, "SECRET_KEY": "x" * 30 + secrets.token_urlsafe(40),
            "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"], "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-           "LOG_LEVEL": "WARNING", "PORT": str(port), "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4"}
+           "LOG_LEVEL": log_level, "PORT": str(port), "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4"}
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "sessai.wsgi:application", "--config", "gunicorn.conf.py",
-                                "--access-logfile", "/dev/null"], cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL,
+                                "--access-logfile", access_log], cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -124,6 +123,14 @@ def gunicorn_server(transactional_db):
             break
         except OSError:
             time.sleep(0.1)
+    return process, base
+
+
+@pytest.fixture
+def gunicorn_server(transactional_db):
+    """gunicorn on the test database: unlike the test client it keeps connections between
+    requests, as a deployment does (CONN_MAX_AGE)."""
+    process, base = start_gunicorn()
     yield base
     process.terminate()
     process.wait(15)
