@@ -161,6 +161,9 @@ class Recording(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
     transcribed_at = models.DateTimeField(null=True, verbose_name=_("transcrita"), blank=True)
     audio_deleted_at = models.DateTimeField(null=True, verbose_name=_("audio eliminado"), blank=True)
+    # Files uploaded to the provider's Files API and not yet deleted there: an attempt killed
+    # mid-way leaves its name here, and the next attempt deletes it first.
+    provider_files = models.JSONField(default=list, db_default=[], blank=True, verbose_name=_("archivos en el proveedor"))
 
     class Meta:
         verbose_name = _("grabación")
@@ -184,6 +187,8 @@ class RecordingUpload(models.Model):
     offset = models.BigIntegerField(default=0, verbose_name=_("bytes recibidos"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
     completed_at = models.DateTimeField(null=True, verbose_name=_("completada"), blank=True)
+    recording = models.ForeignKey(Recording, verbose_name=_("grabación"), on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", help_text=_("La grabación que produjo: `complete` repetido la devuelve"))
 
     class Meta:
         verbose_name = _("subida de grabación")

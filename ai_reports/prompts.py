@@ -358,6 +358,22 @@ def analysis_offline(segments: list[dict], fmt: str) -> dict:
     }
 
 
+ANALYSIS_SCHEMA = {  # what parse_analysis reads, asked of the provider as its response schema
+    "type": "OBJECT",
+    "properties": {
+        "draftNote": {"type": "STRING"},
+        "sentiment": {"type": "OBJECT", "properties": {"label": {"type": "STRING", "enum": ["positivo", "neutral", "negativo"]},
+                                                        "score": {"type": "INTEGER"}}, "required": ["label", "score"]},
+        "topics": {"type": "ARRAY", "items": {"type": "STRING"}},
+        "keywords": {"type": "ARRAY", "items": {"type": "STRING"}},
+        "risks": {"type": "ARRAY", "items": {"type": "OBJECT", "properties": {
+            "type": {"type": "STRING", "enum": RISK_TYPES}, "segment": {"type": "INTEGER"}, "quote": {"type": "STRING"}},
+            "required": ["type", "quote"]}},
+    },
+    "required": ["draftNote", "sentiment", "topics", "keywords", "risks"],
+}
+
+
 def parse_analysis(text: str, *, segments: int) -> dict:
     """The provider's JSON, checked and bounded; ValueError when it is not what was asked."""
     data = json.loads(_json_block(text))

@@ -33,6 +33,7 @@ class AITask:
     prompt: str
     offline: Callable[[], str]
     max_output_tokens: int = field(default_factory=lambda: settings.AI_MAX_OUTPUT_TOKENS)
+    response_schema: dict | None = None  # asks the provider for JSON of this shape (its response schema)
 
 
 @dataclass
@@ -108,8 +109,9 @@ class GeminiProvider:
         return self._call(fn)
 
     def _config(self, task: AITask):
+        json_output = {"response_mime_type": "application/json", "response_schema": task.response_schema} if task.response_schema else {}
         return self._types.GenerateContentConfig(
-            system_instruction=task.system, max_output_tokens=task.max_output_tokens, temperature=0.3
+            system_instruction=task.system, max_output_tokens=task.max_output_tokens, temperature=0.3, **json_output
         )
 
     @staticmethod

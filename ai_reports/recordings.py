@@ -21,7 +21,7 @@ from pathlib import Path
 import av
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,8 +59,15 @@ NO_TRANSCRIPT = _("La sesión no tiene transcripción.")
 NO_DRAFT = _("La transcripción todavía no tiene una nota sugerida.")
 BAD_SEGMENT = _("No existe ese segmento.")
 NOT_FAILED = _("Solo se puede reintentar una grabación fallida.")
+ANALYZE_FAILED = _("No se pudo analizar la transcripción, que está lista. El análisis no se cobró; puedes reintentarlo.")
+ANALYSIS_NO_CREDITS = _("No hay créditos suficientes para analizar la transcripción, que está lista. Recarga créditos y reintenta.")
+CONSENT_WITHDRAWN = _("El paciente no tiene un consentimiento de grabación vigente: no se envió nada al servicio de IA y no se cobraron créditos.")
+TRANSCRIPT_EDITED = _("La transcripción de esta sesión tiene correcciones. Una nueva grabación la reemplazaría, así que no se aceptó.")
+UPLOAD_DONE = _("Esta subida ya se completó.")
+CHUNK_PAST_END = _("El fragmento termina después del tamaño declarado de la subida (%(size)d bytes).")
 
-TRANSCRIBE_ATTEMPTS = 3
+TRANSCRIBE_ATTEMPTS = 3  # job runs for a transcription (each with the SDK's own retries)
+ANALYZE_ATTEMPTS = 3  # job runs for an analysis
 FILE_ACTIVE_TIMEOUT = 300  # seconds the provider may take to process an uploaded file
 
 
@@ -157,12 +164,33 @@ def _check_can_record(session) -> None:
     ai_processing_check(session.patient)
     if session.signed_at:
         raise Conflict(SIGNED, code="signed")
+    if _transcript_edited(session.pk):
+        raise Conflict(TRANSCRIPT_EDITED, code="transcript_edited")
     if not ai_settings_row(session.practice).audio_transcription:
         raise Conflict(TRANSCRIPTION_OFF, code="transcription_disabled")
     if not settings.GEMINI_API_KEY:
         raise ProviderUnavailable(NO_PROVIDER)
     if active_consent(session.patient) is None:
         raise Conflict(CONSENT_REQUIRED, code="consent_required")
+
+
+def _transcript_edited(session_id, *, other_than=None) -> bool:
+    """Whether the session's transcript carries the therapist's corrections (and, with
+    `other_than`, belongs to another recording): a new recording would replace them."""
+    transcript = Transcript.objects.filter(session_id=session_id).only("segments", "recording_id").first()
+    if transcript is None or (other_than is not None and transcript.recording_id == other_than):
+        return False
+    return any(segment.get("edited") for segment in transcript.segments)
+
+
+def recording_availability(session) -> tuple[bool, str | None, str | None]:
+    """Whether a recording can be added to this session now, and if not the code and message the
+    upload would answer: what the UI shows before the therapist presses record."""
+    try:
+        _check_can_record(session)
+    except (Conflict, ProviderUnavailable) as exc:
+        return False, exc.code, str(exc.message)
+    return True, None, None
 
 
 def recording_add(*, session, membership, path: Path, size: int) -> tuple[Recording, bool]:
@@ -185,6 +213,9 @@ def recording_add(*, session, membership, path: Path, size: int) -> tuple[Record
         recording.audio.save("audio", File(file), save=False)
     try:
         _reserve_and_queue(recording, membership)
+    except IntegrityError:  # the same bytes, sent at the same moment by another request: that one won
+        recording.audio.delete(save=False)
+        return Recording.objects.get(session=session, sha256=sha256), False
     except Exception:
         recording.audio.delete(save=False)
         raise
@@ -192,8 +223,20 @@ def recording_add(*, session, membership, path: Path, size: int) -> tuple[Record
 
 
 def recording_retry(*, recording: Recording, membership) -> Recording:
+    """Start a failed recording again from the step that failed: the transcription (credits held
+    again), or, when the transcript is there, only the analysis (which holds its own)."""
     if recording.status != RecordingStatus.FAILED:
         raise Conflict(NOT_FAILED, code="not_failed")
+    if recording.transcribed_at and Transcript.objects.filter(recording=recording, analysis__isnull=True).exists():
+        ai_processing_check(recording.session.patient)
+        if active_consent(recording.session.patient) is None:
+            raise Conflict(CONSENT_REQUIRED, code="consent_required")
+        with transaction.atomic():
+            _set(recording, status=RecordingStatus.ANALYZING, progress=90, error="")
+            from ai_reports.tasks import analyze_transcript
+
+            defer_on_commit(analyze_transcript, session_id=str(recording.session_id))
+        return recording
     _check_can_record(recording.session)
     recording.status, recording.progress, recording.error = RecordingStatus.QUEUED, 0, ""
     _reserve_and_queue(recording, membership, update_fields=["reservation", "status", "progress", "error"])
@@ -238,11 +281,14 @@ def upload_append(*, upload: RecordingUpload, offset: int, stream, length: int) 
     with the server's offset otherwise, so the client resumes from there)."""
     with transaction.atomic():
         upload = RecordingUpload.objects.select_for_update().get(pk=upload.pk)
+        if upload.completed_at is not None:
+            raise Conflict(UPLOAD_DONE, code="upload_completed")
         if offset != upload.offset:
             text = str(BAD_OFFSET) % {"offset": upload.offset}
             raise Conflict(text, code="offset_mismatch", errors={"offset": [text]})
         if upload.offset + length > upload.size:
-            raise PayloadTooLarge(too_large(upload.size - upload.offset), errors={"offset": [too_large(upload.size - upload.offset)]})
+            text = str(CHUNK_PAST_END) % {"size": upload.size}
+            raise PayloadTooLarge(text, errors={"offset": [text]})
         path = _staging(upload)
         with open(path, "r+b") as file:
             file.truncate(upload.offset)  # a chunk cut off mid-way before is dropped, not kept
@@ -260,15 +306,45 @@ def upload_append(*, upload: RecordingUpload, offset: int, stream, length: int) 
 
 
 def upload_complete(*, upload: RecordingUpload, membership) -> tuple[Recording, bool]:
-    if upload.offset != upload.size:
-        text = str(UPLOAD_INCOMPLETE) % {"offset": upload.offset, "size": upload.size}
-        raise Conflict(text, code="upload_incomplete", errors={"offset": [text]})
-    path = _staging(upload)
-    recording, created = recording_add(session=upload.session, membership=membership, path=path, size=upload.size)
-    upload.completed_at = timezone.now()
-    upload.save(update_fields=["completed_at"])
+    """The upload becomes its recording, once: the row is locked for the whole step, so two
+    `complete` calls at once make one recording, and a repeated one (a client retrying after a
+    lost answer) gets the same recording back."""
+    with transaction.atomic():
+        upload = (RecordingUpload.objects.select_for_update(of=("self",))
+                  .select_related("session__patient", "session__practice").get(pk=upload.pk))
+        if upload.completed_at is not None and upload.recording_id:
+            return upload.recording, False
+        if upload.offset != upload.size:
+            text = str(UPLOAD_INCOMPLETE) % {"offset": upload.offset, "size": upload.size}
+            raise Conflict(text, code="upload_incomplete", errors={"offset": [text]})
+        path = _staging(upload)
+        recording, created = recording_add(session=upload.session, membership=membership, path=path, size=upload.size)
+        upload.completed_at, upload.recording = timezone.now(), recording
+        upload.save(update_fields=["completed_at", "recording"])
     path.unlink(missing_ok=True)
     return recording, created
+
+
+def upload_cancel(*, upload: RecordingUpload) -> None:
+    """The client gave up: the staged bytes go now, and the upload with them."""
+    with transaction.atomic():
+        upload = RecordingUpload.objects.select_for_update().get(pk=upload.pk)
+        if upload.completed_at is not None:
+            raise Conflict(UPLOAD_DONE, code="upload_completed")
+        _staging(upload).unlink(missing_ok=True)
+        upload.delete()
+
+
+def uploads_expire(*, now=None) -> int:
+    """Unfinished uploads older than RECORDING_UPLOAD_EXPIRY_HOURS: their patient audio is deleted
+    (the periodic job `expire_recording_uploads`); finished ones lose their row after the same time."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.RECORDING_UPLOAD_EXPIRY_HOURS)
+    expired = 0
+    for upload in RecordingUpload.objects.filter(created_at__lt=cutoff):
+        _staging(upload).unlink(missing_ok=True)
+        expired += upload.completed_at is None
+        upload.delete()
+    return expired
 
 
 # --- Transcription (job) ------------------------------------------------------------------------
@@ -319,17 +395,40 @@ def _local_copy(recording: Recording, workdir: Path) -> Path:
     return path
 
 
-def _transcribe_part(client, types, *, path: Path, content_type: str, model: str) -> tuple[list[dict], int, int]:
-    uploaded = client.files.upload(file=str(path), config={"mime_type": content_type})
-    deadline = time.monotonic() + FILE_ACTIVE_TIMEOUT
-    while uploaded.state and uploaded.state.name == "PROCESSING":
-        if time.monotonic() > deadline:
-            raise ProviderUnavailable()
-        time.sleep(1)
-        uploaded = client.files.get(name=uploaded.name)
-    if uploaded.state and uploaded.state.name == "FAILED":
-        raise ProviderBadAnswer()
+def _provider_files(recording: Recording, *, add: str | None = None, remove: str | None = None) -> None:
+    """Keep the names of the files this recording has on the provider, committed at once (a
+    killed worker's row still says what it left there)."""
+    with transaction.atomic():
+        names = list(Recording.objects.select_for_update().values_list("provider_files", flat=True).get(pk=recording.pk) or [])
+        if add and add not in names:
+            names.append(add)
+        if remove in names:
+            names.remove(remove)
+        Recording.objects.filter(pk=recording.pk).update(provider_files=names)
+
+
+def _delete_left_files(recording: Recording, client) -> None:
+    """Files an earlier attempt uploaded and was killed before deleting."""
+    for name in Recording.objects.values_list("provider_files", flat=True).get(pk=recording.pk) or []:
+        try:
+            client.files.delete(name=name)
+        except Exception:  # gone already (the provider deletes files after 48 h)
+            logger.warning("provider file left by an earlier attempt not deleted")
+        _provider_files(recording, remove=name)
+
+
+def _transcribe_part(client, types, *, recording: Recording, path: Path, model: str) -> tuple[list[dict], int, int]:
+    uploaded = client.files.upload(file=str(path), config={"mime_type": recording.content_type})
+    _provider_files(recording, add=uploaded.name)
     try:
+        deadline = time.monotonic() + FILE_ACTIVE_TIMEOUT
+        while uploaded.state and uploaded.state.name == "PROCESSING":
+            if time.monotonic() > deadline:
+                raise ProviderUnavailable()
+            time.sleep(1)
+            uploaded = client.files.get(name=uploaded.name)
+        if uploaded.state and uploaded.state.name == "FAILED":
+            raise ProviderBadAnswer()
         response = client.models.generate_content(
             model=model, contents=[uploaded, prompts.TRANSCRIBE_PROMPT],
             config=types.GenerateContentConfig(
@@ -343,8 +442,27 @@ def _transcribe_part(client, types, *, path: Path, content_type: str, model: str
     finally:
         try:
             client.files.delete(name=uploaded.name)
-        except Exception:  # the provider deletes files after 48 h anyway
+            _provider_files(recording, remove=uploaded.name)
+        except Exception:  # left in provider_files: the next attempt deletes it (the provider does after 48 h)
             logger.warning("provider file not deleted")
+
+
+def _send_refusal(session, *, audio: bool) -> str | None:
+    """Why nothing of this session may leave the server now (None: it may), read afresh right
+    before each call to the provider: the patient opposed AI processing or has it blocked, the
+    recording consent was withdrawn, or (for audio) transcription was switched off since upload."""
+    from patients.models import Patient
+
+    patient = Patient.objects.get(pk=session.patient_id)
+    try:
+        ai_processing_check(patient)
+    except Conflict as exc:
+        return str(exc.message)
+    if active_consent(patient) is None:
+        return str(CONSENT_WITHDRAWN)
+    if audio and not ai_settings_row(session.practice).audio_transcription:
+        return str(TRANSCRIPTION_OFF)
+    return None
 
 
 def transcribe(*, recording_id: str, last_attempt: bool) -> None:
@@ -354,29 +472,35 @@ def transcribe(*, recording_id: str, last_attempt: bool) -> None:
     provider = get_provider()
     if provider.is_offline:
         return _fail(recording, NO_PROVIDER)
+    if refusal := _send_refusal(recording.session, audio=True):
+        return _fail(recording, refusal)
     _set(recording, status=RecordingStatus.TRANSCRIBING, progress=5)
     model = price_for(practice_tier(recording.practice)).model_id
     try:
+        _delete_left_files(recording, provider.client)
         with tempfile.TemporaryDirectory(prefix="sessai-rec-") as tmp:
             workdir = Path(tmp)
             parts = _chunks(_local_copy(recording, workdir), float(recording.duration_seconds), workdir)
             segments, input_tokens, output_tokens = [], 0, 0
             for number, (path, start) in enumerate(parts, 1):
+                if refusal := _send_refusal(recording.session, audio=True):  # each part: consent may go mid-way
+                    return _fail(recording, refusal)
                 part, used_in, used_out = provider.call(lambda p=path: _transcribe_part(
-                    provider.client, provider.types, path=p, content_type=recording.content_type, model=model))
+                    provider.client, provider.types, recording=recording, path=p, model=model))
                 segments += [{**s, "start": round(s["start"] + start, 2), "end": round(s["end"] + start, 2)} for s in part]
                 input_tokens, output_tokens = input_tokens + used_in, output_tokens + used_out
                 _set(recording, progress=5 + int(80 * number / len(parts)))
     except (ProviderUnavailable, ProviderBadAnswer):
         if last_attempt:
             return _fail(recording, TRANSCRIBE_FAILED)
-        _set(recording, status=RecordingStatus.QUEUED)
-        raise  # the job is retried with backoff
+        raise  # the job is retried with backoff; the recording stays `transcribing`
     credits = transcription_credits(practice=recording.practice, seconds=recording.duration_seconds)
     with transaction.atomic():
         locked = Recording.objects.select_for_update().get(pk=recording.pk)
         if locked.status != RecordingStatus.TRANSCRIBING:
             return
+        if _transcript_edited(recording.session_id, other_than=recording.pk):  # corrected meanwhile: never replaced
+            return _fail(recording, TRANSCRIPT_EDITED)
         Transcript.objects.update_or_create(session=recording.session, defaults={
             "practice": recording.practice, "recording": recording, "segments": segments, "analysis": None, "model": model,
         })
@@ -391,12 +515,15 @@ def transcribe(*, recording_id: str, last_attempt: bool) -> None:
             defer_on_commit(purge_recording_audio, recording_id=str(recording.pk))
 
 
-def _fail(recording: Recording, message) -> None:
+def _fail(recording: Recording, message, *, release: bool = True) -> None:
+    """The recording ends `failed` with a message the UI shows. `release`: the transcription's
+    held credits go back (an analysis failure leaves the settled transcription as it is; the
+    analysis's own hold is released by the call that failed)."""
     with transaction.atomic():
         locked = Recording.objects.select_for_update().get(pk=recording.pk)
         if locked.status in (RecordingStatus.DONE, RecordingStatus.FAILED):
             return
-        if locked.reservation_id:
+        if release and locked.reservation_id:
             billing.credits_release(reservation=locked.reservation)
         _set(recording, status=RecordingStatus.FAILED, error=str(message)[:300], progress=0)
 
@@ -409,23 +536,29 @@ def transcript_text(segments: list[dict]) -> str:
     return "\n".join(f"[{i}] {labels.get(s['speaker'], s['speaker'])}: {s['text']}" for i, s in enumerate(segments))
 
 
-def analyze(*, session_id: str) -> None:
+def analyze(*, session_id: str, last_attempt: bool = True) -> None:
+    """The draft note, sentiment, topics and risks of a transcript. Whatever stops it (the patient
+    opposed or withdrew consent, no credits, the provider failing past the last attempt, an answer
+    that is not the JSON asked for) ends the recording `failed` with a message, never `analyzing`."""
     transcript = Transcript.objects.select_related("session__patient", "recording", "practice").filter(session_id=session_id).first()
-    if transcript is None or transcript.analysis is not None:
+    if transcript is None or transcript.analysis is not None or transcript.recording is None:
         return
     recording = transcript.recording
+    if recording.status != RecordingStatus.ANALYZING:
+        return  # failed (a retry sets it back) or done: nothing to do
     membership = Membership.objects.select_related("practice", "user").filter(
         practice=transcript.practice, user_id=recording.uploaded_by_id).first()
     if membership is None:
-        return
+        return _fail(recording, ANALYZE_FAILED, release=False)
     session = transcript.session
-    if session.patient.processing_blocked or not session.patient.ai_processing:
-        return  # opposed or blocked after the upload: the transcript is not sent for analysis
+    if refusal := _send_refusal(session, audio=False):
+        return _fail(recording, refusal, release=False)
     fmt = ai_settings_row(transcript.practice).note_format
     redactor = redactor_for(patient=session.patient, membership=membership)
     text = transcript_text(transcript.segments)
     task = AITask(system=prompts.SYSTEM_CLINICAL, prompt=prompts.analysis_prompt(redactor.redact(text), fmt),
-                  offline=lambda: json.dumps(prompts.analysis_offline(transcript.segments, fmt), ensure_ascii=False))
+                  offline=lambda: json.dumps(prompts.analysis_offline(transcript.segments, fmt), ensure_ascii=False),
+                  response_schema=prompts.ANALYSIS_SCHEMA)
 
     def save(completion, credits):
         analysis = prompts.parse_analysis(completion.text, segments=len(transcript.segments))
@@ -435,7 +568,14 @@ def analyze(*, session_id: str) -> None:
         _set(recording, status=RecordingStatus.DONE, progress=100)
         return analysis, None
 
-    _run(membership=membership, operation=Operation.SESSION_SUMMARY, task=task, patient_id=session.patient_id, save=save)
+    try:
+        _run(membership=membership, operation=Operation.SESSION_SUMMARY, task=task, patient_id=session.patient_id, save=save)
+    except billing.InsufficientCredits:
+        _fail(recording, ANALYSIS_NO_CREDITS, release=False)
+    except (ProviderUnavailable, ProviderBadAnswer, ValueError, KeyError, TypeError):
+        if last_attempt:
+            return _fail(recording, ANALYZE_FAILED, release=False)
+        raise  # retried with backoff
 
 
 def _restore(value, restore):

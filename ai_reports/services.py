@@ -351,8 +351,12 @@ def documentation_process(*, membership, notes: str, instruction: str = "", fmt:
     """Unstructured notes → Markdown (summary/SOAP/DAP/BIRP/default), or the four-section session
     HTML of the record form (sanitized)."""
     ai_processing_check(patient)
-    redactor = redactor_for(patient=patient, membership=membership)
     plain = html_text(notes) if "<" in notes else notes
+    if patient is None:  # no id sent: the patients the text names must not have opposed or be blocked
+        from patients.selectors import ai_restricted_patient_named
+
+        ai_processing_check(ai_restricted_patient_named(practice_id=membership.practice_id, text=f"{plain}\n{instruction}"))
+    redactor = redactor_for(patient=patient, membership=membership)
     if mode == DocMode.SESSION_HTML:
         task = AITask(system=prompts.SYSTEM_CLINICAL, prompt=prompts.session_structure_prompt(redactor.redact(plain)),
                       offline=lambda: prompts.session_structure_offline(notes))

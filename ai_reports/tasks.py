@@ -16,9 +16,10 @@ def transcribe_recording(context, recording_id: str) -> None:
     recordings.transcribe(recording_id=recording_id, last_attempt=last)
 
 
-@app.task(queue="ai", retry=RetryStrategy(max_attempts=3, exponential_wait=5))
-def analyze_transcript(session_id: str) -> None:
-    recordings.analyze(session_id=session_id)
+@app.task(queue="ai", retry=RetryStrategy(max_attempts=recordings.ANALYZE_ATTEMPTS, exponential_wait=5), pass_context=True)
+def analyze_transcript(context, session_id: str) -> None:
+    last = context.job.attempts + 1 >= recordings.ANALYZE_ATTEMPTS
+    recordings.analyze(session_id=session_id, last_attempt=last)
 
 
 @app.task(queue="ai")
@@ -26,6 +27,14 @@ def purge_recording_audio(recording_id: str) -> None:
     recording = Recording.objects.filter(pk=recording_id).first()
     if recording is not None:
         recordings.purge_audio(recording)
+
+
+@app.periodic(cron="15 * * * *")
+@app.task(queueing_lock="expire_recording_uploads")
+def expire_recording_uploads(timestamp: int) -> int:
+    """Hourly: unfinished resumable uploads older than RECORDING_UPLOAD_EXPIRY_HOURS (24) lose
+    their staged patient audio."""
+    return recordings.uploads_expire()
 
 
 @app.periodic(cron="30 * * * *")

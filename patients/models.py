@@ -47,6 +47,8 @@ class Patient(models.Model):
     # Ley 21.719: the patient may oppose AI processing, or have processing blocked while a request
     # is open; either stops every AI operation on them (ai_reports.services.ai_processing_check).
     ai_processing = models.BooleanField(_("acepta procesamiento con IA"), default=True, db_default=True)
+    ai_processing_reason = models.CharField(_("motivo del cambio de procesamiento con IA"), max_length=300, blank=True,
+                                            db_default="", help_text=_("Queda en la auditoría con el cambio"))
     processing_blocked = models.BooleanField(_("tratamiento bloqueado"), default=False, db_default=False,
                                              help_text=_("Bloqueo temporal mientras se resuelve una solicitud del paciente"))
     anonymized_at = models.DateTimeField(_("anonimizado"), null=True, blank=True,

@@ -5,7 +5,7 @@ import unicodedata
 
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Exists, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 
 from accounts.choices import Role
@@ -70,6 +70,24 @@ def patient_search(*, membership: Membership, q: str, limit: int = 20) -> QueryS
 
 # Function words long enough to be looked up but that no one is called by.
 _NOT_NAMES = frozenset("del las los san una uno con por que para sin sus ella ellos esta este".split())
+
+
+def ai_restricted_patient_named(*, practice_id, text: str) -> Patient | None:
+    """A patient of the practice who opposed AI processing or has it blocked, and whom `text`
+    names (their first name and one of their surnames both appear in it), through the same name
+    index: what a note sent to the AI without a patient id must be checked against."""
+    words = set(re.findall(r"[a-zñ]{2,}", fold_text(text))) - _NOT_NAMES
+    if not words:
+        return None
+    query = SearchQuery(" | ".join(sorted(words)[:5000]), search_type="raw", config="simple")
+    restricted = (Patient.objects.filter(practice_id=practice_id, search_vector=query)
+                  .filter(Q(ai_processing=False) | Q(processing_blocked=True)).only("id", "name", "ai_processing",
+                                                                                    "processing_blocked"))
+    for patient in restricted:
+        parts = fold_text(patient.name).split()
+        if len(parts) >= 2 and parts[0] in words and any(part in words for part in parts[1:]):
+            return patient
+    return None
 
 
 def name_parts_in_text(*, practice_id, text: str, limit: int = 500) -> list[str]:

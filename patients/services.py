@@ -9,7 +9,7 @@ from patients import messages as msg
 from patients.choices import PatientStatus
 from patients.models import CareTeamMember, Patient
 from patients.signals import patient_merged
-from sessai.errors import Conflict, ValidationFailed
+from sessai.errors import Conflict, Forbidden, ValidationFailed
 
 ADMIN_FIELDS = ("name", "rut", "email", "phone", "birth_date", "address", "emergency_contact", "status", "ai_processing")
 CLINICAL_FIELDS = ("notes",)
@@ -144,6 +144,14 @@ def patient_update(*, patient: Patient, membership: Membership, data: dict) -> P
     primary_id = data.pop("primary_therapist_id", None)
     additional = data.pop("therapist_ids", None)
     allowed = ADMIN_FIELDS + (CLINICAL_FIELDS if membership.role in (Role.ADMIN, Role.THERAPIST) else ())
+    reason = (data.pop("ai_processing_reason", "") or "").strip()
+    if data.get("ai_processing") is True and not patient.ai_processing:  # lifting the patient's opposition
+        if membership.role != Role.ADMIN:
+            raise Forbidden(msg.AI_LIFT_ADMIN)
+        if not reason:
+            raise ValidationFailed(msg.AI_LIFT_REASON, errors={"aiProcessingReason": [str(msg.AI_LIFT_REASON)]})
+    if "ai_processing" in data and data["ai_processing"] != patient.ai_processing:
+        patient.ai_processing_reason = reason  # audited with the change (django-auditlog diffs both fields)
     for field, value in data.items():
         if field in allowed:
             setattr(patient, field, value)

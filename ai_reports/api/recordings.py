@@ -5,6 +5,7 @@ note. Only those who may read the session's clinical record reach any of it (404
 import shutil
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -56,13 +57,15 @@ class RecordingConsentView(PracticeAPIView):
     def _out(self, consent, code=status.HTTP_200_OK):
         return Response(s.ConsentSerializer(consent).data, status=code)
 
-    @extend_schema(responses={200: s.ConsentSerializer})
+    @extend_schema(responses={200: s.ConsentStateSerializer})
     def get(self, request, pk):
+        """The latest recording consent; `active: false` (and nulls) when none was ever registered."""
         patient = self._patient(pk)
-        consent = RecordingConsent.objects.filter(patient=patient).select_related("registered_by").first()
+        consent = RecordingConsent.objects.filter(patient=patient).select_related("registered_by").order_by("-registered_at").first()
         if consent is None:
-            raise NotFound(rec.NO_CONSENT_TO_WITHDRAW)
-        return self._out(consent)
+            return Response(s.ConsentStateSerializer(SimpleNamespace(
+                id=None, patient_id=patient.pk, text_version=None, registered_at=None, registered_by=None, withdrawn_at=None)).data)
+        return Response(s.ConsentStateSerializer(consent).data)
 
     @extend_schema(request=s.ConsentRequestSerializer, responses={201: s.ConsentSerializer})
     def post(self, request, pk):
@@ -91,11 +94,11 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
     allowed_roles = {
         "recordings": CLINICAL, "recording_detail": CLINICAL, "recording_retry": CLINICAL, "uploads": CLINICAL,
         "upload_detail": CLINICAL, "upload_complete": CLINICAL, "transcript": CLINICAL, "segment": CLINICAL,
-        "apply_note": CLINICAL,
+        "apply_note": CLINICAL, "recording_availability": CLINICAL,
     }
     error_statuses = {
         "recordings POST": (402, 409, 413, 429, 503), "recording_retry": (402, 409, 503), "uploads": (409, 413, 503),
-        "upload_detail PUT": (409, 413), "upload_complete": (402, 409, 413, 503), "segment": (409,), "apply_note": (409,),
+        "upload_detail PUT": (409, 413), "upload_detail DELETE": (409,), "upload_complete": (402, 409, 413, 503), "segment": (409,), "apply_note": (409,),
     }
 
     def scoped_queryset(self, membership):
@@ -174,18 +177,31 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
         upload = rec.upload_start(session=self._session(), membership=self.membership, size=data.validated_data["size"])
         return Response(s.UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses={200: s.RecordingAvailabilitySerializer})
+    @action(detail=True, methods=["get"], url_path="recording-availability")
+    def recording_availability(self, request, pk=None):
+        """Whether a recording can be added to this session now and, if not, why (the code and
+        message the upload would answer): consent, opposition, signing, the practice's setting."""
+        available, code, message = rec.recording_availability(self._session())
+        return Response(s.RecordingAvailabilitySerializer({"available": available, "code": code, "message": message}).data)
+
     @extend_schema(methods=["GET"], request=None, responses={200: s.UploadSerializer})
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
     @extend_schema(methods=["PUT"], parameters=[OFFSET], responses={200: s.UploadSerializer},
                    request={"application/octet-stream": {"type": "string", "format": "binary",
                                                          "x-max-bytes-setting": "RECORDING_UPLOAD_CHUNK_MAX_BYTES"}})
-    @action(detail=True, methods=["get", "put"], url_path=rf"recording-uploads/(?P<upload_id>{UUID_PATTERN})",
+    @action(detail=True, methods=["get", "put", "delete"], url_path=rf"recording-uploads/(?P<upload_id>{UUID_PATTERN})",
             parser_classes=[ChunkParser])
     def upload_detail(self, request, pk=None, upload_id=None):
         """GET: how many bytes the server has (`offset`): resume from there. PUT `?offset=N`: the
-        next chunk's bytes as the body (`Content-Type: application/octet-stream`)."""
+        next chunk's bytes as the body (`Content-Type: application/octet-stream`). DELETE: cancel,
+        the staged bytes are deleted (unfinished uploads expire after 24 h anyway)."""
         upload = self._upload(self._session(), upload_id)
         if request.method == "GET":
             return Response(s.UploadSerializer(upload).data)
+        if request.method == "DELETE":
+            rec.upload_cancel(upload=upload)
+            return Response(status=status.HTTP_204_NO_CONTENT)
         offset = _int_param(request.query_params.get("offset"), "offset")
         length = _int_param(request.META.get("CONTENT_LENGTH"), "Content-Length", BAD_LENGTH)
         if length > settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES:

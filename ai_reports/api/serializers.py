@@ -138,6 +138,27 @@ class ConsentSerializer(WireSerializer):
         return consent.withdrawn_at is None
 
 
+class ConsentStateSerializer(ConsentSerializer):
+    """The patient's recording consent as GET reads it: the latest one, or (none ever registered)
+    `active: false` with the rest null."""
+
+    id = serializers.UUIDField(allow_null=True)
+    text_version = serializers.CharField(allow_null=True)
+    registered_at = serializers.DateTimeField(allow_null=True)
+    registered_by_name = serializers.CharField(source="registered_by.name", allow_null=True)
+
+    def get_active(self, consent) -> bool:
+        return consent.id is not None and consent.withdrawn_at is None
+
+
+class RecordingAvailabilitySerializer(WireSerializer):
+    available = serializers.BooleanField()
+    code = serializers.CharField(allow_null=True, help_text=_(
+        "Por qué no: consent_required, ai_processing_opposed, processing_blocked, signed, transcript_edited, "
+        "transcription_disabled o ai_unavailable; null si se puede grabar"))
+    message = serializers.CharField(allow_null=True, help_text=_("El mensaje para mostrar, el mismo que daría la subida"))
+
+
 class ConsentRequestSerializer(InputSerializer):
     text_version = serializers.CharField(max_length=50, required=False, help_text=_("Versión del texto que el paciente aceptó; por defecto la vigente."))
 

@@ -69,3 +69,38 @@ def test_blocked_patients_get_no_reminders(therapist_member, patient):  # noqa: 
     patient.save()
     assert send_due_reminders(hours=24)["patient"] == 0
     assert not OutgoingEmail.objects.filter(template="session_reminder", to=patient.email).exists()
+
+
+@pytest.mark.parametrize(("field", "value", "code"), [("ai_processing", False, "ai_processing_opposed"),
+                                                      ("processing_blocked", True, "processing_blocked")])
+def test_a_note_naming_an_opposed_patient_is_refused_without_an_id(as_therapist, patient, gemini, field, value, code):  # noqa: F811
+    """The probe: the same note with no patientId was answered 200; the name index finds her."""
+    setattr(patient, field, value)
+    patient.save()
+    first, *rest = patient.name.split()
+    note = f"Sesión con {first} {rest[-1]}: refiere mejoría del sueño."
+    answer = as_therapist.post("/api/ai/documentation/process", {"unstructuredNotes": note}, format="json")
+    assert answer.status_code == 409 and answer.json()["code"] == code
+    assert gemini.requests == []
+    other = as_therapist.post("/api/ai/documentation/process", {"unstructuredNotes": "Sesión con Ana: refiere mejoría."},
+                              format="json")
+    assert other.status_code == 200  # a note naming nobody restricted goes through
+
+
+def test_only_an_admin_lifts_an_opposition_and_says_why(as_assistant, as_therapist, as_admin, patient):  # noqa: F811
+    from auditlog.models import LogEntry
+
+    url = f"/api/patients/{patient.id}"
+    assert as_assistant.patch(url, {"aiProcessing": False}, format="json").status_code == 200  # recording it: any staff
+    for client in (as_assistant, as_therapist):
+        refused = client.patch(url, {"aiProcessing": True, "aiProcessingReason": "Lo pidió"}, format="json")
+        assert refused.status_code == 403 and "administrador" in refused.json()["message"]
+    reasonless = as_admin.patch(url, {"aiProcessing": True}, format="json")
+    assert reasonless.status_code == 400 and "aiProcessingReason" in reasonless.json()["errors"]
+    patient.refresh_from_db()
+    assert patient.ai_processing is False
+    lifted = as_admin.patch(url, {"aiProcessing": True, "aiProcessingReason": "El paciente retiró su oposición por escrito"},
+                            format="json")
+    assert lifted.status_code == 200 and lifted.json()["aiProcessing"] is True
+    entry = LogEntry.objects.get_for_object(patient).filter(changes__icontains="ai_processing_reason").latest("timestamp")
+    assert "retiró su oposición" in str(entry.changes) and entry.actor_id == as_admin.user.pk

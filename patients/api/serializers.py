@@ -51,7 +51,10 @@ class PatientWriteSerializer(InputSerializer):
     primary_therapist_id = serializers.UUIDField(allow_null=True, required=False)
     therapist_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=20)
     ai_processing = serializers.BooleanField(required=False, help_text=_(
-        "false: el paciente se opone al procesamiento con IA (ningún informe, documentación ni grabación con IA)"))
+        "false: el paciente se opone al procesamiento con IA (ningún informe, documentación ni grabación con IA). "
+        "Volver a true levanta la oposición: solo administradores, con `aiProcessingReason`"))
+    ai_processing_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, help_text=_(
+        "Por qué cambia `aiProcessing` (obligatorio al levantar una oposición); queda en la auditoría"))
 
     def to_internal_value(self, data):
         if hasattr(data, "copy"):

@@ -667,7 +667,9 @@ def test_a_start_the_page_never_offered_is_not_bookable(booking_on, therapist_me
     start = re.search(r"inicio=([^&]+)", offered).group(1)
     from urllib.parse import quote, unquote
 
-    odd = quote(unquote(start).replace(":00:00", ":07:00"))
+    from datetime import datetime
+
+    odd = quote((datetime.fromisoformat(unquote(start)) + timedelta(minutes=7)).isoformat())  # 10:07: never offered
     assert odd != start
     tampered = offered.replace(f"inicio={start}", f"inicio={odd}")
     assert client.get(tampered).status_code == 302  # back to the hours the page offers

@@ -216,6 +216,7 @@ RECORDING_MAX_SECONDS = env_int("RECORDING_MAX_SECONDS", 3 * 3600)
 RECORDING_CHUNK_SECONDS = env_int("RECORDING_CHUNK_SECONDS", 20 * 60)  # longer audio goes to the provider in parts
 RECORDING_UPLOAD_CHUNK_MAX_BYTES = env_int("RECORDING_UPLOAD_CHUNK_MAX_BYTES", 16 * 1024 * 1024)
 RECORDING_STAGING_DIR = Path(env("RECORDING_STAGING_DIR", str(BASE_DIR / "media" / "staging")))
+RECORDING_UPLOAD_EXPIRY_HOURS = env_int("RECORDING_UPLOAD_EXPIRY_HOURS", 24)  # unfinished uploads' audio is deleted after this
 RECORDING_CONSENT_TEXT_VERSION = env("RECORDING_CONSENT_TEXT_VERSION", "2026-12")
 # Bodies larger than MAX_REQUEST_BYTES are accepted only here (the direct recording upload).
 LARGE_BODY_PATHS = [(r"^/api/sessions/[0-9a-f-]{36}/recordings$", RECORDING_MAX_BYTES + 1024 * 1024)]
