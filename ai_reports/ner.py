@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from ai_reports.privacy import _fold
+from ai_reports.privacy import COMMON_WORDS, _fold
 
 _lock = threading.Lock()
 _nlp = None
@@ -52,6 +52,15 @@ def enabled() -> bool:
     return settings.AI_REDACT_UNANNOUNCED_NAMES
 
 
+def _name_mid_sentence(token) -> bool:
+    """A word that is also a given name ("Soledad", "Paz"), written capitalised where a sentence
+    does not start: the name, not the word ("Visitar a Soledad"; "Soledad marcada." stays)."""
+    if _fold(token.text) not in COMMON_WORDS or token.i == 0:
+        return False
+    previous = token.doc[token.i - 1]
+    return not previous.is_punct and not previous.is_space and not previous.text.startswith("[")
+
+
 def person_names(text: str) -> list[str]:
     """Names in `text` the model sees as entities: proper-noun runs inside entity spans, minus the
     lexicon, each as written."""
@@ -64,7 +73,7 @@ def person_names(text: str) -> list[str]:
         run = []
         for token in [*entity, None]:  # None closes the last run
             if (token is not None and token.pos_ == "PROPN" and token.text[:1].isupper() and token.text.isalpha()
-                    and _fold(token.text) not in words):
+                    and (_fold(token.text) not in words or _name_mid_sentence(token))):
                 run.append(token)
                 continue
             if run and len(run[0].text) >= 2:

@@ -47,8 +47,11 @@ COMMON_WORDS = frozenset(
     "paz luz rosa flor mar cruz sol leal blanco blanca campos rios rio santos angeles angel pastor bravo rey reyes "
     "serrano nieto vega mora fuentes rosales valle montes soto pinto salvo dulce amparo consuelo dolores mercedes "
     "pilar rocio gracia esperanza victoria clemente justo prudencio inocencia fe caridad milagros socorro "
-    "alegria amor carmen trinidad".split()
+    "alegria amor carmen trinidad soledad".split()
 )
+
+
+REPEATED_PLACEHOLDER = re.compile(r"(\[(?:PACIENTE|[A-Z]+_\d+)\])(?:[ \t]+\1)+")
 
 
 def _fold(text: str) -> str:
@@ -127,6 +130,19 @@ class Redactor:
     def redact(self, text: str) -> str:
         if not text:
             return text
+        self._discover(text)
+        return self._apply(text)
+
+    def redact_parts(self, parts: list[str]) -> list[str]:
+        """Several texts of one document (a transcript's segments): the people in them are looked
+        up once in the whole (one query, one pass of the model), then each part is redacted alone,
+        so what the caller puts between them (speaker labels, numbering) is never touched."""
+        self._discover("\n".join(parts))
+        return [self._apply(part) if part else part for part in parts]
+
+    def _discover(self, text: str) -> None:
+        """Register the people `text` names: the practice's (name index) and, with the model on,
+        those nobody introduced."""
         if self._name_lookup is not None:
             for name in self._name_lookup(text):
                 if name not in self._looked_up:
@@ -137,6 +153,8 @@ class Redactor:
 
             for name in person_names(text):
                 self._unannounced_name(name)
+
+    def _apply(self, text: str) -> str:
         for kind, pattern in PATTERNS:
             text = pattern.sub(lambda m, kind=kind: self._placeholder(kind, m.group(0)), text)
         for cue in NAME_CUES:
@@ -145,7 +163,8 @@ class Redactor:
         if self._capitalized:
             pattern = re.compile(rf"(?<![\w\[])(?:{'|'.join(map(re.escape, sorted(self._capitalized, key=len, reverse=True)))})(?![\w\]])")
             text = pattern.sub(lambda m: self._capitalized[m.group(0)], text)
-        return text
+        # "Gracias, Juan Carlos" → "Gracias, [PACIENTE]", not "[PACIENTE] [PACIENTE]": one person, one placeholder
+        return REPEATED_PLACEHOLDER.sub(r"\1", text)
 
     def _cued_name(self, match) -> str:
         self._spread.add(_fold(match.group(1).strip()))

@@ -531,9 +531,11 @@ def _fail(recording: Recording, message, *, release: bool = True) -> None:
 # --- Analysis (job) -----------------------------------------------------------------------------
 
 
-def transcript_text(segments: list[dict]) -> str:
+def transcript_text(segments: list[dict], texts: list[str] | None = None) -> str:
+    """`[i] Terapeuta: …` lines; `texts` (the segments' texts, redacted) in place of their own."""
     labels = {choice.value: str(choice.label) for choice in Speaker}
-    return "\n".join(f"[{i}] {labels.get(s['speaker'], s['speaker'])}: {s['text']}" for i, s in enumerate(segments))
+    texts = texts if texts is not None else [s["text"] for s in segments]
+    return "\n".join(f"[{i}] {labels.get(s['speaker'], s['speaker'])}: {text}" for i, (s, text) in enumerate(zip(segments, texts, strict=True)))
 
 
 def analyze(*, session_id: str, last_attempt: bool = True) -> None:
@@ -555,8 +557,9 @@ def analyze(*, session_id: str, last_attempt: bool = True) -> None:
         return _fail(recording, refusal, release=False)
     fmt = ai_settings_row(transcript.practice).note_format
     redactor = redactor_for(patient=session.patient, membership=membership)
-    text = transcript_text(transcript.segments)
-    task = AITask(system=prompts.SYSTEM_CLINICAL, prompt=prompts.analysis_prompt(redactor.redact(text), fmt),
+    # each segment's words redacted on their own: the numbering and speaker labels between them stay
+    redacted = transcript_text(transcript.segments, redactor.redact_parts([s["text"] for s in transcript.segments]))
+    task = AITask(system=prompts.SYSTEM_CLINICAL, prompt=prompts.analysis_prompt(redacted, fmt),
                   offline=lambda: json.dumps(prompts.analysis_offline(transcript.segments, fmt), ensure_ascii=False),
                   response_schema=prompts.ANALYSIS_SCHEMA)
 
