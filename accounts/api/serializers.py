@@ -10,7 +10,7 @@ from accounts.choices import Language, MemberStatus, Role, Theme
 from accounts.models import color_validator
 from accounts.schedule import weekly_schedule_from_rows
 from sessai.api.fields import SizedImageField, WallClockTimeField, WebLinkField
-from sessai.api.serializers import InputSerializer
+from sessai.api.serializers import InputSerializer, RoleAwareSerializer
 from sessai.api.wire import WireSerializer
 
 # --- Output ---------------------------------------------------------------------------------
@@ -44,7 +44,26 @@ class CertificationSerializer(InputSerializer):
     credential_url = WebLinkField(max_length=500, required=False)
 
 
-class ProfileSerializer(WireSerializer):
+class ProfileAddressSerializer(WireSerializer):
+    street = serializers.CharField()
+    city = serializers.CharField()
+    region = serializers.CharField()
+    zip_code = serializers.CharField()
+    country = serializers.CharField()
+
+
+# (stored key, camelCase key an older row may hold, default as an empty form saves it)
+_ADDRESS_KEYS = [("street", "street", ""), ("city", "city", ""), ("region", "region", ""), ("zip_code", "zipCode", ""),
+                 ("country", "country", "Chile")]
+
+
+class ProfileSerializer(RoleAwareSerializer):
+    """The UI's `TherapistProfile`. `photo` and `yearsOfExperience` are left out until they are
+    set (the UI's types declare them optional, not nullable); `address` is always the whole
+    object, its parts "" until set (the type's parts are required strings)."""
+
+    role_dependent_fields = ("photo", "years_of_experience")  # optional in the schema: absent when never set
+
     id = serializers.UUIDField()
     user_id = serializers.UUIDField()
     first_name = serializers.CharField()
@@ -55,21 +74,32 @@ class ProfileSerializer(WireSerializer):
     credentials = serializers.ListField(child=serializers.CharField())
     license_number = serializers.CharField()
     phone_number = serializers.CharField()
-    address = serializers.JSONField()
+    address = serializers.SerializerMethodField()
     languages = serializers.ListField(child=serializers.CharField())
-    years_of_experience = serializers.IntegerField(allow_null=True)
+    years_of_experience = serializers.IntegerField()
     education = serializers.JSONField()
     certifications = serializers.JSONField()
     is_active = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
-    def get_photo(self, profile) -> str | None:
+    def get_photo(self, profile) -> str:
         if not profile.photo:
-            return None
+            return None  # dropped by to_representation
         request = self.context.get("request")
         url = profile.photo.url
         return request.build_absolute_uri(url) if request and url.startswith("/") else url
+
+    def get_address(self, profile) -> ProfileAddressSerializer:
+        stored = profile.address or {}
+        return {key: stored.get(key) or stored.get(camel_key, default) for key, camel_key, default in _ADDRESS_KEYS}
+
+    def to_representation(self, profile):
+        data = super().to_representation(profile)
+        for key in ("photo", "yearsOfExperience"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
     def get_is_active(self, profile) -> bool:
         return profile.user.is_active
