@@ -8,29 +8,41 @@ from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory, PracticeFactory, login_tokens
 from sessai.tests.browser import browser, desktop, missing_reason, phone  # noqa: F401 (fixtures)
 
-BROWSER_SKIPPED = []
+SKIPPED_FOR_TOOLS: dict[str, list] = {}
+
+
+def _node_missing() -> str | None:
+    import shutil
+
+    return None if shutil.which("node") else "no Node.js (apt-get install nodejs)"
+
+
+# marker: (why it cannot run here or None, the variable that makes a missing tool a failure)
+TOOL_MARKERS = {"browser": (missing_reason, "SESSAI_REQUIRE_BROWSER"), "node": (_node_missing, "SESSAI_REQUIRE_NODE")}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests (marked `browser`) need Chromium: skipped, and said so in one line, where it
-    is missing; a failure instead under SESSAI_REQUIRE_BROWSER=1 (CI)."""
+    """Tests that drive an outside tool (marked `browser`: Chromium; `node`: Node.js) are skipped,
+    and said so in one line, where the tool is missing; a failure instead when the marker's
+    SESSAI_REQUIRE_* variable is 1 (CI)."""
     import os
 
-    marked = [item for item in items if item.get_closest_marker("browser")]
-    reason = missing_reason() if marked else None
-    if reason is None:
-        return
-    if os.environ.get("SESSAI_REQUIRE_BROWSER") == "1":
-        raise pytest.UsageError(f"browser tests required (SESSAI_REQUIRE_BROWSER=1) but {reason}")
-    BROWSER_SKIPPED.extend(marked)
-    for item in marked:
-        item.add_marker(pytest.mark.skip(reason=f"browser test: {reason}"))
+    for marker, (why_missing, required) in TOOL_MARKERS.items():
+        marked = [item for item in items if item.get_closest_marker(marker)]
+        reason = why_missing() if marked else None
+        if reason is None:
+            continue
+        if os.environ.get(required) == "1":
+            raise pytest.UsageError(f"{marker} tests required ({required}=1) but {reason}")
+        SKIPPED_FOR_TOOLS[marker] = marked
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=f"{marker} test: {reason}"))
 
 
 def pytest_terminal_summary(terminalreporter):
-    if BROWSER_SKIPPED:
-        terminalreporter.write_line(
-            f"SKIPPED {len(BROWSER_SKIPPED)} browser tests: {missing_reason()}; install it to run them", yellow=True)
+    for marker, skipped in SKIPPED_FOR_TOOLS.items():
+        reason = TOOL_MARKERS[marker][0]()
+        terminalreporter.write_line(f"SKIPPED {len(skipped)} {marker} tests: {reason}; install it to run them", yellow=True)
 
 
 @pytest.fixture(autouse=True)
