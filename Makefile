@@ -32,10 +32,12 @@ test: install
 	$(PY) -m pytest
 
 # The strict schemathesis run: every check, coverage + fuzzing (50 examples) + stateful phases,
-# every case as admin, therapist and assistant. Minutes, not seconds: not part of `make test`.
+# every case as admin, therapist and assistant; then the bare CLI as an outside prober runs it
+# (`st run … --checks all -n 25 --seed 1`, tools/fuzz_cli.py). Minutes, not seconds: not part of `make test`.
 fuzz: install
 	SCHEMATHESIS_STRICT=1 SCHEMATHESIS_ALL_ROLES=1 SCHEMATHESIS_MAX_EXAMPLES=50 SCHEMATHESIS_STATEFUL_STEPS=60 \
 		$(PY) -m pytest sessai/tests/test_schemathesis.py -p no:warnings -q
+	$(PY) tools/fuzz_cli.py
 
 # Every installed package (the pinned requirements and what they pull in) against the PyPI and OSV
 # advisories. --strict: a package that could not be checked (no network to the advisory service)

@@ -43,6 +43,23 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
+class ApiNotFoundMiddleware:
+    """An address under /api/ that matches no route is the API's JSON 404, with DEBUG on too:
+    Django's debug 404 page is HTML (the handler404 answers JSON only when DEBUG is off), and a
+    client of the API must get the same envelope in development as in production."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 404 and is_api(request) and response.get("Content-Type", "").startswith("text/html"):
+            from sessai.api.exceptions import handler404
+
+            return handler404(request)
+        return response
+
+
 class ValidTextMiddleware:
     """400 for a query value, an urlencoded form value or a key header that is not valid text
     (sessai.validtext): the API's envelope naming the parameter, or a page saying so. JSON bodies

@@ -21,11 +21,22 @@ class PatientAddressSerializer(InputSerializer):
 
 
 class EmergencyContactSerializer(InputSerializer):
+    """The whole contact, also in a PATCH (a partial update replaces the contact; DRF's `partial`
+    would otherwise let `{}` through as an empty contact)."""
+
     name = serializers.CharField(max_length=100, error_messages={"required": msg.EMERGENCY_NAME_REQUIRED, "blank": msg.EMERGENCY_NAME_REQUIRED})
     phone = serializers.CharField(max_length=30, error_messages={"required": msg.EMERGENCY_PHONE_REQUIRED, "blank": msg.EMERGENCY_PHONE_REQUIRED})
     relationship = serializers.CharField(
         max_length=50, error_messages={"required": msg.EMERGENCY_RELATIONSHIP_REQUIRED, "blank": msg.EMERGENCY_RELATIONSHIP_REQUIRED}
     )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            missing = {name: [str(field.error_messages["required"])] for name, field in self.fields.items()
+                       if field.required and name not in data}
+            if missing:
+                raise serializers.ValidationError(missing)
+        return super().to_internal_value(data)
 
 
 class FlatEmergencyContactSerializer(EmergencyContactSerializer):
@@ -36,6 +47,9 @@ class FlatEmergencyContactSerializer(EmergencyContactSerializer):
 
 
 class PatientWriteSerializer(InputSerializer):
+    # The UI's create form sends these flat (an address line; the contact's name beside
+    # `emergencyPhone`): taken too, and declared as such in the schema.
+    flat_alternatives = {"address": {"type": "string", "maxLength": 200}, "emergency_contact": {"type": "string", "maxLength": 100}}
     name = serializers.CharField(
         max_length=100,
         error_messages={"required": msg.NAME_REQUIRED, "blank": msg.NAME_REQUIRED, "max_length": msg.NAME_TOO_LONG},
@@ -145,6 +159,10 @@ class PatientSerializer(RoleAwareSerializer):
     def get_therapist_ids(self, patient) -> list[str]:
         primary = str(patient.primary_therapist_id)
         return [member["id"] for member in patient.care_team_refs if member["id"] != primary]
+
+
+class PatientExportQuerySerializer(QuerySerializer):
+    format = serializers.ChoiceField(choices=["json", "fhir", "pdf"], required=False)
 
 
 class PatientMergeSerializer(InputSerializer):

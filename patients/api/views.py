@@ -89,6 +89,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
     @action(detail=True, methods=["get"], filterset_class=None, renderer_classes=[JSONRenderer, FHIRJSONRenderer, PDFRenderer])
     def export(self, request, pk=None):
         patient = self.get_object()
+        s.PatientExportQuerySerializer(data=request.query_params).is_valid(raise_exception=True)  # `?format=` is a 400
         record_access(patient)
         if request.accepted_renderer.format == "fhir":
             from patients.fhir import patient_bundle

@@ -28,7 +28,14 @@ from scheduling.choices import (
 from scheduling.models import SESSION_MAX_DURATION, minutes_between
 from scheduling.timeutils import local_datetime
 from sessai.api.fields import SizedFileField, WallClockTimeField
-from sessai.api.serializers import InputSerializer, QuerySerializer, RoleAwareSerializer, may_see_clinical
+from sessai.api.serializers import (
+    YEAR_PATTERN,
+    InputSerializer,
+    QuerySerializer,
+    RoleAwareSerializer,
+    may_see_clinical,
+    year_in_range,
+)
 from sessai.api.wire import WireSerializer
 
 ATTACHMENT_SALT = "sessai.attachment.download"
@@ -374,23 +381,22 @@ def calendar_events(rows, *, context) -> list[dict]:
     return events
 
 
-CALENDAR_YEARS = (1900, 2999)  # a calendar window a clinic can mean; the edges of Python's dates overflow on arithmetic
-OUT_OF_RANGE = _("La fecha debe estar entre los años 1900 y 2999.")
 
 
 def in_calendar_range(value):
-    if not CALENDAR_YEARS[0] <= value.year <= CALENDAR_YEARS[1]:
-        raise serializers.ValidationError(OUT_OF_RANGE)
+    """The years every input date is held to (sessai.api.serializers.year_in_range): the edges of
+    Python's dates overflow on the window's arithmetic."""
+    year_in_range(value)
     return value
 
 
-@extend_schema_field({"type": "string", "format": "date", "pattern": r"^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$"})
+@extend_schema_field({"type": "string", "format": "date", "pattern": YEAR_PATTERN + r"[0-9]{2}-[0-9]{2}$"})
 class CalendarDateField(serializers.DateField):
     def __init__(self, **kwargs):
         super().__init__(validators=[in_calendar_range], **kwargs)
 
 
-@extend_schema_field({"type": "string", "maxLength": 64, "pattern": r"^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}",
+@extend_schema_field({"type": "string", "maxLength": 64, "pattern": YEAR_PATTERN + r"[0-9]{2}-[0-9]{2}",
                      "anyOf": [{"format": "date-time"}, {"format": "date"}], "example": "2026-03-02T09:00:00-03:00"})
 class FlexibleDateTimeField(serializers.DateTimeField):
     """ISO datetime (with offset, as FullCalendar sends) or a plain date (local midnight), in the
@@ -416,7 +422,8 @@ class CalendarQuerySerializer(QuerySerializer):
 
     start = FlexibleDateTimeField(error_messages={"required": msg.RANGE_REQUIRED})
     end = FlexibleDateTimeField(error_messages={"required": msg.RANGE_REQUIRED})
-    therapistId = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=200)  # noqa: N815
+    # 150 ids fit in the longest request line gunicorn takes (8190: gunicorn.conf.py); past it a 414
+    therapistId = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=150)  # noqa: N815
     status = serializers.ListField(child=serializers.ChoiceField(choices=SessionStatus.choices), required=False, max_length=4)
     patientId = serializers.UUIDField(required=False)  # noqa: N815
     type = serializers.ChoiceField(choices=SessionType.choices, required=False)

@@ -665,9 +665,8 @@ def test_a_start_the_page_never_offered_is_not_bookable(booking_on, therapist_me
     client = Client()
     offered = first_slot(client, booking_on, therapist_member)
     start = re.search(r"inicio=([^&]+)", offered).group(1)
-    from urllib.parse import quote, unquote
-
     from datetime import datetime
+    from urllib.parse import quote, unquote
 
     odd = quote((datetime.fromisoformat(unquote(start)) + timedelta(minutes=7)).isoformat())  # 10:07: never offered
     assert odd != start

@@ -24,7 +24,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
 from sessai.api.operations import TAGS, operation_text
-from sessai.api.serializers import InputSerializer, blank_means_empty, blank_means_null
+from sessai.api.serializers import YEAR_PATTERN, InputSerializer, blank_means_empty, blank_means_null
 from sessai.api.wire import WireSerializer
 
 ERROR_DESCRIPTIONS = {
@@ -152,8 +152,6 @@ def bound(schema: dict, direction: str = "request") -> dict:
     return schema
 
 
-# Years MIN_YEAR..MAX_YEAR (1900..2100) at the start of a date or date-time.
-YEAR_PATTERN = "^(19[0-9]{2}|20[0-9]{2}|2100)-"
 UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
@@ -193,6 +191,10 @@ class AutoSchema(openapi.AutoSchema):
                 and not any(isinstance(v, RegexValidator) for v in field.validators)):
             # what DRF refuses, stated: NUL anywhere; only white space where blank is not allowed
             schema["pattern"] = NO_NUL if field.allow_blank or not field.trim_whitespace else NOT_BLANK
+        alternative = getattr(field.parent, "flat_alternatives", {}).get(field.field_name)
+        if alternative:  # the UI's flat form of an object field, also taken
+            schema = {"anyOf": [{k: v for k, v in schema.items() if k != "nullable"}, alternative],
+                      **({"nullable": True} if schema.get("nullable") else {})}
         if isinstance(field.parent, InputSerializer):
             if blank_means_empty(field):
                 schema["nullable"] = True
@@ -261,6 +263,7 @@ class AutoSchema(openapi.AutoSchema):
                 schema["type"] = "string"  # beside `nullable`, as OpenAPI 3.0 linters require
                 if "maxLength" in inner:
                     schema["maxLength"] = inner["maxLength"]
+                schema["anyOf"] = schema.pop("oneOf")  # "" may match both (a pattern that takes ""): either will do
 
     def _error_response(self, code: int) -> dict:
         component = ResolvedComponent(

@@ -90,6 +90,7 @@ def json_type_error(field, value):
 # (0202-03-01); such a value is refused where the request is read, in every input and query
 # serializer, not case by case.
 MIN_YEAR, MAX_YEAR = 1900, 2100
+YEAR_PATTERN = "^(19[0-9]{2}|20[0-9]{2}|2100)-"  # the same, stated in the schema at the start of a date or date-time
 YEAR_OUT_OF_RANGE = _("La fecha debe estar entre los años %(min)d y %(max)d.")
 
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "sessai.middleware.NoStoreMiddleware",  # outermost: the 413s below carry it too
+    "sessai.middleware.ApiNotFoundMiddleware",  # /api/ 404s are JSON with DEBUG on too
     "sessai.middleware.RequestSizeLimitMiddleware",
     "sessai.clientip.ClientAddressMiddleware",  # REMOTE_ADDR = the client, behind trusted proxies only
     "sessai.middleware.ValidTextMiddleware",  # 400 for NUL or lone surrogates in query, form values, key headers
