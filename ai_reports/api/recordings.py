@@ -76,9 +76,14 @@ class RecordingConsentView(PracticeAPIView):
         return self._out(rec.consent_register(patient=patient, membership=self.membership, text_version=version),
                          status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: s.ConsentSerializer})
+    @extend_schema(request=None, responses={200: s.ConsentStateSerializer})
     def delete(self, request, pk):
-        return self._out(rec.consent_withdraw(patient=self._patient(pk), membership=self.membership))
+        """Withdraw the active consent; the answer is the consent as it now stands. Idempotent: with
+        none active (never given, or withdrawn already) nothing changes and the answer is the same."""
+        patient = self._patient(pk)
+        if rec.active_consent(patient) is not None:
+            rec.consent_withdraw(patient=patient, membership=self.membership)
+        return self.get(request, pk)
 
 
 UPLOAD_LIMITS = [("upload_user", "user")]

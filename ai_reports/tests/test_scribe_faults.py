@@ -263,9 +263,14 @@ def test_the_next_attempt_deletes_what_a_killed_one_left_at_the_provider(as_ther
 def test_consent_with_none_is_inactive_and_availability_says_why(as_therapist, as_assistant, as_other_admin, api, clinic, gemini):  # noqa: F811
     from ai_reports.models import RecordingConsent
 
+    first = as_therapist.delete(f"/api/patients/{clinic.patient_id}/recording-consent")
+    again = as_therapist.delete(f"/api/patients/{clinic.patient_id}/recording-consent")  # idempotent: nothing left to withdraw
+    assert (first.status_code, again.status_code) == (200, 200) and first.json() == again.json()
+    assert again.json()["active"] is False and again.json()["withdrawnAt"]
     RecordingConsent.objects.all().delete()
     state = as_therapist.get(f"/api/patients/{clinic.patient_id}/recording-consent")
     assert state.status_code == 200 and state.json()["active"] is False and state.json()["id"] is None
+    assert as_therapist.delete(f"/api/patients/{clinic.patient_id}/recording-consent").json() == state.json()
     url = f"/api/sessions/{clinic.id}/recording-availability"
     body = as_therapist.get(url).json()
     assert body["available"] is False and body["code"] == "consent_required" and "consentimiento" in body["message"]

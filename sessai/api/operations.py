@@ -144,7 +144,7 @@ _OPERATIONS = {
     # recorded sessions
     "patients_recording_consent_retrieve": (_("Ver el consentimiento de grabación"), _("El último consentimiento del paciente para grabar sus sesiones: vigente o retirado, quién lo registró y cuándo. Sin ninguno, `active: false` y el resto null.")),
     "patients_recording_consent_create": (_("Registrar el consentimiento de grabación"), _("Con la versión del texto que el paciente aceptó. Sin consentimiento vigente no se aceptan grabaciones.")),
-    "patients_recording_consent_destroy": (_("Retirar el consentimiento de grabación"), _("Las grabaciones siguientes se rechazan; el registro del consentimiento se conserva.")),
+    "patients_recording_consent_destroy": (_("Retirar el consentimiento de grabación"), _("Las grabaciones siguientes se rechazan y el audio ya en cola no se envía; el registro del consentimiento se conserva. Responde el consentimiento como queda; sin uno vigente no cambia nada (idempotente).")),
     "sessions_recordings_list": (_("Grabaciones de una sesión"), _("Con su estado, progreso y duración medida.")),
     "sessions_recordings_create": (_("Subir la grabación de una sesión"), _("Multipart `audio`: WebM/Opus, Ogg, MP3, M4A o WAV. Se mide la duración, se reservan los créditos por minuto y se encola la transcripción.")),
     "sessions_recordings_retrieve": (_("Estado de una grabación"), _("Para consultar periódicamente: `status` y `progress` hasta `done` o `failed`.")),
