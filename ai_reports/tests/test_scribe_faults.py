@@ -288,3 +288,21 @@ def test_the_upload_cancel_is_for_clinical_roles_of_the_practice(as_assistant, a
     assert as_assistant.delete(f"{base}/{upload_id}").status_code == 403
     assert as_other_admin.delete(f"{base}/{upload_id}").status_code == 404
     assert RecordingUpload.objects.filter(pk=upload_id).exists()
+
+
+def test_the_hourly_expiry_runs_in_the_worker(as_therapist, clinic, gemini, run_jobs, settings):  # noqa: F811
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ai_reports.tasks import expire_recording_uploads
+
+    base = f"/api/sessions/{clinic.id}/recording-uploads"
+    upload_id = as_therapist.post(base, {"size": 1000}, format="json").json()["id"]
+    as_therapist.generic("PUT", f"{base}/{upload_id}?offset=0", b"x" * 500, content_type="application/octet-stream")
+    RecordingUpload.objects.filter(pk=upload_id).update(
+        created_at=timezone.now() - timedelta(hours=settings.RECORDING_UPLOAD_EXPIRY_HOURS + 1))
+    expire_recording_uploads.defer(timestamp=int(timezone.now().timestamp()))  # what the periodic tick defers
+    run_jobs()
+    assert not RecordingUpload.objects.filter(pk=upload_id).exists()
+    assert not (Path(settings.RECORDING_STAGING_DIR) / f"{upload_id}.part").exists()
