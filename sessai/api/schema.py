@@ -193,8 +193,7 @@ class AutoSchema(openapi.AutoSchema):
             schema["pattern"] = NO_NUL if field.allow_blank or not field.trim_whitespace else NOT_BLANK
         alternative = getattr(field.parent, "flat_alternatives", {}).get(field.field_name)
         if alternative:  # the UI's flat form of an object field, also taken
-            schema = {"anyOf": [{k: v for k, v in schema.items() if k != "nullable"}, alternative],
-                      **({"nullable": True} if schema.get("nullable") else {})}
+            schema = {"anyOf": [schema, alternative]}  # `nullable` stays beside its `type`, in the object's own schema
         if isinstance(field.parent, InputSerializer):
             if blank_means_empty(field):
                 schema["nullable"] = True
