@@ -6,6 +6,8 @@ by hand, a JSON column's contents) is walked once by `to_wire`, which renames ke
 rule djangorestframework-camel-case applies to requests (`no_underscore_before_number`), from a
 cache of names already seen."""
 
+import re
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.utils.encoding import force_str
@@ -16,6 +18,16 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
 SCALARS = (str, int, float, bool, type(None))
+# An offset with seconds: a zone's local mean time before it took a standard offset (Santiago's
+# −04:42:45 until 1910). RFC 3339 cannot write it, so such an instant is sent in UTC.
+OFFSET_WITH_SECONDS = re.compile(r"[+-]\d{2}:\d{2}:\d{2}(?:\.\d+)?$")
+
+
+def rfc3339(attribute, value):
+    """`value` as the field wrote it, or the same instant in UTC when its offset has seconds."""
+    if isinstance(value, str) and isinstance(attribute, datetime) and OFFSET_WITH_SECONDS.search(value):
+        return attribute.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value
 
 
 class WireDict(dict):
@@ -60,5 +72,11 @@ class WireSerializer(serializers.Serializer):
             except SkipField:
                 continue
             check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-            out[camel(field.field_name)] = None if check is None else to_wire(field.to_representation(attribute))
+            if check is None:
+                out[camel(field.field_name)] = None
+                continue
+            value = field.to_representation(attribute)
+            if isinstance(field, serializers.DateTimeField):
+                value = rfc3339(attribute, value)
+            out[camel(field.field_name)] = to_wire(value)
         return out

@@ -51,3 +51,16 @@ def test_the_schema_states_the_flat_forms_and_the_years(as_therapist):
     assert {"type": "string", "maxLength": 200} in write["address"]["anyOf"]
     availability = next(p for p in spec["paths"]["/api/availability"]["get"]["parameters"] if p["name"] == "date")
     assert availability["schema"]["pattern"].startswith("^(19[0-9]{2}|20[0-9]{2}|2100)-")
+
+
+def test_an_instant_before_the_zone_had_a_standard_offset_is_sent_in_utc(as_admin, admin_member):
+    """Santiago's local mean time (−04:42:45, until 1910) cannot be written in RFC 3339: the bare
+    schemathesis run found `1906-09-21T10:30:18-04:42:45` in data-rights requests."""
+    patient = patient_for(admin_member)
+    filed = as_admin.post("/api/privacy/requests", {"patientId": str(patient.id), "kind": "access",
+                                                    "receivedAt": "1906-09-21T15:13:03Z"}, format="json")
+    assert filed.status_code == 201, filed.json()
+    assert filed.json()["receivedAt"] == "1906-09-21T15:13:03Z" and filed.json()["dueAt"].endswith("Z")
+    modern = as_admin.post("/api/privacy/requests", {"patientId": str(patient.id), "kind": "access",
+                                                     "receivedAt": "2026-09-21T15:13:03Z"}, format="json")
+    assert modern.json()["receivedAt"] == "2026-09-21T12:13:03-03:00"  # the practice's offset, as everywhere else
