@@ -33,6 +33,7 @@ from ai_reports.providers import AITask, ProviderBadAnswer, ProviderUnavailable,
 from ai_reports.services import _run, ai_processing_check, ai_settings_row, practice_tier, price_for, redactor_for
 from billing import services as billing
 from billing.choices import Operation
+from patients.models import Patient
 from sessai.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from sessai.files import too_large
 from sessai.jobs import defer_on_commit
@@ -451,8 +452,6 @@ def _send_refusal(session, *, audio: bool) -> str | None:
     """Why nothing of this session may leave the server now (None: it may), read afresh right
     before each call to the provider: the patient opposed AI processing or has it blocked, the
     recording consent was withdrawn, or (for audio) transcription was switched off since upload."""
-    from patients.models import Patient
-
     patient = Patient.objects.get(pk=session.patient_id)
     try:
         ai_processing_check(patient)

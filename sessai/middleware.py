@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from sessai import logging as request_logging
 from sessai.api.exceptions import is_api
+from sessai.validtext import MESSAGE, invalid_in_request
 
 
 def _limit_for(path: str) -> int:
@@ -69,8 +70,6 @@ class ValidTextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from sessai.validtext import MESSAGE, invalid_in_request
-
         where = invalid_in_request(request)
         if where is None:
             return self.get_response(request)

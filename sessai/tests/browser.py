@@ -56,28 +56,31 @@ def browser():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-@pytest.fixture
-def phone(browser, live_server):
-    """A fresh phone-sized page (no cookies) whose relative URLs go to the live server."""
-    context = browser.new_context(base_url=live_server.url, **PHONE)
+def _page(browser, live_server, **options):
+    """A fresh page (no cookies) whose relative URLs go to the live server; `page.responses`
+    keeps every response, for the status of what a form answered."""
+    context = browser.new_context(base_url=live_server.url, **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.responses = []
     page.on("response", lambda response: page.responses.append(response))
+    return page
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A phone-sized page in Chilean Spanish, as a patient opens a link from their email."""
+    page = _page(browser, live_server, **PHONE)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture
 def desktop(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="es-CL", timezone_id="America/Santiago",
-                                  viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.responses = []
-    page.on("response", lambda response: page.responses.append(response))
+    """A desktop-sized page, as an operator opens the console."""
+    page = _page(browser, live_server, locale="es-CL", timezone_id="America/Santiago", viewport={"width": 1280, "height": 900})
     yield page
-    context.close()
+    page.context.close()
 
 
 def last_document_status(page) -> int:
