@@ -29,6 +29,7 @@ run: migrate
 
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 # The strict schemathesis run: every check, coverage + fuzzing (50 examples) + stateful phases,
@@ -47,6 +48,7 @@ audit: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # The OpenAPI description through Redocly, Spectral and the OWASP ruleset (pinned in tools/,
 # needs Node.js 20+ and the npm registry; not part of `make test`, which needs only Python).

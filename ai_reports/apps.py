@@ -30,3 +30,8 @@ class AiReportsConfig(AppConfig):
         from ai_reports.demo import seed_demo_recording
 
         demo_seeded.connect(seed_demo_recording, dispatch_uid="ai_reports.demo")
+        from ai_reports import recordings
+        from patients.signals import recording_consent_revoked, recording_consent_signed
+
+        recording_consent_signed.connect(recordings.consent_signed_by_patient, dispatch_uid="ai_reports.consent_signed")
+        recording_consent_revoked.connect(recordings.consent_revoked_by_patient, dispatch_uid="ai_reports.consent_revoked")

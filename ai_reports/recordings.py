@@ -98,7 +98,7 @@ def consent_withdraw(*, patient, membership) -> RecordingConsent:
     return current
 
 
-def consent_signed_by_patient(consent) -> RecordingConsent:
+def consent_signed_by_patient(sender=None, *, consent, **kwargs) -> RecordingConsent:
     """The patient signed a recording consent on their link: it is the one the scribe checks
     (registered in the name of whoever sent the link)."""
     current = RecordingConsent.objects.select_for_update().filter(patient_id=consent.patient_id, withdrawn_at__isnull=True).first()
@@ -109,7 +109,7 @@ def consent_signed_by_patient(consent) -> RecordingConsent:
                                            signed_consent=consent)
 
 
-def consent_revoked_by_patient(consent) -> None:
+def consent_revoked_by_patient(sender=None, *, consent, **kwargs) -> None:
     """Revoking the signed form withdraws the recording consent: later uploads are refused."""
     for current in RecordingConsent.objects.select_for_update().filter(patient_id=consent.patient_id, withdrawn_at__isnull=True):
         current.withdrawn_at = timezone.now()

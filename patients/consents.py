@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts import emails
 from patients import messages as msg
+from patients import signals
 from patients.choices import ConsentKind
 from patients.models import Consent, Patient
 from sessai.errors import Conflict, ValidationFailed
@@ -92,9 +93,7 @@ def consent_sign(*, consent: Consent, name: str, accepted: bool, ip, user_agent:
     consent.signed_ip, consent.signed_user_agent = ip, user_agent[:300]
     consent.save(update_fields=["signed_at", "signed_name", "signed_ip", "signed_user_agent"])
     if consent.kind == ConsentKind.RECORDING:
-        from ai_reports.recordings import consent_signed_by_patient
-
-        consent_signed_by_patient(consent)
+        signals.recording_consent_signed.send(sender=Consent, consent=consent)
     return consent
 
 
@@ -106,7 +105,5 @@ def consent_revoke(*, consent: Consent, ip, user_agent: str) -> Consent:
     consent.revoked_at, consent.revoked_ip, consent.revoked_user_agent = timezone.now(), ip, user_agent[:300]
     consent.save(update_fields=["revoked_at", "revoked_ip", "revoked_user_agent"])
     if consent.kind == ConsentKind.RECORDING:
-        from ai_reports.recordings import consent_revoked_by_patient
-
-        consent_revoked_by_patient(consent)
+        signals.recording_consent_revoked.send(sender=Consent, consent=consent)
     return consent
