@@ -1,10 +1,8 @@
 """The operators' console for people and practices."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count, Q
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -91,15 +89,14 @@ class PracticeMembershipInline(admin.TabularInline):
     show_change_link = True
 
 
-class PlanForm(forms.Form):
-    _selected_action = forms.CharField(widget=forms.MultipleHiddenInput)
-    plan = forms.ModelChoiceField(label=_("Plan"), queryset=None)
+# Actions other domains offer on the practice page (billing: grant credits, change plan), added
+# from their AppConfig.ready() so accounts imports none of them.
+PRACTICE_ACTIONS: list = []
 
-    def __init__(self, *args, **kwargs):
-        from billing.models import Plan
 
-        super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = Plan.objects.filter(is_active=True)
+def register_practice_action(action) -> None:
+    if action not in PRACTICE_ACTIONS:
+        PRACTICE_ACTIONS.append(action)
 
 
 @admin.register(Practice)
@@ -114,7 +111,13 @@ class PracticeAdmin(admin.ModelAdmin):
     list_select_related = ("subscription__plan", "credit_account")
     readonly_fields = ("created_at", "updated_at")
     inlines = [PracticeMembershipInline]
-    actions = ["suspend_practices", "reactivate_practices", "grant_credits", "change_plan", "resend_invitations", "export_data"]
+    actions = ["suspend_practices", "reactivate_practices", "resend_invitations", "export_data"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for action in PRACTICE_ACTIONS:  # other domains' (billing's), after suspend and reactivate
+            actions[action.__name__] = self.get_action(action)
+        return actions
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_members=Count("memberships", filter=Q(memberships__is_active=True)))
@@ -169,34 +172,6 @@ class PracticeAdmin(admin.ModelAdmin):
         count = self._set_active(request, queryset, True)
         self.message_user(request, _("%(count)d consultas reactivadas") % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description=_("Asignar créditos con un motivo"))
-    def grant_credits(self, request, queryset):
-        from billing.admin import grant_credits_action
-
-        return grant_credits_action(self, request, queryset)
-
-    @admin.action(description=_("Cambiar plan"))
-    def change_plan(self, request, queryset):
-        from billing.models import Subscription
-        from billing.services import subscription_start
-
-        form = PlanForm(request.POST if "apply" in request.POST else None,
-                        initial={"_selected_action": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)})
-        if "apply" in request.POST and form.is_valid():
-            plan = form.cleaned_data["plan"]
-            for practice in queryset:
-                subscription = Subscription.objects.filter(practice=practice).first()
-                if subscription is None:
-                    subscription_start(practice=practice, plan=plan)
-                elif subscription.plan_id != plan.pk:
-                    subscription.plan = plan
-                    subscription.save(update_fields=["plan", "updated_at"])
-            self.message_user(request, _("Plan cambiado a %(plan)s en %(count)d consultas") % {"plan": plan.name, "count": queryset.count()},
-                              messages.SUCCESS)
-            return None
-        return render(request, "admin/action_form.html", {
-            **self.admin_site.each_context(request), "form": form, "objects": queryset, "title": _("Cambiar plan"),
-            "action": "change_plan", "opts": self.model._meta})
 
     @admin.action(description=_("Reenviar invitaciones pendientes"))
     def resend_invitations(self, request, queryset):

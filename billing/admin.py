@@ -50,6 +50,34 @@ def grant_credits_action(modeladmin, request, queryset):
 grant_credits_action.short_description = _("Asignar créditos con un motivo")
 
 
+@admin.action(description=_("Asignar créditos con un motivo"))
+def grant_credits(modeladmin, request, queryset):
+    """On the practice page (accounts.admin.register_practice_action)."""
+    return grant_credits_action(modeladmin, request, queryset)
+
+
+class PlanForm(forms.Form):
+    _selected_action = forms.CharField(widget=forms.MultipleHiddenInput)
+    plan = forms.ModelChoiceField(label=_("Plan"), queryset=Plan.objects.filter(is_active=True))
+
+
+@admin.action(description=_("Cambiar plan"))
+def change_plan(modeladmin, request, queryset):
+    """On the practice page: the chosen plan for each practice (a subscription started if none)."""
+    form = PlanForm(request.POST if "apply" in request.POST else None,
+                    initial={"_selected_action": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)})
+    if "apply" in request.POST and form.is_valid():
+        plan = form.cleaned_data["plan"]
+        for practice in queryset:
+            services.subscription_plan_set(practice=practice, plan=plan)
+        modeladmin.message_user(request, _("Plan cambiado a %(plan)s en %(count)d consultas") % {"plan": plan.name, "count": queryset.count()},
+                                messages.SUCCESS)
+        return None
+    return render(request, "admin/action_form.html", {
+        **modeladmin.admin_site.each_context(request), "form": form, "objects": queryset, "title": _("Cambiar plan"),
+        "action": "change_plan", "opts": modeladmin.model._meta})
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ("practice", "plan", "renewal_date", "balance")

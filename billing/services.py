@@ -104,6 +104,18 @@ def credits_release(*, reservation: CreditLedgerEntry) -> None:
 
 
 @transaction.atomic
+def subscription_plan_set(*, practice, plan) -> Subscription:
+    """The practice's plan from now on; a practice without a subscription starts one on it."""
+    subscription = Subscription.objects.select_for_update().filter(practice=practice).first()
+    if subscription is None:
+        return subscription_start(practice=practice, plan=plan)
+    if subscription.plan_id != plan.pk:
+        subscription.plan = plan
+        subscription.save(update_fields=["plan", "updated_at"])
+    return subscription
+
+
+@transaction.atomic
 def credits_grant(*, practice, amount: Decimal, reason: str = "", actor=None, kind: str = EntryKind.ADJUSTMENT, period: str = "") -> CreditLedgerEntry:
     """Add (or, for a negative adjustment, remove) credits. A negative adjustment may not take
     the balance below zero."""
