@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -12,8 +12,18 @@ from accounts.models import Practice
 from billing.choices import VISIBLE_KINDS, EntryKind
 from billing.models import CreditAccount, CreditLedgerEntry, Subscription
 from billing.services import add_month, balance
-from scheduling.choices import SessionStatus  # billing reads the sessions count, never writes scheduling data
-from scheduling.models import Session
+
+# The period's completed sessions, for the average cost per session: a subquery the calendar's
+# app provides (scheduling.selectors.completed_sessions_since, registered from its ready()), so
+# the summary stays one statement and billing imports nothing above it.
+_sessions_since = None
+
+
+def register_sessions_counter(counter) -> None:
+    """`counter(practice_ref, start)`: a subquery expression counting the practice's completed
+    sessions that started at or after `start`."""
+    global _sessions_since
+    _sessions_since = counter
 
 
 def _period_start(subscription) -> timezone.datetime:
@@ -41,9 +51,8 @@ def billing_summary(*, practice) -> dict:
     start = timezone.datetime.combine(start_day, timezone.datetime.min.time(), tzinfo=tz)
     usage = (CreditLedgerEntry.objects.filter(practice_id=OuterRef("pk"), kind=EntryKind.USAGE, created_at__gte=start)
              .order_by().values("practice_id").annotate(total=Sum("amount")).values("total"))
-    completed = (Session.objects.filter(practice_id=OuterRef("pk"), status=SessionStatus.COMPLETED, starts_at__gte=start)
-                 .order_by().values("practice_id").annotate(n=Count("*")).values("n"))  # COUNT(*): index-only
-    period = Practice.objects.filter(pk=practice.pk).values(used=Subquery(usage), completed=Subquery(completed)).get()
+    completed = _sessions_since(OuterRef("pk"), start) if _sessions_since else Value(0)
+    period = Practice.objects.filter(pk=practice.pk).values(used=Subquery(usage), completed=completed).get()
     used = -(period["used"] or Decimal("0"))
     sessions = period["completed"] or 0
     per_session = (used / sessions).quantize(Decimal("0.1")) if sessions else Decimal("0")

@@ -22,3 +22,7 @@ class SchedulingConfig(AppConfig):
         from scheduling import receivers
 
         receivers.connect()
+        from billing.selectors import register_sessions_counter
+        from scheduling.selectors import completed_sessions_since
+
+        register_sessions_counter(completed_sessions_since)

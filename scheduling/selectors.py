@@ -2,7 +2,7 @@
 who sees which appointment and whose clinical record."""
 
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from psycopg.types.datetime import TimestamptzLoader
 
 from accounts.choices import Role
@@ -129,3 +129,10 @@ def therapists(*, membership: Membership) -> list[dict]:
 
 def therapists_cache_key(practice_id) -> str:
     return f"cal:therapists:{practice_id}"
+
+
+def completed_sessions_since(practice_ref, start):
+    """How many of the practice's sessions that started at or after `start` are completed, as a
+    subquery (billing's summary counts them in its own statement: COUNT(*), index-only)."""
+    return Subquery(Session.objects.filter(practice_id=practice_ref, status=SessionStatus.COMPLETED, starts_at__gte=start)
+                    .order_by().values("practice_id").annotate(n=Count("*")).values("n"))
