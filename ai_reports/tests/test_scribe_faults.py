@@ -306,3 +306,36 @@ def test_the_hourly_expiry_runs_in_the_worker(as_therapist, clinic, gemini, run_
     run_jobs()
     assert not RecordingUpload.objects.filter(pk=upload_id).exists()
     assert not (Path(settings.RECORDING_STAGING_DIR) / f"{upload_id}.part").exists()
+
+
+def test_a_worker_killed_mid_analysis_is_retried_and_the_analysis_charged_once(as_therapist, clinic, gemini, run_jobs, settings):  # noqa: F811
+    """The analysis job through a real worker process, killed while the provider answers, then
+    found stalled and run again: the recording ends `done`, the transcript analysed once."""
+    import signal
+    import time
+
+    from sessai.tests.workers import jobs, retry_stalled, wait_for, worker
+
+    settings.JOBS_STALLED_AFTER_SECONDS = 1
+    gemini.reply(json.dumps(SEGMENTS), 100, 100)
+    recording_id = upload(as_therapist, clinic.id, tone()).json()["id"]
+    recordings.transcribe(recording_id=recording_id, last_attempt=True)  # the transcription, done; its job queued the analysis
+    gemini.hang(60)  # the analysis takes its time: the worker is in the middle of it
+    process = worker("--queues", "ai", GEMINI_API_KEY="test-key", GEMINI_BASE_URL=gemini.url, MEDIA_ROOT=str(settings.MEDIA_ROOT),
+                     AI_TIMEOUT_SECONDS="120")
+    try:
+        wait_for(lambda: len(_generate_requests(gemini)) == 2, timeout=60)
+        assert Recording.objects.get(pk=recording_id).status == "analyzing"
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        process.kill()
+    assert "doing" in [j["status"] for j in jobs(task_name="ai_reports.tasks.analyze_transcript")]
+    time.sleep(settings.JOBS_STALLED_AFTER_SECONDS + 1)
+    gemini._script.clear()
+    gemini.reply(json.dumps(ANALYSIS), 100, 100)
+    retry_stalled(run_jobs)
+    assert _status(as_therapist, clinic, recording_id)["status"] == "done"
+    assert Transcript.objects.get(session=clinic).analysis["sentiment"]["label"] == "positivo"
+    assert CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE, operation="session_summary").count() == 1
+    assert CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE, operation="transcription").count() == 1
