@@ -5,7 +5,7 @@ balance, so concurrent requests can never spend the same credits twice."""
 import calendar
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from django.conf import settings
@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.choices import EntryKind
+from billing.choices import EntryKind, Operation
 from billing.models import CreditAccount, CreditLedgerEntry, Plan, Subscription
 from sessai.errors import DomainError
 
@@ -86,7 +86,11 @@ def credits_settle(*, reservation: CreditLedgerEntry, usage: Usage, report_id=No
         logger.warning("AI cost above its reservation; charging the reservation", extra={"reservation": str(reservation.pk)})
         charged = held
     common = {"actor_id": reservation.actor_id, "operation": reservation.operation, "patient_id": reservation.patient_id}
-    _post(account, kind=EntryKind.RELEASE, amount=held, reservation=reservation, **common)
+    # the sweep of stale holds may have given this hold back already (a call that outlived
+    # CREDITS_HOLD_MAX_SECONDS): then only the usage is charged, never a second release
+    CreditLedgerEntry.objects.select_for_update().filter(pk=reservation.pk).first()
+    if not reservation.settlements.filter(kind=EntryKind.RELEASE).exists():
+        _post(account, kind=EntryKind.RELEASE, amount=held, reservation=reservation, **common)
     return _post(
         account, kind=EntryKind.USAGE, amount=-charged, reservation=reservation, model=usage.model, tier=usage.tier,
         input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, report_id=report_id, **common,
@@ -97,6 +101,7 @@ def credits_settle(*, reservation: CreditLedgerEntry, usage: Usage, report_id=No
 def credits_release(*, reservation: CreditLedgerEntry) -> None:
     """The call failed: give the hold back; it costs nothing."""
     account = _account(reservation.practice_id)
+    CreditLedgerEntry.objects.select_for_update().filter(pk=reservation.pk).first()  # one release, whoever comes second
     if reservation.settlements.filter(kind=EntryKind.RELEASE).exists():
         return
     _post(account, kind=EntryKind.RELEASE, amount=-reservation.amount, reservation=reservation, actor_id=reservation.actor_id,
@@ -113,6 +118,25 @@ def subscription_plan_set(*, practice, plan) -> Subscription:
         subscription.plan = plan
         subscription.save(update_fields=["plan", "updated_at"])
     return subscription
+
+
+def holds_release_stale(*, now=None) -> int:
+    """Holds whose AI call never settled or released them, older than CREDITS_HOLD_MAX_SECONDS:
+    the process that made the call died (a killed worker, a web process restarted mid-call), so
+    the hold is given back; the retry holds and charges on its own. A transcription's hold is
+    left: its recording owns it until the transcription settles it or fails and releases it."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.CREDITS_HOLD_MAX_SECONDS)
+    stale = (CreditLedgerEntry.objects.filter(kind=EntryKind.RESERVATION, created_at__lt=cutoff)
+             .exclude(operation=Operation.TRANSCRIPTION)
+             .exclude(settlements__kind__in=[EntryKind.RELEASE, EntryKind.USAGE]))
+    released = 0
+    for reservation in stale.iterator():
+        with transaction.atomic():
+            CreditLedgerEntry.objects.select_for_update().filter(pk=reservation.pk).first()  # a late settle waits, then charges only
+            if not reservation.settlements.exists():
+                credits_release(reservation=reservation)
+                released += 1
+    return released
 
 
 @transaction.atomic

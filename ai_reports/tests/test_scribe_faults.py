@@ -317,6 +317,7 @@ def test_a_worker_killed_mid_analysis_is_retried_and_the_analysis_charged_once(a
     from sessai.tests.workers import jobs, retry_stalled, wait_for, worker
 
     settings.JOBS_STALLED_AFTER_SECONDS = 1
+    start = billing.balance(clinic.practice)
     gemini.reply(json.dumps(SEGMENTS), 100, 100)
     recording_id = upload(as_therapist, clinic.id, tone()).json()["id"]
     recordings.transcribe(recording_id=recording_id, last_attempt=True)  # the transcription, done; its job queued the analysis
@@ -339,3 +340,11 @@ def test_a_worker_killed_mid_analysis_is_retried_and_the_analysis_charged_once(a
     assert Transcript.objects.get(session=clinic).analysis["sentiment"]["label"] == "positivo"
     assert CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE, operation="session_summary").count() == 1
     assert CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE, operation="transcription").count() == 1
+    # the killed run's hold is given back by the sweep of stale holds; the balance pays the two uses only
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    assert billing.holds_release_stale(now=timezone.now() + timedelta(seconds=settings.CREDITS_HOLD_MAX_SECONDS + 1)) == 1
+    used = -sum(e.amount for e in CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE))
+    assert billing.balance(clinic.practice) == start - used

@@ -268,3 +268,50 @@ def test_billing_console(operator, funded):
         "action": "grant_credits_action", "_selected_action": [str(funded.pk)], "apply": "1", "amount": "25", "reason": "Regalo de bienvenida"})
     assert response.status_code == 302
     assert services.balance(funded) == Decimal("525")
+
+
+# --- Holds of AI calls whose process died -----------------------------------------------------------
+
+
+def _charge(credits) -> services.Usage:
+    return services.Usage(credits=Decimal(credits), input_tokens=10, output_tokens=10, model="m", tier="fast")
+
+
+def test_a_hold_nobody_settled_is_given_back_after_its_time(funded, admin_member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = services.balance(funded)
+    dead = services.credits_reserve(practice=funded, amount=Decimal("3"), actor=admin_member.user, operation=Operation.SESSION_SUMMARY)
+    transcription = services.credits_reserve(practice=funded, amount=Decimal("2"), actor=admin_member.user,
+                                             operation=Operation.TRANSCRIPTION)
+    settled = services.credits_reserve(practice=funded, amount=Decimal("4"), actor=admin_member.user, operation=Operation.PROGRESS_REPORT)
+    services.credits_settle(reservation=settled, usage=_charge("1.5"))
+    assert services.holds_release_stale() == 0  # young holds belong to calls still running
+    later = timezone.now() + timedelta(seconds=3601)
+    assert services.holds_release_stale(now=later) == 1  # the dead one; the recording owns the transcription's
+    assert services.holds_release_stale(now=later) == 0  # once
+    assert services.balance(funded) == start - Decimal("2") - Decimal("1.5")
+    assert dead.settlements.filter(kind=EntryKind.RELEASE).count() == 1
+    assert not transcription.settlements.exists()
+
+    # a call that outlived the sweep and settles after it: charged, never released twice
+    services.credits_settle(reservation=dead, usage=_charge("1"))
+    assert dead.settlements.filter(kind=EntryKind.RELEASE).count() == 1
+    assert services.balance(funded) == start - Decimal("2") - Decimal("1.5") - Decimal("1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_runs_in_the_worker(funded, admin_member, run_jobs, settings):
+    from django.utils import timezone
+
+    from billing.tasks import release_stale_holds
+
+    settings.CREDITS_HOLD_MAX_SECONDS = 0
+    start = services.balance(funded)
+    services.credits_reserve(practice=funded, amount=Decimal("3"), actor=admin_member.user, operation=Operation.DOCUMENTATION)
+    assert services.balance(funded) == start - 3
+    release_stale_holds.defer(timestamp=int(timezone.now().timestamp()))  # what the periodic tick defers
+    run_jobs()
+    assert services.balance(funded) == start

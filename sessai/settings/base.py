@@ -384,6 +384,9 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # Wrong passwords per account (sessai.api.ratelimit.login_attempt): 5 tries at once, then one per
 # wait, the wait doubling from 30 s up to 15 min; a successful sign-in starts again.
 LOGIN_FREE_TRIES = env_int("LOGIN_FREE_TRIES", 5)
+# An AI call's credit hold older than this with no settlement belongs to a process that died:
+# billing.tasks.release_stale_holds gives it back (far above AI_TIMEOUT_SECONDS and its retries).
+CREDITS_HOLD_MAX_SECONDS = env_int("CREDITS_HOLD_MAX_SECONDS", 3600)
 LOGIN_BACKOFF_SECONDS = env_int("LOGIN_BACKOFF_SECONDS", 30)
 LOGIN_BACKOFF_MAX_SECONDS = env_int("LOGIN_BACKOFF_MAX_SECONDS", 900)
 RATELIMIT_USE_CACHE = "default"
