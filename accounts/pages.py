@@ -51,10 +51,11 @@ def reset_password(request):
     form = NewPasswordForm(request.POST or None)
     if request.method == "POST" and (refused := limited(request, RESET_LIMITS)):
         return refused
-    try:
-        services.password_reset_user(token)  # a used or expired link says so on opening, not after typing
-    except ValidationFailed as exc:
-        return _link_invalid(request, exc)
+    if request.method == "GET":  # a used or expired link says so on opening, not after typing
+        try:
+            services.password_reset_user(token)
+        except ValidationFailed as exc:
+            return _link_invalid(request, exc)
     if request.method == "POST":
         if form.is_valid():
             try:

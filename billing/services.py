@@ -98,14 +98,16 @@ def credits_settle(*, reservation: CreditLedgerEntry, usage: Usage, report_id=No
 
 
 @transaction.atomic
-def credits_release(*, reservation: CreditLedgerEntry) -> None:
-    """The call failed: give the hold back; it costs nothing."""
+def credits_release(*, reservation: CreditLedgerEntry) -> bool:
+    """The call failed: give the hold back; it costs nothing. False when it was given back (or
+    settled) already."""
     account = _account(reservation.practice_id)
     CreditLedgerEntry.objects.select_for_update().filter(pk=reservation.pk).first()  # one release, whoever comes second
     if reservation.settlements.filter(kind=EntryKind.RELEASE).exists():
-        return
+        return False
     _post(account, kind=EntryKind.RELEASE, amount=-reservation.amount, reservation=reservation, actor_id=reservation.actor_id,
           operation=reservation.operation, patient_id=reservation.patient_id)
+    return True
 
 
 @transaction.atomic
@@ -129,14 +131,8 @@ def holds_release_stale(*, now=None) -> int:
     stale = (CreditLedgerEntry.objects.filter(kind=EntryKind.RESERVATION, created_at__lt=cutoff)
              .exclude(operation=Operation.TRANSCRIPTION)
              .exclude(settlements__kind__in=[EntryKind.RELEASE, EntryKind.USAGE]))
-    released = 0
-    for reservation in stale.iterator():
-        with transaction.atomic():
-            CreditLedgerEntry.objects.select_for_update().filter(pk=reservation.pk).first()  # a late settle waits, then charges only
-            if not reservation.settlements.exists():
-                credits_release(reservation=reservation)
-                released += 1
-    return released
+    # credits_release locks the hold and re-checks it: a settle that got there first wins
+    return sum(credits_release(reservation=reservation) for reservation in stale.iterator())
 
 
 @transaction.atomic
