@@ -6,6 +6,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 3001
 HOST   ?= 127.0.0.1
+# pytest-xdist processes for `make test`: one per CPU (each gets its own test database)
+TEST_WORKERS ?= auto
 
 .PHONY: install run test fuzz migrate lint lint-api audit messages clean-db bench bench-resilience
 
@@ -29,8 +31,9 @@ run: migrate
 
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # The strict schemathesis run: every check, coverage + fuzzing (50 examples) + stateful phases,
 # every case as admin, therapist and assistant; then the bare CLI as an outside prober runs it
@@ -48,6 +51,7 @@ audit: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
 # The OpenAPI description through Redocly, Spectral and the OWASP ruleset (pinned in tools/,

@@ -1,19 +1,23 @@
 """Shared pytest fixtures: API clients authenticated as each role of a practice, and a second
 practice to prove tenant isolation."""
 
+import os
+import shutil
+
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from procrastinate.contrib.django import app
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
+from accounts.models import User
 from accounts.tests.factories import MembershipFactory, PracticeFactory, login_tokens
 from sessai.tests.browser import browser, desktop, missing_reason, phone  # noqa: F401 (fixtures)
-
-SKIPPED_FOR_TOOLS: dict[str, list] = {}
+from sessai.tests.ownership import WriteGuard
 
 
 def _node_missing() -> str | None:
-    import shutil
-
     return None if shutil.which("node") else "no Node.js (apt-get install nodejs)"
 
 
@@ -21,28 +25,45 @@ def _node_missing() -> str | None:
 TOOL_MARKERS = {"browser": (missing_reason, "SESSAI_REQUIRE_BROWSER"), "node": (_node_missing, "SESSAI_REQUIRE_NODE")}
 
 
+def pytest_configure(config):
+    """CI (SESSAI_REQUIRE_*=1) refuses to start without the outside tools, before any test runs
+    (in the main process, also under pytest-xdist)."""
+    for marker, (why_missing, required) in TOOL_MARKERS.items():
+        if os.environ.get(required) == "1" and (reason := why_missing()) is not None:
+            raise pytest.UsageError(f"{marker} tests required ({required}=1) but {reason}")
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests that drive an outside tool (marked `browser`: Chromium; `node`: Node.js) are skipped,
     and said so in one line, where the tool is missing; a failure instead when the marker's
     SESSAI_REQUIRE_* variable is 1 (CI)."""
-    import os
-
-    for marker, (why_missing, required) in TOOL_MARKERS.items():
+    for marker, (why_missing, _required) in TOOL_MARKERS.items():
         marked = [item for item in items if item.get_closest_marker(marker)]
         reason = why_missing() if marked else None
         if reason is None:
             continue
-        if os.environ.get(required) == "1":
-            raise pytest.UsageError(f"{marker} tests required ({required}=1) but {reason}")
-        SKIPPED_FOR_TOOLS[marker] = marked
         for item in marked:
             item.add_marker(pytest.mark.skip(reason=f"{marker} test: {reason}"))
 
 
 def pytest_terminal_summary(terminalreporter):
-    for marker, skipped in SKIPPED_FOR_TOOLS.items():
-        reason = TOOL_MARKERS[marker][0]()
-        terminalreporter.write_line(f"SKIPPED {len(skipped)} {marker} tests: {reason}; install it to run them", yellow=True)
+    """One line per missing tool, counted from the reports (the workers skip, the main process says so)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    for marker, (why_missing, _required) in TOOL_MARKERS.items():
+        count = sum(1 for report in skipped if f"{marker} test: " in str(report.longrepr))
+        if count:
+            terminalreporter.write_line(
+                f"SKIPPED {count} {marker} tests: {why_missing()}; install it to run them", yellow=True
+            )
+
+
+@pytest.fixture(autouse=True)
+def _one_owner_per_write():
+    """Every test runs under the write guard (sessai/tests/ownership.py): an app saving or deleting
+    another app's rows fails the test that made it happen."""
+    with WriteGuard() as guard:
+        yield
+    assert not guard.violations, "writes outside the owning app:\n" + "\n".join(sorted(set(guard.violations)))
 
 
 @pytest.fixture(autouse=True)
@@ -54,8 +75,6 @@ def _isolated_media(settings, tmp_path):
 def _fresh_cache(request, django_db_blocker):
     """Rate-limit counters and cached reads never leak between tests (the cache is a table)."""
     if {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
-        from django.core.cache import cache
-
         with django_db_blocker.unblock():
             cache.clear()
 
@@ -70,8 +89,6 @@ def _empty_job_tables(request, django_db_blocker):
     yield
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
-        from django.db import connection
-
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {JOB_TABLES} CASCADE")
 
@@ -149,8 +166,6 @@ def run_jobs(transactional_db, monkeypatch):
     """Runs the queued background jobs through a real Procrastinate worker on the test database
     until the queue is empty (the rows must be committed for the worker's own connections to see
     them, hence `transactional_db`). Periodic tasks are not deferred unless a test asks for them."""
-    from procrastinate.contrib.django import app
-
     monkeypatch.setattr(app.periodic_registry, "periodic_tasks", {})
 
     def run(**options):
@@ -172,8 +187,6 @@ def console_login(client, user):
 
 @pytest.fixture
 def operator_user(db):
-    from accounts.models import User
-
     return User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Operaciones")
 
 

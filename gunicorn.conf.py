@@ -19,7 +19,10 @@ max_requests = 2000  # recycle workers slowly; jitter avoids all restarting at o
 max_requests_jitter = 200
 accesslog = "-"
 logger_class = "sessai.gunicorn_logging.RedactingLogger"  # no token-bearing link paths in the access log
-access_log_format = '{"remote":"%(h)s","request":"%(m)s %(U)s %(H)s","status":%(s)s,"bytes":%(b)s,"ms":%(M)s,"request_id":"%({x-request-id}o)s"}'
+access_log_format = (
+    '{"remote":"%(h)s","request":"%(m)s %(U)s '
+    '%(H)s","status":%(s)s,"bytes":%(b)s,"ms":%(M)s,"request_id":"%({x-request-id}o)s"}'
+)
 errorlog = "-"
 limit_request_line = 8190  # the largest gunicorn takes: 100 `therapistId` filters fit; past it a 414, documented
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -46,8 +46,10 @@ def _live_membership_sql() -> tuple[str, list]:
 def _instance(model, fields, attnames, values):
     """A model instance from its columns, through each field's database converter (JSON columns
     arrive as text), as the ORM builds it."""
-    values = [field.from_db_value(value, None, connection) if value is not None and hasattr(field, "from_db_value") else value
-              for field, value in zip(fields, values, strict=True)]
+    values = [
+        field.from_db_value(value, None, connection) if value is not None and hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, values, strict=True)
+    ]
     return model.from_db(connection.alias, attnames, values)
 
 

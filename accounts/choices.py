@@ -1,11 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    ADMIN = "admin", _("Administrador")
-    THERAPIST = "therapist", _("Terapeuta")
-    ASSISTANT = "assistant", _("Asistente")
+from sessai.roles import Role as Role  # the membership's roles, defined with the API's role matrix
 
 
 class Theme(models.TextChoices):

@@ -25,11 +25,10 @@ def send(*, template: str, to: str, context: dict, language: str | None = None, 
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
         text = render_to_string(f"emails/{template}_body.txt", context)
         html = render_to_string(f"emails/{template}_body.html", context)
-    email = OutgoingEmail.objects.create(template=template, to=to, subject=subject[:300], text=text, html=html,
-                                         from_name=from_name[:150])
-    from accounts.tasks import send_email
-
-    defer_on_commit(send_email, email_id=str(email.pk))
+    email = OutgoingEmail.objects.create(
+        template=template, to=to, subject=subject[:300], text=text, html=html, from_name=from_name[:150]
+    )
+    defer_on_commit("accounts.tasks.send_email", email_id=str(email.pk))
     return email
 
 
@@ -38,7 +37,9 @@ def deliver(email: OutgoingEmail) -> bool:
     False when there was nothing to send."""
     if email.sent_at is not None:
         return False
-    message = EmailMultiAlternatives(subject=email.subject, body=email.text, from_email=sender(email.from_name), to=[email.to])
+    message = EmailMultiAlternatives(
+        subject=email.subject, body=email.text, from_email=sender(email.from_name), to=[email.to]
+    )
     message.attach_alternative(email.html, "text/html")
     message.send()
     # the links and names it carried are not kept once the provider has the message

@@ -112,12 +112,16 @@ class Profile(models.Model):
     last_name = models.CharField(_("apellido"), max_length=100, blank=True)
     photo = models.ImageField(_("foto"), upload_to=profile_photo_path, blank=True)
     bio = models.CharField(_("biografía"), max_length=500, blank=True)
-    specialties = ArrayField(models.CharField(max_length=100), verbose_name=_("especialidades"), default=list, blank=True)
+    specialties = ArrayField(
+        models.CharField(max_length=100), verbose_name=_("especialidades"), default=list, blank=True
+    )
     credentials = ArrayField(models.CharField(max_length=100), verbose_name=_("credenciales"), default=list, blank=True)
     license_number = models.CharField(_("número de licencia"), max_length=50, blank=True)
     phone_number = models.CharField(_("teléfono"), max_length=30, blank=True)
     address = models.JSONField(_("dirección"), default=dict, blank=True)
-    languages = ArrayField(models.CharField(max_length=50), verbose_name=_("idiomas"), default=default_languages, blank=True)
+    languages = ArrayField(
+        models.CharField(max_length=50), verbose_name=_("idiomas"), default=default_languages, blank=True
+    )
     years_of_experience = models.PositiveSmallIntegerField(
         _("años de experiencia"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(50)]
     )
@@ -126,7 +130,9 @@ class Profile(models.Model):
     # Preferences
     theme = models.CharField(max_length=10, verbose_name=_("tema"), choices=Theme.choices, default=Theme.SYSTEM)
     language = models.CharField(max_length=5, verbose_name=_("idioma"), choices=Language.choices, default=Language.ES)
-    timezone = models.CharField(max_length=64, verbose_name=_("zona horaria"), default="America/Santiago", validators=[validate_timezone])
+    timezone = models.CharField(
+        max_length=64, verbose_name=_("zona horaria"), default="America/Santiago", validators=[validate_timezone]
+    )
     notify_appointments = models.BooleanField(default=True, verbose_name=_("avisar citas"))
     notify_reminders = models.BooleanField(default=True, verbose_name=_("recordatorios"))
     notify_reports = models.BooleanField(default=True, verbose_name=_("avisar informes"))
@@ -149,7 +155,11 @@ class Profile(models.Model):
 
 
 def practice_logo_path(instance, filename):
-    extension = os.path.splitext(filename)[1].lower() if os.path.splitext(filename)[1].lower() in {".png", ".jpg", ".jpeg", ".webp", ".gif"} else ""
+    extension = (
+        os.path.splitext(filename)[1].lower()
+        if os.path.splitext(filename)[1].lower() in {".png", ".jpg", ".jpeg", ".webp", ".gif"}
+        else ""
+    )
     return f"practices/{instance.pk}/logo-{uuid.uuid4().hex[:8]}{extension}"
 
 
@@ -164,11 +174,23 @@ class Practice(models.Model):
     country = models.CharField(_("país"), max_length=2, default="CL")
     is_active = models.BooleanField(_("activa"), default=True)
     # What patients see on the practice's public pages (booking, appointment, consent).
-    slug = models.SlugField(_("dirección pública"), max_length=60, unique=True, null=True, blank=True,
-                            validators=[validate_public_slug], help_text=_("Forma parte del enlace de reserva en línea: /p/<dirección>/reservar"))
+    slug = models.SlugField(
+        _("dirección pública"),
+        max_length=60,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_public_slug],
+        help_text=_("Forma parte del enlace de reserva en línea: /p/<dirección>/reservar"),
+    )
     logo = models.ImageField(_("logo"), upload_to=practice_logo_path, max_length=300, blank=True, db_default="")
-    brand_color = models.CharField(_("color de la marca"), max_length=7, default="#1f6feb", db_default="#1f6feb",
-                                   validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("El color debe tener el formato #rrggbb"))])
+    brand_color = models.CharField(
+        _("color de la marca"),
+        max_length=7,
+        default="#1f6feb",
+        db_default="#1f6feb",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("El color debe tener el formato #rrggbb"))],
+    )
     phone = models.CharField(_("teléfono de contacto"), max_length=30, blank=True, db_default="")
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
@@ -195,7 +217,9 @@ class Membership(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="memberships")
-    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="memberships")
+    practice = models.ForeignKey(
+        Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("rol"), max_length=10, choices=Role.choices, default=Role.THERAPIST)
     is_active = models.BooleanField(_("activa"), default=True)
     color = models.CharField(_("color"), max_length=7, validators=[color_validator], default="#3788d8")
@@ -256,9 +280,13 @@ class Invitation(models.Model):
     """An admin's invitation to join the practice. Only a SHA-256 of the token is stored."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    membership = models.ForeignKey(Membership, verbose_name=_("membresía"), on_delete=models.CASCADE, related_name="invitations")
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membresía"), on_delete=models.CASCADE, related_name="invitations"
+    )
     token_hash = models.CharField(max_length=64, verbose_name=_("hash del token"), unique=True)
-    invited_by = models.ForeignKey(User, verbose_name=_("invitado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    invited_by = models.ForeignKey(
+        User, verbose_name=_("invitado por"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
     expires_at = models.DateTimeField(verbose_name=_("vence"))
     accepted_at = models.DateTimeField(null=True, verbose_name=_("aceptada"), blank=True)

@@ -13,7 +13,11 @@ def weekly_schedule_from_rows(rows: dict) -> dict:
     for index, day in enumerate(WEEKDAYS):
         row = rows.get(index)
         if row is not None:
-            schedule[day] = {"start": row.start.strftime("%H:%M"), "end": row.end.strftime("%H:%M"), "available": row.available}
+            schedule[day] = {
+                "start": row.start.strftime("%H:%M"),
+                "end": row.end.strftime("%H:%M"),
+                "available": row.available,
+            }
         else:
             start, end, available = settings.DEFAULT_WEEKLY_SCHEDULE[day]
             schedule[day] = {"start": start, "end": end, "available": available}

@@ -19,7 +19,9 @@ def user_with_details(user_id) -> User:
         User.objects.select_related("profile")
         .annotate(
             is_email_verified=Exists(_verified_email()),
-            two_factor_enabled=Exists(Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)),
+            two_factor_enabled=Exists(
+                Authenticator.objects.filter(user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)
+            ),
         )
         .get(pk=user_id)
     )
@@ -38,7 +40,9 @@ def member_list(*, practice: Practice) -> QuerySet[Membership]:
             ),
             invitation_pending=Exists(
                 Invitation.objects.filter(
-                    membership_id=OuterRef("pk"), accepted_at__isnull=True, revoked_at__isnull=True,
+                    membership_id=OuterRef("pk"),
+                    accepted_at__isnull=True,
+                    revoked_at__isnull=True,
                     expires_at__gt=timezone.now(),
                 )
             ),

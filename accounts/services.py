@@ -7,6 +7,7 @@ from datetime import timedelta
 from allauth.account import app_settings as allauth_settings
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, validate_totp_code
@@ -33,6 +34,7 @@ from accounts.models import (
     default_member_color,
     normalize_email,
 )
+from accounts.signals import practice_created
 from sessai.api.ratelimit import authenticate_limited
 from sessai.errors import AuthenticationError, Conflict, ValidationFailed
 from sessai.jobs import defer_on_commit
@@ -167,8 +169,11 @@ def _active_member(user: User) -> bool:
 def _refuse_inactive(user: User):
     """Why a user with the right password cannot come in: the practice is suspended (its members
     are told so), or the account or membership is deactivated."""
-    if user.is_active and Membership.objects.active().filter(user=user, practice__is_active=False).exists() \
-            and not Membership.objects.active().filter(user=user, practice__is_active=True).exists():
+    if (
+        user.is_active
+        and Membership.objects.active().filter(user=user, practice__is_active=False).exists()
+        and not Membership.objects.active().filter(user=user, practice__is_active=True).exists()
+    ):
         return AuthenticationError(msg.PRACTICE_SUSPENDED, code="practice_suspended")
     return AuthenticationError(msg.ACCOUNT_INACTIVE, code="account_inactive")
 
@@ -181,7 +186,9 @@ def user_login(*, email: str, password: str, remember_me: bool = False, request=
     if not _active_member(user):
         raise _refuse_inactive(user)
     if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-        token = signing.dumps({"uid": str(user.pk), "rm": bool(remember_me), "n": new_token()[:16]}, salt=MFA_LOGIN_SALT)
+        token = signing.dumps(
+            {"uid": str(user.pk), "rm": bool(remember_me), "n": new_token()[:16]}, salt=MFA_LOGIN_SALT
+        )
         return LoginResult(user=user, mfa_token=token)
     return LoginResult(user=user, tokens=session_start(user=user, remember_me=remember_me, request=request))
 
@@ -246,13 +253,14 @@ def user_register(
 ) -> tuple[User, dict]:
     """Self-registration: a new practice whose admin is the registrant, whatever role they picked."""
     user = _user_create(
-        email=email, name=name, password=password,
-        license_number=license_number or "", specialties=list(specialties or []),
+        email=email,
+        name=name,
+        password=password,
+        license_number=license_number or "",
+        specialties=list(specialties or []),
     )
     practice = Practice.objects.create(name=name.strip(), timezone=settings.DEFAULT_PRACTICE_TIMEZONE)
     Membership.objects.create(user=user, practice=practice, role=Role.ADMIN, color=settings.MEMBER_COLOR_PALETTE[0])
-    from accounts.signals import practice_created
-
     practice_created.send(sender=Practice, practice=practice, created_by=user)
     tokens = session_start(user=user, request=request)
     transaction.on_commit(lambda: email_verification_send(user=user))
@@ -275,7 +283,9 @@ def email_verify(*, token: str) -> User:
         try:
             pk = signing.loads(token, salt=allauth_settings.SALT)
         except signing.BadSignature as exc:
-            raise ValidationFailed(msg.VERIFY_INVALID, code="token_invalid", errors={"token": [str(msg.VERIFY_INVALID)]}) from exc
+            raise ValidationFailed(
+                msg.VERIFY_INVALID, code="token_invalid", errors={"token": [str(msg.VERIFY_INVALID)]}
+            ) from exc
         address = EmailAddress.objects.filter(pk=pk).select_related("user").first()
         if address is not None and address.verified:
             return address.user  # already verified: the link was used before; nothing to do
@@ -289,9 +299,7 @@ def email_verify(*, token: str) -> User:
 def email_verification_resend(*, email: str) -> None:
     """Queue the lookup and the link: the request does the same work whether or not the address
     exists (no enumeration, by answer or by time)."""
-    from accounts.tasks import verification_resend_email
-
-    defer_on_commit(verification_resend_email, email=normalize_email(email))
+    defer_on_commit("accounts.tasks.verification_resend_email", email=normalize_email(email))
 
 
 def email_verification_resend_now(*, email: str) -> None:
@@ -324,9 +332,7 @@ def account_page_base(name: str) -> str:
 def password_reset_request(*, email: str) -> None:
     """Queue the reset email. The request does the same work whether or not the account exists,
     so neither its answer nor its time says which."""
-    from accounts.tasks import password_reset_email as job
-
-    defer_on_commit(job, email=normalize_email(email))
+    defer_on_commit("accounts.tasks.password_reset_email", email=normalize_email(email))
 
 
 def password_reset_email(*, email: str) -> None:
@@ -336,7 +342,9 @@ def password_reset_email(*, email: str) -> None:
         return
     token = f"{user.pk.hex}.{default_token_generator.make_token(user)}"
     link = f"{account_page_base('reset-password')}?token={token}"
-    emails.send(template="password_reset", to=user.email, language=_language(user), context={"user": user, "link": link})
+    emails.send(
+        template="password_reset", to=user.email, language=_language(user), context={"user": user, "link": link}
+    )
 
 
 def password_validate(user: User, password: str, confirm: str) -> None:
@@ -362,7 +370,9 @@ def password_reset_user(token: str) -> User:
     except Exception:  # malformed uuid
         user = None
     if user is None or not default_token_generator.check_token(user, key):
-        raise ValidationFailed(msg.RESET_TOKEN_INVALID, code="token_invalid", errors={"token": [str(msg.RESET_TOKEN_INVALID)]})
+        raise ValidationFailed(
+            msg.RESET_TOKEN_INVALID, code="token_invalid", errors={"token": [str(msg.RESET_TOKEN_INVALID)]}
+        )
     return user
 
 
@@ -381,7 +391,9 @@ def password_reset_confirm(*, token: str, password: str, confirm: str) -> User:
 def password_change(*, user: User, current: str, password: str, confirm: str, keep_session_id=None) -> None:
     """Change the password; every other device session is signed out."""
     if not user.check_password(current):
-        raise ValidationFailed(msg.CURRENT_PASSWORD_WRONG, errors={"currentPassword": [str(msg.CURRENT_PASSWORD_WRONG)]})
+        raise ValidationFailed(
+            msg.CURRENT_PASSWORD_WRONG, errors={"currentPassword": [str(msg.CURRENT_PASSWORD_WRONG)]}
+        )
     password_validate(user, password, confirm)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -393,8 +405,6 @@ def password_change(*, user: User, current: str, password: str, confirm: str, ke
 
 def mfa_totp_begin(*, user: User) -> dict:
     """A new secret for the authenticator app, carried to the confirm step in a signed token."""
-    from allauth.mfa.adapter import get_adapter
-
     if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         raise Conflict(msg.MFA_ALREADY_ENABLED, code="mfa_already_enabled")
     secret = generate_totp_secret()
@@ -496,19 +506,37 @@ def _invitation_email(*, membership: Membership, token: str, invited_by: User) -
         template="invitation",
         to=user.email,
         language=_language(invited_by),
-        context={"user": user, "practice": membership.practice, "invited_by": invited_by, "link": link,
-                 "days": settings.INVITATION_MAX_AGE_DAYS},
+        context={
+            "user": user,
+            "practice": membership.practice,
+            "invited_by": invited_by,
+            "link": link,
+            "days": settings.INVITATION_MAX_AGE_DAYS,
+        },
     )
 
 
 @transaction.atomic
-def member_invite(*, practice: Practice, invited_by: User, name: str, email: str, role: str,
-                  title: str = "", specialties=(), color: str = "") -> Membership:
+def member_invite(
+    *,
+    practice: Practice,
+    invited_by: User,
+    name: str,
+    email: str,
+    role: str,
+    title: str = "",
+    specialties=(),
+    color: str = "",
+) -> Membership:
     """Create the account (no password yet) and its membership, and email a link to join."""
     user = _user_create(email=email, name=name, password=None, specialties=list(specialties or []))
     membership = Membership.objects.create(
-        user=user, practice=practice, role=role, title=title or "",
-        color=color or default_member_color(practice), invited_by=invited_by,
+        user=user,
+        practice=practice,
+        role=role,
+        title=title or "",
+        color=color or default_member_color(practice),
+        invited_by=invited_by,
     )
     token = _invitation_create(membership=membership, invited_by=invited_by)
     transaction.on_commit(lambda: _invitation_email(membership=membership, token=token, invited_by=invited_by))
@@ -534,7 +562,9 @@ def invitation_accept(*, token: str, password: str, confirm: str, request=None) 
         .first()
     )
     if invitation is None or not invitation.is_pending or not invitation.membership.is_active:
-        raise ValidationFailed(msg.INVITATION_INVALID, code="token_invalid", errors={"token": [str(msg.INVITATION_INVALID)]})
+        raise ValidationFailed(
+            msg.INVITATION_INVALID, code="token_invalid", errors={"token": [str(msg.INVITATION_INVALID)]}
+        )
     user = invitation.membership.user
     password_validate(user, password, confirm)
     user.set_password(password)
@@ -546,7 +576,11 @@ def invitation_accept(*, token: str, password: str, confirm: str, request=None) 
 
 
 def _ensure_other_admin(membership: Membership) -> None:
-    others = Membership.objects.active().filter(practice_id=membership.practice_id, role=Role.ADMIN).exclude(pk=membership.pk)
+    others = (
+        Membership.objects.active()
+        .filter(practice_id=membership.practice_id, role=Role.ADMIN)
+        .exclude(pk=membership.pk)
+    )
     if not others.select_for_update().exists():
         raise Conflict(msg.LAST_ADMIN, code="last_admin")
 
@@ -558,8 +592,10 @@ def member_update(*, membership: Membership, data: dict, actor: User) -> Members
     if membership.user_id == actor.pk and data.get("is_active") is False:
         raise Conflict(msg.SELF_DEACTIVATE, code="self_deactivate")
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
-    losing_admin = membership.role == Role.ADMIN and membership.is_active and (
-        data.get("role", Role.ADMIN) != Role.ADMIN or data.get("is_active", True) is False
+    losing_admin = (
+        membership.role == Role.ADMIN
+        and membership.is_active
+        and (data.get("role", Role.ADMIN) != Role.ADMIN or data.get("is_active", True) is False)
     )
     if losing_admin:
         _ensure_other_admin(membership)
@@ -579,3 +615,49 @@ def member_update(*, membership: Membership, data: dict, actor: User) -> Members
 
 def member_deactivate(*, membership: Membership, actor: User) -> Membership:
     return member_update(membership=membership, data={"is_active": False}, actor=actor)
+
+
+# --- The practice's own settings (its patients' pages, the console) -----------------------------
+
+PUBLIC_PROFILE_FIELDS = ("slug", "brand_color", "phone")
+
+
+def practice_public_profile_set(*, practice: Practice, **fields) -> Practice:
+    """The practice's public address and contact on its patients' pages: `slug`, `brand_color`,
+    `phone` (validated by the caller's form or serializer)."""
+    unknown = set(fields) - set(PUBLIC_PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"not public profile fields: {sorted(unknown)}")
+    if fields:
+        for field, value in fields.items():
+            setattr(practice, field, value)
+        practice.save(update_fields=[*fields, "updated_at"])
+    return practice
+
+
+def practice_logo_set(*, practice: Practice, upload) -> Practice:
+    """The logo patients see on the practice's pages (the caller checked it is an image)."""
+    practice.logo.save(upload.name, upload, save=False)
+    practice.save(update_fields=["logo", "updated_at"])
+    return practice
+
+
+def practice_set_active(*, practice: Practice, active: bool) -> bool:
+    """Suspend or reactivate a practice (its members cannot sign in while suspended; nothing is
+    deleted). False when it already was so. One audit entry, the operator as actor."""
+    if practice.is_active == active:
+        return False
+    practice.is_active = active
+    practice.save(update_fields=["is_active", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def practice_save(*, practice: Practice, created_by) -> Practice:
+    """A practice created or edited by an operator in the console; a new one starts like one that
+    registered (trial plan, credit account, credits: the `practice_created` receivers)."""
+    created = practice._state.adding
+    practice.save()
+    if created:
+        practice_created.send(sender=Practice, practice=practice, created_by=created_by)
+    return practice

@@ -5,7 +5,7 @@ from django.conf import settings
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
-from accounts import emails
+from accounts import emails, services
 from accounts.models import OutgoingEmail
 
 EMAIL_RETRY = RetryStrategy(max_attempts=settings.EMAIL_MAX_ATTEMPTS, exponential_wait=3)
@@ -20,13 +20,9 @@ def send_email(email_id: str) -> None:
 
 @app.task(queue="email", retry=EMAIL_RETRY)
 def password_reset_email(email: str) -> None:
-    from accounts import services
-
     services.password_reset_email(email=email)
 
 
 @app.task(queue="email", retry=EMAIL_RETRY)
 def verification_resend_email(email: str) -> None:
-    from accounts import services
-
     services.email_verification_resend_now(email=email)

@@ -14,25 +14,34 @@ class UIPasswordRulesValidator:
     def validate(self, password, user=None):
         errors = []
         if len(password) < self.min_length:
-            errors.append(ValidationError(
-                _("La contraseña debe tener al menos %(min)d caracteres") % {"min": self.min_length}, code="password_too_short"
-            ))
+            errors.append(
+                ValidationError(
+                    _("La contraseña debe tener al menos %(min)d caracteres") % {"min": self.min_length},
+                    code="password_too_short",
+                )
+            )
         if not re.search(r"[a-z]", password):
-            errors.append(ValidationError(_("La contraseña debe contener al menos una letra minúscula"), code="password_no_lower"))
+            errors.append(
+                ValidationError(_("La contraseña debe contener al menos una letra minúscula"), code="password_no_lower")
+            )
         if not re.search(r"[A-Z]", password):
-            errors.append(ValidationError(_("La contraseña debe contener al menos una letra mayúscula"), code="password_no_upper"))
+            errors.append(
+                ValidationError(_("La contraseña debe contener al menos una letra mayúscula"), code="password_no_upper")
+            )
         if not re.search(r"\d", password):
-            errors.append(ValidationError(_("La contraseña debe contener al menos un número"), code="password_no_digit"))
+            errors.append(
+                ValidationError(_("La contraseña debe contener al menos un número"), code="password_no_digit")
+            )
         if errors:
             raise ValidationError(errors)
 
     def get_help_text(self):
-        return _("La contraseña debe tener al menos %(min)d caracteres, con una letra minúscula, una mayúscula y un número.") % {
-            "min": self.min_length
-        }
+        return _(
+            "La contraseña debe tener al menos %(min)d caracteres, con una letra minúscula, una mayúscula y un número."
+        ) % {"min": self.min_length}
 
 
-# Addresses under /p/ that are pages of their own (sessai/page_urls.py): a practice named so would
+# Addresses under /p/ that are pages of their own (`<app>/page_urls.py`): a practice named so would
 # never reach its booking page. A test keeps this list equal to the routes.
 RESERVED_SLUGS = frozenset({"cita", "consentimiento", "lista-de-espera", "logo"})
 

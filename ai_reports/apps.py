@@ -34,4 +34,6 @@ class AiReportsConfig(AppConfig):
         from patients.signals import recording_consent_revoked, recording_consent_signed
 
         recording_consent_signed.connect(recordings.consent_signed_by_patient, dispatch_uid="ai_reports.consent_signed")
-        recording_consent_revoked.connect(recordings.consent_revoked_by_patient, dispatch_uid="ai_reports.consent_revoked")
+        recording_consent_revoked.connect(
+            recordings.consent_revoked_by_patient, dispatch_uid="ai_reports.consent_revoked"
+        )

@@ -2,20 +2,30 @@
 what anonymization erases here when the record's retention period ends."""
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from ai_reports.models import AIReport, IdempotencyKey, Recording, RecordingUpload, Transcript
+from ai_reports.recordings import _staging
 from billing.choices import EntryKind
 from billing.models import CreditLedgerEntry
 
 
 def reports_section(patient) -> list[dict]:
     return [
-        {"id": str(r.id), "createdAt": r.created_at.isoformat(), "author": r.author.name, "rangeType": r.range_type,
-         "startDate": r.range_start.isoformat() if r.range_start else None, "endDate": r.range_end.isoformat() if r.range_end else None,
-         "model": r.model, "credits": float(r.credits), "content": r.content}
+        {
+            "id": str(r.id),
+            "createdAt": r.created_at.isoformat(),
+            "author": r.author.name,
+            "rangeType": r.range_type,
+            "startDate": r.range_start.isoformat() if r.range_start else None,
+            "endDate": r.range_end.isoformat() if r.range_end else None,
+            "model": r.model,
+            "credits": float(r.credits),
+            "content": r.content,
+        }
         for r in AIReport.objects.filter(patient=patient).select_related("author").order_by("created_at")
     ]
 
@@ -24,7 +34,9 @@ def dashboard_numbers(*, membership, windows) -> dict:
     """Reports this month, minutes saved this week (per-operation estimates in settings) and the
     latest reports as activity; a therapist sees their own."""
     reports = AIReport.objects.filter(practice_id=membership.practice_id)
-    usage = CreditLedgerEntry.objects.filter(practice_id=membership.practice_id, kind=EntryKind.USAGE, created_at__gte=windows["week_start"])
+    usage = CreditLedgerEntry.objects.filter(
+        practice_id=membership.practice_id, kind=EntryKind.USAGE, created_at__gte=windows["week_start"]
+    )
     if membership.role == Role.THERAPIST:
         reports = reports.filter(author_id=membership.user_id)
         usage = usage.filter(actor_id=membership.user_id)
@@ -35,20 +47,22 @@ def dashboard_numbers(*, membership, windows) -> dict:
     return {
         "metrics": {
             "reports_this_month": {"value": month_count, "trend": "neutral"},
-            "time_saved_this_week": {"minutes": minutes, "hours": round(minutes / 60, 1), "trend": "up" if minutes else "neutral"},
+            "time_saved_this_week": {
+                "minutes": minutes,
+                "hours": round(minutes / 60, 1),
+                "trend": "up" if minutes else "neutral",
+            },
         },
-        "activity": [{"type": "report", "patient_name": r.patient.name, "action": _("Informe IA generado"), "at": r.created_at} for r in latest],
+        "activity": [
+            {"type": "report", "patient_name": r.patient.name, "action": _("Informe IA generado"), "at": r.created_at}
+            for r in latest
+        ],
     }
 
 
 def erase_patient(erasure) -> None:
     """Reports (and their PDFs), transcripts, recordings (and their audio) go; the ledger rows that
     charged for them stay. Saved answers of AI requests about the patient go too."""
-    from django.db.models import TextField
-    from django.db.models.functions import Cast
-
-    from ai_reports.recordings import _staging
-
     patient = erasure.patient
     for transcript in Transcript.objects.filter(session__patient=patient):
         erasure.object_ids.add(str(transcript.pk))
@@ -64,5 +78,9 @@ def erase_patient(erasure) -> None:
         erasure.add_files([report.pdf])
         erasure.object_ids.add(str(report.pk))
         report.delete()
-    (IdempotencyKey.objects.filter(practice_id=patient.practice_id).alias(text=Cast("response", TextField()))
-     .filter(text__contains=str(patient.pk)).delete())
+    (
+        IdempotencyKey.objects.filter(practice_id=patient.practice_id)
+        .alias(text=Cast("response", TextField()))
+        .filter(text__contains=str(patient.pk))
+        .delete()
+    )

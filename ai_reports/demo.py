@@ -27,23 +27,46 @@ SEGMENTS = [
 def seed_demo_recording(sender, practice, **kwargs):
     if Transcript.objects.filter(practice=practice).exists():
         return
-    therapist = Membership.objects.filter(practice=practice, role=Role.THERAPIST).select_related("user").order_by("user__email").first()
+    therapist = (
+        Membership.objects.filter(practice=practice, role=Role.THERAPIST)
+        .select_related("user")
+        .order_by("user__email")
+        .first()
+    )
     if therapist is None:
         return
-    session = (Session.objects.filter(practice=practice, therapist=therapist.user, status=SessionStatus.COMPLETED)
-               .select_related("patient").order_by("-starts_at").first())
+    session = (
+        Session.objects.filter(practice=practice, therapist=therapist.user, status=SessionStatus.COMPLETED)
+        .select_related("patient")
+        .order_by("-starts_at")
+        .first()
+    )
     if session is None:
         return
     PracticeAISettings.objects.update_or_create(practice=practice, defaults={"audio_transcription": True})
-    RecordingConsent.objects.get_or_create(practice=practice, patient=session.patient, withdrawn_at=None,
-                                           defaults={"text_version": "demo", "registered_by": therapist.user})
+    RecordingConsent.objects.get_or_create(
+        practice=practice,
+        patient=session.patient,
+        withdrawn_at=None,
+        defaults={"text_version": "demo", "registered_by": therapist.user},
+    )
     now = timezone.now()
     recording = Recording.objects.create(
-        practice=practice, session=session, uploaded_by=therapist.user, content_type="audio/webm", size=0, sha256="demo",
-        duration_seconds=Decimal("180"), status=RecordingStatus.ANALYZING, progress=90, transcribed_at=now, audio_deleted_at=now,
+        practice=practice,
+        session=session,
+        uploaded_by=therapist.user,
+        content_type="audio/webm",
+        size=0,
+        sha256="demo",
+        duration_seconds=Decimal("180"),
+        status=RecordingStatus.ANALYZING,
+        progress=90,
+        transcribed_at=now,
+        audio_deleted_at=now,
     )
-    segments = [{"speaker": speaker, "start": 30.0 * i, "end": 30.0 * i + 28, "text": text} for i, (speaker, text) in enumerate(SEGMENTS)]
+    segments = [
+        {"speaker": speaker, "start": 30.0 * i, "end": 30.0 * i + 28, "text": text}
+        for i, (speaker, text) in enumerate(SEGMENTS)
+    ]
     Transcript.objects.create(session=session, practice=practice, recording=recording, segments=segments, model="demo")
-    from ai_reports.tasks import analyze_transcript
-
-    defer_on_commit(analyze_transcript, session_id=str(session.pk))
+    defer_on_commit("ai_reports.tasks.analyze_transcript", session_id=str(session.pk))

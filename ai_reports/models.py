@@ -24,7 +24,10 @@ class AIModelPrice(models.Model):
     input_price_per_million = models.DecimalField(_("USD por millón de tokens de entrada"), **PRICE)
     output_price_per_million = models.DecimalField(_("USD por millón de tokens de salida"), **PRICE)
     audio_credits_per_minute = models.DecimalField(
-        _("créditos por minuto de audio"), max_digits=8, decimal_places=2, default=Decimal("2.00"),
+        _("créditos por minuto de audio"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("2.00"),
         help_text=_("Precio de la transcripción por minuto de grabación."),
     )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
@@ -39,15 +42,20 @@ class AIModelPrice(models.Model):
 
 
 class PracticeAISettings(models.Model):
-    practice = models.OneToOneField(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="ai_settings")
+    practice = models.OneToOneField(
+        Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="ai_settings"
+    )
     tier = models.CharField(_("nivel"), max_length=10, choices=Tier.choices, default=Tier.BALANCED)
     # Audio cannot be redacted: sending recordings to the provider is the admin's explicit choice.
     audio_transcription = models.BooleanField(_("transcripción de audio"), default=False)
     recording_retention_days = models.PositiveSmallIntegerField(
-        _("días que se conserva el audio"), default=0,
+        _("días que se conserva el audio"),
+        default=0,
         help_text=_("0: el audio se borra al terminar la transcripción; la transcripción se conserva."),
     )
-    note_format = models.CharField(_("formato de la nota sugerida"), max_length=10, choices=DocFormat.choices, default=DocFormat.SOAP)
+    note_format = models.CharField(
+        _("formato de la nota sugerida"), max_length=10, choices=DocFormat.choices, default=DocFormat.SOAP
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     class Meta:
@@ -64,9 +72,15 @@ def report_pdf_path(instance, filename):
 
 class AIReport(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="ai_reports")
-    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="ai_reports")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("autor"), on_delete=models.PROTECT, related_name="+")
+    practice = models.ForeignKey(
+        Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="ai_reports"
+    )
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="ai_reports"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("autor"), on_delete=models.PROTECT, related_name="+"
+    )
     range_type = models.CharField(max_length=12, verbose_name=_("período"), choices=RangeType.choices)
     range_start = models.DateField(null=True, verbose_name=_("desde"), blank=True)
     range_end = models.DateField(null=True, verbose_name=_("hasta"), blank=True)
@@ -98,7 +112,9 @@ class IdempotencyKey(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="+"
+    )
     key = models.CharField(max_length=200, verbose_name=_("clave"))
     operation = models.CharField(max_length=30, verbose_name=_("operación"))
     response = models.JSONField(null=True, verbose_name=_("respuesta guardada"), blank=True)
@@ -120,21 +136,42 @@ class RecordingConsent(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="recording_consents")
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="recording_consents"
+    )
     text_version = models.CharField(_("versión del texto de consentimiento"), max_length=50)
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registrado por"), on_delete=models.PROTECT, related_name="+")
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registrado por"), on_delete=models.PROTECT, related_name="+"
+    )
     registered_at = models.DateTimeField(_("registrado"), auto_now_add=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("retirado por"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("retirado por"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     withdrawn_at = models.DateTimeField(_("retirado"), null=True, blank=True)
-    signed_consent = models.ForeignKey("patients.Consent", verbose_name=_("consentimiento firmado"), on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                       help_text=_("Firmado por el paciente en su enlace de consentimiento"))
+    signed_consent = models.ForeignKey(
+        "patients.Consent",
+        verbose_name=_("consentimiento firmado"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Firmado por el paciente en su enlace de consentimiento"),
+    )
 
     class Meta:
         verbose_name = _("consentimiento de grabación")
         verbose_name_plural = _("consentimientos de grabación")
         ordering = ["-registered_at"]
-        constraints = [models.UniqueConstraint(fields=["patient"], condition=models.Q(withdrawn_at__isnull=True),
-                                               name="one_active_recording_consent")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=models.Q(withdrawn_at__isnull=True), name="one_active_recording_consent"
+            )
+        ]
 
     def __str__(self):
         return f"{self.patient_id} {self.text_version}"
@@ -147,23 +184,38 @@ def recording_path(instance, filename):
 class Recording(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
-    session = models.ForeignKey("scheduling.Session", verbose_name=_("sesión"), on_delete=models.PROTECT, related_name="recordings")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("subido por"), on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(
+        "scheduling.Session", verbose_name=_("sesión"), on_delete=models.PROTECT, related_name="recordings"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("subido por"), on_delete=models.PROTECT, related_name="+"
+    )
     audio = models.FileField(upload_to=recording_path, verbose_name=_("audio"), max_length=300, blank=True)
     content_type = models.CharField(max_length=30, verbose_name=_("tipo de contenido"))
     size = models.BigIntegerField(verbose_name=_("tamaño (bytes)"))
     sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
     duration_seconds = models.DecimalField(max_digits=8, verbose_name=_("duración (segundos)"), decimal_places=2)
-    status = models.CharField(max_length=12, verbose_name=_("estado"), choices=RecordingStatus.choices, default=RecordingStatus.UPLOADED)
+    status = models.CharField(
+        max_length=12, verbose_name=_("estado"), choices=RecordingStatus.choices, default=RecordingStatus.UPLOADED
+    )
     progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progreso"))
     error = models.CharField(max_length=300, verbose_name=_("error"), blank=True)
-    reservation = models.ForeignKey("billing.CreditLedgerEntry", verbose_name=_("reserva"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reservation = models.ForeignKey(
+        "billing.CreditLedgerEntry",
+        verbose_name=_("reserva"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
     transcribed_at = models.DateTimeField(null=True, verbose_name=_("transcrita"), blank=True)
     audio_deleted_at = models.DateTimeField(null=True, verbose_name=_("audio eliminado"), blank=True)
     # Files uploaded to the provider's Files API and not yet deleted there: an attempt killed
     # mid-way leaves its name here, and the next attempt deletes it first.
-    provider_files = models.JSONField(default=list, db_default=[], blank=True, verbose_name=_("archivos en el proveedor"))
+    provider_files = models.JSONField(
+        default=list, db_default=[], blank=True, verbose_name=_("archivos en el proveedor")
+    )
 
     class Meta:
         verbose_name = _("grabación")
@@ -181,14 +233,25 @@ class RecordingUpload(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey("scheduling.Session", verbose_name=_("sesión"), on_delete=models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(
+        "scheduling.Session", verbose_name=_("sesión"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.CASCADE, related_name="+"
+    )
     size = models.BigIntegerField(verbose_name=_("tamaño (bytes)"))
     offset = models.BigIntegerField(default=0, verbose_name=_("bytes recibidos"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
     completed_at = models.DateTimeField(null=True, verbose_name=_("completada"), blank=True)
-    recording = models.ForeignKey(Recording, verbose_name=_("grabación"), on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+", help_text=_("La grabación que produjo: `complete` repetido la devuelve"))
+    recording = models.ForeignKey(
+        Recording,
+        verbose_name=_("grabación"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("La grabación que produjo: `complete` repetido la devuelve"),
+    )
 
     class Meta:
         verbose_name = _("subida de grabación")
@@ -203,7 +266,13 @@ class Transcript(models.Model):
     `{speaker: therapist|patient|other, start, end, text}`; `analysis` holds the draft note,
     sentiment, topics, keywords and risk mentions."""
 
-    session = models.OneToOneField("scheduling.Session", verbose_name=_("sesión"), on_delete=models.PROTECT, primary_key=True, related_name="transcript")
+    session = models.OneToOneField(
+        "scheduling.Session",
+        verbose_name=_("sesión"),
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="transcript",
+    )
     practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
     recording = models.ForeignKey(Recording, verbose_name=_("grabación"), on_delete=models.PROTECT, related_name="+")
     segments = models.JSONField(default=list, verbose_name=_("segmentos"))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from ai_reports.privacy import COMMON_WORDS, _fold
+from ai_reports.words import COMMON_WORDS, fold
 
 _lock = threading.Lock()
 _nlp = None
@@ -29,7 +29,7 @@ def lexicon() -> frozenset:
     for line in (Path(__file__).parent / "not_names.txt").read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
-            words.add(_fold(line))
+            words.add(fold(line))
     return frozenset(words | _PLACEHOLDER_WORDS)
 
 
@@ -40,7 +40,7 @@ def model():
     if _nlp is None:
         with _lock:
             if _nlp is None:
-                import spacy
+                import spacy  # noqa: PLC0415 (heavy, loaded on first use)
 
                 with warnings.catch_warnings():  # W095: the model was packaged for spaCy 3.1 and runs on 3.8
                     warnings.simplefilter("ignore")
@@ -55,7 +55,7 @@ def enabled() -> bool:
 def _name_mid_sentence(token) -> bool:
     """A word that is also a given name ("Soledad", "Paz"), written capitalised where a sentence
     does not start: the name, not the word ("Visitar a Soledad"; "Soledad marcada." stays)."""
-    if _fold(token.text) not in COMMON_WORDS or token.i == 0:
+    if fold(token.text) not in COMMON_WORDS or token.i == 0:
         return False
     previous = token.doc[token.i - 1]
     return not previous.is_punct and not previous.is_space and not previous.text.startswith("[")
@@ -72,8 +72,13 @@ def person_names(text: str) -> list[str]:
     for entity in doc.ents:
         run = []
         for token in [*entity, None]:  # None closes the last run
-            if (token is not None and token.pos_ == "PROPN" and token.text[:1].isupper() and token.text.isalpha()
-                    and (_fold(token.text) not in words or _name_mid_sentence(token))):
+            if (
+                token is not None
+                and token.pos_ == "PROPN"
+                and token.text[:1].isupper()
+                and token.text.isalpha()
+                and (fold(token.text) not in words or _name_mid_sentence(token))
+            ):
                 run.append(token)
                 continue
             if run and len(run[0].text) >= 2:

@@ -3,11 +3,13 @@
 Prompts receive already-pseudonymised text; the offline renderers work on the real data, which
 never leaves the server."""
 
+import html as html_lib
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import markdown
 from django.conf import settings
 
 from sessai.sanitize import html_text
@@ -32,8 +34,21 @@ REPORT_LAYOUT = """# Informe de Progreso Terapéutico
 ## Recomendaciones
 ## Próximos Objetivos"""
 
-BAND_ES = {"minimal": "mínima", "mild": "leve", "moderate": "moderada", "moderately_severe": "moderadamente severa", "severe": "severa"}
-TYPE_ES = {"mood": "Ánimo", "anxiety": "Ansiedad", "progress": "Progreso", "custom": "Personalizada", "phq9": "PHQ-9", "gad7": "GAD-7"}
+BAND_ES = {
+    "minimal": "mínima",
+    "mild": "leve",
+    "moderate": "moderada",
+    "moderately_severe": "moderadamente severa",
+    "severe": "severa",
+}
+TYPE_ES = {
+    "mood": "Ánimo",
+    "anxiety": "Ansiedad",
+    "progress": "Progreso",
+    "custom": "Personalizada",
+    "phq9": "PHQ-9",
+    "gad7": "GAD-7",
+}
 
 
 def ddmmyyyy(value: date) -> str:
@@ -116,7 +131,9 @@ def assessments_table(points: list[AssessmentPoint]) -> str:
 
 def report_prompt(data: ReportData, redact) -> str:
     budget = settings.AI_PROMPT_BUDGET_CHARS
-    history, data.compacted = compact_history([SessionText(s.day, s.minutes, redact(s.text)) for s in data.sessions], budget)
+    history, data.compacted = compact_history(
+        [SessionText(s.day, s.minutes, redact(s.text)) for s in data.sessions], budget
+    )
     goals = "\n".join(f"- {redact(g)}" for g in data.goals) or "Sin objetivos registrados."
     notes = redact(data.notes) if data.notes else "Sin notas generales."
     layout = REPORT_LAYOUT.format(period=data.period, count=len(data.sessions))
@@ -126,7 +143,11 @@ def report_prompt(data: ReportData, redact) -> str:
         f"{layout}\n\n"
         "Incluye en el Análisis de Progreso la evolución de las evaluaciones estandarizadas (PHQ-9, GAD-7) "
         "cuando existan, indicando puntajes y bandas de severidad.\n"
-        + ("Nota: el historial fue resumido para respetar el límite de extensión; prioriza las sesiones recientes.\n" if data.compacted else "")
+        + (
+            "Nota: el historial fue resumido para respetar el límite de extensión; prioriza las sesiones recientes.\n"
+            if data.compacted
+            else ""
+        )
         + f"\n## Datos del período\n\n**Notas generales del paciente:**\n{notes}\n\n"
         f"**Objetivos terapéuticos:**\n{goals}\n\n"
         f"**Evaluaciones:**\n{assessments_table(data.assessments)}\n\n"
@@ -164,23 +185,40 @@ def report_offline(data: ReportData) -> str:
     trends = _trend_sentences(data.assessments)
     themes = [_first_sentence(s.text) for s in data.sessions[-3:] if s.text.strip()]
     lines = [
-        "# Informe de Progreso Terapéutico", "",
-        f"**Paciente:** {data.patient_name}", f"**Período:** {data.period}", f"**Total de Sesiones:** {count}", "",
-        "## Resumen Ejecutivo", "",
-        (f"Durante el período se registraron {count} sesiones completadas"
-         + (f" y {data.missed} inasistencias." if data.missed else ".")
-         + (" " + " ".join(trends) if trends else " No hay evaluaciones estandarizadas en el período.")),
-        "", "## Análisis de Progreso", "", "### Áreas de Mejora Identificadas", "",
+        "# Informe de Progreso Terapéutico",
+        "",
+        f"**Paciente:** {data.patient_name}",
+        f"**Período:** {data.period}",
+        f"**Total de Sesiones:** {count}",
+        "",
+        "## Resumen Ejecutivo",
+        "",
+        (
+            f"Durante el período se registraron {count} sesiones completadas"
+            + (f" y {data.missed} inasistencias." if data.missed else ".")
+            + (" " + " ".join(trends) if trends else " No hay evaluaciones estandarizadas en el período.")
+        ),
+        "",
+        "## Análisis de Progreso",
+        "",
+        "### Áreas de Mejora Identificadas",
+        "",
     ]
     lines += [f"- {t}" for t in trends] or ["- Sin evaluaciones suficientes para medir cambios."]
     lines += ["", "### Patrones Identificados", ""]
     lines += [f"- Tema reciente: {t}" for t in themes] or ["- Sin registros de sesión en el período."]
     if data.missed:
         lines.append(f"- Asistencia: {data.missed} sesiones no asistidas.")
-    lines += ["", "## Recomendaciones", "",
-              "- Revisar este resumen automático y completarlo con el juicio clínico del terapeuta.",
-              "- Mantener la frecuencia de sesiones y repetir las evaluaciones estandarizadas para seguir la evolución.",
-              "", "## Próximos Objetivos", ""]
+    lines += [
+        "",
+        "## Recomendaciones",
+        "",
+        "- Revisar este resumen automático y completarlo con el juicio clínico del terapeuta.",
+        "- Mantener la frecuencia de sesiones y repetir las evaluaciones estandarizadas para seguir la evolución.",
+        "",
+        "## Próximos Objetivos",
+        "",
+    ]
     lines += [f"- {g}" for g in data.goals] or ["- Definir objetivos terapéuticos para el próximo período."]
     lines += ["", "_Informe generado sin modelo de IA (modo sin conexión)._"]
     return "\n".join(lines)
@@ -204,11 +242,23 @@ FORMAT_INSTRUCTIONS = {
     "summary": "Genera un resumen en 5 puntos en Markdown (lista con viñetas).",
     "soap": "Convierte a formato SOAP en Markdown con las secciones **S (Subjetivo)**, **O (Objetivo)**, **A (Análisis)** y **P (Plan)**.",
     "dap": "Convierte a formato DAP en Markdown con las secciones **D (Datos)**, **A (Análisis)** y **P (Plan)**.",
-    "birp": "Convierte a formato BIRP en Markdown con las secciones **B (Conducta)**, **I (Intervención)**, **R (Respuesta)** y **P (Plan)**.",
+    "birp": "Convierte a formato BIRP en Markdown con las secciones **B (Conducta)**, **I "
+    "(Intervención)**, **R (Respuesta)** y **P (Plan)**.",
 }
-DEFAULT_DOC = "Estructura las notas en Markdown con el título 'Notas Estructuradas' y las secciones Tema Principal, Puntos Clave y Plan de Acción."
-SESSION_SECTIONS = ["Temas Tratados", "Técnicas Utilizadas", "Observaciones del Terapeuta", "Plan para la Próxima Sesión"]
-TECHNIQUE_WORDS = re.compile(r"respiraci|reestructuraci|exposici|mindfulness|psicoeducaci|tcc|cognitiv|relajaci|role|registro|tarea|técnica|tecnica|emdr|validaci", re.I)
+DEFAULT_DOC = (
+    "Estructura las notas en Markdown con el título 'Notas Estructuradas' y las secciones "
+    "Tema Principal, Puntos Clave y Plan de Acción."
+)
+SESSION_SECTIONS = [
+    "Temas Tratados",
+    "Técnicas Utilizadas",
+    "Observaciones del Terapeuta",
+    "Plan para la Próxima Sesión",
+]
+TECHNIQUE_WORDS = re.compile(
+    r"respiraci|reestructuraci|exposici|mindfulness|psicoeducaci|tcc|cognitiv|relajaci|role|registro|tarea|técnica|tecnica|emdr|validaci",
+    re.I,
+)
 PLAN_WORDS = re.compile(r"próxim|proxim|siguiente|plan|tarea|seguimiento|continuar|revisar", re.I)
 
 
@@ -241,10 +291,17 @@ def documentation_offline(notes: str, instruction: str, fmt: str) -> str:
     if fmt == "dap":
         return _sections_md([("D (Datos)", rest), ("A (Análisis)", []), ("P (Plan)", plan)])
     if fmt == "birp":
-        return _sections_md([("B (Conducta)", rest), ("I (Intervención)", [s for s in rest if TECHNIQUE_WORDS.search(s)]),
-                             ("R (Respuesta)", []), ("P (Plan)", plan)])
+        return _sections_md(
+            [
+                ("B (Conducta)", rest),
+                ("I (Intervención)", [s for s in rest if TECHNIQUE_WORDS.search(s)]),
+                ("R (Respuesta)", []),
+                ("P (Plan)", plan),
+            ]
+        )
     return "# Notas Estructuradas\n\n" + _sections_md(
-        [("Tema Principal", sentences[:1]), ("Puntos Clave", sentences[1:] or sentences), ("Plan de Acción", plan)], level=2
+        [("Tema Principal", sentences[:1]), ("Puntos Clave", sentences[1:] or sentences), ("Plan de Acción", plan)],
+        level=2,
     )
 
 
@@ -258,8 +315,6 @@ def _sections_md(sections, level: int = 2) -> str:
 
 
 def session_structure_offline(notes: str) -> str:
-    import html as html_lib
-
     sentences = _sentences(html_text(notes) if "<" in notes else notes)
     techniques = [s for s in sentences if TECHNIQUE_WORDS.search(s)]
     plan = [s for s in sentences if PLAN_WORDS.search(s) and s not in techniques]
@@ -284,12 +339,21 @@ TRANSCRIBE_PROMPT = (
 SPEAKERS = ["therapist", "patient", "other"]
 TRANSCRIPT_SCHEMA = {
     "type": "OBJECT",
-    "properties": {"segments": {"type": "ARRAY", "items": {
-        "type": "OBJECT",
-        "properties": {"speaker": {"type": "STRING", "enum": SPEAKERS}, "start": {"type": "NUMBER"},
-                       "end": {"type": "NUMBER"}, "text": {"type": "STRING"}},
-        "required": ["speaker", "start", "end", "text"],
-    }}},
+    "properties": {
+        "segments": {
+            "type": "ARRAY",
+            "items": {
+                "type": "OBJECT",
+                "properties": {
+                    "speaker": {"type": "STRING", "enum": SPEAKERS},
+                    "start": {"type": "NUMBER"},
+                    "end": {"type": "NUMBER"},
+                    "text": {"type": "STRING"},
+                },
+                "required": ["speaker", "start", "end", "text"],
+            },
+        }
+    },
     "required": ["segments"],
 }
 
@@ -303,7 +367,9 @@ def parse_segments(text: str | None) -> list[dict]:
         start, end = float(item["start"]), float(item["end"])
         words = str(item["text"]).strip()
         if words:
-            segments.append({"speaker": speaker, "start": round(start, 2), "end": round(max(end, start), 2), "text": words})
+            segments.append(
+                {"speaker": speaker, "start": round(start, 2), "end": round(max(end, start), 2), "text": words}
+            )
     return segments
 
 
@@ -349,12 +415,16 @@ def analysis_offline(segments: list[dict], fmt: str) -> dict:
     notes = " ".join(patient) + (" Intervención: " + " ".join(therapist) if therapist else "")
     risks = [
         {"type": kind, "segment": index, "quote": segment["text"][:200]}
-        for index, segment in enumerate(segments) for kind, pattern in RISK_WORDS.items() if pattern.search(segment["text"])
+        for index, segment in enumerate(segments)
+        for kind, pattern in RISK_WORDS.items()
+        if pattern.search(segment["text"])
     ]
     return {
         "draftNote": documentation_offline(notes, "", fmt),
         "sentiment": {"label": "neutral", "score": 50},
-        "topics": keywords[:6], "keywords": keywords, "risks": risks,
+        "topics": keywords[:6],
+        "keywords": keywords,
+        "risks": risks,
     }
 
 
@@ -362,13 +432,28 @@ ANALYSIS_SCHEMA = {  # what parse_analysis reads, asked of the provider as its r
     "type": "OBJECT",
     "properties": {
         "draftNote": {"type": "STRING"},
-        "sentiment": {"type": "OBJECT", "properties": {"label": {"type": "STRING", "enum": ["positivo", "neutral", "negativo"]},
-                                                        "score": {"type": "INTEGER"}}, "required": ["label", "score"]},
+        "sentiment": {
+            "type": "OBJECT",
+            "properties": {
+                "label": {"type": "STRING", "enum": ["positivo", "neutral", "negativo"]},
+                "score": {"type": "INTEGER"},
+            },
+            "required": ["label", "score"],
+        },
         "topics": {"type": "ARRAY", "items": {"type": "STRING"}},
         "keywords": {"type": "ARRAY", "items": {"type": "STRING"}},
-        "risks": {"type": "ARRAY", "items": {"type": "OBJECT", "properties": {
-            "type": {"type": "STRING", "enum": RISK_TYPES}, "segment": {"type": "INTEGER"}, "quote": {"type": "STRING"}},
-            "required": ["type", "quote"]}},
+        "risks": {
+            "type": "ARRAY",
+            "items": {
+                "type": "OBJECT",
+                "properties": {
+                    "type": {"type": "STRING", "enum": RISK_TYPES},
+                    "segment": {"type": "INTEGER"},
+                    "quote": {"type": "STRING"},
+                },
+                "required": ["type", "quote"],
+            },
+        },
     },
     "required": ["draftNote", "sentiment", "topics", "keywords", "risks"],
 }
@@ -382,15 +467,19 @@ def parse_analysis(text: str, *, segments: int) -> dict:
     risks = []
     for risk in data.get("risks") or []:
         segment = risk.get("segment")
-        risks.append({
-            "type": risk.get("type") if risk.get("type") in RISK_TYPES else "self_harm",
-            "segment": segment if isinstance(segment, int) and 0 <= segment < segments else None,
-            "quote": str(risk.get("quote", ""))[:300],
-        })
+        risks.append(
+            {
+                "type": risk.get("type") if risk.get("type") in RISK_TYPES else "self_harm",
+                "segment": segment if isinstance(segment, int) and 0 <= segment < segments else None,
+                "quote": str(risk.get("quote", ""))[:300],
+            }
+        )
     return {  # stored as the API's serializer reads it (snake_case; camelCase on the wire)
         "draft_note": str(data["draftNote"]),
-        "sentiment": {"label": label if label in ("positivo", "neutral", "negativo") else "neutral",
-                      "score": max(0, min(100, int(sentiment.get("score", 50))))},
+        "sentiment": {
+            "label": label if label in ("positivo", "neutral", "negativo") else "neutral",
+            "score": max(0, min(100, int(sentiment.get("score", 50)))),
+        },
         "topics": [str(t) for t in (data.get("topics") or [])][:6],
         "keywords": [str(k) for k in (data.get("keywords") or [])][:12],
         "risks": risks,
@@ -401,11 +490,9 @@ def _json_block(text: str) -> str:
     text = text.strip()
     if text.startswith("```"):
         text = text.strip("`")
-        text = text[text.find("{"):]
+        text = text[text.find("{") :]
     return text
 
 
 def markdown_html(text: str) -> str:
-    import markdown
-
     return markdown.markdown(text or "", extensions=["sane_lists"])

@@ -17,12 +17,16 @@ OFFLINE_MODEL = "offline"
 
 class ProviderUnavailable(ServiceUnavailable):
     code = "ai_unavailable"
-    default_message = _("El servicio de IA no está disponible en este momento. Intenta nuevamente en unos minutos; no se cobraron créditos.")
+    default_message = _(
+        "El servicio de IA no está disponible en este momento. Intenta nuevamente en unos minutos; no se cobraron créditos."
+    )
 
 
 class ProviderBadAnswer(ServiceUnavailable):
     code = "ai_bad_answer"
-    default_message = _("El servicio de IA entregó una respuesta inválida. Intenta nuevamente; no se cobraron créditos.")
+    default_message = _(
+        "El servicio de IA entregó una respuesta inválida. Intenta nuevamente; no se cobraron créditos."
+    )
 
 
 @dataclass
@@ -79,8 +83,8 @@ class GeminiProvider:
     is_offline = False
 
     def __init__(self):
-        from google import genai
-        from google.genai import types
+        from google import genai  # noqa: PLC0415 (heavy, loaded on first use)
+        from google.genai import types  # noqa: PLC0415 (heavy, loaded on first use)
 
         self._types = types
         http_options = types.HttpOptions(
@@ -109,7 +113,11 @@ class GeminiProvider:
         return self._call(fn)
 
     def _config(self, task: AITask):
-        json_output = {"response_mime_type": "application/json", "response_schema": task.response_schema} if task.response_schema else {}
+        json_output = (
+            {"response_mime_type": "application/json", "response_schema": task.response_schema}
+            if task.response_schema
+            else {}
+        )
         return self._types.GenerateContentConfig(
             system_instruction=task.system, max_output_tokens=task.max_output_tokens, temperature=0.3, **json_output
         )
@@ -122,7 +130,7 @@ class GeminiProvider:
         return metadata.prompt_token_count, output
 
     def _call(self, fn):
-        from google.genai import errors
+        from google.genai import errors  # noqa: PLC0415 (heavy, loaded on first use)
 
         try:
             return fn()
@@ -137,7 +145,9 @@ class GeminiProvider:
             raise ProviderUnavailable() from exc
 
     def complete(self, task: AITask, *, model: str) -> Completion:
-        response = self._call(lambda: self._client.models.generate_content(model=model, contents=task.prompt, config=self._config(task)))
+        response = self._call(
+            lambda: self._client.models.generate_content(model=model, contents=task.prompt, config=self._config(task))
+        )
         text = self._call(lambda: response.text)
         if not text or not text.strip():
             raise ProviderBadAnswer()
@@ -145,7 +155,11 @@ class GeminiProvider:
         return Completion(text=text, input_tokens=input_tokens, output_tokens=output_tokens, model=model)
 
     def stream(self, task: AITask, *, model: str) -> StreamResult:
-        chunks = self._call(lambda: self._client.models.generate_content_stream(model=model, contents=task.prompt, config=self._config(task)))
+        chunks = self._call(
+            lambda: self._client.models.generate_content_stream(
+                model=model, contents=task.prompt, config=self._config(task)
+            )
+        )
         state = {"usage": None}
 
         def texts():

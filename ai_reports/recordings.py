@@ -34,16 +34,19 @@ from ai_reports.services import _run, ai_processing_check, ai_settings_row, prac
 from billing import services as billing
 from billing.choices import Operation
 from patients.models import Patient
+from scheduling.services.records import session_note_set
 from sessai.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from sessai.files import too_large
 from sessai.jobs import defer_on_commit
-from sessai.sanitize import clean_clinical_html
 
 logger = logging.getLogger("sessai.recordings")
 
 # PyAV's container names → the type we store and send.
 AUDIO_FORMATS = {
-    "matroska,webm": "audio/webm", "ogg": "audio/ogg", "mp3": "audio/mpeg", "wav": "audio/wav",
+    "matroska,webm": "audio/webm",
+    "ogg": "audio/ogg",
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
     "mov,mp4,m4a,3gp,3g2,mj2": "audio/mp4",
 }
 NOT_AUDIO = _("El archivo no es un audio válido (se aceptan WebM, Ogg, MP3, M4A/MP4 y WAV).")
@@ -51,7 +54,9 @@ TOO_LONG = _("La grabación dura más de %(hours)s horas, el máximo permitido."
 CONSENT_REQUIRED = _("El paciente no ha dado su consentimiento para grabar las sesiones.")
 NO_CONSENT_TO_WITHDRAW = _("El paciente no tiene un consentimiento de grabación vigente.")
 TRANSCRIPTION_OFF = _("La transcripción de audio está desactivada en la configuración de IA de la consulta.")
-NO_PROVIDER = _("La transcripción de audio requiere el servicio de IA, que no está configurado. No se cobraron créditos.")
+NO_PROVIDER = _(
+    "La transcripción de audio requiere el servicio de IA, que no está configurado. No se cobraron créditos."
+)
 SIGNED = _("El registro está firmado y no se puede modificar. Agrega una adenda.")
 TRANSCRIBE_FAILED = _("No se pudo transcribir la grabación. No se cobraron créditos; puedes reintentar.")
 BAD_OFFSET = _("El fragmento no empieza donde termina lo recibido (%(offset)d bytes).")
@@ -60,10 +65,18 @@ NO_TRANSCRIPT = _("La sesión no tiene transcripción.")
 NO_DRAFT = _("La transcripción todavía no tiene una nota sugerida.")
 BAD_SEGMENT = _("No existe ese segmento.")
 NOT_FAILED = _("Solo se puede reintentar una grabación fallida.")
-ANALYZE_FAILED = _("No se pudo analizar la transcripción, que está lista. El análisis no se cobró; puedes reintentarlo.")
-ANALYSIS_NO_CREDITS = _("No hay créditos suficientes para analizar la transcripción, que está lista. Recarga créditos y reintenta.")
-CONSENT_WITHDRAWN = _("El paciente no tiene un consentimiento de grabación vigente: no se envió nada al servicio de IA y no se cobraron créditos.")
-TRANSCRIPT_EDITED = _("La transcripción de esta sesión tiene correcciones. Una nueva grabación la reemplazaría, así que no se aceptó.")
+ANALYZE_FAILED = _(
+    "No se pudo analizar la transcripción, que está lista. El análisis no se cobró; puedes reintentarlo."
+)
+ANALYSIS_NO_CREDITS = _(
+    "No hay créditos suficientes para analizar la transcripción, que está lista. Recarga créditos y reintenta."
+)
+CONSENT_WITHDRAWN = _(
+    "El paciente no tiene un consentimiento de grabación vigente: no se envió nada al servicio de IA y no se cobraron créditos."
+)
+TRANSCRIPT_EDITED = _(
+    "La transcripción de esta sesión tiene correcciones. Una nueva grabación la reemplazaría, así que no se aceptó."
+)
 UPLOAD_DONE = _("Esta subida ya se completó.")
 CHUNK_PAST_END = _("El fragmento termina después del tamaño declarado de la subida (%(size)d bytes).")
 
@@ -84,8 +97,9 @@ def consent_register(*, patient, membership, text_version: str) -> RecordingCons
     current = active_consent(patient)
     if current is not None:
         return current
-    return RecordingConsent.objects.create(practice=membership.practice, patient=patient, text_version=text_version,
-                                           registered_by=membership.user)
+    return RecordingConsent.objects.create(
+        practice=membership.practice, patient=patient, text_version=text_version, registered_by=membership.user
+    )
 
 
 @transaction.atomic
@@ -101,17 +115,27 @@ def consent_withdraw(*, patient, membership) -> RecordingConsent:
 def consent_signed_by_patient(sender=None, *, consent, **kwargs) -> RecordingConsent:
     """The patient signed a recording consent on their link: it is the one the scribe checks
     (registered in the name of whoever sent the link)."""
-    current = RecordingConsent.objects.select_for_update().filter(patient_id=consent.patient_id, withdrawn_at__isnull=True).first()
+    current = (
+        RecordingConsent.objects.select_for_update()
+        .filter(patient_id=consent.patient_id, withdrawn_at__isnull=True)
+        .first()
+    )
     if current is not None:
         return current
-    return RecordingConsent.objects.create(practice_id=consent.practice_id, patient_id=consent.patient_id,
-                                           text_version=consent.text_version, registered_by_id=consent.sent_by_id,
-                                           signed_consent=consent)
+    return RecordingConsent.objects.create(
+        practice_id=consent.practice_id,
+        patient_id=consent.patient_id,
+        text_version=consent.text_version,
+        registered_by_id=consent.sent_by_id,
+        signed_consent=consent,
+    )
 
 
 def consent_revoked_by_patient(sender=None, *, consent, **kwargs) -> None:
     """Revoking the signed form withdraws the recording consent: later uploads are refused."""
-    for current in RecordingConsent.objects.select_for_update().filter(patient_id=consent.patient_id, withdrawn_at__isnull=True):
+    for current in RecordingConsent.objects.select_for_update().filter(
+        patient_id=consent.patient_id, withdrawn_at__isnull=True
+    ):
         current.withdrawn_at = timezone.now()
         current.save(update_fields=["withdrawn_at"])  # audited, like a member's withdrawal
 
@@ -199,7 +223,9 @@ def recording_add(*, session, membership, path: Path, size: int) -> tuple[Record
     again for the session is the recording already there, charged once."""
     _check_can_record(session)
     if size > settings.RECORDING_MAX_BYTES:
-        raise PayloadTooLarge(too_large(settings.RECORDING_MAX_BYTES), errors={"audio": [too_large(settings.RECORDING_MAX_BYTES)]})
+        raise PayloadTooLarge(
+            too_large(settings.RECORDING_MAX_BYTES), errors={"audio": [too_large(settings.RECORDING_MAX_BYTES)]}
+        )
     content_type, seconds = probe(path)
     if seconds > settings.RECORDING_MAX_SECONDS:
         text = str(TOO_LONG) % {"hours": f"{settings.RECORDING_MAX_SECONDS / 3600:g}"}
@@ -208,8 +234,16 @@ def recording_add(*, session, membership, path: Path, size: int) -> tuple[Record
     existing = Recording.objects.filter(session=session, sha256=sha256).first()
     if existing is not None:
         return existing, False
-    recording = Recording(practice=session.practice, session=session, uploaded_by=membership.user, content_type=content_type,
-                          size=size, sha256=sha256, duration_seconds=seconds, status=RecordingStatus.QUEUED)
+    recording = Recording(
+        practice=session.practice,
+        session=session,
+        uploaded_by=membership.user,
+        content_type=content_type,
+        size=size,
+        sha256=sha256,
+        duration_seconds=seconds,
+        status=RecordingStatus.QUEUED,
+    )
     with open(path, "rb") as file:  # streamed to storage (local or S3) outside the credit lock
         recording.audio.save("audio", File(file), save=False)
     try:
@@ -234,9 +268,7 @@ def recording_retry(*, recording: Recording, membership) -> Recording:
             raise Conflict(CONSENT_REQUIRED, code="consent_required")
         with transaction.atomic():
             _set(recording, status=RecordingStatus.ANALYZING, progress=90, error="")
-            from ai_reports.tasks import analyze_transcript
-
-            defer_on_commit(analyze_transcript, session_id=str(recording.session_id))
+            defer_on_commit("ai_reports.tasks.analyze_transcript", session_id=str(recording.session_id))
         return recording
     _check_can_record(recording.session)
     recording.status, recording.progress, recording.error = RecordingStatus.QUEUED, 0, ""
@@ -250,13 +282,14 @@ def _reserve_and_queue(recording: Recording, membership, **save) -> None:
     credits = transcription_credits(practice=recording.practice, seconds=recording.duration_seconds)
     with transaction.atomic():
         recording.reservation = billing.credits_reserve(
-            practice=recording.practice, amount=credits, actor=membership.user, operation=Operation.TRANSCRIPTION,
+            practice=recording.practice,
+            amount=credits,
+            actor=membership.user,
+            operation=Operation.TRANSCRIPTION,
             patient_id=recording.session.patient_id,
         )
         recording.save(**save)
-        from ai_reports.tasks import transcribe_recording
-
-        defer_on_commit(transcribe_recording, recording_id=str(recording.pk))
+        defer_on_commit("ai_reports.tasks.transcribe_recording", recording_id=str(recording.pk))
 
 
 # --- Resumable upload ---------------------------------------------------------------------------
@@ -271,8 +304,12 @@ def _staging(upload: RecordingUpload) -> Path:
 def upload_start(*, session, membership, size: int) -> RecordingUpload:
     _check_can_record(session)
     if size > settings.RECORDING_MAX_BYTES:
-        raise PayloadTooLarge(too_large(settings.RECORDING_MAX_BYTES), errors={"size": [too_large(settings.RECORDING_MAX_BYTES)]})
-    upload = RecordingUpload.objects.create(practice=session.practice, session=session, created_by=membership.user, size=size)
+        raise PayloadTooLarge(
+            too_large(settings.RECORDING_MAX_BYTES), errors={"size": [too_large(settings.RECORDING_MAX_BYTES)]}
+        )
+    upload = RecordingUpload.objects.create(
+        practice=session.practice, session=session, created_by=membership.user, size=size
+    )
     _staging(upload).touch()
     return upload
 
@@ -311,8 +348,11 @@ def upload_complete(*, upload: RecordingUpload, membership) -> tuple[Recording, 
     `complete` calls at once make one recording, and a repeated one (a client retrying after a
     lost answer) gets the same recording back."""
     with transaction.atomic():
-        upload = (RecordingUpload.objects.select_for_update(of=("self",))
-                  .select_related("session__patient", "session__practice").get(pk=upload.pk))
+        upload = (
+            RecordingUpload.objects.select_for_update(of=("self",))
+            .select_related("session__patient", "session__practice")
+            .get(pk=upload.pk)
+        )
         if upload.completed_at is not None and upload.recording_id:
             return upload.recording, False
         if upload.offset != upload.size:
@@ -400,7 +440,9 @@ def _provider_files(recording: Recording, *, add: str | None = None, remove: str
     """Keep the names of the files this recording has on the provider, committed at once (a
     killed worker's row still says what it left there)."""
     with transaction.atomic():
-        names = list(Recording.objects.select_for_update().values_list("provider_files", flat=True).get(pk=recording.pk) or [])
+        names = list(
+            Recording.objects.select_for_update().values_list("provider_files", flat=True).get(pk=recording.pk) or []
+        )
         if add and add not in names:
             names.append(add)
         if remove in names:
@@ -431,15 +473,23 @@ def _transcribe_part(client, types, *, recording: Recording, path: Path, model: 
         if uploaded.state and uploaded.state.name == "FAILED":
             raise ProviderBadAnswer()
         response = client.models.generate_content(
-            model=model, contents=[uploaded, prompts.TRANSCRIBE_PROMPT],
+            model=model,
+            contents=[uploaded, prompts.TRANSCRIBE_PROMPT],
             config=types.GenerateContentConfig(
-                system_instruction=prompts.TRANSCRIBE_SYSTEM, temperature=0.0, response_mime_type="application/json",
-                response_schema=prompts.TRANSCRIPT_SCHEMA, max_output_tokens=settings.AI_TRANSCRIPT_MAX_OUTPUT_TOKENS,
+                system_instruction=prompts.TRANSCRIBE_SYSTEM,
+                temperature=0.0,
+                response_mime_type="application/json",
+                response_schema=prompts.TRANSCRIPT_SCHEMA,
+                max_output_tokens=settings.AI_TRANSCRIPT_MAX_OUTPUT_TOKENS,
             ),
         )
         segments = prompts.parse_segments(response.text)
         usage = response.usage_metadata
-        return segments, (usage.prompt_token_count or 0) if usage else 0, (usage.candidates_token_count or 0) if usage else 0
+        return (
+            segments,
+            (usage.prompt_token_count or 0) if usage else 0,
+            (usage.candidates_token_count or 0) if usage else 0,
+        )
     finally:
         try:
             client.files.delete(name=uploaded.name)
@@ -484,9 +534,14 @@ def transcribe(*, recording_id: str, last_attempt: bool) -> None:
             for number, (path, start) in enumerate(parts, 1):
                 if refusal := _send_refusal(recording.session, audio=True):  # each part: consent may go mid-way
                     return _fail(recording, refusal)
-                part, used_in, used_out = provider.call(lambda p=path: _transcribe_part(
-                    provider.client, provider.types, recording=recording, path=p, model=model))
-                segments += [{**s, "start": round(s["start"] + start, 2), "end": round(s["end"] + start, 2)} for s in part]
+                part, used_in, used_out = provider.call(
+                    lambda p=path: _transcribe_part(
+                        provider.client, provider.types, recording=recording, path=p, model=model
+                    )
+                )
+                segments += [
+                    {**s, "start": round(s["start"] + start, 2), "end": round(s["end"] + start, 2)} for s in part
+                ]
                 input_tokens, output_tokens = input_tokens + used_in, output_tokens + used_out
                 _set(recording, progress=5 + int(80 * number / len(parts)))
     except (ProviderUnavailable, ProviderBadAnswer):
@@ -500,18 +555,30 @@ def transcribe(*, recording_id: str, last_attempt: bool) -> None:
             return
         if _transcript_edited(recording.session_id, other_than=recording.pk):  # corrected meanwhile: never replaced
             return _fail(recording, TRANSCRIPT_EDITED)
-        Transcript.objects.update_or_create(session=recording.session, defaults={
-            "practice": recording.practice, "recording": recording, "segments": segments, "analysis": None, "model": model,
-        })
-        billing.credits_settle(reservation=recording.reservation, usage=billing.Usage(
-            credits=credits, input_tokens=input_tokens, output_tokens=output_tokens, model=model, tier=practice_tier(recording.practice),
-        ))
+        Transcript.objects.update_or_create(
+            session=recording.session,
+            defaults={
+                "practice": recording.practice,
+                "recording": recording,
+                "segments": segments,
+                "analysis": None,
+                "model": model,
+            },
+        )
+        billing.credits_settle(
+            reservation=recording.reservation,
+            usage=billing.Usage(
+                credits=credits,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                model=model,
+                tier=practice_tier(recording.practice),
+            ),
+        )
         _set(recording, status=RecordingStatus.ANALYZING, progress=90, transcribed_at=timezone.now(), error="")
-        from ai_reports.tasks import analyze_transcript, purge_recording_audio
-
-        defer_on_commit(analyze_transcript, session_id=str(recording.session_id))
+        defer_on_commit("ai_reports.tasks.analyze_transcript", session_id=str(recording.session_id))
         if ai_settings_row(recording.practice).recording_retention_days == 0:
-            defer_on_commit(purge_recording_audio, recording_id=str(recording.pk))
+            defer_on_commit("ai_reports.tasks.purge_recording_audio", recording_id=str(recording.pk))
 
 
 def _fail(recording: Recording, message, *, release: bool = True) -> None:
@@ -534,21 +601,31 @@ def transcript_text(segments: list[dict], texts: list[str] | None = None) -> str
     """`[i] Terapeuta: …` lines; `texts` (the segments' texts, redacted) in place of their own."""
     labels = {choice.value: str(choice.label) for choice in Speaker}
     texts = texts if texts is not None else [s["text"] for s in segments]
-    return "\n".join(f"[{i}] {labels.get(s['speaker'], s['speaker'])}: {text}" for i, (s, text) in enumerate(zip(segments, texts, strict=True)))
+    return "\n".join(
+        f"[{i}] {labels.get(s['speaker'], s['speaker'])}: {text}"
+        for i, (s, text) in enumerate(zip(segments, texts, strict=True))
+    )
 
 
 def analyze(*, session_id: str, last_attempt: bool = True) -> None:
     """The draft note, sentiment, topics and risks of a transcript. Whatever stops it (the patient
     opposed or withdrew consent, no credits, the provider failing past the last attempt, an answer
     that is not the JSON asked for) ends the recording `failed` with a message, never `analyzing`."""
-    transcript = Transcript.objects.select_related("session__patient", "recording", "practice").filter(session_id=session_id).first()
+    transcript = (
+        Transcript.objects.select_related("session__patient", "recording", "practice")
+        .filter(session_id=session_id)
+        .first()
+    )
     if transcript is None or transcript.analysis is not None or transcript.recording is None:
         return
     recording = transcript.recording
     if recording.status != RecordingStatus.ANALYZING:
         return  # failed (a retry sets it back) or done: nothing to do
-    membership = Membership.objects.select_related("practice", "user").filter(
-        practice=transcript.practice, user_id=recording.uploaded_by_id).first()
+    membership = (
+        Membership.objects.select_related("practice", "user")
+        .filter(practice=transcript.practice, user_id=recording.uploaded_by_id)
+        .first()
+    )
     if membership is None:
         return _fail(recording, ANALYZE_FAILED, release=False)
     session = transcript.session
@@ -558,9 +635,12 @@ def analyze(*, session_id: str, last_attempt: bool = True) -> None:
     redactor = redactor_for(patient=session.patient, membership=membership)
     # each segment's words redacted on their own: the numbering and speaker labels between them stay
     redacted = transcript_text(transcript.segments, redactor.redact_parts([s["text"] for s in transcript.segments]))
-    task = AITask(system=prompts.SYSTEM_CLINICAL, prompt=prompts.analysis_prompt(redacted, fmt),
-                  offline=lambda: json.dumps(prompts.analysis_offline(transcript.segments, fmt), ensure_ascii=False),
-                  response_schema=prompts.ANALYSIS_SCHEMA)
+    task = AITask(
+        system=prompts.SYSTEM_CLINICAL,
+        prompt=prompts.analysis_prompt(redacted, fmt),
+        offline=lambda: json.dumps(prompts.analysis_offline(transcript.segments, fmt), ensure_ascii=False),
+        response_schema=prompts.ANALYSIS_SCHEMA,
+    )
 
     def save(completion, credits):
         analysis = prompts.parse_analysis(completion.text, segments=len(transcript.segments))
@@ -571,7 +651,13 @@ def analyze(*, session_id: str, last_attempt: bool = True) -> None:
         return analysis, None
 
     try:
-        _run(membership=membership, operation=Operation.SESSION_SUMMARY, task=task, patient_id=session.patient_id, save=save)
+        _run(
+            membership=membership,
+            operation=Operation.SESSION_SUMMARY,
+            task=task,
+            patient_id=session.patient_id,
+            save=save,
+        )
     except billing.InsufficientCredits:
         _fail(recording, ANALYSIS_NO_CREDITS, release=False)
     except (ProviderUnavailable, ProviderBadAnswer, ValueError, KeyError, TypeError):
@@ -619,8 +705,7 @@ def apply_note(*, transcript: Transcript) -> None:
     draft = (transcript.analysis or {}).get("draft_note")
     if not draft:
         raise Conflict(NO_DRAFT, code="no_draft")
-    session.content = clean_clinical_html(prompts.markdown_html(draft))
-    session.save(update_fields=["content", "updated_at"])
+    session_note_set(session=session, content=prompts.markdown_html(draft))
 
 
 # --- Retention ---------------------------------------------------------------------------------
@@ -641,7 +726,9 @@ def purge_due(*, now=None) -> int:
     now = now or timezone.now()
     keep = dict(PracticeAISettings.objects.values_list("practice_id", "recording_retention_days"))
     purged = 0
-    for recording in Recording.objects.filter(audio_deleted_at__isnull=True, transcribed_at__isnull=False).exclude(audio=""):
+    for recording in Recording.objects.filter(audio_deleted_at__isnull=True, transcribed_at__isnull=False).exclude(
+        audio=""
+    ):
         if recording.transcribed_at + timedelta(days=keep.get(recording.practice_id, 0)) <= now:
             purged += purge_audio(recording)
     return purged

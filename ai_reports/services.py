@@ -14,17 +14,20 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from djangorestframework_camel_case.util import camelize
 
 from ai_reports import prompts
 from ai_reports.choices import DocMode, FixedPeriod, RangeType
 from ai_reports.models import AIModelPrice, AIReport, IdempotencyKey, PracticeAISettings
-from ai_reports.privacy import Redactor
 from ai_reports.providers import AITask, Completion, get_provider
+from ai_reports.redaction import Redactor
 from billing import services as billing
 from billing.choices import Operation
 from patients.rut import rut_format
+from patients.selectors import ai_restricted_patient_named, name_parts_in_text
 from scheduling.choices import SessionStatus
 from scheduling.models import Assessment, Session
+from scheduling.timeutils import day_bounds
 from sessai import metrics
 from sessai.cache import cached, forget
 from sessai.errors import Conflict, ValidationFailed
@@ -47,8 +50,11 @@ def price_for(tier: str) -> AIModelPrice:
         defaults = settings.AI_TIERS[tier]
         price, _ = AIModelPrice.objects.get_or_create(
             tier=tier,
-            defaults={"model_id": defaults["model"], "input_price_per_million": Decimal(defaults["input"]),
-                      "output_price_per_million": Decimal(defaults["output"])},
+            defaults={
+                "model_id": defaults["model"],
+                "input_price_per_million": Decimal(defaults["input"]),
+                "output_price_per_million": Decimal(defaults["output"]),
+            },
         )
         return price
 
@@ -69,19 +75,27 @@ def practice_tier_set(*, practice, tier: str) -> None:
 
 def ai_settings_row(practice) -> PracticeAISettings:
     """The practice's AI settings, or their defaults when the admin never saved any."""
-    return PracticeAISettings.objects.filter(practice=practice).first() or PracticeAISettings(practice=practice, tier=settings.AI_DEFAULT_TIER)
+    return PracticeAISettings.objects.filter(practice=practice).first() or PracticeAISettings(
+        practice=practice, tier=settings.AI_DEFAULT_TIER
+    )
 
 
 def ai_settings(practice) -> dict:
     row = ai_settings_row(practice)
-    return {"ai_model": row.tier, "audio_transcription": row.audio_transcription,
-            "recording_retention_days": row.recording_retention_days, "note_format": row.note_format}
+    return {
+        "ai_model": row.tier,
+        "audio_transcription": row.audio_transcription,
+        "recording_retention_days": row.recording_retention_days,
+        "note_format": row.note_format,
+    }
 
 
 def ai_settings_set(*, practice, ai_model: str | None = None, **fields) -> None:
     if ai_model is not None:
         fields["tier"] = ai_model
-    row, created = PracticeAISettings.objects.get_or_create(practice=practice, defaults={"tier": settings.AI_DEFAULT_TIER, **fields})
+    row, created = PracticeAISettings.objects.get_or_create(
+        practice=practice, defaults={"tier": settings.AI_DEFAULT_TIER, **fields}
+    )
     if not created and fields:
         for name, value in fields.items():
             setattr(row, name, value)
@@ -92,7 +106,9 @@ def ai_settings_set(*, practice, ai_model: str | None = None, **fields) -> None:
 # --- Charging around a provider call ---------------------------------------------------------
 
 
-def _run(*, membership, operation: str, task: AITask, patient_id=None, stream: bool = False, save: Callable | None = None):
+def _run(
+    *, membership, operation: str, task: AITask, patient_id=None, stream: bool = False, save: Callable | None = None
+):
     """Reserve → call → settle (or release). `save(completion, credits)` stores the result inside
     the settling transaction and returns (result, report_id)."""
     provider = get_provider()
@@ -104,17 +120,29 @@ def _run(*, membership, operation: str, task: AITask, patient_id=None, stream: b
     else:
         ceiling = billing.credits_for(
             input_tokens=len(task.system) + len(task.prompt),  # a token is at least one character
-            output_tokens=task.max_output_tokens, input_price=price.input_price_per_million,
+            output_tokens=task.max_output_tokens,
+            input_price=price.input_price_per_million,
             output_price=price.output_price_per_million,
         )
     reservation = billing.credits_reserve(
-        practice=membership.practice, amount=ceiling, actor=membership.user, operation=operation, patient_id=patient_id, tier=tier
+        practice=membership.practice,
+        amount=ceiling,
+        actor=membership.user,
+        operation=operation,
+        patient_id=patient_id,
+        tier=tier,
     )
 
     def settle(completion: Completion):
-        credits = Decimal("0") if provider.is_offline else billing.credits_for(
-            input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
-            input_price=price.input_price_per_million, output_price=price.output_price_per_million,
+        credits = (
+            Decimal("0")
+            if provider.is_offline
+            else billing.credits_for(
+                input_tokens=completion.input_tokens,
+                output_tokens=completion.output_tokens,
+                input_price=price.input_price_per_million,
+                output_price=price.output_price_per_million,
+            )
         )
         metrics.AI_CALLS.labels(operation, completion.model, "ok").inc()
         metrics.CREDITS_USED.labels(operation).inc(float(credits))
@@ -122,8 +150,13 @@ def _run(*, membership, operation: str, task: AITask, patient_id=None, stream: b
             result, report_id = save(completion, credits) if save else (None, None)
             billing.credits_settle(
                 reservation=reservation,
-                usage=billing.Usage(credits=credits, input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
-                                    model=completion.model, tier=tier),
+                usage=billing.Usage(
+                    credits=credits,
+                    input_tokens=completion.input_tokens,
+                    output_tokens=completion.output_tokens,
+                    model=completion.model,
+                    tier=tier,
+                ),
                 report_id=report_id,
             )
         return result, credits
@@ -157,7 +190,9 @@ def idempotent(*, membership, key: str | None, operation: str, produce: Callable
         return produce()
     try:
         with transaction.atomic():
-            record = IdempotencyKey.objects.create(practice=membership.practice, user=membership.user, key=key[:200], operation=operation)
+            record = IdempotencyKey.objects.create(
+                practice=membership.practice, user=membership.user, key=key[:200], operation=operation
+            )
     except IntegrityError:
         record = IdempotencyKey.objects.filter(practice=membership.practice, key=key[:200]).first()
         if record is not None and record.response is not None and record.operation == operation:
@@ -184,15 +219,15 @@ def report_range(*, practice, params: dict) -> tuple[str, object, object, int | 
     if kind == RangeType.LAST_SESSIONS:
         return kind, None, None, params["last_sessions_count"]
     if kind == RangeType.FIXED_PERIOD:
-        days = {FixedPeriod.LAST_MONTH: 30, FixedPeriod.LAST_3_MONTHS: 91, FixedPeriod.LAST_YEAR: 365}[params["fixed_period"]]
+        days = {FixedPeriod.LAST_MONTH: 30, FixedPeriod.LAST_3_MONTHS: 91, FixedPeriod.LAST_YEAR: 365}[
+            params["fixed_period"]
+        ]
         return kind, today - timedelta(days=days), today, None
     return RangeType.DATES, params["start_date"], params["end_date"], None
 
 
 def report_data(*, patient, start, end, last_n) -> prompts.ReportData:
     """The patient's completed records, assessments and goals in the range (this patient only)."""
-    from scheduling.timeutils import day_bounds
-
     tz = ZoneInfo(patient.practice.timezone)
     sessions = Session.objects.filter(patient=patient).prefetch_related("addenda")
     chosen: list = []
@@ -209,9 +244,16 @@ def report_data(*, patient, start, end, last_n) -> prompts.ReportData:
         missed = in_range.filter(status=SessionStatus.NO_SHOW).count()
     ids = [s.id for s in chosen]
     points = [
-        prompts.AssessmentPoint(day=a.session.starts_at.astimezone(tz).date(), type=a.type, value=a.score if a.score is not None else a.scale,
-                                severity=a.severity, label=a.label)
-        for a in Assessment.objects.filter(session_id__in=ids).select_related("session").order_by("session__starts_at", "created_at")
+        prompts.AssessmentPoint(
+            day=a.session.starts_at.astimezone(tz).date(),
+            type=a.type,
+            value=a.score if a.score is not None else a.scale,
+            severity=a.severity,
+            label=a.label,
+        )
+        for a in Assessment.objects.filter(session_id__in=ids)
+        .select_related("session")
+        .order_by("session__starts_at", "created_at")
     ]
     goals = list(dict.fromkeys(g for s in chosen for g in s.goals))
     texts = []
@@ -222,13 +264,23 @@ def report_data(*, patient, start, end, last_n) -> prompts.ReportData:
             body += "\nAdendas: " + " ".join(addenda)
         texts.append(prompts.SessionText(day=s.starts_at.astimezone(tz).date(), minutes=s.duration_minutes, text=body))
     return prompts.ReportData(
-        patient_name=patient.name, period_start=start, period_end=end, sessions=texts, assessments=points,
-        goals=goals, notes=patient.notes, missed=missed,
+        patient_name=patient.name,
+        period_start=start,
+        period_end=end,
+        sessions=texts,
+        assessments=points,
+        goals=goals,
+        notes=patient.notes,
+        missed=missed,
     )
 
 
-AI_OPPOSED = _("El paciente se opuso al procesamiento de sus datos con IA: no se envió nada al proveedor ni se cobraron créditos.")
-PROCESSING_BLOCKED = _("El tratamiento de los datos de este paciente está bloqueado mientras se resuelve su solicitud: no se envió nada al proveedor.")
+AI_OPPOSED = _(
+    "El paciente se opuso al procesamiento de sus datos con IA: no se envió nada al proveedor ni se cobraron créditos."
+)
+PROCESSING_BLOCKED = _(
+    "El tratamiento de los datos de este paciente está bloqueado mientras se resuelve su solicitud: no se envió nada al proveedor."
+)
 
 
 def ai_processing_check(patient) -> None:
@@ -245,11 +297,11 @@ def ai_processing_check(patient) -> None:
 def redactor_for(*, patient=None, membership) -> Redactor:
     """Every identifier we know: the patient's (when there is one), the practice's people, and
     any of the practice's patients the text names (looked up in the name index per text)."""
-    from patients.selectors import name_parts_in_text
-
     practice_id = membership.practice_id
-    redactor = Redactor(name_lookup=lambda text: name_parts_in_text(practice_id=practice_id, text=text),
-                        unannounced_names=settings.AI_REDACT_UNANNOUNCED_NAMES)
+    redactor = Redactor(
+        name_lookup=lambda text: name_parts_in_text(practice_id=practice_id, text=text),
+        unannounced_names=settings.AI_REDACT_UNANNOUNCED_NAMES,
+    )
     if patient is not None:
         redactor.patient(patient.name)
         redactor.known("RUT", rut_format(patient.rut) if patient.rut else None)
@@ -266,7 +318,7 @@ def redactor_for(*, patient=None, membership) -> Redactor:
 
 
 def _without_title(name: str) -> str:
-    """"Dra. Ana Silva" → "Ana Silva": notes name colleagues without the title."""
+    """ "Dra. Ana Silva" → "Ana Silva": notes name colleagues without the title."""
     return re.sub(r"^(?:Dr|Dra|Ps|Sr|Sra|Prof)\.?\s+", "", name.strip())
 
 
@@ -277,17 +329,29 @@ def _report_task(*, patient, membership, params):
     if not data.sessions:
         raise ValidationFailed(NO_SESSIONS, code="no_sessions")
     redactor = redactor_for(patient=patient, membership=membership)
-    task = AITask(system=prompts.SYSTEM_CLINICAL, prompt=prompts.report_prompt(data, redactor.redact),
-                  offline=lambda: prompts.report_offline(data))
+    task = AITask(
+        system=prompts.SYSTEM_CLINICAL,
+        prompt=prompts.report_prompt(data, redactor.redact),
+        offline=lambda: prompts.report_offline(data),
+    )
     return kind, data, redactor, task
 
 
 def _store_report(*, membership, patient, kind, data, text, completion, credits, tier) -> AIReport:
     return AIReport.objects.create(
-        practice=membership.practice, patient=patient, author=membership.user, range_type=kind,
-        range_start=data.period_start, range_end=data.period_end, sessions_count=len(data.sessions),
-        model=completion.model, tier=tier, input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
-        credits=credits, content=text,
+        practice=membership.practice,
+        patient=patient,
+        author=membership.user,
+        range_type=kind,
+        range_start=data.period_start,
+        range_end=data.period_end,
+        sessions_count=len(data.sessions),
+        model=completion.model,
+        tier=tier,
+        input_tokens=completion.input_tokens,
+        output_tokens=completion.output_tokens,
+        credits=credits,
+        content=text,
     )
 
 
@@ -297,12 +361,27 @@ def report_generate(*, membership, patient, params: dict) -> dict:
     tier = practice_tier(membership.practice)
 
     def save(completion, credits):
-        report = _store_report(membership=membership, patient=patient, kind=kind, data=data,
-                               text=redactor.restore(completion.text), completion=completion, credits=credits, tier=tier)
+        report = _store_report(
+            membership=membership,
+            patient=patient,
+            kind=kind,
+            data=data,
+            text=redactor.restore(completion.text),
+            completion=completion,
+            credits=credits,
+            tier=tier,
+        )
         return report, report.id
 
-    report, completion, credits = _run(membership=membership, operation=Operation.PROGRESS_REPORT, task=task, patient_id=patient.id, save=save)
-    return {"report_content": report.content, "report_id": report.id, "credits_used": float(credits), "model": completion.model}
+    report, completion, credits = _run(
+        membership=membership, operation=Operation.PROGRESS_REPORT, task=task, patient_id=patient.id, save=save
+    )
+    return {
+        "report_content": report.content,
+        "report_id": report.id,
+        "credits_used": float(credits),
+        "model": completion.model,
+    }
 
 
 def report_generate_stream(*, membership, patient, params: dict):
@@ -313,13 +392,27 @@ def report_generate_stream(*, membership, patient, params: dict):
     state = {}
 
     def save(completion, credits):
-        report = _store_report(membership=membership, patient=patient, kind=kind, data=data,
-                               text=redactor.restore(completion.text), completion=completion, credits=credits, tier=tier)
+        report = _store_report(
+            membership=membership,
+            patient=patient,
+            kind=kind,
+            data=data,
+            text=redactor.restore(completion.text),
+            completion=completion,
+            credits=credits,
+            tier=tier,
+        )
         state["report"] = report
         return report, report.id
 
-    result, settle, release = _run(membership=membership, operation=Operation.PROGRESS_REPORT, task=task, patient_id=patient.id,
-                                   stream=True, save=save)
+    result, settle, release = _run(
+        membership=membership,
+        operation=Operation.PROGRESS_REPORT,
+        task=task,
+        patient_id=patient.id,
+        stream=True,
+        save=save,
+    )
 
     def events():
         try:
@@ -338,8 +431,6 @@ def report_generate_stream(*, membership, patient, params: dict):
 
 
 def _sse(payload: dict, event: str | None = None) -> str:
-    from djangorestframework_camel_case.util import camelize
-
     body = json.dumps(camelize(payload), ensure_ascii=False)
     return (f"event: {event}\n" if event else "") + f"data: {body}\n\n"
 
@@ -347,25 +438,35 @@ def _sse(payload: dict, event: str | None = None) -> str:
 # --- Documentation assistant ----------------------------------------------------------------
 
 
-def documentation_process(*, membership, notes: str, instruction: str = "", fmt: str = "", mode: str = DocMode.MARKDOWN, patient=None) -> dict:
+def documentation_process(
+    *, membership, notes: str, instruction: str = "", fmt: str = "", mode: str = DocMode.MARKDOWN, patient=None
+) -> dict:
     """Unstructured notes → Markdown (summary/SOAP/DAP/BIRP/default), or the four-section session
     HTML of the record form (sanitized)."""
     ai_processing_check(patient)
     plain = html_text(notes) if "<" in notes else notes
     if patient is None:  # no id sent: the patients the text names must not have opposed or be blocked
-        from patients.selectors import ai_restricted_patient_named
-
-        ai_processing_check(ai_restricted_patient_named(practice_id=membership.practice_id, text=f"{plain}\n{instruction}"))
+        ai_processing_check(
+            ai_restricted_patient_named(practice_id=membership.practice_id, text=f"{plain}\n{instruction}")
+        )
     redactor = redactor_for(patient=patient, membership=membership)
     if mode == DocMode.SESSION_HTML:
-        task = AITask(system=prompts.SYSTEM_CLINICAL, prompt=prompts.session_structure_prompt(redactor.redact(plain)),
-                      offline=lambda: prompts.session_structure_offline(notes))
+        task = AITask(
+            system=prompts.SYSTEM_CLINICAL,
+            prompt=prompts.session_structure_prompt(redactor.redact(plain)),
+            offline=lambda: prompts.session_structure_offline(notes),
+        )
         operation = Operation.SESSION_STRUCTURE
     else:
-        task = AITask(system=prompts.SYSTEM_CLINICAL, prompt=prompts.documentation_prompt(redactor.redact(plain), redactor.redact(instruction), fmt),
-                      offline=lambda: prompts.documentation_offline(notes, instruction, fmt))
+        task = AITask(
+            system=prompts.SYSTEM_CLINICAL,
+            prompt=prompts.documentation_prompt(redactor.redact(plain), redactor.redact(instruction), fmt),
+            offline=lambda: prompts.documentation_offline(notes, instruction, fmt),
+        )
         operation = Operation.DOCUMENTATION
-    _, completion, credits = _run(membership=membership, operation=operation, task=task, patient_id=patient.id if patient else None)
+    _, completion, credits = _run(
+        membership=membership, operation=operation, task=task, patient_id=patient.id if patient else None
+    )
     text = redactor.restore(completion.text)
     if mode == DocMode.SESSION_HTML:
         text = clean_clinical_html(_strip_fences(text))
@@ -378,4 +479,3 @@ def _strip_fences(text: str) -> str:
         text = text.split("\n", 1)[1] if "\n" in text else ""
         text = text.rsplit("```", 1)[0]
     return text
-

@@ -16,7 +16,9 @@ def transcribe_recording(context, recording_id: str) -> None:
     recordings.transcribe(recording_id=recording_id, last_attempt=last)
 
 
-@app.task(queue="ai", retry=RetryStrategy(max_attempts=recordings.ANALYZE_ATTEMPTS, exponential_wait=5), pass_context=True)
+@app.task(
+    queue="ai", retry=RetryStrategy(max_attempts=recordings.ANALYZE_ATTEMPTS, exponential_wait=5), pass_context=True
+)
 def analyze_transcript(context, session_id: str) -> None:
     last = context.job.attempts + 1 >= recordings.ANALYZE_ATTEMPTS
     recordings.analyze(session_id=session_id, last_attempt=last)

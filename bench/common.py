@@ -3,6 +3,7 @@ tokens, count queries and check the database), the real server on loopback, and 
 
 import json
 import os
+import platform
 import secrets
 import statistics
 import subprocess
@@ -12,6 +13,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 from pathlib import Path
+
+import django
+from django.conf import settings
+from django.db import connection
+
+from sessai.db import url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -24,28 +31,41 @@ def django_setup() -> str:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sessai.settings.dev")
     os.environ["JWT_SIGNING_KEY"] = JWT_KEY
     sys.path.insert(0, str(ROOT))
-    import django
-
     django.setup()
     return os.environ.get("DATABASE_URL") or database_url()
 
 
 def database_url(name: str | None = None) -> str:
-    from django.conf import settings
-
-    from sessai.db import url_for
-
     return url_for(settings.DATABASES["default"], name)
 
 
-def start_server(port: int, database_url: str, app: str = "sessai.wsgi:application", extra_env: dict | None = None) -> subprocess.Popen:
+def start_server(
+    port: int, database_url: str, app: str = "sessai.wsgi:application", extra_env: dict | None = None
+) -> subprocess.Popen:
     """gunicorn with the project's config (2 × 8 gthread) and production settings on 127.0.0.1."""
-    env = {**os.environ, "DATABASE_URL": database_url, "JWT_SIGNING_KEY": JWT_KEY, "DJANGO_SETTINGS_MODULE": "sessai.settings.prod",
-           "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-           "RATELIMIT_ENABLE": "false", "LOG_LEVEL": "WARNING", "PORT": str(port), "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "8",
-           "PYTHONPATH": str(ROOT), **(extra_env or {})}
-    process = subprocess.Popen([PY, "-m", "gunicorn", app, "--config", "gunicorn.conf.py", "--access-logfile", "/dev/null"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "JWT_SIGNING_KEY": JWT_KEY,
+        "DJANGO_SETTINGS_MODULE": "sessai.settings.prod",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "RATELIMIT_ENABLE": "false",
+        "LOG_LEVEL": "WARNING",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "8",
+        "PYTHONPATH": str(ROOT),
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(
+        [PY, "-m", "gunicorn", app, "--config", "gunicorn.conf.py", "--access-logfile", "/dev/null"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     for _ in range(150):
         try:
             connection = HTTPConnection("127.0.0.1", port, timeout=2)
@@ -68,9 +88,15 @@ def stop_server(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def request(connection: HTTPConnection, method: str, path: str, token: str | None, body=None, headers=None) -> tuple[float, int, bytes]:
+def request(
+    connection: HTTPConnection, method: str, path: str, token: str | None, body=None, headers=None
+) -> tuple[float, int, bytes]:
     """(milliseconds, status, body) of one request on a kept-alive connection."""
-    sent = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+    sent = {
+        "Content-Type": "application/json",
+        **({"Authorization": f"Bearer {token}"} if token else {}),
+        **(headers or {}),
+    }
     started = time.perf_counter()
     connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=sent)
     response = connection.getresponse()
@@ -108,19 +134,23 @@ def drive(port: int, method: str, path_fn, token: str | None, concurrency: int, 
         list(pool.map(client, range(concurrency)))
     elapsed = time.perf_counter() - started
     latencies.sort()
-    return {"p50": statistics.median(latencies), "p95": percentile(latencies, 0.95), "p99": percentile(latencies, 0.99),
-            "rps": len(latencies) / elapsed, "n": len(latencies), "bytes": statistics.median(sizes),
-            "errors": sum(1 for s in statuses if s >= 400 and s != 409), "conflicts": sum(1 for s in statuses if s == 409)}
+    return {
+        "p50": statistics.median(latencies),
+        "p95": percentile(latencies, 0.95),
+        "p99": percentile(latencies, 0.99),
+        "rps": len(latencies) / elapsed,
+        "n": len(latencies),
+        "bytes": statistics.median(sizes),
+        "errors": sum(1 for s in statuses if s >= 400 and s != 409),
+        "conflicts": sum(1 for s in statuses if s == 409),
+    }
 
 
 def machine_lines() -> list[str]:
-    import platform
-
-    import django
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         pg = cursor.fetchone()[0]
-    return [f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
-            f"- Python {platform.python_version()}, Django {django.get_version()}, PostgreSQL {pg}"]
+    return [
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}, Django {django.get_version()}, PostgreSQL {pg}",
+    ]

@@ -3,7 +3,7 @@ seeds it, 1,000,000 sessions and 201 practices), and rewrites bench/CONSOLE.md.
 
     DATABASE_URL=postgres://…/sessai_bench .venv/bin/python bench/console_dashboard.py [--runs 20]
 
-Measures `sessai.console_dashboard.dashboard()` (the queries and the charts) and the whole
+Measures `console.dashboard.dashboard()` (the queries and the charts) and the whole
 `GET /admin/` as a signed-in operator (Django's test client: template, app list, session), each
 after one warm-up, with the query count."""
 
@@ -14,6 +14,17 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+import django
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Practice, User
+from billing.models import CreditLedgerEntry
+from console.dashboard import dashboard
+from scheduling.models import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,25 +42,14 @@ def _times(fn, runs: int) -> list[float]:
 
 
 def main() -> None:
-    import django
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    from accounts.models import Practice, User
-    from billing.models import CreditLedgerEntry
-    from scheduling.models import Session
-    from sessai.console_dashboard import dashboard
-
     settings.ALLOWED_HOSTS = ["*"]
     user = User.objects.filter(email="bench-ops@sessai.com").first() or User.objects.create_superuser(
-        email="bench-ops@sessai.com", password="OpsClave123", name="Bench Ops")
+        email="bench-ops@sessai.com", password="OpsClave123", name="Bench Ops"
+    )
     client = Client()
     client.force_login(user)
     session = client.session
@@ -67,25 +67,34 @@ def main() -> None:
         page()
     page_queries = len(queries)
     rows = []
-    for name, fn, count in (("dashboard() — queries and charts", dashboard, data_queries), ("GET /admin/ (whole page)", page, page_queries)):
+    for name, fn, count in (
+        ("dashboard() — queries and charts", dashboard, data_queries),
+        ("GET /admin/ (whole page)", page, page_queries),
+    ):
         t = sorted(_times(fn, args.runs))
-        rows.append(f"| {name} | {statistics.median(t):.1f} | {t[int(len(t) * 0.95) - 1]:.1f} | {t[-1]:.1f} | {count} |")
-    sizes = (f"{Session.objects.count():,} sessions, {Practice.objects.count():,} practices, "
-             f"{CreditLedgerEntry.objects.count():,} ledger rows")
-    text = "\n".join([
-        "# The console's dashboard at benchmark size",
-        "",
-        "Written by `bench/console_dashboard.py`; nothing here is typed by hand.",
-        "",
-        f"- Data: {sizes}.",
-        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"PostgreSQL {connection.cursor().connection.info.server_version}; in-process, {args.runs} runs after one warm-up.",
-        "",
-        "| what | p50 ms | p95 ms | max ms | queries |",
-        "|---|---|---|---|---|",
-        *rows,
-        "",
-    ])
+        rows.append(
+            f"| {name} | {statistics.median(t):.1f} | {t[int(len(t) * 0.95) - 1]:.1f} | {t[-1]:.1f} | {count} |"
+        )
+    sizes = (
+        f"{Session.objects.count():,} sessions, {Practice.objects.count():,} practices, "
+        f"{CreditLedgerEntry.objects.count():,} ledger rows"
+    )
+    text = "\n".join(
+        [
+            "# The console's dashboard at benchmark size",
+            "",
+            "Written by `bench/console_dashboard.py`; nothing here is typed by hand.",
+            "",
+            f"- Data: {sizes}.",
+            f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"PostgreSQL {connection.cursor().connection.info.server_version}; in-process, {args.runs} runs after one warm-up.",
+            "",
+            "| what | p50 ms | p95 ms | max ms | queries |",
+            "|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
     (ROOT / "bench" / "CONSOLE.md").write_text(text)
     print(text)
 

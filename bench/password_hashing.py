@@ -49,8 +49,12 @@ def main():
             User.objects.filter(pk=user.pk).update(password=make_password(PASSWORD, hasher=algorithm))
 
         def login():
-            assert client.post("/api/auth/login", {"email": user.email, "password": PASSWORD},
-                               content_type="application/json").status_code == 200
+            assert (
+                client.post(
+                    "/api/auth/login", {"email": user.email, "password": PASSWORD}, content_type="application/json"
+                ).status_code
+                == 200
+            )
 
         print(f"{algorithm:>14}: verify {verify:.0f} ms, login {median_ms(login, before=reset):.0f} ms (median)")
 

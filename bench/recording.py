@@ -10,6 +10,7 @@ that is rolled back, and the stored file is deleted: the database is left as it 
 """
 
 import array
+import json
 import math
 import os
 import sys
@@ -18,13 +19,27 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import django
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.tests.factories import MembershipFactory, PracticeFactory
+from ai_reports import providers, recordings
+from ai_reports.models import PracticeAISettings, RecordingConsent
+from ai_reports.tests.fake_gemini import FakeGemini
+from billing import services as billing
+from patients.tests.factories import patient_for
+from scheduling.models import Session
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sessai.settings.dev")
 
 
 def encode(path: Path, minutes: int) -> None:
-    import av
+    import av  # noqa: PLC0415 (heavy, loaded on first use)
 
     rate, frame = 48000, 960
     second = array.array("h", (int(9000 * math.sin(2 * math.pi * 220 * i / rate)) for i in range(rate))).tobytes()
@@ -42,23 +57,7 @@ def encode(path: Path, minutes: int) -> None:
 
 
 def main(minutes: int) -> None:
-    import django
-
     django.setup()
-    import json
-
-    from django.conf import settings
-    from django.db import transaction
-
-    from accounts.choices import Role
-    from accounts.tests.factories import MembershipFactory, PracticeFactory
-    from ai_reports import providers, recordings
-    from ai_reports.models import PracticeAISettings, RecordingConsent
-    from ai_reports.tests.fake_gemini import FakeGemini
-    from billing import services as billing
-    from patients.tests.factories import patient_for
-    from scheduling.models import Session
-
     fake = FakeGemini()
     settings.GEMINI_API_KEY, settings.GEMINI_BASE_URL = "bench", fake.url
     provider_seconds = [0.0]
@@ -76,13 +75,29 @@ def main(minutes: int) -> None:
         path = Path(tmp) / "sesion.ogg"
         started = time.perf_counter()
         encode(path, minutes)
-        print(f"fixture: {minutes} min of Ogg/Opus, {path.stat().st_size / 1e6:.1f} MB, encoded in {time.perf_counter() - started:.1f} s")
+        print(
+            f"fixture: {minutes} min of Ogg/Opus, {path.stat().st_size / 1e6:.1f} MB, encoded in {time.perf_counter() - started:.1f} s"
+        )
         parts = math.ceil(minutes * 60 / settings.RECORDING_CHUNK_SECONDS)
         for _ in range(parts):
-            segments = [{"speaker": "patient", "start": s * 10.0, "end": s * 10.0 + 9, "text": "Texto de prueba."} for s in range(120)]
+            segments = [
+                {"speaker": "patient", "start": s * 10.0, "end": s * 10.0 + 9, "text": "Texto de prueba."}
+                for s in range(120)
+            ]
             fake.reply(json.dumps({"segments": segments}), 1000, 1000)
-        fake.reply(json.dumps({"draftNote": "Nota.", "sentiment": {"label": "neutral", "score": 50}, "topics": [],
-                               "keywords": [], "risks": []}), 1000, 200)
+        fake.reply(
+            json.dumps(
+                {
+                    "draftNote": "Nota.",
+                    "sentiment": {"label": "neutral", "score": 50},
+                    "topics": [],
+                    "keywords": [],
+                    "risks": [],
+                }
+            ),
+            1000,
+            200,
+        )
         with transaction.atomic():
             practice = PracticeFactory()
             billing.subscription_start(practice=practice)
@@ -90,25 +105,37 @@ def main(minutes: int) -> None:
             member = MembershipFactory(practice=practice, role=Role.THERAPIST)
             patient = patient_for(member)
             PracticeAISettings.objects.create(practice=practice, audio_transcription=True)
-            RecordingConsent.objects.create(practice=practice, patient=patient, text_version="bench", registered_by=member.user)
-            from django.utils import timezone
-
+            RecordingConsent.objects.create(
+                practice=practice, patient=patient, text_version="bench", registered_by=member.user
+            )
             now = timezone.now()
-            session = Session.objects.create(practice=practice, patient=patient, therapist=member.user, starts_at=now,
-                                             ends_at=now + timezone.timedelta(hours=1), status="completed")
+            session = Session.objects.create(
+                practice=practice,
+                patient=patient,
+                therapist=member.user,
+                starts_at=now,
+                ends_at=now + timezone.timedelta(hours=1),
+                status="completed",
+            )
             tracemalloc.start()
             started = time.perf_counter()
-            recording, _ = recordings.recording_add(session=session, membership=member, path=path, size=path.stat().st_size)
+            recording, _ = recordings.recording_add(
+                session=session, membership=member, path=path, size=path.stat().st_size
+            )
             upload_s = time.perf_counter() - started
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-            print(f"upload work (measure, hash, store, reserve): {upload_s:.2f} s, peak Python memory {peak / 1e6:.1f} MB, "
-                  f"measured {recording.duration_seconds} s")
+            print(
+                f"upload work (measure, hash, store, reserve): {upload_s:.2f} s, peak Python memory {peak / 1e6:.1f} MB, "
+                f"measured {recording.duration_seconds} s"
+            )
             started = time.perf_counter()
             recordings.transcribe(recording_id=str(recording.pk), last_attempt=True)
             total = time.perf_counter() - started
-            print(f"transcription job: {total:.2f} s in all, {provider_seconds[0]:.2f} s in provider calls "
-                  f"({parts} parts) → overhead {total - provider_seconds[0]:.2f} s")
+            print(
+                f"transcription job: {total:.2f} s in all, {provider_seconds[0]:.2f} s in provider calls "
+                f"({parts} parts) → overhead {total - provider_seconds[0]:.2f} s"
+            )
             provider_seconds[0] = 0.0
             started = time.perf_counter()
             recordings.analyze(session_id=str(session.pk))

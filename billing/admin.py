@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from billing import services
 from billing.choices import EntryKind
 from billing.models import CreditAccount, CreditLedgerEntry, Plan, Subscription
-from sessai.console import ReadOnlyAdmin
+from sessai.admin import ReadOnlyAdmin
 
 
 @admin.register(Plan)
@@ -34,17 +34,33 @@ def grant_credits_action(modeladmin, request, queryset):
             for obj in queryset:
                 practice = getattr(obj, "practice", obj)  # a subscription, an account or the practice itself
                 try:
-                    services.credits_grant(practice=practice, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"],
-                                           actor=request.user, kind=EntryKind.ADJUSTMENT)
+                    services.credits_grant(
+                        practice=practice,
+                        amount=form.cleaned_data["amount"],
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,
+                        kind=EntryKind.ADJUSTMENT,
+                    )
                 except services.InsufficientCredits:
-                    modeladmin.message_user(request, _("%(p)s: el saldo no puede quedar negativo") % {"p": practice}, messages.ERROR)
+                    modeladmin.message_user(
+                        request, _("%(p)s: el saldo no puede quedar negativo") % {"p": practice}, messages.ERROR
+                    )
             modeladmin.message_user(request, _("Créditos asignados"), messages.SUCCESS)
             return None
     else:
         form = GrantForm(initial={"_selected_action": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)})
-    return render(request, "admin/action_form.html", {
-        **modeladmin.admin_site.each_context(request), "form": form, "objects": queryset, "title": _("Asignar créditos"),
-        "opts": modeladmin.model._meta, "action": request.POST.get("action", "")})
+    return render(
+        request,
+        "admin/action_form.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "form": form,
+            "objects": queryset,
+            "title": _("Asignar créditos"),
+            "opts": modeladmin.model._meta,
+            "action": request.POST.get("action", ""),
+        },
+    )
 
 
 grant_credits_action.short_description = _("Asignar créditos con un motivo")
@@ -52,7 +68,7 @@ grant_credits_action.short_description = _("Asignar créditos con un motivo")
 
 @admin.action(description=_("Asignar créditos con un motivo"))
 def grant_credits(modeladmin, request, queryset):
-    """On the practice page (accounts.admin.register_practice_action)."""
+    """On the practice page (console.registry.PRACTICE_ACTIONS)."""
     return grant_credits_action(modeladmin, request, queryset)
 
 
@@ -64,18 +80,32 @@ class PlanForm(forms.Form):
 @admin.action(description=_("Cambiar plan"))
 def change_plan(modeladmin, request, queryset):
     """On the practice page: the chosen plan for each practice (a subscription started if none)."""
-    form = PlanForm(request.POST if "apply" in request.POST else None,
-                    initial={"_selected_action": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)})
+    form = PlanForm(
+        request.POST if "apply" in request.POST else None,
+        initial={"_selected_action": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)},
+    )
     if "apply" in request.POST and form.is_valid():
         plan = form.cleaned_data["plan"]
         for practice in queryset:
             services.subscription_plan_set(practice=practice, plan=plan)
-        modeladmin.message_user(request, _("Plan cambiado a %(plan)s en %(count)d consultas") % {"plan": plan.name, "count": queryset.count()},
-                                messages.SUCCESS)
+        modeladmin.message_user(
+            request,
+            _("Plan cambiado a %(plan)s en %(count)d consultas") % {"plan": plan.name, "count": queryset.count()},
+            messages.SUCCESS,
+        )
         return None
-    return render(request, "admin/action_form.html", {
-        **modeladmin.admin_site.each_context(request), "form": form, "objects": queryset, "title": _("Cambiar plan"),
-        "action": "change_plan", "opts": modeladmin.model._meta})
+    return render(
+        request,
+        "admin/action_form.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "form": form,
+            "objects": queryset,
+            "title": _("Cambiar plan"),
+            "action": "change_plan",
+            "opts": modeladmin.model._meta,
+        },
+    )
 
 
 @admin.register(Subscription)
@@ -108,7 +138,17 @@ class CreditAccountAdmin(admin.ModelAdmin):
 class CreditLedgerEntryAdmin(ReadOnlyAdmin):
     """Read-only: the ledger is append-only; corrections are new adjustment rows."""
 
-    list_display = ("created_at", "practice", "kind", "amount", "operation", "model", "input_tokens", "output_tokens", "actor")
+    list_display = (
+        "created_at",
+        "practice",
+        "kind",
+        "amount",
+        "operation",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "actor",
+    )
     list_filter = ("kind", "operation", "practice", ("created_at", admin.DateFieldListFilter))
     search_fields = ("practice__name", "reason", "model")
     list_select_related = ("practice", "actor")
@@ -123,5 +163,3 @@ class CreditLedgerEntryAdmin(ReadOnlyAdmin):
         totals = queryset.aggregate(total=Sum("amount"))
         response.context_data["ledger_total"] = totals["total"] or Decimal("0")
         return response
-
-

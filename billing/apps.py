@@ -12,9 +12,4 @@ class BillingConfig(AppConfig):
         from billing import receivers
 
         practice_created.connect(receivers.start_trial, dispatch_uid="billing.start_trial")
-        from accounts.admin import register_practice_action
-        from billing.admin import change_plan, grant_credits
-
-        register_practice_action(grant_credits)
-        register_practice_action(change_plan)
         demo_seeded.connect(receivers.start_trial, dispatch_uid="billing.demo_trial")

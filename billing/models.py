@@ -34,7 +34,9 @@ class Plan(models.Model):
 
 
 class Subscription(models.Model):
-    practice = models.OneToOneField(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="subscription")
+    practice = models.OneToOneField(
+        Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="subscription"
+    )
     plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="subscriptions")
     renewal_date = models.DateField(_("próxima renovación"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
@@ -51,7 +53,9 @@ class Subscription(models.Model):
 class CreditAccount(models.Model):
     """The lock every ledger write takes, and the cached balance (= sum of the ledger)."""
 
-    practice = models.OneToOneField(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="credit_account")
+    practice = models.OneToOneField(
+        Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="credit_account"
+    )
     balance = models.DecimalField(_("saldo"), default=Decimal("0"), **CREDIT)
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
@@ -78,7 +82,14 @@ class CreditLedgerEntry(models.Model):
     practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="ledger")
     kind = models.CharField(_("tipo"), max_length=12, choices=EntryKind.choices)
     amount = models.DecimalField(_("créditos"), **CREDIT, help_text=_("Positivo suma, negativo resta"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("persona"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("persona"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     operation = models.CharField(_("operación"), max_length=20, choices=Operation.choices, blank=True)
     model = models.CharField(_("modelo"), max_length=80, blank=True)
     tier = models.CharField(max_length=10, verbose_name=_("nivel"), blank=True)
@@ -86,8 +97,12 @@ class CreditLedgerEntry(models.Model):
     output_tokens = models.PositiveIntegerField(default=0, verbose_name=_("tokens de salida"))
     patient_id = models.UUIDField(null=True, verbose_name=_("paciente (id)"), blank=True)
     report_id = models.UUIDField(null=True, verbose_name=_("informe (id)"), blank=True)
-    reservation = models.ForeignKey("self", verbose_name=_("reserva"), on_delete=models.PROTECT, null=True, blank=True, related_name="settlements")
-    period = models.CharField(max_length=7, verbose_name=_("período"), blank=True, help_text=_("AAAA-MM de una asignación mensual"))
+    reservation = models.ForeignKey(
+        "self", verbose_name=_("reserva"), on_delete=models.PROTECT, null=True, blank=True, related_name="settlements"
+    )
+    period = models.CharField(
+        max_length=7, verbose_name=_("período"), blank=True, help_text=_("AAAA-MM de una asignación mensual")
+    )
     reason = models.CharField(_("motivo"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"), db_index=True)
 
@@ -102,8 +117,14 @@ class CreditLedgerEntry(models.Model):
             models.Index(fields=["practice", "created_at"], name="ledger_practice_created"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["practice", "period"], condition=models.Q(kind="grant") & ~models.Q(period=""), name="ledger_one_grant_per_period"),
-            models.UniqueConstraint(fields=["reservation"], condition=models.Q(kind="release"), name="ledger_one_release_per_reservation"),
+            models.UniqueConstraint(
+                fields=["practice", "period"],
+                condition=models.Q(kind="grant") & ~models.Q(period=""),
+                name="ledger_one_grant_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["reservation"], condition=models.Q(kind="release"), name="ledger_one_release_per_reservation"
+            ),
         ]
 
     def __str__(self):

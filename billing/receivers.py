@@ -1,7 +1,7 @@
 """Reactions to accounts' signals (accounts does not import billing)."""
 
+from billing.services import subscription_start
+
 
 def start_trial(sender, practice, **kwargs):
-    from billing.services import subscription_start
-
     subscription_start(practice=practice)

@@ -41,16 +41,28 @@ def billing_summary(*, practice) -> dict:
     subscription with its plan and the balance, then the period's usage and sessions together
     (the period starts from the subscription's renewal date)."""
     account = CreditAccount.objects.filter(practice_id=OuterRef("practice_id")).values("balance")[:1]
-    subscription = (Subscription.objects.select_related("plan").filter(practice=practice)
-                    .annotate(remaining=Subquery(account)).first())
+    subscription = (
+        Subscription.objects.select_related("plan")
+        .filter(practice=practice)
+        .annotate(remaining=Subquery(account))
+        .first()
+    )
     if subscription is None:
-        return {"plan_details": None, "credit_usage": {"used": Decimal("0"), "total": Decimal("0"), "remaining": balance(practice)},
-                "average_cost": {"per_session": Decimal("0")}}
+        return {
+            "plan_details": None,
+            "credit_usage": {"used": Decimal("0"), "total": Decimal("0"), "remaining": balance(practice)},
+            "average_cost": {"per_session": Decimal("0")},
+        }
     tz = ZoneInfo(practice.timezone)
     start_day = _period_start(subscription)
     start = timezone.datetime.combine(start_day, timezone.datetime.min.time(), tzinfo=tz)
-    usage = (CreditLedgerEntry.objects.filter(practice_id=OuterRef("pk"), kind=EntryKind.USAGE, created_at__gte=start)
-             .order_by().values("practice_id").annotate(total=Sum("amount")).values("total"))
+    usage = (
+        CreditLedgerEntry.objects.filter(practice_id=OuterRef("pk"), kind=EntryKind.USAGE, created_at__gte=start)
+        .order_by()
+        .values("practice_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     completed = _sessions_since(OuterRef("pk"), start) if _sessions_since else Value(0)
     period = Practice.objects.filter(pk=practice.pk).values(used=Subquery(usage), completed=completed).get()
     used = -(period["used"] or Decimal("0"))
@@ -58,10 +70,18 @@ def billing_summary(*, practice) -> dict:
     per_session = (used / sessions).quantize(Decimal("0.1")) if sessions else Decimal("0")
     plan = subscription.plan
     return {
-        "plan_details": {"name": plan.name, "price": plan.price_usd, "credits_per_month": plan.credits_per_month,
-                         "renewal_date": subscription.renewal_date, "is_trial": plan.is_trial},
-        "credit_usage": {"used": used, "total": plan.credits_per_month,
-                         "remaining": subscription.remaining if subscription.remaining is not None else Decimal("0")},
+        "plan_details": {
+            "name": plan.name,
+            "price": plan.price_usd,
+            "credits_per_month": plan.credits_per_month,
+            "renewal_date": subscription.renewal_date,
+            "is_trial": plan.is_trial,
+        },
+        "credit_usage": {
+            "used": used,
+            "total": plan.credits_per_month,
+            "remaining": subscription.remaining if subscription.remaining is not None else Decimal("0"),
+        },
         "average_cost": {"per_session": per_session},
     }
 
@@ -85,7 +105,10 @@ def daily_usage(*, practice, days: int) -> list[dict]:
         .annotate(total=Sum("amount"))
     )
     by_day = {row["day"]: -row["total"] for row in rows}
-    return [{"date": first + timedelta(days=i), "credits": by_day.get(first + timedelta(days=i), Decimal("0"))} for i in range(days)]
+    return [
+        {"date": first + timedelta(days=i), "credits": by_day.get(first + timedelta(days=i), Decimal("0"))}
+        for i in range(days)
+    ]
 
 
 def usage_totals(*, practice, since) -> dict:

@@ -26,12 +26,16 @@ TENTH = Decimal("0.1")
 class InsufficientCredits(DomainError):
     status_code = 402
     code = "insufficient_credits"
-    default_message = _("No tienes créditos suficientes para esta operación. Recarga créditos o espera la renovación de tu plan.")
+    default_message = _(
+        "No tienes créditos suficientes para esta operación. Recarga créditos o espera la renovación de tu plan."
+    )
 
 
 def credits_for(*, input_tokens: int, output_tokens: int, input_price: Decimal, output_price: Decimal) -> Decimal:
     """(in × inPrice + out × outPrice) / 1e6 USD × 100 credits/USD, rounded up to 0.1 credit."""
-    usd = (Decimal(input_tokens) * Decimal(input_price) + Decimal(output_tokens) * Decimal(output_price)) / Decimal(1_000_000)
+    usd = (Decimal(input_tokens) * Decimal(input_price) + Decimal(output_tokens) * Decimal(output_price)) / Decimal(
+        1_000_000
+    )
     return (usd * CREDITS_PER_USD).quantize(TENTH, rounding=ROUND_CEILING)
 
 
@@ -41,7 +45,9 @@ def _account(practice_id) -> CreditAccount:
     return CreditAccount.objects.select_for_update().get(practice_id=practice_id)
 
 
-def _post(account: CreditAccount, *, kind: str, amount: Decimal, allow_negative: bool = False, **fields) -> CreditLedgerEntry:
+def _post(
+    account: CreditAccount, *, kind: str, amount: Decimal, allow_negative: bool = False, **fields
+) -> CreditLedgerEntry:
     new_balance = account.balance + amount
     if amount < 0 and new_balance < 0 and not allow_negative:
         raise InsufficientCredits()
@@ -66,14 +72,23 @@ class Usage:
 
 
 @transaction.atomic
-def credits_reserve(*, practice, amount: Decimal, actor, operation: str, patient_id=None, tier: str = "") -> CreditLedgerEntry:
+def credits_reserve(
+    *, practice, amount: Decimal, actor, operation: str, patient_id=None, tier: str = ""
+) -> CreditLedgerEntry:
     """Hold the most an AI call can cost before calling the provider. 402 when it cannot be
     covered (and at zero balance, whatever the price)."""
     account = _account(practice.pk)
     if account.balance <= 0:
         raise InsufficientCredits()
-    return _post(account, kind=EntryKind.RESERVATION, amount=-amount, actor=actor, operation=operation,
-                 patient_id=patient_id, tier=tier)
+    return _post(
+        account,
+        kind=EntryKind.RESERVATION,
+        amount=-amount,
+        actor=actor,
+        operation=operation,
+        patient_id=patient_id,
+        tier=tier,
+    )
 
 
 @transaction.atomic
@@ -83,17 +98,31 @@ def credits_settle(*, reservation: CreditLedgerEntry, usage: Usage, report_id=No
     held = -reservation.amount
     charged = usage.credits
     if charged > held:
-        logger.warning("AI cost above its reservation; charging the reservation", extra={"reservation": str(reservation.pk)})
+        logger.warning(
+            "AI cost above its reservation; charging the reservation", extra={"reservation": str(reservation.pk)}
+        )
         charged = held
-    common = {"actor_id": reservation.actor_id, "operation": reservation.operation, "patient_id": reservation.patient_id}
+    common = {
+        "actor_id": reservation.actor_id,
+        "operation": reservation.operation,
+        "patient_id": reservation.patient_id,
+    }
     # the sweep of stale holds may have given this hold back already (a call that outlived
     # CREDITS_HOLD_MAX_SECONDS): then only the usage is charged, never a second release
     CreditLedgerEntry.objects.select_for_update().filter(pk=reservation.pk).first()
     if not reservation.settlements.filter(kind=EntryKind.RELEASE).exists():
         _post(account, kind=EntryKind.RELEASE, amount=held, reservation=reservation, **common)
     return _post(
-        account, kind=EntryKind.USAGE, amount=-charged, reservation=reservation, model=usage.model, tier=usage.tier,
-        input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, report_id=report_id, **common,
+        account,
+        kind=EntryKind.USAGE,
+        amount=-charged,
+        reservation=reservation,
+        model=usage.model,
+        tier=usage.tier,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        report_id=report_id,
+        **common,
     )
 
 
@@ -105,8 +134,15 @@ def credits_release(*, reservation: CreditLedgerEntry) -> bool:
     CreditLedgerEntry.objects.select_for_update().filter(pk=reservation.pk).first()  # one release, whoever comes second
     if reservation.settlements.filter(kind=EntryKind.RELEASE).exists():
         return False
-    _post(account, kind=EntryKind.RELEASE, amount=-reservation.amount, reservation=reservation, actor_id=reservation.actor_id,
-          operation=reservation.operation, patient_id=reservation.patient_id)
+    _post(
+        account,
+        kind=EntryKind.RELEASE,
+        amount=-reservation.amount,
+        reservation=reservation,
+        actor_id=reservation.actor_id,
+        operation=reservation.operation,
+        patient_id=reservation.patient_id,
+    )
     return True
 
 
@@ -128,15 +164,19 @@ def holds_release_stale(*, now=None) -> int:
     the hold is given back; the retry holds and charges on its own. A transcription's hold is
     left: its recording owns it until the transcription settles it or fails and releases it."""
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.CREDITS_HOLD_MAX_SECONDS)
-    stale = (CreditLedgerEntry.objects.filter(kind=EntryKind.RESERVATION, created_at__lt=cutoff)
-             .exclude(operation=Operation.TRANSCRIPTION)
-             .exclude(settlements__kind__in=[EntryKind.RELEASE, EntryKind.USAGE]))
+    stale = (
+        CreditLedgerEntry.objects.filter(kind=EntryKind.RESERVATION, created_at__lt=cutoff)
+        .exclude(operation=Operation.TRANSCRIPTION)
+        .exclude(settlements__kind__in=[EntryKind.RELEASE, EntryKind.USAGE])
+    )
     # credits_release locks the hold and re-checks it: a settle that got there first wins
     return sum(credits_release(reservation=reservation) for reservation in stale.iterator())
 
 
 @transaction.atomic
-def credits_grant(*, practice, amount: Decimal, reason: str = "", actor=None, kind: str = EntryKind.ADJUSTMENT, period: str = "") -> CreditLedgerEntry:
+def credits_grant(
+    *, practice, amount: Decimal, reason: str = "", actor=None, kind: str = EntryKind.ADJUSTMENT, period: str = ""
+) -> CreditLedgerEntry:
     """Add (or, for a negative adjustment, remove) credits. A negative adjustment may not take
     the balance below zero."""
     account = _account(practice.pk)
@@ -173,8 +213,11 @@ def _grant_period(subscription: Subscription, *, period_start: date) -> bool:
     try:
         with transaction.atomic():
             credits_grant(
-                practice=subscription.practice, amount=subscription.plan.credits_per_month, kind=EntryKind.GRANT,
-                period=period_start.strftime("%Y-%m"), reason=f"{subscription.plan.name} {period_start:%Y-%m}",
+                practice=subscription.practice,
+                amount=subscription.plan.credits_per_month,
+                kind=EntryKind.GRANT,
+                period=period_start.strftime("%Y-%m"),
+                reason=f"{subscription.plan.name} {period_start:%Y-%m}",
             )
         return True
     except IntegrityError:
@@ -188,7 +231,9 @@ def renew_due(*, today: date | None = None) -> int:
     granted = 0
     for practice_id in Subscription.objects.filter(renewal_date__lte=today).values_list("practice_id", flat=True):
         with transaction.atomic():
-            subscription = Subscription.objects.select_for_update().select_related("plan", "practice").get(practice_id=practice_id)
+            subscription = (
+                Subscription.objects.select_for_update().select_related("plan", "practice").get(practice_id=practice_id)
+            )
             while subscription.renewal_date <= today:
                 granted += _grant_period(subscription, period_start=subscription.renewal_date)
                 subscription.renewal_date = add_month(subscription.renewal_date)

@@ -1,21 +1,56 @@
 """Patients for operators: administrative columns only; clinical notes never appear here."""
 
+from datetime import timedelta
+
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import ExportPackage, Patient, PrivacyRequest, SecurityIncident
-from sessai.console import ReadOnlyAdmin
+from patients.privacy import OPEN
+from sessai.admin import ReadOnlyAdmin
 
 
 @admin.register(Patient)
 class PatientAdmin(admin.ModelAdmin):
-    list_display = ("name", "rut_display", "practice", "status", "primary_therapist", "total_sessions", "last_session_date", "created_at")
+    list_display = (
+        "name",
+        "rut_display",
+        "practice",
+        "status",
+        "primary_therapist",
+        "total_sessions",
+        "last_session_date",
+        "created_at",
+    )
     list_filter = ("status", "practice")
     search_fields = ("name", "rut", "email")
     list_select_related = ("practice", "primary_therapist")
-    fields = ("practice", "name", "rut", "email", "phone", "birth_date", "address", "emergency_contact", "status",
-              "primary_therapist", "total_sessions", "first_session_date", "last_session_date", "created_at", "updated_at")
-    readonly_fields = ("practice", "total_sessions", "first_session_date", "last_session_date", "created_at", "updated_at")
+    fields = (
+        "practice",
+        "name",
+        "rut",
+        "email",
+        "phone",
+        "birth_date",
+        "address",
+        "emergency_contact",
+        "status",
+        "primary_therapist",
+        "total_sessions",
+        "first_session_date",
+        "last_session_date",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = (
+        "practice",
+        "total_sessions",
+        "first_session_date",
+        "last_session_date",
+        "created_at",
+        "updated_at",
+    )
     autocomplete_fields = ("primary_therapist",)
 
     def has_delete_permission(self, request, obj=None):
@@ -34,16 +69,12 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("vencidas", _("Vencidas")), ("proximas", _("Vencen en 5 días"))]
 
     def queryset(self, request, queryset):
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        from patients.privacy import OPEN
-
         if self.value() == "vencidas":
             return queryset.filter(status__in=OPEN, due_at__lt=timezone.now())
         if self.value() == "proximas":
-            return queryset.filter(status__in=OPEN, due_at__gte=timezone.now(), due_at__lte=timezone.now() + timedelta(days=5))
+            return queryset.filter(
+                status__in=OPEN, due_at__gte=timezone.now(), due_at__lte=timezone.now() + timedelta(days=5)
+            )
         return queryset
 
 
@@ -55,7 +86,17 @@ class PrivacyRequestAdmin(ReadOnlyAdmin):
     list_display = ("kind", "practice", "status", "received_at", "due_at", "resolved_at")
     list_filter = (OverdueFilter, "status", "kind")
     list_select_related = ("practice",)
-    fields = ("practice", "kind", "channel", "status", "received_at", "due_at", "extension_reason", "resolution", "resolved_at")
+    fields = (
+        "practice",
+        "kind",
+        "channel",
+        "status",
+        "received_at",
+        "due_at",
+        "extension_reason",
+        "resolution",
+        "resolved_at",
+    )
     readonly_fields = fields
     ordering = ("due_at",)
 
@@ -71,8 +112,16 @@ class SecurityIncidentAdmin(admin.ModelAdmin):
     search_fields = ("description", "measures")
     filter_horizontal = ("practices",)
     date_hierarchy = "detected_at"
-    fields = ("detected_at", "severity", "description", "practices", "patients_affected", "agency_notified_at",
-              "patients_notified_at", "measures")
+    fields = (
+        "detected_at",
+        "severity",
+        "description",
+        "practices",
+        "patients_affected",
+        "agency_notified_at",
+        "patients_notified_at",
+        "measures",
+    )
 
     def has_delete_permission(self, request, obj=None):
         return False  # the register is evidence: incidents are closed, not deleted

@@ -45,14 +45,29 @@ def consent_send(*, patient: Patient, membership, kind: str, in_person: bool = F
         raise ValidationFailed(msg.CONSENT_NO_EMAIL, errors={"inPerson": [str(msg.CONSENT_NO_EMAIL)]})
     if not in_person and patient.processing_blocked:
         raise Conflict(msg.CONSENT_BLOCKED, code="processing_blocked")
-    consent = Consent.objects.create(practice=membership.practice, patient=patient, kind=kind, text_version=VERSIONS[kind],
-                                     text=consent_text(kind=kind, patient=patient), sent_by=membership.user,
-                                     in_person=in_person, witnessed_by=membership.user if in_person else None)
+    consent = Consent.objects.create(
+        practice=membership.practice,
+        patient=patient,
+        kind=kind,
+        text_version=VERSIONS[kind],
+        text=consent_text(kind=kind, patient=patient),
+        sent_by=membership.user,
+        in_person=in_person,
+        witnessed_by=membership.user if in_person else None,
+    )
     if not in_person:
-        emails.send(template="consent_request", to=patient.email, from_name=patient.practice.name, context={
-            "practice": patient.practice, "patient": patient, "kind": consent.get_kind_display(), "link": consent_link(consent),
-            "days": settings.CONSENT_LINK_DAYS,
-        })
+        emails.send(
+            template="consent_request",
+            to=patient.email,
+            from_name=patient.practice.name,
+            context={
+                "practice": patient.practice,
+                "patient": patient,
+                "kind": consent.get_kind_display(),
+                "link": consent_link(consent),
+                "days": settings.CONSENT_LINK_DAYS,
+            },
+        )
     return consent
 
 
@@ -72,8 +87,11 @@ def consent_from_token(token: str) -> Consent:
 
 
 def can_sign(consent: Consent) -> bool:
-    return (consent.signed_at is None and consent.revoked_at is None
-            and timezone.now() - consent.sent_at <= timedelta(days=settings.CONSENT_LINK_DAYS))
+    return (
+        consent.signed_at is None
+        and consent.revoked_at is None
+        and timezone.now() - consent.sent_at <= timedelta(days=settings.CONSENT_LINK_DAYS)
+    )
 
 
 @transaction.atomic

@@ -23,8 +23,10 @@ from patients.rut import rut_format
 CL_CORE_PATIENT = "https://hl7chile.cl/fhir/ig/clcore/StructureDefinition/CorePacienteCl"
 CL_IDENTIFIER_TYPES = "https://hl7chile.cl/fhir/ig/clcore/CodeSystem/CSTipoIdentificador"
 LOINC = "http://loinc.org"
-INSTRUMENTS = {"phq9": ("44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"),
-               "gad7": ("70274-6", "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]")}
+INSTRUMENTS = {
+    "phq9": ("44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"),
+    "gad7": ("70274-6", "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]"),
+}
 ENCOUNTER_STATUS = {"scheduled": "planned", "completed": "finished", "cancelled": "cancelled", "no-show": "cancelled"}
 ENCOUNTER_CLASS = {"virtual": ("VR", "virtual"), "telefonica": ("VR", "virtual"), "presencial": ("AMB", "ambulatory")}
 
@@ -39,17 +41,27 @@ def _entry(resource: dict) -> dict:
 
 def _patient(patient) -> dict:
     resource = {
-        "resourceType": "Patient", "id": str(patient.pk), "meta": {"profile": [CL_CORE_PATIENT]},
+        "resourceType": "Patient",
+        "id": str(patient.pk),
+        "meta": {"profile": [CL_CORE_PATIENT]},
         "active": patient.status != "archived",
-        "name": [{"use": "official", "text": patient.name, "family": patient.name.split()[-1],
-                  "given": patient.name.split()[:-1] or [patient.name]}],
+        "name": [
+            {
+                "use": "official",
+                "text": patient.name,
+                "family": patient.name.split()[-1],
+                "given": patient.name.split()[:-1] or [patient.name],
+            }
+        ],
     }
     if patient.rut:
-        resource["identifier"] = [{
-            "use": "official",
-            "type": {"coding": [{"system": CL_IDENTIFIER_TYPES, "code": "01", "display": "RUN"}]},
-            "value": rut_format(patient.rut).replace(".", ""),
-        }]
+        resource["identifier"] = [
+            {
+                "use": "official",
+                "type": {"coding": [{"system": CL_IDENTIFIER_TYPES, "code": "01", "display": "RUN"}]},
+                "value": rut_format(patient.rut).replace(".", ""),
+            }
+        ]
     telecom = [{"system": "phone", "value": patient.phone, "use": "mobile"}] if patient.phone else []
     telecom += [{"system": "email", "value": patient.email}] if patient.email else []
     if telecom:
@@ -58,8 +70,15 @@ def _patient(patient) -> dict:
         resource["birthDate"] = patient.birth_date.isoformat()
     address = {k: v for k, v in (patient.address or {}).items() if v}
     if address:
-        resource["address"] = [{"line": [address["street"]] if address.get("street") else None, "city": address.get("city"),
-                                "state": address.get("region"), "postalCode": address.get("zip_code"), "country": "CL"}]
+        resource["address"] = [
+            {
+                "line": [address["street"]] if address.get("street") else None,
+                "city": address.get("city"),
+                "state": address.get("region"),
+                "postalCode": address.get("zip_code"),
+                "country": "CL",
+            }
+        ]
         resource["address"] = [{k: v for k, v in resource["address"][0].items() if v}]
     return resource
 
@@ -73,12 +92,24 @@ def _practitioner(user) -> dict:
 
 def _html_document(pk, *, patient_id, encounter_id, author_id, when, title: str, html: str) -> dict:
     return {
-        "resourceType": "DocumentReference", "id": str(pk), "status": "current",
-        "type": {"text": title}, "subject": _ref("Patient", patient_id), "date": when.isoformat(),
+        "resourceType": "DocumentReference",
+        "id": str(pk),
+        "status": "current",
+        "type": {"text": title},
+        "subject": _ref("Patient", patient_id),
+        "date": when.isoformat(),
         "author": [_ref("Practitioner", author_id)] if author_id else None,
         "context": {"encounter": [_ref("Encounter", encounter_id)]},
-        "content": [{"attachment": {"contentType": "text/html; charset=utf-8", "language": "es",
-                                    "data": base64.b64encode(html.encode()).decode(), "title": title}}],
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/html; charset=utf-8",
+                    "language": "es",
+                    "data": base64.b64encode(html.encode()).decode(),
+                    "title": title,
+                }
+            }
+        ],
     }
 
 
@@ -86,49 +117,125 @@ def patient_bundle(patient) -> dict:
     """The bundle as JSON-ready data, validated by `fhir.resources` before it is returned."""
     Session = apps.get_model("scheduling", "Session")
     tz = ZoneInfo(patient.practice.timezone)
-    sessions = list(Session.objects.filter(patient=patient).select_related("therapist")
-                    .prefetch_related("addenda", "assessments", "attachments").order_by("starts_at"))
+    sessions = list(
+        Session.objects.filter(patient=patient)
+        .select_related("therapist")
+        .prefetch_related("addenda", "assessments", "attachments")
+        .order_by("starts_at")
+    )
     practitioners = {s.therapist_id: s.therapist for s in sessions}
     entries = [_entry(_patient(patient))] + [_entry(_practitioner(user)) for user in practitioners.values()]
     for session in sessions:
         klass = ENCOUNTER_CLASS.get(session.type, ENCOUNTER_CLASS["presencial"])
-        entries.append(_entry({
-            "resourceType": "Encounter", "id": str(session.pk), "status": ENCOUNTER_STATUS.get(session.status, "unknown"),
-            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": klass[0], "display": klass[1]},
-            "subject": _ref("Patient", patient.pk),
-            "participant": [{"individual": _ref("Practitioner", session.therapist_id)}],
-            "period": {"start": session.starts_at.astimezone(tz).isoformat(), "end": session.ends_at.astimezone(tz).isoformat()},
-        }))
+        entries.append(
+            _entry(
+                {
+                    "resourceType": "Encounter",
+                    "id": str(session.pk),
+                    "status": ENCOUNTER_STATUS.get(session.status, "unknown"),
+                    "class": {
+                        "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                        "code": klass[0],
+                        "display": klass[1],
+                    },
+                    "subject": _ref("Patient", patient.pk),
+                    "participant": [{"individual": _ref("Practitioner", session.therapist_id)}],
+                    "period": {
+                        "start": session.starts_at.astimezone(tz).isoformat(),
+                        "end": session.ends_at.astimezone(tz).isoformat(),
+                    },
+                }
+            )
+        )
         if session.content:
-            entries.append(_entry(_html_document(
-                uuid.uuid5(session.pk, "nota-clinica"), patient_id=patient.pk, encounter_id=session.pk, author_id=session.therapist_id,
-                when=(session.signed_at or session.updated_at).astimezone(tz), title="Nota clínica", html=session.content)))
+            entries.append(
+                _entry(
+                    _html_document(
+                        uuid.uuid5(session.pk, "nota-clinica"),
+                        patient_id=patient.pk,
+                        encounter_id=session.pk,
+                        author_id=session.therapist_id,
+                        when=(session.signed_at or session.updated_at).astimezone(tz),
+                        title="Nota clínica",
+                        html=session.content,
+                    )
+                )
+            )
         for addendum in session.addenda.all():
-            entries.append(_entry(_html_document(
-                addendum.pk, patient_id=patient.pk, encounter_id=session.pk, author_id=addendum.author_id,
-                when=addendum.created_at.astimezone(tz), title="Adenda", html=addendum.content)))
+            entries.append(
+                _entry(
+                    _html_document(
+                        addendum.pk,
+                        patient_id=patient.pk,
+                        encounter_id=session.pk,
+                        author_id=addendum.author_id,
+                        when=addendum.created_at.astimezone(tz),
+                        title="Adenda",
+                        html=addendum.content,
+                    )
+                )
+            )
         for assessment in session.assessments.all():
             if assessment.type in INSTRUMENTS and assessment.score is not None:
                 code, display = INSTRUMENTS[assessment.type]
-                entries.append(_entry({
-                    "resourceType": "Observation", "id": str(assessment.pk), "status": "final",
-                    "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                              "code": "survey", "display": "Survey"}]}],
-                    "code": {"coding": [{"system": LOINC, "code": code, "display": display}], "text": assessment.get_type_display()},
-                    "subject": _ref("Patient", patient.pk), "encounter": _ref("Encounter", session.pk),
-                    "effectiveDateTime": session.starts_at.astimezone(tz).isoformat(), "valueInteger": assessment.score,
-                }))
+                entries.append(
+                    _entry(
+                        {
+                            "resourceType": "Observation",
+                            "id": str(assessment.pk),
+                            "status": "final",
+                            "category": [
+                                {
+                                    "coding": [
+                                        {
+                                            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                            "code": "survey",
+                                            "display": "Survey",
+                                        }
+                                    ]
+                                }
+                            ],
+                            "code": {
+                                "coding": [{"system": LOINC, "code": code, "display": display}],
+                                "text": assessment.get_type_display(),
+                            },
+                            "subject": _ref("Patient", patient.pk),
+                            "encounter": _ref("Encounter", session.pk),
+                            "effectiveDateTime": session.starts_at.astimezone(tz).isoformat(),
+                            "valueInteger": assessment.score,
+                        }
+                    )
+                )
         for attachment in session.attachments.all():
-            entries.append(_entry({
-                "resourceType": "DocumentReference", "id": str(attachment.pk), "status": "current",
-                "type": {"text": "Adjunto"}, "subject": _ref("Patient", patient.pk),
-                "date": attachment.created_at.astimezone(tz).isoformat(),
-                "context": {"encounter": [_ref("Encounter", session.pk)]},
-                "content": [{"attachment": {"contentType": attachment.file_type or "application/octet-stream",
-                                            "title": attachment.file_name, "size": attachment.size}}],
-            }))
-    data = {"resourceType": "Bundle", "id": str(patient.pk), "type": "collection",
-            "timestamp": timezone.now().astimezone(tz).isoformat(), "entry": entries}
+            entries.append(
+                _entry(
+                    {
+                        "resourceType": "DocumentReference",
+                        "id": str(attachment.pk),
+                        "status": "current",
+                        "type": {"text": "Adjunto"},
+                        "subject": _ref("Patient", patient.pk),
+                        "date": attachment.created_at.astimezone(tz).isoformat(),
+                        "context": {"encounter": [_ref("Encounter", session.pk)]},
+                        "content": [
+                            {
+                                "attachment": {
+                                    "contentType": attachment.file_type or "application/octet-stream",
+                                    "title": attachment.file_name,
+                                    "size": attachment.size,
+                                }
+                            }
+                        ],
+                    }
+                )
+            )
+    data = {
+        "resourceType": "Bundle",
+        "id": str(patient.pk),
+        "type": "collection",
+        "timestamp": timezone.now().astimezone(tz).isoformat(),
+        "entry": entries,
+    }
     return Bundle.model_validate(_clean(data)).model_dump(mode="json", exclude_none=True)
 
 

@@ -17,14 +17,20 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         if not value:
             return qs
         fields = [self.get_ordering_value(param) for param in value]
-        expressions = [F(f[1:]).desc(nulls_last=True) if f.startswith("-") else F(f).asc(nulls_last=True) for f in fields]
+        expressions = [
+            F(f[1:]).desc(nulls_last=True) if f.startswith("-") else F(f).asc(nulls_last=True) for f in fields
+        ]
         return qs.order_by(*expressions, "id")
 
 
 class PatientFilter(StrictFilterSet):
-    search = django_filters.CharFilter(method="filter_search", max_length=100, help_text=_("Nombre (prefijos, sin tildes) o RUT"))
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=100, help_text=_("Nombre (prefijos, sin tildes) o RUT")
+    )
     status = django_filters.ChoiceFilter(choices=PatientStatus.choices)
-    therapistId = django_filters.UUIDFilter(method="filter_therapist", help_text=_("Pacientes del equipo tratante de este terapeuta"))
+    therapistId = django_filters.UUIDFilter(
+        method="filter_therapist", help_text=_("Pacientes del equipo tratante de este terapeuta")
+    )
     ordering = NullsLastOrderingFilter(
         fields=(("name", "name"), ("last_session_date", "lastSessionDate"), ("created_at", "createdAt")),
         field_labels={"name": _("Nombre"), "last_session_date": _("Última sesión"), "created_at": _("Fecha de alta")},

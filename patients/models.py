@@ -34,9 +34,13 @@ def fold(expression):
 
 class Patient(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="patients")
+    practice = models.ForeignKey(
+        Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="patients"
+    )
     name = models.CharField(_("nombre"), max_length=100)
-    rut = models.CharField(_("RUT"), max_length=12, blank=True, help_text=_("Normalizado: dígitos y dígito verificador"))
+    rut = models.CharField(
+        _("RUT"), max_length=12, blank=True, help_text=_("Normalizado: dígitos y dígito verificador")
+    )
     email = models.EmailField(_("correo"), blank=True)
     phone = models.CharField(_("teléfono"), max_length=30, blank=True)
     birth_date = models.DateField(_("fecha de nacimiento"), null=True, blank=True)
@@ -47,28 +51,56 @@ class Patient(models.Model):
     # Ley 21.719: the patient may oppose AI processing, or have processing blocked while a request
     # is open; either stops every AI operation on them (ai_reports.services.ai_processing_check).
     ai_processing = models.BooleanField(_("acepta procesamiento con IA"), default=True, db_default=True)
-    ai_processing_reason = models.CharField(_("motivo del cambio de procesamiento con IA"), max_length=300, blank=True,
-                                            db_default="", help_text=_("Queda en la auditoría con el cambio"))
-    processing_blocked = models.BooleanField(_("tratamiento bloqueado"), default=False, db_default=False,
-                                             help_text=_("Bloqueo temporal mientras se resuelve una solicitud del paciente"))
-    anonymized_at = models.DateTimeField(_("anonimizado"), null=True, blank=True,
-                                         help_text=_("Cuándo se anonimizó al terminar el plazo de conservación"))
+    ai_processing_reason = models.CharField(
+        _("motivo del cambio de procesamiento con IA"),
+        max_length=300,
+        blank=True,
+        db_default="",
+        help_text=_("Queda en la auditoría con el cambio"),
+    )
+    processing_blocked = models.BooleanField(
+        _("tratamiento bloqueado"),
+        default=False,
+        db_default=False,
+        help_text=_("Bloqueo temporal mientras se resuelve una solicitud del paciente"),
+    )
+    anonymized_at = models.DateTimeField(
+        _("anonimizado"), null=True, blank=True, help_text=_("Cuándo se anonimizó al terminar el plazo de conservación")
+    )
     primary_therapist = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("terapeuta principal"), on_delete=models.SET_NULL, null=True, blank=True, related_name="primary_patients"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("terapeuta principal"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="primary_patients",
     )
     # Maintained by scheduling.services whenever a session changes (never one query per row).
     total_sessions = models.PositiveIntegerField(default=0, verbose_name=_("sesiones realizadas"))
     first_session_date = models.DateField(null=True, verbose_name=_("primera sesión"), blank=True)
     last_session_date = models.DateField(null=True, verbose_name=_("última sesión"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
     # A patient who booked online with a RUT (or email) already on file, without proving they are
     # that patient: registered apart, for staff to merge into `duplicate_of` (or to keep apart).
-    duplicate_of = models.ForeignKey("self", verbose_name=_("posible duplicado de"), on_delete=models.SET_NULL, null=True,
-                                     blank=True, related_name="+")
-    claimed_rut = models.CharField(_("RUT declarado"), max_length=12, blank=True, db_default="",
-                                   help_text=_("El RUT que escribió al reservar en línea, cuando ya pertenecía a otra ficha"))
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("posible duplicado de"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    claimed_rut = models.CharField(
+        _("RUT declarado"),
+        max_length=12,
+        blank=True,
+        db_default="",
+        help_text=_("El RUT que escribió al reservar en línea, cuando ya pertenecía a otra ficha"),
+    )
     merged_at = models.DateTimeField(_("fusionado"), null=True, blank=True)
     search_vector = models.GeneratedField(
         expression=SearchVector(fold("name"), "rut", config="simple"),
@@ -81,7 +113,9 @@ class Patient(models.Model):
         verbose_name_plural = _("pacientes")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["practice", "rut"], condition=~Q(rut=""), name="patient_rut_unique_per_practice"),
+            models.UniqueConstraint(
+                fields=["practice", "rut"], condition=~Q(rut=""), name="patient_rut_unique_per_practice"
+            ),
         ]
         indexes = [
             # fastupdate off: no pending list, so searches cost the same right after inserts.
@@ -105,9 +139,8 @@ class Patient(models.Model):
         in the patient's own row when read through `selectors.with_care_team`, one query otherwise."""
         if "care_team_json" in self.__dict__:
             return self.care_team_json or []
-        from patients.selectors import care_team_refs
-
-        return care_team_refs(self.pk)
+        members = self.care_team.order_by("created_at", "id").values_list("user_id", "user__name")
+        return [{"id": str(user_id), "name": name} for user_id, name in members]
 
 
 class CareTeamMember(models.Model):
@@ -115,7 +148,9 @@ class CareTeamMember(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.CASCADE, related_name="care_team")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="care_teams")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="care_teams"
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
@@ -140,7 +175,9 @@ class Consent(models.Model):
     kind = models.CharField(_("tipo"), max_length=10, choices=ConsentKind.choices)
     text_version = models.CharField(_("versión del texto"), max_length=50)
     text = models.TextField(_("texto firmado"), help_text=_("El texto tal como lo leyó el paciente"))
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("enviado por"), on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("enviado por"), on_delete=models.PROTECT, related_name="+"
+    )
     sent_at = models.DateTimeField(_("enviado"), auto_now_add=True)
     signed_at = models.DateTimeField(_("firmado"), null=True, blank=True)
     signed_name = models.CharField(_("nombre de quien firma"), max_length=200, blank=True)
@@ -152,8 +189,14 @@ class Consent(models.Model):
     revoked_user_agent = models.CharField(_("navegador de la revocación"), max_length=300, blank=True)
     # Signed at the practice (its tablet) rather than from the patient's email: who witnessed it.
     in_person = models.BooleanField(_("firmado en persona"), default=False, db_default=False)
-    witnessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("testigo"), on_delete=models.PROTECT, null=True,
-                                     blank=True, related_name="+")
+    witnessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("testigo"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("consentimiento")
@@ -177,17 +220,32 @@ class PrivacyRequest(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="privacy_requests")
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="privacy_requests"
+    )
     kind = models.CharField(_("tipo"), max_length=15, choices=PrivacyRequestKind.choices)
-    channel = models.CharField(_("canal"), max_length=50, blank=True, help_text=_("Cómo llegó: correo, presencial, carta…"))
+    channel = models.CharField(
+        _("canal"), max_length=50, blank=True, help_text=_("Cómo llegó: correo, presencial, carta…")
+    )
     received_at = models.DateTimeField(_("recibida"))
     due_at = models.DateTimeField(_("vence"))
     extension_reason = models.CharField(_("motivo de la prórroga"), max_length=500, blank=True)
-    status = models.CharField(_("estado"), max_length=10, choices=PrivacyRequestStatus.choices, default=PrivacyRequestStatus.OPEN)
+    status = models.CharField(
+        _("estado"), max_length=10, choices=PrivacyRequestStatus.choices, default=PrivacyRequestStatus.OPEN
+    )
     resolution = models.TextField(_("resolución"), blank=True)
     resolved_at = models.DateTimeField(_("resuelta"), null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resuelta por"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.PROTECT, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resuelta por"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
     reminded_on = models.DateField(_("último aviso de vencimiento"), null=True, blank=True)
 
@@ -211,9 +269,15 @@ class ExportPackage(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="export_packages")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("pedido por"), on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(_("estado"), max_length=10, choices=ExportPackageStatus.choices, default=ExportPackageStatus.PENDING)
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="export_packages"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pedido por"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("estado"), max_length=10, choices=ExportPackageStatus.choices, default=ExportPackageStatus.PENDING
+    )
     file = models.FileField(upload_to=export_package_path, verbose_name=_("archivo"), max_length=300, blank=True)
     size = models.PositiveBigIntegerField(_("tamaño"), default=0)
     created_at = models.DateTimeField(_("pedido"), auto_now_add=True)
@@ -257,7 +321,10 @@ class SecurityIncident(models.Model):
 
 
 auditlog.register(
-    Patient, exclude_fields=["search_vector", "updated_at"], mask_fields=["notes"], mask_callable="sessai.audit.mask_clinical"
+    Patient,
+    exclude_fields=["search_vector", "updated_at"],
+    mask_fields=["notes"],
+    mask_callable="sessai.audit.mask_clinical",
 )
 auditlog.register(CareTeamMember)
 auditlog.register(Consent, exclude_fields=["text"])

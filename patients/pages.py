@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from patients import consents, record
 from sessai.audit import acting_as, record_access
 from sessai.errors import Conflict, ValidationFailed
-from sessai.portal import client_meta, limited, link_problem, page
+from sessai.pages import client_meta, limited, link_problem, page
 
 LIMITS = [("patient_link_ip", "ip")]
 
@@ -38,8 +38,13 @@ def consent(request, token):
                 item = consents.consent_revoke(consent=item, ip=meta["ip"], user_agent=meta["user_agent"])
                 notice = _("Revocaste este consentimiento. Avisamos a tu consulta.")
             elif form.is_valid():
-                item = consents.consent_sign(consent=item, name=form.cleaned_data["name"],
-                                             accepted=form.cleaned_data["accepted"], ip=meta["ip"], user_agent=meta["user_agent"])
+                item = consents.consent_sign(
+                    consent=item,
+                    name=form.cleaned_data["name"],
+                    accepted=form.cleaned_data["accepted"],
+                    ip=meta["ip"],
+                    user_agent=meta["user_agent"],
+                )
                 notice = _("¡Listo! Tu firma quedó registrada.")
                 form = SignForm()
             else:
@@ -51,10 +56,20 @@ def consent(request, token):
             status = 400
         except Conflict as exc:
             error, status = exc.message, 409
-    return page(request, "portal/consent.html", {
-        "consent": item, "form": form, "notice": notice, "error": error, "can_sign": consents.can_sign(item),
-        "expired": item.signed_at is None and item.revoked_at is None and not consents.can_sign(item),
-    }, practice=item.practice, status=status)
+    return page(
+        request,
+        "portal/consent.html",
+        {
+            "consent": item,
+            "form": form,
+            "notice": notice,
+            "error": error,
+            "can_sign": consents.can_sign(item),
+            "expired": item.signed_at is None and item.revoked_at is None and not consents.can_sign(item),
+        },
+        practice=item.practice,
+        status=status,
+    )
 
 
 @require_GET
@@ -65,13 +80,24 @@ def export_package(request, pk, token):
         return refused
     package = record.package_from_token(pk, token)
     if package is None:
-        return page(request, "portal/message.html", {
-            "title": _("Este enlace no está disponible"),
-            "message": _("El enlace expiró o ya no tienes acceso. Pide una nueva exportación desde la ficha del paciente."),
-        }, status=404)
+        return page(
+            request,
+            "portal/message.html",
+            {
+                "title": _("Este enlace no está disponible"),
+                "message": _(
+                    "El enlace expiró o ya no tienes acceso. Pide una nueva exportación desde la ficha del paciente."
+                ),
+            },
+            status=404,
+        )
     with acting_as(package.requested_by, remote_addr=request.META.get("REMOTE_ADDR")):
         record_access(package.patient)
-    response = FileResponse(package.file.open("rb"), as_attachment=True, filename=f"paciente-{package.patient_id}.zip",
-                            content_type="application/zip")
+    response = FileResponse(
+        package.file.open("rb"),
+        as_attachment=True,
+        filename=f"paciente-{package.patient_id}.zip",
+        content_type="application/zip",
+    )
     response["Cache-Control"] = "no-store"
     return response

@@ -8,22 +8,18 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from accounts import emails
+from accounts.choices import Role
+from accounts.models import Membership
 from patients.choices import PrivacyRequestKind as Kind
 from patients.choices import PrivacyRequestStatus as Status
 from patients.models import Patient, PrivacyRequest
+from patients.record import RECIPIENTS, package_request
 from patients.retention import anonymize, retention_ends
 from sessai.errors import Conflict
 
 OPEN = (Status.OPEN, Status.EXTENDED)
-# Who receives a patient's data when the practice uses SessAI (for access requests).
-RECIPIENTS = [
-    gettext_lazy("SessAI (encargado del tratamiento): alojamiento de la ficha en PostgreSQL."),
-    gettext_lazy("Google (Gemini API): textos seudonimizados para informes y documentación, y audio de sesiones grabadas con consentimiento; transferencia internacional."),
-    gettext_lazy("Proveedor de correo electrónico: recordatorios, enlaces y avisos."),
-    gettext_lazy("Almacenamiento de archivos (Amazon S3 cuando está configurado): adjuntos, grabaciones e informes PDF."),
-]
 
 
 def _open(request: PrivacyRequest) -> PrivacyRequest:
@@ -44,8 +40,14 @@ def _set_blocked(patient: Patient) -> None:
 def request_file(*, membership, patient, kind: str, channel: str = "", received_at=None) -> PrivacyRequest:
     received_at = received_at or timezone.now()
     request = PrivacyRequest.objects.create(
-        practice_id=membership.practice_id, patient=patient, kind=kind, channel=channel, received_at=received_at,
-        due_at=received_at + timedelta(days=settings.PRIVACY_RESPONSE_DAYS), created_by=membership.user)
+        practice_id=membership.practice_id,
+        patient=patient,
+        kind=kind,
+        channel=channel,
+        received_at=received_at,
+        due_at=received_at + timedelta(days=settings.PRIVACY_RESPONSE_DAYS),
+        created_by=membership.user,
+    )
     if kind == Kind.BLOCKING:
         _set_blocked(patient)
     return request
@@ -70,35 +72,47 @@ def request_fulfill(*, request: PrivacyRequest, membership) -> PrivacyRequest:
     if request.kind == Kind.SUPPRESSION:
         ends = retention_ends(patient)
         if timezone.localdate() < ends:
-            raise Conflict(_("La ficha clínica debe conservarse al menos %(years)s años desde la última atención "
-                             "(Decreto 41 de 2012, reglamento de la Ley 20.584): puede suprimirse desde el %(date)s.")
-                           % {"years": settings.RETENTION_YEARS, "date": ends.strftime("%d/%m/%Y")}, code="retention_period")
+            raise Conflict(
+                _(
+                    "La ficha clínica debe conservarse al menos %(years)s años desde la última atención "
+                    "(Decreto 41 de 2012, reglamento de la Ley 20.584): puede suprimirse desde el %(date)s."
+                )
+                % {"years": settings.RETENTION_YEARS, "date": ends.strftime("%d/%m/%Y")},
+                code="retention_period",
+            )
         anonymize(patient)
         patient.refresh_from_db()
-        resolution = _("Plazo de conservación cumplido: el paciente fue anonimizado y su contenido clínico eliminado; "
-                       "se conservan fechas, conteos y el registro de auditoría sin datos identificatorios.")
+        resolution = _(
+            "Plazo de conservación cumplido: el paciente fue anonimizado y su contenido clínico eliminado; "
+            "se conservan fechas, conteos y el registro de auditoría sin datos identificatorios."
+        )
     elif request.kind == Kind.OPPOSITION:
         patient.ai_processing = False
         patient.save(update_fields=["ai_processing", "updated_at"])
-        resolution = _("El paciente no será procesado con IA: informes, documentación y grabaciones con IA quedan rechazados.")
+        resolution = _(
+            "El paciente no será procesado con IA: informes, documentación y grabaciones con IA quedan rechazados."
+        )
     elif request.kind == Kind.BLOCKING:
         resolution = _("Bloqueo levantado al cerrar la solicitud.")
     elif request.kind == Kind.RECTIFICATION:
         resolution = _("Datos rectificados en la ficha; los cambios quedan en el registro de accesos: %(url)s") % {
-            "url": reverse("patient-access-log", args=[patient.pk])}
+            "url": reverse("patient-access-log", args=[patient.pk])
+        }
     elif request.kind == Kind.PORTABILITY:
-        from patients.record import package_request
-
         package_request(membership=membership, patient=patient)
-        resolution = _("Ficha completa en un ZIP (FHIR R4, PDF, registro de accesos y adjuntos): el enlace de descarga "
-                       "se envía a %(email)s. La ficha en FHIR R4 también está en %(url)s?format=fhir") % {
-            "email": membership.user.email, "url": export}
+        resolution = _(
+            "Ficha completa en un ZIP (FHIR R4, PDF, registro de accesos y adjuntos): el enlace de descarga "
+            "se envía a %(email)s. La ficha en FHIR R4 también está en %(url)s?format=fhir"
+        ) % {"email": membership.user.email, "url": export}
     else:  # access
-        resolution = "\n".join([
-            _("Copia legible de la ficha: %(url)s?format=pdf (y %(url)s?format=fhir).") % {"url": export},
-            _("Registro de accesos: %(url)s") % {"url": reverse("patient-access-log", args=[patient.pk])},
-            _("Destinatarios:"), *[f"- {line}" for line in RECIPIENTS],
-        ])
+        resolution = "\n".join(
+            [
+                _("Copia legible de la ficha: %(url)s?format=pdf (y %(url)s?format=fhir).") % {"url": export},
+                _("Registro de accesos: %(url)s") % {"url": reverse("patient-access-log", args=[patient.pk])},
+                _("Destinatarios:"),
+                *[f"- {line}" for line in RECIPIENTS],
+            ]
+        )
     request.status, request.resolution = Status.FULFILLED, resolution
     request.resolved_at, request.resolved_by_id = timezone.now(), membership.user_id
     request.save(update_fields=["status", "resolution", "resolved_at", "resolved_by"])
@@ -122,24 +136,31 @@ DUE_SOON_DAYS = 5
 def remind_due_requests(*, today=None) -> int:
     """Email each practice's admins the open requests due within DUE_SOON_DAYS (or overdue), once
     a day: a request already reminded today is left out, so a second run sends nothing."""
-    from accounts import emails
-    from accounts.choices import Role
-    from accounts.models import Membership
-
     today = today or timezone.localdate()
     horizon = timezone.now() + timedelta(days=DUE_SOON_DAYS)
-    due = (PrivacyRequest.objects.filter(status__in=OPEN, due_at__lte=horizon, practice__is_active=True)
-           .exclude(reminded_on=today).select_related("patient", "practice").order_by("practice_id", "due_at"))
+    due = (
+        PrivacyRequest.objects.filter(status__in=OPEN, due_at__lte=horizon, practice__is_active=True)
+        .exclude(reminded_on=today)
+        .select_related("patient", "practice")
+        .order_by("practice_id", "due_at")
+    )
     by_practice: dict = {}
     for request in due:
         by_practice.setdefault(request.practice, []).append(request)
     sent = 0
     for practice, requests in by_practice.items():
         with transaction.atomic():
-            for admin in Membership.objects.active().filter(practice=practice, role=Role.ADMIN).select_related("user__profile"):
+            for admin in (
+                Membership.objects.active().filter(practice=practice, role=Role.ADMIN).select_related("user__profile")
+            ):
                 profile = getattr(admin.user, "profile", None)
-                emails.send(template="privacy_requests_due", to=admin.user.email, language=profile.language if profile else None,
-                            context={"practice": practice, "requests": requests, "now": timezone.now()}, from_name=practice.name)
+                emails.send(
+                    template="privacy_requests_due",
+                    to=admin.user.email,
+                    language=profile.language if profile else None,
+                    context={"practice": practice, "requests": requests, "now": timezone.now()},
+                    from_name=practice.name,
+                )
                 sent += 1
             PrivacyRequest.objects.filter(pk__in=[r.pk for r in requests]).update(reminded_on=today)
     return sent

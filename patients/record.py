@@ -23,15 +23,36 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts import emails
+from accounts.choices import Role
+from accounts.models import Membership
+from patients import access_log
 from patients.choices import ExportPackageStatus
 from patients.export import patient_export
+from patients.fhir import patient_bundle
 from patients.models import ExportPackage, Patient
 from patients.rut import rut_format
 from sessai import csvfile
+from sessai.jobs import defer_on_commit
+from sessai.pdf import html_to_pdf
 
 logger = logging.getLogger(__name__)
 PACKAGE_SALT = "patients.export-package"
+# Who receives a patient's data when the practice uses SessAI (the record's copy and the answer to an
+# access request list them).
+RECIPIENTS = [
+    gettext_lazy("SessAI (encargado del tratamiento): alojamiento de la ficha en PostgreSQL."),
+    gettext_lazy(
+        "Google (Gemini API): textos seudonimizados para informes y documentación, y audio de sesiones "
+        "grabadas con consentimiento; transferencia internacional."
+    ),
+    gettext_lazy("Proveedor de correo electrónico: recordatorios, enlaces y avisos."),
+    gettext_lazy(
+        "Almacenamiento de archivos (Amazon S3 cuando está configurado): adjuntos, grabaciones e informes PDF."
+    ),
+]
 RECORD_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "h1", "h2", "h3", "h4", "blockquote", "hr"}
 
 
@@ -41,48 +62,74 @@ def _local(value: str | None, tz):
 
 
 def _profile(patient: Patient) -> dict:
-    return {"id": str(patient.pk), "name": patient.name, "rut": rut_format(patient.rut), "email": patient.email,
-            "phone": patient.phone, "birthDate": patient.birth_date.isoformat() if patient.birth_date else None,
-            "address": patient.address or {}, "emergencyContact": patient.emergency_contact or {}, "notes": patient.notes}
+    return {
+        "id": str(patient.pk),
+        "name": patient.name,
+        "rut": rut_format(patient.rut),
+        "email": patient.email,
+        "phone": patient.phone,
+        "birthDate": patient.birth_date.isoformat() if patient.birth_date else None,
+        "address": patient.address or {},
+        "emergencyContact": patient.emergency_contact or {},
+        "notes": patient.notes,
+    }
 
 
 def record_pdf(patient: Patient) -> bytes:
     """The readable copy of the record: identification, every session with its note and addenda,
     assessments, reports, and who receives the data (what an access request must answer)."""
-    from patients.privacy import RECIPIENTS
-    from sessai.pdf import html_to_pdf
-
     tz = ZoneInfo(patient.practice.timezone)
     record = patient_export(patient=patient, profile=_profile(patient))
-    sessions = [{**s, "starts": _local(s["startsAt"], tz), "html": nh3.clean(s.get("content") or "", tags=RECORD_TAGS),
-                 "addenda": [{**a, "at": _local(a["createdAt"], tz), "html": nh3.clean(a["content"], tags=RECORD_TAGS)}
-                             for a in s.get("addenda", [])]}
-                for s in record.get("sessions", [])]
+    sessions = [
+        {
+            **s,
+            "starts": _local(s["startsAt"], tz),
+            "html": nh3.clean(s.get("content") or "", tags=RECORD_TAGS),
+            "addenda": [
+                {**a, "at": _local(a["createdAt"], tz), "html": nh3.clean(a["content"], tags=RECORD_TAGS)}
+                for a in s.get("addenda", [])
+            ],
+        }
+        for s in record.get("sessions", [])
+    ]
     assessments = [{**a, "at": _local(a["createdAt"], tz)} for a in record.get("assessments", [])]
     reports = [{**r, "at": _local(r["createdAt"], tz)} for r in record.get("reports", [])]
-    html = render_to_string("records/patient.html", {
-        "practice": patient.practice, "patient": patient, "rut": rut_format(patient.rut), "generated_at": timezone.now().astimezone(tz),
-        "sessions": sessions, "assessments": assessments, "reports": reports, "recipients": RECIPIENTS,
-    })
+    html = render_to_string(
+        "records/patient.html",
+        {
+            "practice": patient.practice,
+            "patient": patient,
+            "rut": rut_format(patient.rut),
+            "generated_at": timezone.now().astimezone(tz),
+            "sessions": sessions,
+            "assessments": assessments,
+            "reports": reports,
+            "recipients": RECIPIENTS,
+        },
+    )
     return html_to_pdf(html)
 
 
 def access_log_csv(patient: Patient) -> bytes:
-    from patients import access_log
-
     buffer = io.StringIO()
     out = csvfile.writer(buffer)
     out.writerow([_("fecha"), _("persona"), _("acción"), _("objeto"), _("id del objeto"), _("IP")])
     tz = ZoneInfo(patient.practice.timezone)
     for row in access_log.entries(patient).iterator(chunk_size=2000):
-        out.writerow([row.timestamp.astimezone(tz).isoformat(), row.actor.name if row.actor else "",
-                      access_log.ACTIONS.get(row.action, "update"), access_log.kind_of(row), row.object_pk, row.remote_addr or ""])
+        out.writerow(
+            [
+                row.timestamp.astimezone(tz).isoformat(),
+                row.actor.name if row.actor else "",
+                access_log.ACTIONS.get(row.action, "update"),
+                access_log.kind_of(row),
+                row.object_pk,
+                row.remote_addr or "",
+            ]
+        )
     return buffer.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheet programs read the accents
 
 
 def build_package_zip(patient: Patient) -> bytes:
-    from patients.fhir import patient_bundle
-
     Attachment = apps.get_model("scheduling", "Attachment")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -98,11 +145,10 @@ def build_package_zip(patient: Patient) -> bytes:
 
 def package_request(*, membership, patient: Patient) -> ExportPackage:
     """Queue the package; the job emails the link once it is built."""
-    from patients.tasks import build_export_package
-    from sessai.jobs import defer_on_commit
-
-    package = ExportPackage.objects.create(practice_id=membership.practice_id, patient=patient, requested_by=membership.user)
-    defer_on_commit(build_export_package, package_id=str(package.pk))
+    package = ExportPackage.objects.create(
+        practice_id=membership.practice_id, patient=patient, requested_by=membership.user
+    )
+    defer_on_commit("patients.tasks.build_export_package", package_id=str(package.pk))
     return package
 
 
@@ -113,11 +159,13 @@ def package_link(package: ExportPackage) -> str:
 
 def package_build(package_id) -> bool:
     """Build, store and send one package. Safe to run twice: a built package is not rebuilt."""
-    from accounts import emails
-
     with transaction.atomic():
-        package = (ExportPackage.objects.select_for_update(of=("self",)).select_related("patient__practice", "requested_by__profile")
-                   .filter(pk=package_id).first())
+        package = (
+            ExportPackage.objects.select_for_update(of=("self",))
+            .select_related("patient__practice", "requested_by__profile")
+            .filter(pk=package_id)
+            .first()
+        )
         if package is None or package.status != ExportPackageStatus.PENDING:
             return False
         try:
@@ -134,29 +182,43 @@ def package_build(package_id) -> bool:
         package.save(update_fields=["file", "status", "size", "ready_at", "expires_at"])
         user = package.requested_by
         profile = getattr(user, "profile", None)
-        emails.send(template="export_package_ready", to=user.email, language=profile.language if profile else None,
-                    from_name=package.patient.practice.name,
-                    context={"link": package_link(package), "expires_at": package.expires_at, "hours": settings.EXPORT_PACKAGE_HOURS,
-                             "practice": package.patient.practice})
+        emails.send(
+            template="export_package_ready",
+            to=user.email,
+            language=profile.language if profile else None,
+            from_name=package.patient.practice.name,
+            context={
+                "link": package_link(package),
+                "expires_at": package.expires_at,
+                "hours": settings.EXPORT_PACKAGE_HOURS,
+                "practice": package.patient.practice,
+            },
+        )
     return True
 
 
 def package_from_token(pk, token: str) -> ExportPackage | None:
     """The package a link names, while the link lives, the file exists and the person who asked
     is still an active admin of the practice."""
-    from accounts.choices import Role
-    from accounts.models import Membership
-
     try:
         grant = signing.loads(token, salt=PACKAGE_SALT, max_age=settings.EXPORT_PACKAGE_HOURS * 3600)
     except signing.BadSignature:
         return None
     if grant.get("p") != str(pk):
         return None
-    package = ExportPackage.objects.filter(pk=pk, status=ExportPackageStatus.READY).exclude(file="").select_related("patient").first()
+    package = (
+        ExportPackage.objects.filter(pk=pk, status=ExportPackageStatus.READY)
+        .exclude(file="")
+        .select_related("patient")
+        .first()
+    )
     if package is None or str(package.requested_by_id) != grant.get("u") or package.expires_at <= timezone.now():
         return None
-    if not Membership.objects.active().filter(practice_id=package.practice_id, user_id=package.requested_by_id, role=Role.ADMIN).exists():
+    if (
+        not Membership.objects.active()
+        .filter(practice_id=package.practice_id, user_id=package.requested_by_id, role=Role.ADMIN)
+        .exists()
+    ):
         return None
     return package
 

@@ -26,6 +26,7 @@ from django.db.models import DateField, Exists, Max, OuterRef, Q
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from patients.access_log import object_ids
 from patients.choices import PatientStatus
 from patients.models import Consent, ExportPackage, Patient, PrivacyRequest
 from patients.rut import rut_format
@@ -110,8 +111,13 @@ def due(*, practice_id=None, today: date | None = None):
     since = timezone.make_aware(timezone.datetime.combine(limit + timedelta(days=1), timezone.datetime.min.time()))
     last = Coalesce("last_session_date", Cast("created_at", DateField()))
     later = Session.objects.filter(patient=OuterRef("pk"), starts_at__gte=since)
-    patients = (Patient.objects.filter(anonymized_at__isnull=True).alias(last_entry=last)
-                .filter(last_entry__lte=limit).exclude(Exists(later)).annotate(last_entry=last))
+    patients = (
+        Patient.objects.filter(anonymized_at__isnull=True)
+        .alias(last_entry=last)
+        .filter(last_entry__lte=limit)
+        .exclude(Exists(later))
+        .annotate(last_entry=last)
+    )
     if practice_id:
         patients = patients.filter(practice_id=practice_id)
     return patients.select_related("practice").order_by("practice__name", "last_entry", "id")
@@ -141,7 +147,11 @@ def _variants(field_name: str, value) -> list[str]:
         return []
     if field_name == "rut":
         normal = re.sub(r"[^0-9kK]", "", value)
-        return [value, normal, rut_format(normal), rut_format(normal).replace(".", ""), normal[:-1]] if len(normal) >= 7 else [value]
+        return (
+            [value, normal, rut_format(normal), rut_format(normal).replace(".", ""), normal[:-1]]
+            if len(normal) >= 7
+            else [value]
+        )
     if field_name == "phone":
         digits = re.sub(r"\D", "", value)
         return [value, digits, digits[-9:]] if len(digits) >= 8 else [value]
@@ -154,8 +164,9 @@ def identifiers(patient: Patient) -> list[str]:
     values = []
     for field_name in IDENTIFYING_FIELDS:
         values += _variants(field_name, getattr(patient, field_name))
-    history = LogEntry.objects.filter(object_pk=str(patient.pk), content_type__app_label="patients",
-                                      content_type__model="patient").values_list("changes", flat=True)
+    history = LogEntry.objects.filter(
+        object_pk=str(patient.pk), content_type__app_label="patients", content_type__model="patient"
+    ).values_list("changes", flat=True)
     for changes in history:
         for field_name in IDENTIFYING_FIELDS:
             for value in (changes or {}).get(field_name) or []:
@@ -172,9 +183,13 @@ def _scrub_audit(erasure: Erasure) -> int:
         cursor.execute("SELECT set_config('sessai.audit_scrub', 'on', true)")
     try:
         for entry in LogEntry.objects.filter(object_pk__in=erasure.object_ids).iterator(chunk_size=500):
-            values = {"changes": erasure.scrub(entry.changes), "changes_text": erasure.scrub(entry.changes_text),
-                      "object_repr": erasure.scrub(entry.object_repr), "serialized_data": erasure.scrub(entry.serialized_data),
-                      "additional_data": erasure.scrub(entry.additional_data)}
+            values = {
+                "changes": erasure.scrub(entry.changes),
+                "changes_text": erasure.scrub(entry.changes_text),
+                "object_repr": erasure.scrub(entry.object_repr),
+                "serialized_data": erasure.scrub(entry.serialized_data),
+                "additional_data": erasure.scrub(entry.additional_data),
+            }
             if entry.actor_id is None and entry.remote_addr:
                 values["remote_addr"] = None
             if any(getattr(entry, k) != v for k, v in values.items()):
@@ -217,8 +232,6 @@ def _erase_own(erasure: Erasure) -> None:
 @transaction.atomic
 def anonymize(patient: Patient) -> bool:
     """Anonymize one patient past retention. False when already done."""
-    from patients.access_log import object_ids
-
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.anonymized_at is not None:
         return False

@@ -51,12 +51,10 @@ def with_care_team(qs: QuerySet[Patient]) -> QuerySet[Patient]:
     """Each patient with its care team (`Patient.care_team_refs`) aggregated by the database in the
     same statement: no second query, and no member or user objects built to read two columns."""
     members = CareTeamMember.objects.filter(patient_id=OuterRef("pk")).order_by().values("patient_id")
-    refs = members.annotate(refs=JSONBAgg(JSONObject(id="user_id", name="user__name"), order_by=("created_at", "id"))).values("refs")
+    refs = members.annotate(
+        refs=JSONBAgg(JSONObject(id="user_id", name="user__name"), order_by=("created_at", "id"))
+    ).values("refs")
     return qs.annotate(care_team_json=Subquery(refs, output_field=JSONField()))
-
-
-def care_team_refs(patient_id) -> list[dict]:
-    return with_care_team(Patient.objects.filter(pk=patient_id)).values_list("care_team_json", flat=True).first() or []
 
 
 def patient_search(*, membership: Membership, q: str, limit: int = 20) -> QuerySet[Patient]:
@@ -80,9 +78,11 @@ def ai_restricted_patient_named(*, practice_id, text: str) -> Patient | None:
     if not words:
         return None
     query = SearchQuery(" | ".join(sorted(words)[:5000]), search_type="raw", config="simple")
-    restricted = (Patient.objects.filter(practice_id=practice_id, search_vector=query)
-                  .filter(Q(ai_processing=False) | Q(processing_blocked=True)).only("id", "name", "ai_processing",
-                                                                                    "processing_blocked"))
+    restricted = (
+        Patient.objects.filter(practice_id=practice_id, search_vector=query)
+        .filter(Q(ai_processing=False) | Q(processing_blocked=True))
+        .only("id", "name", "ai_processing", "processing_blocked")
+    )
     for patient in restricted:
         parts = fold_text(patient.name).split()
         if len(parts) >= 2 and parts[0] in words and any(part in words for part in parts[1:]):
@@ -98,5 +98,8 @@ def name_parts_in_text(*, practice_id, text: str, limit: int = 500) -> list[str]
     if not words:
         return []
     query = SearchQuery(" | ".join(sorted(words)[:5000]), search_type="raw", config="simple")
-    return list(Patient.objects.filter(practice_id=practice_id, search_vector=query)
-                .values_list("name", flat=True).order_by("name")[:limit])
+    return list(
+        Patient.objects.filter(practice_id=practice_id, search_vector=query)
+        .values_list("name", flat=True)
+        .order_by("name")[:limit]
+    )

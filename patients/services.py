@@ -11,15 +11,27 @@ from patients.models import CareTeamMember, Patient
 from patients.signals import patient_merged
 from sessai.errors import Conflict, Forbidden, ValidationFailed
 
-ADMIN_FIELDS = ("name", "rut", "email", "phone", "birth_date", "address", "emergency_contact", "status", "ai_processing")
+ADMIN_FIELDS = (
+    "name",
+    "rut",
+    "email",
+    "phone",
+    "birth_date",
+    "address",
+    "emergency_contact",
+    "status",
+    "ai_processing",
+)
 CLINICAL_FIELDS = ("notes",)
 
 
 def _practice_therapists(membership: Membership, user_ids) -> dict:
     """Active members of the practice who can treat patients (therapists and admins)."""
-    members = Membership.objects.active().filter(
-        practice_id=membership.practice_id, user_id__in=list(user_ids), role__in=[Role.THERAPIST, Role.ADMIN]
-    ).select_related("user")
+    members = (
+        Membership.objects.active()
+        .filter(practice_id=membership.practice_id, user_id__in=list(user_ids), role__in=[Role.THERAPIST, Role.ADMIN])
+        .select_related("user")
+    )
     return {m.user_id: m.user for m in members}
 
 
@@ -37,7 +49,9 @@ def _care_team_resolve(*, membership: Membership, primary_id, additional_ids) ->
 def _care_team_write(patient: Patient, wanted: list) -> None:
     patient.care_team.exclude(user_id__in=wanted).delete()
     existing = set(patient.care_team.values_list("user_id", flat=True))
-    CareTeamMember.objects.bulk_create([CareTeamMember(patient=patient, user_id=uid) for uid in wanted if uid not in existing])
+    CareTeamMember.objects.bulk_create(
+        [CareTeamMember(patient=patient, user_id=uid) for uid in wanted if uid not in existing]
+    )
 
 
 def _save(patient: Patient) -> None:
@@ -62,7 +76,9 @@ def patient_create(*, membership: Membership, data: dict) -> Patient:
     primary, team = _care_team_resolve(membership=membership, primary_id=primary_id, additional_ids=additional)
     if membership.role == Role.THERAPIST and membership.user_id not in team:
         team.append(membership.user_id)  # a therapist keeps access to the patient they register
-    patient = Patient(practice_id=membership.practice_id, created_by_id=membership.user_id, primary_therapist=primary, **data)
+    patient = Patient(
+        practice_id=membership.practice_id, created_by_id=membership.user_id, primary_therapist=primary, **data
+    )
     _save(patient)
     _care_team_write(patient, team)
     return patient
@@ -87,9 +103,16 @@ def patient_find_or_register(*, practice, therapist_id, name: str, email: str, p
         patient = by_email[0]
     else:
         on_file = candidates.filter(rut=rut).first() if rut else None
-        patient = Patient(practice=practice, name=name, email=email, phone=phone, primary_therapist_id=therapist_id,
-                          rut="" if on_file else rut, claimed_rut=rut if on_file else "",
-                          duplicate_of=on_file or (by_email[0] if by_email else None))
+        patient = Patient(
+            practice=practice,
+            name=name,
+            email=email,
+            phone=phone,
+            primary_therapist_id=therapist_id,
+            rut="" if on_file else rut,
+            claimed_rut=rut if on_file else "",
+            duplicate_of=on_file or (by_email[0] if by_email else None),
+        )
         _save(patient)
     _care_team_add(patient, therapist_id)
     return patient
@@ -113,8 +136,12 @@ def patient_merge(*, source: Patient, target_id) -> Patient:
     target is kept; the source's rows are moved, never copied or deleted."""
     if str(source.pk) == str(target_id):
         raise ValidationFailed(msg.MERGE_SAME, errors={"targetId": [str(msg.MERGE_SAME)]})
-    locked = {p.pk: p for p in Patient.objects.select_for_update().filter(practice_id=source.practice_id,
-                                                                          pk__in=[source.pk, target_id])}
+    locked = {
+        p.pk: p
+        for p in Patient.objects.select_for_update().filter(
+            practice_id=source.practice_id, pk__in=[source.pk, target_id]
+        )
+    }
     source, target = locked.get(source.pk), locked.get(target_id)
     if target is None or target.status == PatientStatus.ARCHIVED:
         raise ValidationFailed(msg.MERGE_TARGET_INVALID, errors={"targetId": [str(msg.MERGE_TARGET_INVALID)]})
@@ -126,9 +153,14 @@ def patient_merge(*, source: Patient, target_id) -> Patient:
     for relation in Patient._meta.related_objects:
         if relation.related_model is Patient or relation.related_model is CareTeamMember:
             continue
-        relation.related_model._base_manager.filter(**{relation.field.name: source}).update(**{relation.field.name: target})
-    if not target.rut and source.claimed_rut and not Patient.objects.filter(practice_id=target.practice_id,
-                                                                            rut=source.claimed_rut).exists():
+        relation.related_model._base_manager.filter(**{relation.field.name: source}).update(
+            **{relation.field.name: target}
+        )
+    if (
+        not target.rut
+        and source.claimed_rut
+        and not Patient.objects.filter(practice_id=target.practice_id, rut=source.claimed_rut).exists()
+    ):
         target.rut = source.claimed_rut
     target.save()
     source.status, source.merged_at, source.duplicate_of = PatientStatus.ARCHIVED, timezone.now(), target
@@ -181,4 +213,3 @@ def patient_session_stats_set(*, patient_id, total: int, first_date, last_date) 
     Patient.objects.filter(pk=patient_id).update(
         total_sessions=total, first_session_date=first_date, last_session_date=last_date
     )
-

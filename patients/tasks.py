@@ -3,25 +3,22 @@ package (built, then its file removed when its link expires)."""
 
 from procrastinate.contrib.django import app
 
+from patients.privacy import remind_due_requests
+from patients.record import package_build, packages_expire
+
 
 @app.periodic(cron="0 11 * * *")  # 08:00 in Santiago (UTC-3)
 @app.task(queueing_lock="privacy_requests_due")
 def privacy_requests_due(timestamp: int) -> int:
-    from patients.privacy import remind_due_requests
-
     return remind_due_requests()
 
 
 @app.task(retry=2)
 def build_export_package(package_id: str) -> bool:
-    from patients.record import package_build
-
     return package_build(package_id)
 
 
 @app.periodic(cron="17 * * * *")
 @app.task(queueing_lock="export_packages_expire")
 def export_packages_expire(timestamp: int) -> int:
-    from patients.record import packages_expire
-
     return packages_expire()

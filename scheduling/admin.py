@@ -13,8 +13,21 @@ class SessionAdmin(admin.ModelAdmin):
     search_fields = ("patient__name", "therapist__name", "therapist__email")
     list_select_related = ("practice", "patient", "therapist")
     date_hierarchy = "starts_at"
-    fields = ("practice", "patient", "therapist", "starts_at", "ends_at", "status", "type", "location",
-              "signed_at", "signed_by", "created_by", "created_at", "updated_at")
+    fields = (
+        "practice",
+        "patient",
+        "therapist",
+        "starts_at",
+        "ends_at",
+        "status",
+        "type",
+        "location",
+        "signed_at",
+        "signed_by",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -12,17 +12,18 @@ class SchedulingConfig(AppConfig):
         from patients.export import register_section
         from patients.retention import register_eraser
         from scheduling.demo import open_demo_booking, seed_demo_clinic
-        from scheduling.export import assessments_section, erase_patient, sessions_section
+        from scheduling.portability import assessments_section, erase_patient, sessions_section
 
         register_section("sessions", sessions_section)
         register_section("assessments", assessments_section)
         register_eraser(erase_patient)
         demo_seeded.connect(seed_demo_clinic, dispatch_uid="scheduling.demo")
         demo_seeded.connect(open_demo_booking, dispatch_uid="scheduling.demo_booking")
-        from scheduling import receivers
-
-        receivers.connect()
         from billing.selectors import register_sessions_counter
+        from scheduling import receivers
+        from scheduling.booking import receivers as booking_receivers
         from scheduling.selectors import completed_sessions_since
 
+        receivers.connect()
+        booking_receivers.connect()
         register_sessions_counter(completed_sessions_since)

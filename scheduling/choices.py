@@ -29,7 +29,10 @@ class WaitlistStatus(models.TextChoices):
 
 
 # A new session starts as a booking or as a record of one that happened.
-CREATABLE_STATUSES = [(SessionStatus.SCHEDULED.value, SessionStatus.SCHEDULED.label), (SessionStatus.COMPLETED.value, SessionStatus.COMPLETED.label)]
+CREATABLE_STATUSES = [
+    (SessionStatus.SCHEDULED.value, SessionStatus.SCHEDULED.label),
+    (SessionStatus.COMPLETED.value, SessionStatus.COMPLETED.label),
+]
 
 
 class SessionType(models.TextChoices):

@@ -40,9 +40,11 @@ def windows(tz_name: str, now: datetime | None = None) -> dict:
     at = lambda day: datetime.combine(day, time.min, tzinfo=tz)  # noqa: E731
     return {
         "now": now,
-        "week_start": at(week_start), "next_week_start": at(week_start + timedelta(days=7)),
+        "week_start": at(week_start),
+        "next_week_start": at(week_start + timedelta(days=7)),
         "last_week_start": at(week_start - timedelta(days=7)),
-        "month_start": at(month_start), "last_month_start": at(last_month_start),
+        "month_start": at(month_start),
+        "last_month_start": at(last_month_start),
         "upcoming_end": now + timedelta(days=UPCOMING_DAYS),
     }
 
@@ -63,18 +65,30 @@ def dashboard(*, membership, now: datetime | None = None) -> dict:
         new_this_month=Count("id", filter=Q(status=PatientStatus.ACTIVE, created_at__gte=w["month_start"])),
     )
     live = ~Q(status=SessionStatus.CANCELLED)
-    sessions = _session_scope(membership).filter(starts_at__gte=w["last_week_start"], starts_at__lt=max(w["next_week_start"], w["upcoming_end"])).aggregate(
-        this_week=Count("id", filter=live & Q(starts_at__gte=w["week_start"], starts_at__lt=w["next_week_start"])),
-        last_week=Count("id", filter=live & Q(starts_at__lt=w["week_start"])),
-        upcoming=Count("id", filter=Q(status=SessionStatus.SCHEDULED, starts_at__gte=w["now"], starts_at__lt=w["upcoming_end"])),
+    sessions = (
+        _session_scope(membership)
+        .filter(starts_at__gte=w["last_week_start"], starts_at__lt=max(w["next_week_start"], w["upcoming_end"]))
+        .aggregate(
+            this_week=Count("id", filter=live & Q(starts_at__gte=w["week_start"], starts_at__lt=w["next_week_start"])),
+            last_week=Count("id", filter=live & Q(starts_at__lt=w["week_start"])),
+            upcoming=Count(
+                "id", filter=Q(status=SessionStatus.SCHEDULED, starts_at__gte=w["now"], starts_at__lt=w["upcoming_end"])
+            ),
+        )
     )
     percent = None
     if sessions["last_week"]:
         percent = round((sessions["this_week"] - sessions["last_week"]) * 100 / sessions["last_week"], 1)
     result = {
-        "active_patients": {"value": patients["active"], "change": patients["new_this_month"], "trend": _trend(patients["new_this_month"])},
+        "active_patients": {
+            "value": patients["active"],
+            "change": patients["new_this_month"],
+            "trend": _trend(patients["new_this_month"]),
+        },
         "sessions_this_week": {
-            "value": sessions["this_week"], "previous": sessions["last_week"], "change_percent": percent,
+            "value": sessions["this_week"],
+            "previous": sessions["last_week"],
+            "change_percent": percent,
             "trend": _trend(sessions["this_week"] - sessions["last_week"]),
         },
         "reports_this_month": {"value": 0, "trend": "neutral"},
@@ -106,9 +120,23 @@ def relative_time(at: datetime, now: datetime) -> str:
 
 
 def _activity(membership, w) -> list[dict]:
-    scope = _session_scope(membership).select_related("patient").only("id", "starts_at", "ends_at", "created_at", "patient__name")
-    completed = scope.filter(status=SessionStatus.COMPLETED, starts_at__lte=w["now"], starts_at__gte=w["now"] - timedelta(days=90)).order_by("-starts_at")[:ACTIVITY_LIMIT]
-    booked = scope.filter(status=SessionStatus.SCHEDULED, created_at__gte=w["now"] - timedelta(days=90)).order_by("-created_at")[:ACTIVITY_LIMIT]
-    items = [{"type": "session", "patient_name": s.patient.name, "action": _("Sesión completada"), "at": s.ends_at} for s in completed]
-    items += [{"type": "appointment", "patient_name": s.patient.name, "action": _("Cita programada"), "at": s.created_at} for s in booked]
+    scope = (
+        _session_scope(membership)
+        .select_related("patient")
+        .only("id", "starts_at", "ends_at", "created_at", "patient__name")
+    )
+    completed = scope.filter(
+        status=SessionStatus.COMPLETED, starts_at__lte=w["now"], starts_at__gte=w["now"] - timedelta(days=90)
+    ).order_by("-starts_at")[:ACTIVITY_LIMIT]
+    booked = scope.filter(status=SessionStatus.SCHEDULED, created_at__gte=w["now"] - timedelta(days=90)).order_by(
+        "-created_at"
+    )[:ACTIVITY_LIMIT]
+    items = [
+        {"type": "session", "patient_name": s.patient.name, "action": _("Sesión completada"), "at": s.ends_at}
+        for s in completed
+    ]
+    items += [
+        {"type": "appointment", "patient_name": s.patient.name, "action": _("Cita programada"), "at": s.created_at}
+        for s in booked
+    ]
     return items

@@ -7,11 +7,12 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import Membership, Practice
+from accounts.services import practice_public_profile_set
 from patients.models import Patient
 from patients.services import patient_register
 from scheduling.choices import SessionStatus, SessionType
-from scheduling.models import Session
-from scheduling.services import patient_stats_refresh
+from scheduling.models import BookingSettings, Session
+from scheduling.services.sessions import patient_stats_refresh
 
 PATIENTS = [
     ("María José Pérez", "123456785", "mariajose.perez@correo.cl", "+56 9 8765 4321"),
@@ -22,7 +23,8 @@ PATIENTS = [
     ("Sebastián Núñez", "", "", "+56 9 6666 7777"),
 ]
 NOTES = [
-    "<h3>Temas Tratados</h3><ul><li>Ansiedad anticipatoria en el trabajo</li></ul><h3>Técnicas Utilizadas</h3><p>Respiración diafragmática.</p>",
+    "<h3>Temas Tratados</h3><ul><li>Ansiedad anticipatoria en el "
+    "trabajo</li></ul><h3>Técnicas Utilizadas</h3><p>Respiración diafragmática.</p>",
     "<h3>Temas Tratados</h3><p>Duelo y reorganización de rutinas.</p><h3>Plan para la Próxima Sesión</h3><p>Registro de pensamientos.</p>",
     "<p>Mejor calidad de sueño. Se refuerza higiene del sueño y actividad física.</p>",
 ]
@@ -31,22 +33,44 @@ NOTES = [
 def seed_demo_clinic(sender, practice, **kwargs):
     if Patient.objects.filter(practice=practice).exists():
         return
-    therapists = list(Membership.objects.filter(practice=practice, role__in=[Role.THERAPIST, Role.ADMIN]).select_related("user"))
+    therapists = list(
+        Membership.objects.filter(practice=practice, role__in=[Role.THERAPIST, Role.ADMIN]).select_related("user")
+    )
     tz = ZoneInfo(practice.timezone)
     today = timezone.localdate()
     monday = today - timedelta(days=today.weekday())
     for index, (name, rut, email, phone) in enumerate(PATIENTS):
         therapist = therapists[index % len(therapists)]
-        patient = patient_register(practice=practice, name=name, rut=rut, email=email, phone=phone, primary_therapist=therapist.user)
+        patient = patient_register(
+            practice=practice, name=name, rut=rut, email=email, phone=phone, primary_therapist=therapist.user
+        )
         hour = 9 + index
         for weeks_ago in (3, 2, 1):
-            start = datetime.combine(monday - timedelta(weeks=weeks_ago) + timedelta(days=index % 4), time(hour), tzinfo=tz)
-            Session.objects.create(practice=practice, patient=patient, therapist=therapist.user, starts_at=start, ends_at=start + timedelta(hours=1),
-                                   status=SessionStatus.COMPLETED, type=SessionType.PRESENCIAL, content=NOTES[weeks_ago % 3])
+            start = datetime.combine(
+                monday - timedelta(weeks=weeks_ago) + timedelta(days=index % 4), time(hour), tzinfo=tz
+            )
+            Session.objects.create(
+                practice=practice,
+                patient=patient,
+                therapist=therapist.user,
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                status=SessionStatus.COMPLETED,
+                type=SessionType.PRESENCIAL,
+                content=NOTES[weeks_ago % 3],
+            )
         for days_ahead in (0, 7):
             start = datetime.combine(monday + timedelta(days=index % 4 + days_ahead), time(hour), tzinfo=tz)
-            Session.objects.create(practice=practice, patient=patient, therapist=therapist.user, starts_at=start, ends_at=start + timedelta(hours=1),
-                                   status=SessionStatus.SCHEDULED, type=SessionType.VIRTUAL, title="Sesión de seguimiento")
+            Session.objects.create(
+                practice=practice,
+                patient=patient,
+                therapist=therapist.user,
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                status=SessionStatus.SCHEDULED,
+                type=SessionType.VIRTUAL,
+                title="Sesión de seguimiento",
+            )
         patient_stats_refresh(patient.pk)
 
 
@@ -56,9 +80,8 @@ DEMO_SLUG = "centro-demo"
 def open_demo_booking(sender, practice, **kwargs):
     """The demo practice takes online bookings at /p/centro-demo/reservar (once: an address or
     settings someone changed are left alone)."""
-    from scheduling.models import BookingSettings
-
     if practice.slug is None and not Practice.objects.filter(slug=DEMO_SLUG).exists():
-        practice.slug, practice.phone = DEMO_SLUG, "+56 2 2345 6789"
-        practice.save(update_fields=["slug", "phone", "updated_at"])
-    BookingSettings.objects.get_or_create(practice=practice, defaults={"enabled": True, "lead_time_hours": 2, "durations": [50, 30]})
+        practice_public_profile_set(practice=practice, slug=DEMO_SLUG, phone="+56 2 2345 6789")
+    BookingSettings.objects.get_or_create(
+        practice=practice, defaults={"enabled": True, "lead_time_hours": 2, "durations": [50, 30]}
+    )

@@ -20,8 +20,13 @@ LAST_USE_RESOLUTION = timedelta(minutes=5)  # calendar apps poll often: one writ
 def feed_status(*, membership) -> dict:
     feed = CalendarFeed.objects.filter(membership=membership).first()
     live = feed is not None and (feed.expires_at is None or feed.expires_at > timezone.now())
-    return {"active": live, "url": None, "created_at": feed.created_at if feed else None,
-            "expires_at": feed.expires_at if feed else None, "last_used_at": feed.last_used_at if feed else None}
+    return {
+        "active": live,
+        "url": None,
+        "created_at": feed.created_at if feed else None,
+        "expires_at": feed.expires_at if feed else None,
+        "last_used_at": feed.last_used_at if feed else None,
+    }
 
 
 @transaction.atomic
@@ -29,9 +34,14 @@ def feed_rotate(*, membership, expires_in_days: int | None = None) -> str:
     """A new secret for the feed, optionally expiring; the previous link stops working."""
     token = new_token()
     expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
-    CalendarFeed.objects.update_or_create(membership=membership, defaults={
-        "token_hash": token_digest(token), "expires_at": expires_at, "last_used_at": None,
-    })
+    CalendarFeed.objects.update_or_create(
+        membership=membership,
+        defaults={
+            "token_hash": token_digest(token),
+            "expires_at": expires_at,
+            "last_used_at": None,
+        },
+    )
     return token
 
 
@@ -57,8 +67,10 @@ def feed_ics(*, therapist_id, token: str) -> bytes | None:
     membership = feed.membership
     sessions = (
         Session.objects.filter(
-            therapist_id=membership.user_id, practice_id=membership.practice_id,
-            starts_at__gte=now - timedelta(days=PAST_DAYS), starts_at__lte=now + timedelta(days=FUTURE_DAYS),
+            therapist_id=membership.user_id,
+            practice_id=membership.practice_id,
+            starts_at__gte=now - timedelta(days=PAST_DAYS),
+            starts_at__lte=now + timedelta(days=FUTURE_DAYS),
         )
         .exclude(status=SessionStatus.CANCELLED)
         .select_related("patient")

@@ -32,9 +32,13 @@ class SessionSeries(models.Model):
     """A weekly or biweekly recurring appointment; its occurrences are ordinary sessions."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="session_series")
+    practice = models.ForeignKey(
+        Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="session_series"
+    )
     frequency = models.CharField(_("frecuencia"), max_length=10, choices=Frequency.choices)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
@@ -63,30 +67,66 @@ class SessionQuerySet(models.QuerySet):
 
 class Session(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="sessions")
+    practice = models.ForeignKey(
+        Practice, verbose_name=_("consulta"), on_delete=models.PROTECT, related_name="sessions"
+    )
     patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="sessions")
-    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("terapeuta"), on_delete=models.PROTECT, related_name="therapy_sessions")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("terapeuta"), on_delete=models.PROTECT, related_name="therapy_sessions"
+    )
     starts_at = models.DateTimeField(_("inicio"))
     ends_at = models.DateTimeField(_("término"))
     type = models.CharField(_("tipo"), max_length=12, choices=SessionType.choices, default=SessionType.PRESENCIAL)
-    status = models.CharField(_("estado"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
+    status = models.CharField(
+        _("estado"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
     title = models.CharField(_("título"), max_length=200, blank=True)
     location = models.CharField(_("ubicación"), max_length=200, blank=True)
     notes = models.TextField(_("notas"), blank=True, help_text=_("Nota breve de texto plano"))
     content = models.TextField(_("registro clínico"), blank=True, help_text=_("HTML saneado"))
     goals = ArrayField(models.CharField(max_length=300), verbose_name=_("objetivos"), default=list, blank=True)
     signed_at = models.DateTimeField(null=True, verbose_name=_("firmada"), blank=True)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("firmada por"), on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("firmada por"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     cancel_reason = models.CharField(_("motivo de cancelación"), max_length=300, blank=True)
-    confirmation_status = models.CharField(_("confirmación del paciente"), max_length=20, choices=ConfirmationStatus.choices,
-                                           default=ConfirmationStatus.PENDING, db_default=ConfirmationStatus.PENDING.value)
+    confirmation_status = models.CharField(
+        _("confirmación del paciente"),
+        max_length=20,
+        choices=ConfirmationStatus.choices,
+        default=ConfirmationStatus.PENDING,
+        db_default=ConfirmationStatus.PENDING.value,
+    )
     confirmation_at = models.DateTimeField(_("respondida por el paciente"), null=True, blank=True)
-    source = models.CharField(_("origen"), max_length=10, choices=BookingSource.choices, default=BookingSource.STAFF,
-                              db_default=BookingSource.STAFF.value)
-    awaiting_approval = models.BooleanField(_("pendiente de aprobación"), default=False, db_default=False,
-                                            help_text=_("Solicitud en línea que el terapeuta aún no aprueba"))
-    series = models.ForeignKey(SessionSeries, verbose_name=_("serie"), on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    source = models.CharField(
+        _("origen"),
+        max_length=10,
+        choices=BookingSource.choices,
+        default=BookingSource.STAFF,
+        db_default=BookingSource.STAFF.value,
+    )
+    awaiting_approval = models.BooleanField(
+        _("pendiente de aprobación"),
+        default=False,
+        db_default=False,
+        help_text=_("Solicitud en línea que el terapeuta aún no aprueba"),
+    )
+    series = models.ForeignKey(
+        SessionSeries,
+        verbose_name=_("serie"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
@@ -98,17 +138,25 @@ class Session(models.Model):
         ordering = ["-starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"),
-            models.CheckConstraint(condition=Q(ends_at__lte=F("starts_at") + SESSION_MAX_DURATION), name="session_duration_max"),
+            models.CheckConstraint(
+                condition=Q(ends_at__lte=F("starts_at") + SESSION_MAX_DURATION), name="session_duration_max"
+            ),
         ]
         indexes = [
             models.Index(fields=["practice", "starts_at"], name="session_practice_start"),
             models.Index(fields=["therapist", "starts_at"], name="session_therapist_start"),
             # status and practice included: the history's page total is an index-only scan
-            models.Index(fields=["patient", "starts_at"], include=["status", "practice"], name="session_patient_start_cover"),
-            models.Index(fields=["series", "starts_at"], name="session_series_start", condition=Q(series__isnull=False)),
+            models.Index(
+                fields=["patient", "starts_at"], include=["status", "practice"], name="session_patient_start_cover"
+            ),
+            models.Index(
+                fields=["series", "starts_at"], name="session_series_start", condition=Q(series__isnull=False)
+            ),
             models.Index(fields=["practice", "created_at"], name="session_practice_created"),
             # completed sessions in a period (billing's cost per session, the dashboard's activity)
-            models.Index(fields=["practice", "starts_at"], name="session_practice_completed", condition=Q(status="completed")),
+            models.Index(
+                fields=["practice", "starts_at"], name="session_practice_completed", condition=Q(status="completed")
+            ),
             # the console's platform-wide sessions per week (an index-only scan over the weeks shown)
             models.Index(fields=["starts_at"], name="session_starts_status", include=["status"]),
         ]
@@ -130,7 +178,9 @@ class Addendum(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.PROTECT, related_name="addenda")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("autor"), on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("autor"), on_delete=models.PROTECT, related_name="+"
+    )
     content = models.TextField(_("contenido"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
@@ -146,15 +196,21 @@ class Addendum(models.Model):
 class Assessment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.PROTECT, related_name="assessments")
-    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="assessments")
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="assessments"
+    )
     type = models.CharField(_("tipo"), max_length=10, choices=AssessmentType.choices)
     label = models.CharField(_("nombre"), max_length=100, blank=True, help_text=_("Para evaluaciones personalizadas"))
-    scale = models.PositiveSmallIntegerField(null=True, verbose_name=_("escala"), blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    scale = models.PositiveSmallIntegerField(
+        null=True, verbose_name=_("escala"), blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
     items = ArrayField(models.PositiveSmallIntegerField(), verbose_name=_("respuestas"), null=True, blank=True)
     score = models.PositiveSmallIntegerField(null=True, verbose_name=_("puntaje"), blank=True)
     severity = models.CharField(max_length=30, verbose_name=_("severidad"), blank=True)
     notes = models.TextField(_("notas"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
@@ -185,7 +241,9 @@ class Attachment(models.Model):
     file_name = models.CharField(_("nombre del archivo"), max_length=255)
     file_type = models.CharField(_("tipo de archivo"), max_length=100)
     size = models.PositiveBigIntegerField(verbose_name=_("tamaño (bytes)"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("subido por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("subido por"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
@@ -203,20 +261,28 @@ class BlockedTime(models.Model):
     """A period a therapist cannot be booked (lunch, meeting, break, other)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="blocked_times")
-    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("terapeuta"), on_delete=models.CASCADE, related_name="blocked_times")
+    practice = models.ForeignKey(
+        Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="blocked_times"
+    )
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("terapeuta"), on_delete=models.CASCADE, related_name="blocked_times"
+    )
     type = models.CharField(_("tipo"), max_length=10, choices=BlockedTimeType.choices, default=BlockedTimeType.LUNCH)
     reason = models.CharField(_("motivo"), max_length=200, blank=True)
     starts_at = models.DateTimeField(_("inicio"))
     ends_at = models.DateTimeField(_("término"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("creado por"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
         verbose_name = _("horario bloqueado")
         verbose_name_plural = _("horarios bloqueados")
         ordering = ["starts_at"]
-        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="blockedtime_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="blockedtime_ends_after_start")
+        ]
         indexes = [
             models.Index(fields=["therapist", "starts_at"], name="blockedtime_therapist_start"),
             models.Index(fields=["practice", "starts_at"], name="blockedtime_practice_start"),
@@ -230,8 +296,12 @@ class AvailabilityDay(models.Model):
     """One weekday of a member's weekly schedule; a missing day takes the default of settings."""
 
     id = models.BigAutoField(primary_key=True)
-    membership = models.ForeignKey("accounts.Membership", verbose_name=_("membresía"), on_delete=models.CASCADE, related_name="availability")
-    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)], verbose_name=_("día de la semana"), help_text="0 = lunes … 6 = domingo")
+    membership = models.ForeignKey(
+        "accounts.Membership", verbose_name=_("membresía"), on_delete=models.CASCADE, related_name="availability"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(6)], verbose_name=_("día de la semana"), help_text="0 = lunes … 6 = domingo"
+    )
     start = models.TimeField(verbose_name=_("inicio"))
     end = models.TimeField(verbose_name=_("término"))
     available = models.BooleanField(default=True, verbose_name=_("disponible"))
@@ -251,14 +321,22 @@ class AvailabilityDay(models.Model):
 class CalendarSettings(models.Model):
     """Practice-wide calendar display settings (frontend-reference §1.12) and patient reminders."""
 
-    practice = models.OneToOneField(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="calendar_settings")
+    practice = models.OneToOneField(
+        Practice,
+        verbose_name=_("consulta"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="calendar_settings",
+    )
     show_patient_name = models.BooleanField(default=True, verbose_name=_("mostrar nombre del paciente"))
     show_therapist_name = models.BooleanField(default=True, verbose_name=_("mostrar terapeuta"))
     show_session_type = models.BooleanField(default=True, verbose_name=_("mostrar modalidad"))
     show_duration = models.BooleanField(default=True, verbose_name=_("mostrar duración"))
     show_notes = models.BooleanField(default=False, verbose_name=_("mostrar notas"))
     show_status = models.BooleanField(default=True, verbose_name=_("mostrar estado"))
-    default_view = models.CharField(max_length=5, verbose_name=_("vista predeterminada"), choices=CalendarView.choices, default=CalendarView.WEEK)
+    default_view = models.CharField(
+        max_length=5, verbose_name=_("vista predeterminada"), choices=CalendarView.choices, default=CalendarView.WEEK
+    )
     patient_reminders = models.BooleanField(_("recordatorios a pacientes"), default=False)
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
@@ -275,8 +353,12 @@ class SessionReminder(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.CASCADE, related_name="reminders")
-    recipient = models.CharField(max_length=10, verbose_name=_("destinatario"), choices=[("therapist", "therapist"), ("patient", "patient")])
-    starts_at = models.DateTimeField(_("inicio"), help_text=_("Inicio de la sesión cuando se envió (una reprogramación vuelve a avisar)"))
+    recipient = models.CharField(
+        max_length=10, verbose_name=_("destinatario"), choices=[("therapist", "therapist"), ("patient", "patient")]
+    )
+    starts_at = models.DateTimeField(
+        _("inicio"), help_text=_("Inicio de la sesión cuando se envió (una reprogramación vuelve a avisar)")
+    )
     sent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("enviado"))
 
     class Meta:
@@ -291,7 +373,13 @@ class SessionReminder(models.Model):
 class CalendarFeed(models.Model):
     """A therapist's private iCal feed. Only a SHA-256 of the secret token is stored."""
 
-    membership = models.OneToOneField("accounts.Membership", verbose_name=_("membresía"), on_delete=models.CASCADE, primary_key=True, related_name="calendar_feed")
+    membership = models.OneToOneField(
+        "accounts.Membership",
+        verbose_name=_("membresía"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="calendar_feed",
+    )
     token_hash = models.CharField(max_length=64, verbose_name=_("hash del token"), unique=True)
     created_at = models.DateTimeField(auto_now=True, verbose_name=_("creado"))
     expires_at = models.DateTimeField(_("vence"), null=True, blank=True, help_text=_("Vacío: no vence."))
@@ -306,10 +394,17 @@ class CalendarFeed(models.Model):
 
 
 auditlog.register(BlockedTime)
-auditlog.register(Session, exclude_fields=["updated_at"], mask_fields=["content", "notes", "goals"], mask_callable="sessai.audit.mask_clinical")
+auditlog.register(
+    Session,
+    exclude_fields=["updated_at"],
+    mask_fields=["content", "notes", "goals"],
+    mask_callable="sessai.audit.mask_clinical",
+)
 auditlog.register(Addendum, mask_fields=["content"], mask_callable="sessai.audit.mask_clinical")
 auditlog.register(
-    Assessment, mask_fields=["scale", "items", "score", "severity", "notes", "label"], mask_callable="sessai.audit.mask_clinical"
+    Assessment,
+    mask_fields=["scale", "items", "score", "severity", "notes", "label"],
+    mask_callable="sessai.audit.mask_clinical",
 )
 auditlog.register(Attachment, mask_fields=["file_name", "file"], mask_callable="sessai.audit.mask_clinical")
 
@@ -328,25 +423,49 @@ def default_durations():
 class BookingSettings(models.Model):
     """How patients book this practice online. Off until an admin turns it on."""
 
-    practice = models.OneToOneField(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, primary_key=True, related_name="booking_settings")
+    practice = models.OneToOneField(
+        Practice,
+        verbose_name=_("consulta"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="booking_settings",
+    )
     enabled = models.BooleanField(_("reserva en línea activa"), default=False)
-    therapists = models.ManyToManyField("accounts.Membership", blank=True, related_name="+", verbose_name=_("terapeutas"),
-                                        help_text=_("Vacío: todos los terapeutas activos"))
-    session_types = ArrayField(models.CharField(max_length=12, choices=SessionType.choices), default=default_session_types,
-                               verbose_name=_("modalidades"))
-    durations = ArrayField(models.PositiveSmallIntegerField(validators=[MinValueValidator(10), MaxValueValidator(240)]),
-                           default=default_durations, verbose_name=_("duraciones (minutos)"))
-    lead_time_hours = models.PositiveSmallIntegerField(_("anticipación mínima (horas)"), default=24,
-                                                       validators=[MaxValueValidator(24 * 30)])
-    horizon_days = models.PositiveSmallIntegerField(_("horizonte (días)"), default=30,
-                                                    validators=[MinValueValidator(1), MaxValueValidator(180)])
-    cancellation_window_hours = models.PositiveSmallIntegerField(_("cancelación hasta (horas antes)"), default=24,
-                                                                 validators=[MaxValueValidator(24 * 14)])
-    auto_confirm = models.BooleanField(_("confirmar automáticamente"), default=True,
-                                       help_text=_("Si no, cada reserva en línea espera la aprobación del terapeuta"))
+    therapists = models.ManyToManyField(
+        "accounts.Membership",
+        blank=True,
+        related_name="+",
+        verbose_name=_("terapeutas"),
+        help_text=_("Vacío: todos los terapeutas activos"),
+    )
+    session_types = ArrayField(
+        models.CharField(max_length=12, choices=SessionType.choices),
+        default=default_session_types,
+        verbose_name=_("modalidades"),
+    )
+    durations = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MinValueValidator(10), MaxValueValidator(240)]),
+        default=default_durations,
+        verbose_name=_("duraciones (minutos)"),
+    )
+    lead_time_hours = models.PositiveSmallIntegerField(
+        _("anticipación mínima (horas)"), default=24, validators=[MaxValueValidator(24 * 30)]
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        _("horizonte (días)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(180)]
+    )
+    cancellation_window_hours = models.PositiveSmallIntegerField(
+        _("cancelación hasta (horas antes)"), default=24, validators=[MaxValueValidator(24 * 14)]
+    )
+    auto_confirm = models.BooleanField(
+        _("confirmar automáticamente"),
+        default=True,
+        help_text=_("Si no, cada reserva en línea espera la aprobación del terapeuta"),
+    )
     waitlist_enabled = models.BooleanField(_("lista de espera activa"), default=True)
-    waitlist_offer_count = models.PositiveSmallIntegerField(_("personas avisadas por hora liberada"), default=3,
-                                                            validators=[MinValueValidator(1), MaxValueValidator(20)])
+    waitlist_offer_count = models.PositiveSmallIntegerField(
+        _("personas avisadas por hora liberada"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     class Meta:
@@ -389,8 +508,12 @@ class WaitlistEntry(models.Model):
     """A patient waiting for a therapist's hour in a window of days (and, optionally, of hours)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    practice = models.ForeignKey(Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="waitlist")
-    therapist = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("terapeuta"), on_delete=models.CASCADE, related_name="+")
+    practice = models.ForeignKey(
+        Practice, verbose_name=_("consulta"), on_delete=models.CASCADE, related_name="waitlist"
+    )
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("terapeuta"), on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(_("nombre"), max_length=200)
     email = models.EmailField(_("correo"))
     phone = models.CharField(_("teléfono"), max_length=30, blank=True)
@@ -402,15 +525,20 @@ class WaitlistEntry(models.Model):
     duration = models.PositiveSmallIntegerField(_("duración"), default=50)
     type = models.CharField(_("modalidad"), max_length=12, choices=SessionType.choices, default=SessionType.PRESENCIAL)
     status = models.CharField(_("estado"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.ACTIVE)
-    session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    session = models.ForeignKey(
+        Session, verbose_name=_("sesión"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
 
     class Meta:
         verbose_name = _("persona en lista de espera")
         verbose_name_plural = _("lista de espera")
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["therapist", "date_from"], name="waitlist_active_therapist",
-                                condition=Q(status="active"))]
+        indexes = [
+            models.Index(
+                fields=["therapist", "date_from"], name="waitlist_active_therapist", condition=Q(status="active")
+            )
+        ]
         constraints = [models.CheckConstraint(condition=Q(date_to__gte=F("date_from")), name="waitlist_dates_ordered")]
 
     def __str__(self):
@@ -421,7 +549,9 @@ class WaitlistOffer(models.Model):
     """A freed hour offered to one person on the wait-list. The first claim books it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    entry = models.ForeignKey(WaitlistEntry, verbose_name=_("persona en espera"), on_delete=models.CASCADE, related_name="offers")
+    entry = models.ForeignKey(
+        WaitlistEntry, verbose_name=_("persona en espera"), on_delete=models.CASCADE, related_name="offers"
+    )
     starts_at = models.DateTimeField(verbose_name=_("inicio"))
     ends_at = models.DateTimeField(verbose_name=_("término"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))

@@ -3,12 +3,15 @@
 from django.db.models.signals import post_delete, post_save
 
 from accounts.models import Membership, User
+from accounts.signals import practice_created
+from patients.signals import patient_merged as merged
+from scheduling.models import CalendarSettings
+from scheduling.selectors import therapists_cache_key
+from scheduling.services.sessions import patient_stats_refresh
 from sessai.cache import forget
 
 
 def _forget_practice(practice_id):
-    from scheduling.selectors import therapists_cache_key
-
     forget(therapists_cache_key(practice_id), f"cal:settings:{practice_id}")
 
 
@@ -29,29 +32,19 @@ def calendar_settings_changed(sender, instance, **kwargs):
 
 def practice_started(sender, practice, **kwargs):
     """Every new practice (registration, console) starts with its calendar settings row."""
-    from scheduling.models import CalendarSettings
-
     CalendarSettings.objects.get_or_create(practice=practice)
 
 
 def patient_merged(sender, source, target, **kwargs):
     """A patient's sessions moved to another patient: both counts and dates are recomputed."""
-    from scheduling.services import patient_stats_refresh
-
     patient_stats_refresh(source.pk)
     patient_stats_refresh(target.pk)
 
 
 def connect():
-    from scheduling.models import CalendarSettings
-
     post_save.connect(membership_changed, sender=Membership, dispatch_uid="cal.member.save")
     post_delete.connect(membership_changed, sender=Membership, dispatch_uid="cal.member.delete")
     post_save.connect(user_changed, sender=User, dispatch_uid="cal.user.save")
     post_save.connect(calendar_settings_changed, sender=CalendarSettings, dispatch_uid="cal.settings.save")
-    from accounts.signals import practice_created
-
     practice_created.connect(practice_started, dispatch_uid="scheduling.practice_started")
-    from patients.signals import patient_merged as merged
-
     merged.connect(patient_merged, dispatch_uid="scheduling.patient_merged")

@@ -1,16 +1,23 @@
 """Read queries for sessions. `session_scope` and `record_patient_ids` are the one place that says
 who sees which appointment and whose clinical record."""
 
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from psycopg.types.datetime import TimestamptzLoader
 
 from accounts.choices import Role
 from accounts.models import Membership
+from accounts.schedule import WEEKDAYS
 from patients.models import CareTeamMember
 from patients.selectors import patient_scope
 from scheduling.choices import SessionStatus
 from scheduling.models import Addendum, Assessment, Attachment, BlockedTime, Session
+from scheduling.rules import ACTIVE_STATUSES, weekly_schedule
+from scheduling.timeutils import day_bounds
 from sessai.cache import cached
 
 
@@ -39,7 +46,9 @@ def record_patient_ids(membership: Membership):
 
 def _color():
     return Subquery(
-        Membership.objects.filter(user_id=OuterRef("therapist_id"), practice_id=OuterRef("practice_id")).values("color")[:1]
+        Membership.objects.filter(user_id=OuterRef("therapist_id"), practice_id=OuterRef("practice_id")).values(
+            "color"
+        )[:1]
     )
 
 
@@ -53,7 +62,11 @@ def with_details(qs: QuerySet[Session], *, clinical: bool) -> QuerySet[Session]:
         qs = qs.prefetch_related(
             Prefetch("assessments", queryset=Assessment.objects.order_by("created_at"), to_attr="assessment_list"),
             Prefetch("attachments", queryset=Attachment.objects.order_by("created_at"), to_attr="attachment_list"),
-            Prefetch("addenda", queryset=Addendum.objects.select_related("author").order_by("created_at"), to_attr="addendum_list"),
+            Prefetch(
+                "addenda",
+                queryset=Addendum.objects.select_related("author").order_by("created_at"),
+                to_attr="addendum_list",
+            ),
         )
     return qs
 
@@ -75,7 +88,9 @@ def blocked_time_scope(membership: Membership) -> QuerySet[BlockedTime]:
     return BlockedTime.objects.filter(practice_id=membership.practice_id)
 
 
-def calendar(*, membership: Membership, start, end, therapist_ids=None, statuses=None, patient_id=None, session_type=None) -> QuerySet[Session]:
+def calendar(
+    *, membership: Membership, start, end, therapist_ids=None, statuses=None, patient_id=None, session_type=None
+) -> QuerySet[Session]:
     """Events overlapping [start, end) with names and colors, in one query."""
     qs = session_scope(membership).overlapping(start, end)
     if therapist_ids:
@@ -91,9 +106,28 @@ def calendar(*, membership: Membership, start, end, therapist_ids=None, statuses
 
 # What a calendar event shows (`api.serializers.calendar_events` reads these tuples in this order).
 CALENDAR_COLUMNS = (
-    "id", "patient_id", "patient__name", "therapist_id", "therapist__name", "therapist_color", "starts_at", "ends_at",
-    "type", "status", "title", "location", "notes", "signed_at", "signed_by_id", "cancel_reason", "created_at", "updated_at",
-    "confirmation_status", "confirmation_at", "source", "awaiting_approval",
+    "id",
+    "patient_id",
+    "patient__name",
+    "therapist_id",
+    "therapist__name",
+    "therapist_color",
+    "starts_at",
+    "ends_at",
+    "type",
+    "status",
+    "title",
+    "location",
+    "notes",
+    "signed_at",
+    "signed_by_id",
+    "cancel_reason",
+    "created_at",
+    "updated_at",
+    "confirmation_status",
+    "confirmation_at",
+    "source",
+    "awaiting_approval",
 )
 
 
@@ -121,8 +155,17 @@ def therapists(*, membership: Membership) -> list[dict]:
             .select_related("user")
             .order_by("user__name")
         )
-        return [{"id": m.user_id, "name": m.user.name, "email": m.user.email, "color": m.color, "role": m.role, "title": m.title}
-                for m in rows]
+        return [
+            {
+                "id": m.user_id,
+                "name": m.user.name,
+                "email": m.user.email,
+                "color": m.color,
+                "role": m.role,
+                "title": m.title,
+            }
+            for m in rows
+        ]
 
     return cached(therapists_cache_key(membership.practice_id), load)
 
@@ -134,5 +177,47 @@ def therapists_cache_key(practice_id) -> str:
 def completed_sessions_since(practice_ref, start):
     """How many of the practice's sessions that started at or after `start` are completed, as a
     subquery (billing's summary counts them in its own statement: COUNT(*), index-only)."""
-    return Subquery(Session.objects.filter(practice_id=practice_ref, status=SessionStatus.COMPLETED, starts_at__gte=start)
-                    .order_by().values("practice_id").annotate(n=Count("*")).values("n"))
+    return Subquery(
+        Session.objects.filter(practice_id=practice_ref, status=SessionStatus.COMPLETED, starts_at__gte=start)
+        .order_by()
+        .values("practice_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+
+
+def free_slots(*, practice, membership, day, duration: int, step: int | None = None) -> list[dict]:
+    """Start times on a `step`-minute grid (30 by default) where a `duration`-minute session fits
+    inside the day's availability without touching a session or a blocked time."""
+    step = step or settings.SLOT_MINUTES
+    hours = weekly_schedule(membership)[WEEKDAYS[day.weekday()]]
+    if not hours["available"]:
+        return []
+    tz = ZoneInfo(practice.timezone)
+    day_start, day_end = day_bounds(day, practice.timezone)
+    busy = [
+        (s, e)
+        for s, e in Session.objects.overlapping(day_start, day_end)
+        .filter(therapist_id=membership.user_id, status__in=ACTIVE_STATUSES)
+        .values_list("starts_at", "ends_at")
+    ] + [
+        (s, e)
+        for s, e in BlockedTime.objects.filter(
+            therapist_id=membership.user_id, starts_at__lt=day_end, ends_at__gt=day_start
+        ).values_list("starts_at", "ends_at")
+    ]
+    # UTC arithmetic: a ZoneInfo datetime adds wall-clock minutes, wrong on DST-change days.
+    opens = datetime.combine(day, time.fromisoformat(hours["start"]), tzinfo=tz).astimezone(UTC)
+    closes = datetime.combine(day, time.fromisoformat(hours["end"]), tzinfo=tz).astimezone(UTC)
+    slots, cursor, length = [], opens, timedelta(minutes=duration)
+    while cursor + length <= closes:
+        end = cursor + length
+        if not any(s < end and e > cursor for s, e in busy):
+            slots.append(
+                {
+                    "start_time": cursor.astimezone(tz).strftime("%H:%M"),
+                    "end_time": end.astimezone(tz).strftime("%H:%M"),
+                }
+            )
+        cursor += timedelta(minutes=step)
+    return slots

@@ -1,10 +1,13 @@
 """Calendar jobs. The periodic ones replace running `send_session_reminders` from a scheduler;
 the command stays for operators."""
 
+from datetime import datetime
+
 from django.conf import settings
 from procrastinate.contrib.django import app
 
-from scheduling.reminders import send_due_reminders
+from scheduling.booking.services import waitlist_offer_hour
+from scheduling.services.reminders import send_due_reminders
 
 
 @app.periodic(cron="*/10 * * * *")
@@ -19,9 +22,9 @@ def session_reminders(timestamp: int) -> dict:
 def waitlist_offer(*, practice_id: str, therapist_id: str, starts_at: str, ends_at: str) -> int:
     """A cancelled hour goes to the first people on the wait-list whose window holds it. Running it
     twice sends nothing new: an entry gets one offer per hour."""
-    from datetime import datetime
-
-    from scheduling.portal import waitlist_offer_hour
-
-    return waitlist_offer_hour(practice_id=practice_id, therapist_id=therapist_id,
-                               starts_at=datetime.fromisoformat(starts_at), ends_at=datetime.fromisoformat(ends_at))
+    return waitlist_offer_hour(
+        practice_id=practice_id,
+        therapist_id=therapist_id,
+        starts_at=datetime.fromisoformat(starts_at),
+        ends_at=datetime.fromisoformat(ends_at),
+    )

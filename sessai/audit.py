@@ -6,6 +6,7 @@ from contextvars import ContextVar
 
 from auditlog.context import auditlog_value, set_actor
 from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
+from auditlog.registry import auditlog
 from auditlog.signals import accessed
 
 _in_request: ContextVar[bool] = ContextVar("sessai_audit_in_request", default=False)
@@ -33,8 +34,6 @@ def skip_reverse_one_to_one() -> None:
     of a session ran a query for its transcript, each save of a practice five. The value it would
     record is the other object's name, which never changes by saving this one; the other object,
     when audited, has its own entries."""
-    from auditlog.registry import auditlog
-
     for model, options in auditlog._registry.items():
         reverse = [f.name for f in model._meta.get_fields() if f.one_to_one and f.auto_created and not f.concrete]
         options["exclude_fields"] = list(dict.fromkeys([*options["exclude_fields"], *reverse]))

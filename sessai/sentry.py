@@ -2,14 +2,34 @@
 
 from sessai.logging import SECRET_PATTERNS
 
-SENSITIVE_KEYS = {"authorization", "cookie", "password", "confirm_password", "current_password", "refresh_token", "access_token",
-                  "token", "content", "notes", "session_content", "unstructured_notes", "report_content", "x-goog-api-key"}
+SENSITIVE_KEYS = {
+    "authorization",
+    "cookie",
+    "password",
+    "confirm_password",
+    "current_password",
+    "refresh_token",
+    "access_token",
+    "token",
+    "content",
+    "notes",
+    "session_content",
+    "unstructured_notes",
+    "report_content",
+    "x-goog-api-key",
+}
 
 
 def _scrub(value):
     if isinstance(value, dict):
-        return {k: ("[redactado]" if str(k).lower().replace("-", "_") in SENSITIVE_KEYS or str(k).lower() in SENSITIVE_KEYS else _scrub(v))
-                for k, v in value.items()}
+        return {
+            k: (
+                "[redactado]"
+                if str(k).lower().replace("-", "_") in SENSITIVE_KEYS or str(k).lower() in SENSITIVE_KEYS
+                else _scrub(v)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_scrub(v) for v in value]
     if isinstance(value, str):
@@ -36,7 +56,9 @@ def scrub_event(event, hint):
         exception["value"] = "[redactado]"  # an exception's message may quote the input (a note, a token)
         for frame in (exception.get("stacktrace") or {}).get("frames", []):
             frame.pop("vars", None)  # local variables may hold clinical text
-    for breadcrumb in (event.get("breadcrumbs") or {}).get("values", []) if isinstance(event.get("breadcrumbs"), dict) else []:
+    for breadcrumb in (
+        (event.get("breadcrumbs") or {}).get("values", []) if isinstance(event.get("breadcrumbs"), dict) else []
+    ):
         if breadcrumb.get("message"):
             breadcrumb["message"] = "[redactado]"
         if isinstance(breadcrumb.get("data"), dict) and "url" in breadcrumb["data"]:

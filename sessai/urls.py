@@ -21,6 +21,14 @@ api_patterns = [
     re_path(r"^.*$", health.NotFoundView.as_view(), name="api-not-found"),  # JSON 404, even with DEBUG
 ]
 
+# The patients' and invitees' pages: each app routes its own (`<app>/page_urls.py`), under one
+# namespace, `portal`. The root URLconf names the apps' URL modules as strings, as it does the APIs'.
+portal_patterns = [
+    path("", include("accounts.page_urls")),
+    path("", include("patients.page_urls")),
+    path("", include("scheduling.page_urls")),
+]
+
 # The console's login is as hard to guess as the API's.
 admin.site.login = ratelimit.protect_form_login(admin.site.login, LOGIN_LIMITS)
 
@@ -28,7 +36,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("metrics", metrics_view, name="metrics"),
     path("api/", include(api_patterns)),
-    path("", include("sessai.page_urls")),
+    path("", include((portal_patterns, "portal"))),
 ]
 
 if settings.DEBUG:

@@ -17,36 +17,60 @@ import time
 import urllib.request
 from pathlib import Path
 
+import django
+from django.db import connection
+
+from sessai.db import url_for
+
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_ENDING = [
-    "POST /api/auth/logout", "POST /api/auth/change-password", "DELETE /api/auth/sessions/{id}", "POST /api/auth/mfa/totp/disable",
+    "POST /api/auth/logout",
+    "POST /api/auth/change-password",
+    "DELETE /api/auth/sessions/{id}",
+    "POST /api/auth/mfa/totp/disable",
 ]
 
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sessai.settings.dev")
-    import django
-
     django.setup()
-    from django.db import connection
-
-    from sessai.db import url_for
-
     with connection.cursor() as cursor:
         cursor.execute("DROP DATABASE IF EXISTS sessai_fuzz WITH (FORCE)")
         cursor.execute("CREATE DATABASE sessai_fuzz")
-    env = {**os.environ, "DATABASE_URL": url_for(connection.settings_dict, "sessai_fuzz"), "RATELIMIT_ENABLE": "false",
-           "DJANGO_SETTINGS_MODULE": "sessai.settings.dev", "LOG_LEVEL": "ERROR"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url_for(connection.settings_dict, "sessai_fuzz"),
+        "RATELIMIT_ENABLE": "false",
+        "DJANGO_SETTINGS_MODULE": "sessai.settings.dev",
+        "LOG_LEVEL": "ERROR",
+    }
     python = sys.executable
     for command in (["migrate", "--noinput", "-v0"], ["createcachetable"], ["seed_demo"]):
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([python, "-m", "gunicorn", "sessai.wsgi:application", "--config", "gunicorn.conf.py",
-                               "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "/dev/null"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "gunicorn",
+            "sessai.wsgi:application",
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -55,12 +79,31 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.1)
-        login = urllib.request.Request(f"{base}/api/auth/login", method="POST", headers={"Content-Type": "application/json"},
-                                       data=json.dumps({"email": "admin@sessai.com", "password": "admin123"}).encode())
+        login = urllib.request.Request(
+            f"{base}/api/auth/login",
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            data=json.dumps({"email": "admin@sessai.com", "password": "admin123"}).encode(),
+        )
         token = json.load(urllib.request.urlopen(login, timeout=10))["tokens"]["accessToken"]
         excluded = [argument for name in SESSION_ENDING for argument in ("--exclude-name", name)]
-        return subprocess.run([str(Path(python).parent / "st"), "run", f"{base}/api/schema/", "--checks", "all", "-n", "25", "--seed", "1",
-                               "-H", f"Authorization: Bearer {token}", *excluded], cwd=ROOT).returncode
+        return subprocess.run(
+            [
+                str(Path(python).parent / "st"),
+                "run",
+                f"{base}/api/schema/",
+                "--checks",
+                "all",
+                "-n",
+                "25",
+                "--seed",
+                "1",
+                "-H",
+                f"Authorization: Bearer {token}",
+                *excluded,
+            ],
+            cwd=ROOT,
+        ).returncode
     finally:
         server.terminate()
         server.wait(15)

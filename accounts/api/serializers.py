@@ -7,8 +7,9 @@ from rest_framework import serializers
 
 from accounts import messages as msg
 from accounts.choices import Language, MemberStatus, Role, Theme
-from accounts.models import color_validator
+from accounts.models import User, color_validator
 from accounts.schedule import weekly_schedule_from_rows
+from accounts.services import password_validate
 from sessai.api.fields import SizedImageField, WallClockTimeField, WebLinkField
 from sessai.api.serializers import InputSerializer, RoleAwareSerializer
 from sessai.api.wire import WireSerializer
@@ -53,8 +54,13 @@ class ProfileAddressSerializer(WireSerializer):
 
 
 # (stored key, camelCase key an older row may hold, default as an empty form saves it)
-_ADDRESS_KEYS = [("street", "street", ""), ("city", "city", ""), ("region", "region", ""), ("zip_code", "zipCode", ""),
-                 ("country", "country", "Chile")]
+_ADDRESS_KEYS = [
+    ("street", "street", ""),
+    ("city", "city", ""),
+    ("region", "region", ""),
+    ("zip_code", "zipCode", ""),
+    ("country", "country", "Chile"),
+]
 
 
 class ProfileSerializer(RoleAwareSerializer):
@@ -192,7 +198,11 @@ class MessageSerializer(WireSerializer):
 
 # --- Input ----------------------------------------------------------------------------------
 
-EMAIL_ERRORS = {"required": _("El email es requerido"), "blank": _("El email es requerido"), "invalid": _("Formato de email inválido")}
+EMAIL_ERRORS = {
+    "required": _("El email es requerido"),
+    "blank": _("El email es requerido"),
+    "invalid": _("Formato de email inválido"),
+}
 PASSWORD_ERRORS = {"required": _("La contraseña es requerida"), "blank": _("La contraseña es requerida")}
 
 
@@ -209,9 +219,11 @@ class MfaVerifySerializer(InputSerializer):
 
 class RegisterSerializer(InputSerializer):
     name = serializers.CharField(
-        min_length=2, max_length=100,
+        min_length=2,
+        max_length=100,
         error_messages={
-            "required": _("El nombre es requerido"), "blank": _("El nombre es requerido"),
+            "required": _("El nombre es requerido"),
+            "blank": _("El nombre es requerido"),
             "min_length": _("El nombre debe tener al menos 2 caracteres"),
             "max_length": _("El nombre no puede exceder 100 caracteres"),
         },
@@ -219,11 +231,13 @@ class RegisterSerializer(InputSerializer):
     email = serializers.EmailField(max_length=254, error_messages=EMAIL_ERRORS)
     password = serializers.CharField(max_length=128, trim_whitespace=False, error_messages=PASSWORD_ERRORS)
     confirm_password = serializers.CharField(
-        max_length=128, trim_whitespace=False,
+        max_length=128,
+        trim_whitespace=False,
         error_messages={"required": _("Confirma tu contraseña"), "blank": _("Confirma tu contraseña")},
     )
     role = serializers.ChoiceField(
-        choices=Role.choices, error_messages={"required": _("Selecciona un rol"), "invalid_choice": _("Selecciona un rol")}
+        choices=Role.choices,
+        error_messages={"required": _("Selecciona un rol"), "invalid_choice": _("Selecciona un rol")},
     )
     specialties = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=30)
     license_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
@@ -235,9 +249,6 @@ class RegisterSerializer(InputSerializer):
         return value
 
     def validate(self, attrs):
-        from accounts.models import User
-        from accounts.services import password_validate
-
         # the same rules as reset, change and invitation, with the registrant's email and name
         password_validate(User(email=attrs["email"], name=attrs["name"]), attrs["password"], attrs["confirm_password"])
         return attrs
@@ -274,8 +285,11 @@ class ChangePasswordSerializer(InputSerializer):
 class PreferencesInSerializer(InputSerializer):
     theme = serializers.ChoiceField(choices=Theme.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
-    timezone = serializers.ChoiceField(choices=sorted(zoneinfo.available_timezones()), required=False,
-                                       error_messages={"invalid_choice": _("Zona horaria inválida")})
+    timezone = serializers.ChoiceField(
+        choices=sorted(zoneinfo.available_timezones()),
+        required=False,
+        error_messages={"invalid_choice": _("Zona horaria inválida")},
+    )
     email_notifications = EmailNotificationsSerializer(required=False)
     two_factor_enabled = serializers.BooleanField(required=False, help_text="Read-only: use the MFA endpoints")
 
@@ -289,17 +303,21 @@ class ProfileUpdateSerializer(InputSerializer):
     `name` is the display name (with its honorific); first and last name never rewrite it."""
 
     name = serializers.CharField(
-        max_length=100, error_messages={"blank": _("El nombre es requerido")},
+        max_length=100,
+        error_messages={"blank": _("El nombre es requerido")},
         help_text=_("Nombre para mostrar, p. ej. «Dra. Ana Silva»."),
     )
     first_name = serializers.CharField(
         max_length=100, error_messages={"blank": _("El nombre es requerido"), "required": _("El nombre es requerido")}
     )
     last_name = serializers.CharField(
-        max_length=100, error_messages={"blank": _("El apellido es requerido"), "required": _("El apellido es requerido")}
+        max_length=100,
+        error_messages={"blank": _("El apellido es requerido"), "required": _("El apellido es requerido")},
     )
     bio = serializers.CharField(
-        max_length=500, allow_blank=True, error_messages={"max_length": _("La biografía no puede exceder 500 caracteres")}
+        max_length=500,
+        allow_blank=True,
+        error_messages={"max_length": _("La biografía no puede exceder 500 caracteres")},
     )
     specialties = serializers.ListField(child=serializers.CharField(max_length=100), max_length=30)
     credentials = serializers.ListField(child=serializers.CharField(max_length=100), max_length=30)
@@ -418,7 +436,8 @@ class TeamMemberSerializer(WireSerializer):
 
 class TeamInviteSerializer(InputSerializer):
     name = serializers.CharField(
-        min_length=2, max_length=100,
+        min_length=2,
+        max_length=100,
         error_messages={"required": _("El nombre es requerido"), "blank": _("El nombre es requerido")},
     )
     email = serializers.EmailField(max_length=254, error_messages=EMAIL_ERRORS)

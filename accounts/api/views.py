@@ -1,5 +1,7 @@
 """Auth, profile, account security and team endpoints (api-contract §3 and §4)."""
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -22,8 +24,6 @@ def _user_payload(request, user, membership=None) -> dict:
 
 
 def _membership_of(user):
-    from accounts.models import Membership
-
     return Membership.objects.active().select_related("practice").filter(user=user).first()
 
 
@@ -74,8 +74,11 @@ class RegisterView(PublicAPIView):
     def post(self, request):
         data = _validated(s.RegisterSerializer, request)
         user, tokens = services.user_register(
-            name=data["name"], email=data["email"], password=data["password"],
-            license_number=data.get("license_number", ""), specialties=data.get("specialties", []),
+            name=data["name"],
+            email=data["email"],
+            password=data["password"],
+            license_number=data.get("license_number", ""),
+            specialties=data.get("specialties", []),
             request=request,
         )
         return _auth_response(request, user, tokens, msg.REGISTER_OK, status.HTTP_201_CREATED)
@@ -118,7 +121,9 @@ class ResetPasswordView(PublicAPIView):
     @extend_schema(request=s.NewPasswordSerializer, responses={200: s.MessageSerializer})
     def post(self, request):
         data = _validated(s.NewPasswordSerializer, request)
-        services.password_reset_confirm(token=data["token"], password=data["password"], confirm=data["confirm_password"])
+        services.password_reset_confirm(
+            token=data["token"], password=data["password"], confirm=data["confirm_password"]
+        )
         return Response({"message": str(msg.RESET_PASSWORD_OK)})
 
 
@@ -194,8 +199,11 @@ class ChangePasswordView(PracticeAPIView):
     def post(self, request):
         data = _validated(s.ChangePasswordSerializer, request)
         services.password_change(
-            user=request.user, current=data["current_password"], password=data["password"],
-            confirm=data["confirm_password"], keep_session_id=request.user.device_session_id,
+            user=request.user,
+            current=data["current_password"],
+            password=data["password"],
+            confirm=data["confirm_password"],
+            keep_session_id=request.user.device_session_id,
         )
         return Response({"message": str(msg.PASSWORD_CHANGED)})
 
@@ -211,7 +219,10 @@ class DeviceSessionViewSet(mixins.ListModelMixin, PracticeGenericViewSet):
         return selectors.device_session_list(user=membership.user)
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "current_session_id": getattr(self.request.user, "device_session_id", None)}
+        return {
+            **super().get_serializer_context(),
+            "current_session_id": getattr(self.request.user, "device_session_id", None),
+        }
 
     @extend_schema(responses={200: s.MessageSerializer})
     def destroy(self, request, pk=None):
@@ -223,24 +234,42 @@ class DeviceSessionViewSet(mixins.ListModelMixin, PracticeGenericViewSet):
 class MfaStatusView(PracticeAPIView):
     allowed_roles = STAFF
 
-    @extend_schema(responses={200: inline_serializer("MfaStatus", {"totp_enabled": serializers.BooleanField(), "recovery_codes_remaining": serializers.IntegerField()})})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "MfaStatus",
+                {"totp_enabled": serializers.BooleanField(), "recovery_codes_remaining": serializers.IntegerField()},
+            )
+        }
+    )
     def get(self, request):
-        from allauth.mfa.models import Authenticator
-        from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-
         authenticators = {a.type: a for a in Authenticator.objects.filter(user=request.user)}
         recovery = authenticators.get(Authenticator.Type.RECOVERY_CODES)
-        return Response({
-            "totp_enabled": Authenticator.Type.TOTP in authenticators,
-            "recovery_codes_remaining": len(RecoveryCodes(recovery).get_unused_codes()) if recovery else 0,
-        })
+        return Response(
+            {
+                "totp_enabled": Authenticator.Type.TOTP in authenticators,
+                "recovery_codes_remaining": len(RecoveryCodes(recovery).get_unused_codes()) if recovery else 0,
+            }
+        )
 
 
 class MfaTotpSetupView(PracticeAPIView):
     allowed_roles = STAFF
     error_statuses = {"POST": (409,)}
 
-    @extend_schema(request=None, responses={200: inline_serializer("MfaSetup", {"secret": serializers.CharField(), "otpauth_url": serializers.CharField(), "setup_token": serializers.CharField()})})
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "MfaSetup",
+                {
+                    "secret": serializers.CharField(),
+                    "otpauth_url": serializers.CharField(),
+                    "setup_token": serializers.CharField(),
+                },
+            )
+        },
+    )
     def post(self, request):
         return Response(services.mfa_totp_begin(user=request.user))
 
@@ -250,7 +279,18 @@ class MfaTotpConfirmView(PracticeAPIView):
     error_statuses = {"POST": (409,)}
     rate_limits = [("mfa_ip", "ip")]
 
-    @extend_schema(request=s.MfaConfirmSerializer, responses={200: inline_serializer("MfaCodes", {"recovery_codes": serializers.ListField(child=serializers.CharField()), "message": serializers.CharField()})})
+    @extend_schema(
+        request=s.MfaConfirmSerializer,
+        responses={
+            200: inline_serializer(
+                "MfaCodes",
+                {
+                    "recovery_codes": serializers.ListField(child=serializers.CharField()),
+                    "message": serializers.CharField(),
+                },
+            )
+        },
+    )
     def post(self, request):
         data = _validated(s.MfaConfirmSerializer, request)
         codes = services.mfa_totp_confirm(user=request.user, setup_token=data["setup_token"], code=data["code"])
@@ -274,10 +314,19 @@ class MfaRecoveryCodesView(PracticeAPIView):
     error_statuses = {"POST": (409,)}
     rate_limits = [("mfa_ip", "ip")]
 
-    @extend_schema(request=s.PasswordConfirmSerializer, responses={200: inline_serializer("MfaRecoveryCodes", {"recovery_codes": serializers.ListField(child=serializers.CharField())})})
+    @extend_schema(
+        request=s.PasswordConfirmSerializer,
+        responses={
+            200: inline_serializer(
+                "MfaRecoveryCodes", {"recovery_codes": serializers.ListField(child=serializers.CharField())}
+            )
+        },
+    )
     def post(self, request):
         data = _validated(s.PasswordConfirmSerializer, request)
-        return Response({"recovery_codes": services.mfa_recovery_codes_regenerate(user=request.user, password=data["password"])})
+        return Response(
+            {"recovery_codes": services.mfa_recovery_codes_regenerate(user=request.user, password=data["password"])}
+        )
 
 
 # --- Team (admins) --------------------------------------------------------------------------
@@ -338,4 +387,3 @@ class UserStatsView(PracticeAPIView):
     @extend_schema(responses={200: s.UserStatsSerializer})
     def get(self, request):
         return Response(selectors.member_stats(practice=self.practice))
-

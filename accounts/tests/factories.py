@@ -31,7 +31,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         user.save()
         first, _, last = user.name.partition(" ")
         Profile.objects.create(user=user, first_name=first, last_name=last or "Pérez")
-        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=bool(extracted is None or extracted))
+        EmailAddress.objects.create(
+            user=user, email=user.email, primary=True, verified=bool(extracted is None or extracted)
+        )
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -6,7 +6,7 @@ import re
 from django.core import mail
 from django.test import Client
 
-from accounts.models import Invitation
+from accounts.models import Invitation, OutgoingEmail
 from sessai.tests.a11y import violations
 
 
@@ -30,25 +30,33 @@ def test_reset_password_page(api, therapist_member, run_jobs):
     reopened = Client().get(path)  # a used link says so on opening, before anyone types a password
     assert reopened.status_code == 400 and "inválido o ha expirado" in reopened.content.decode()
     assert 'name="password"' not in reopened.content.decode()
-    assert Client().post("/cuenta/restablecer-contrasena?token=x.y", {"password": "NuevaClave9x", "confirm": "NuevaClave9x"}).status_code == 400
+    assert (
+        Client()
+        .post("/cuenta/restablecer-contrasena?token=x.y", {"password": "NuevaClave9x", "confirm": "NuevaClave9x"})
+        .status_code
+        == 400
+    )
 
 
 def test_reset_page_is_rate_limited(db, settings):
     settings.RATELIMIT_ENABLE = True
     settings.RATELIMITS = {**settings.RATELIMITS, "password_reset_ip": "2/h"}
-    statuses = [Client().post("/cuenta/restablecer-contrasena?token=x.y", {"password": "a", "confirm": "a"}).status_code
-                for _ in range(3)]
+    statuses = [
+        Client().post("/cuenta/restablecer-contrasena?token=x.y", {"password": "a", "confirm": "a"}).status_code
+        for _ in range(3)
+    ]
     assert statuses == [400, 400, 429]
 
 
 def test_accept_invitation_page(as_admin, admin_member, settings, django_capture_on_commit_callbacks):
     settings.ACCOUNT_LINKS = "api"
     with django_capture_on_commit_callbacks(execute=True):
-        created = as_admin.post("/api/admin/team", {"name": "Juana Invitada", "email": "juana@clinica.cl", "role": "therapist"},
-                                format="json")
+        created = as_admin.post(
+            "/api/admin/team",
+            {"name": "Juana Invitada", "email": "juana@clinica.cl", "role": "therapist"},
+            format="json",
+        )
     assert created.status_code == 201
-    from accounts.models import OutgoingEmail
-
     body = OutgoingEmail.objects.filter(template="invitation").latest("created_at").text
     path = re.search(r"http://localhost:3001(/cuenta/invitacion\?token=\S+)", body).group(1)
     page = Client().get(path)

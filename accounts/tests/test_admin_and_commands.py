@@ -1,14 +1,21 @@
 """The operators' console (Django admin) and operator commands."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
 
 from accounts.choices import Role
-from accounts.models import Membership, Practice, User
-from accounts.tests.factories import MembershipFactory
+from accounts.models import Membership, Practice, User, default_member_color
+from accounts.tests.factories import PASSWORD, MembershipFactory
+from billing.models import CreditAccount, Subscription
+from patients.models import Patient
+from patients.tests.factories import patient_for
+from scheduling.models import BookingSettings, CalendarSettings, Session
 
 pytestmark = pytest.mark.django_db
 
@@ -16,10 +23,14 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",
     [
-        "/admin/accounts/user/", "/admin/accounts/user/?q=clinica&is_active__exact=1&memberships__role=therapist",
-        "/admin/accounts/practice/", "/admin/accounts/practice/?q=Centro&is_active__exact=1",
-        "/admin/accounts/membership/", "/admin/accounts/membership/?role__exact=admin&is_active__exact=1",
-        "/admin/accounts/invitation/", "/admin/accounts/devicesession/",
+        "/admin/accounts/user/",
+        "/admin/accounts/user/?q=clinica&is_active__exact=1&memberships__role=therapist",
+        "/admin/accounts/practice/",
+        "/admin/accounts/practice/?q=Centro&is_active__exact=1",
+        "/admin/accounts/membership/",
+        "/admin/accounts/membership/?role__exact=admin&is_active__exact=1",
+        "/admin/accounts/invitation/",
+        "/admin/accounts/devicesession/",
     ],
 )
 def test_console_pages_render(operator, therapist_member, url):
@@ -46,7 +57,9 @@ def test_console_resends_invitations(operator, as_admin, django_capture_on_commi
         as_admin.post("/api/admin/team", {"name": "Juan Pérez", "email": "juan@clinica.cl"}, format="json")
     membership = Membership.objects.get(user__email="juan@clinica.cl")
     with django_capture_on_commit_callbacks(execute=True):
-        operator.post("/admin/accounts/membership/", {"action": "resend_invitation", "_selected_action": [membership.pk]})
+        operator.post(
+            "/admin/accounts/membership/", {"action": "resend_invitation", "_selected_action": [membership.pk]}
+        )
     run_jobs()
     assert len(mail.outbox) == 2 and re.search(r"/cuenta/invitacion\?token=", mail.outbox[-1].body)
 
@@ -67,15 +80,8 @@ def test_seed_demo_is_idempotent(settings):
     assert Membership.objects.filter(role=Role.ASSISTANT).count() == 1
     assert Membership.objects.get(user=admin).role == Role.ADMIN
     assert len(set(Membership.objects.values_list("color", flat=True))) == 5
-    from patients.models import Patient
-    from scheduling.models import Session
-
     assert Patient.objects.count() == 6 and Session.objects.count() == 30  # demo clinic, not duplicated
     assert Patient.objects.filter(total_sessions=3).count() == 6
-    from django.test import Client
-
-    from scheduling.models import BookingSettings
-
     assert Practice.objects.get().slug == "centro-demo" and BookingSettings.objects.get().enabled
     assert Client().get("/p/centro-demo/reservar").status_code == 200  # patients can try booking in the demo
 
@@ -104,40 +110,40 @@ def test_createsuperuser_with_email(monkeypatch):
 
 
 def test_member_colors_come_from_the_palette(practice, settings):
-    from accounts.models import default_member_color
-
     MembershipFactory(practice=practice, color=settings.MEMBER_COLOR_PALETTE[0])
     assert default_member_color(practice) == settings.MEMBER_COLOR_PALETTE[1]
 
 
 def test_a_practice_created_in_the_console_starts_on_the_trial(operator):
-    from billing.models import CreditAccount, Subscription
-
-    response = operator.post("/admin/accounts/practice/add/", {
-        "name": "Consulta Creada en Consola", "country": "CL", "timezone": "America/Santiago", "is_active": "on", "brand_color": "#1f6feb",
-        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
-    })
+    response = operator.post(
+        "/admin/accounts/practice/add/",
+        {
+            "name": "Consulta Creada en Consola",
+            "country": "CL",
+            "timezone": "America/Santiago",
+            "is_active": "on",
+            "brand_color": "#1f6feb",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     practice = Practice.objects.get(name="Consulta Creada en Consola")
     assert Subscription.objects.filter(practice=practice).exists()
     assert CreditAccount.objects.get(practice=practice).balance > 0
-    from scheduling.models import CalendarSettings
-
     assert CalendarSettings.objects.filter(practice=practice).exists()
 
 
 def test_a_suspended_practice_can_be_reactivated_and_sends_no_reminders(operator, therapist_member, run_jobs):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from patients.tests.factories import patient_for
-    from scheduling.models import Session
-
     practice = therapist_member.practice
     starts = timezone.now() + timedelta(hours=3)
-    Session.objects.create(practice=practice, patient=patient_for(therapist_member), therapist=therapist_member.user,
-                           starts_at=starts, ends_at=starts + timedelta(hours=1))
+    Session.objects.create(
+        practice=practice,
+        patient=patient_for(therapist_member),
+        therapist=therapist_member.user,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+    )
     operator.post("/admin/accounts/practice/", {"action": "suspend_practices", "_selected_action": [practice.pk]})
     call_command("send_session_reminders")
     run_jobs()
@@ -151,9 +157,9 @@ def test_a_suspended_practice_can_be_reactivated_and_sends_no_reminders(operator
 
 
 def test_members_of_a_suspended_practice_are_told_so(operator, api, therapist_member):
-    from accounts.tests.factories import PASSWORD
-
-    operator.post("/admin/accounts/practice/", {"action": "suspend_practices", "_selected_action": [therapist_member.practice_id]})
+    operator.post(
+        "/admin/accounts/practice/", {"action": "suspend_practices", "_selected_action": [therapist_member.practice_id]}
+    )
     answer = api.post("/api/auth/login", {"email": therapist_member.user.email, "password": PASSWORD}, format="json")
     assert answer.status_code == 401 and answer.json()["code"] == "practice_suspended"
     assert "suspendida" in answer.json()["message"]

@@ -1,17 +1,22 @@
+import io
 import re
 import time
+import zlib
 from datetime import timedelta
 from unittest import mock
 
 import jwt
 import pytest
+from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import DeviceSession, Membership, Practice, User
 from accounts.tests.factories import PASSWORD, MembershipFactory, login_tokens
+from scheduling.models import CalendarSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +56,12 @@ def test_login_returns_user_and_tokens(api, therapist_member):
     assert body["user"]["id"] == str(user.id)
     assert body["user"]["role"] == "therapist"
     assert body["user"]["practice"] == {"id": str(therapist_member.practice_id), "name": therapist_member.practice.name}
-    assert set(body["user"]["preferences"]["emailNotifications"]) == {"appointments", "reminders", "reports", "marketing"}
+    assert set(body["user"]["preferences"]["emailNotifications"]) == {
+        "appointments",
+        "reminders",
+        "reports",
+        "marketing",
+    }
     assert body["user"]["profile"]["userId"] == str(user.id)
     # expiresAt: the access token's expiry in epoch milliseconds, 15 minutes by default
     assert before + 14 * 60_000 <= body["tokens"]["expiresAt"] <= before + 16 * 60_000
@@ -73,8 +83,13 @@ def test_unknown_email_gets_the_same_answer(api):
 
 @pytest.mark.parametrize(
     "payload, field",
-    [({}, "email"), ({"email": "no-es-email", "password": "x"}, "email"), ({"email": "a@b.cl"}, "password"),
-     ({"email": ["a@b.cl"], "password": "x"}, "email"), ({"email": "a@b.cl", "password": "x" * 500}, "password")],
+    [
+        ({}, "email"),
+        ({"email": "no-es-email", "password": "x"}, "email"),
+        ({"email": "a@b.cl"}, "password"),
+        ({"email": ["a@b.cl"], "password": "x"}, "email"),
+        ({"email": "a@b.cl", "password": "x" * 500}, "password"),
+    ],
 )
 def test_login_bad_input_is_400_with_field_errors(api, payload, field):
     response = api.post(LOGIN, payload, format="json")
@@ -93,7 +108,9 @@ def test_deactivated_user_and_membership_cannot_log_in(api, therapist_member, as
 
 def test_remember_me_extends_the_refresh_token(api, therapist_member):
     short = api.post(LOGIN, {"email": therapist_member.user.email, "password": PASSWORD}, format="json").json()
-    long = api.post(LOGIN, {"email": therapist_member.user.email, "password": PASSWORD, "rememberMe": True}, format="json").json()
+    long = api.post(
+        LOGIN, {"email": therapist_member.user.email, "password": PASSWORD, "rememberMe": True}, format="json"
+    ).json()
     exp = lambda t: jwt.decode(t["tokens"]["refreshToken"], options={"verify_signature": False})["exp"]  # noqa: E731
     assert 6.9 * 86400 < exp(short) - time.time() < 7.1 * 86400
     assert 29.9 * 86400 < exp(long) - time.time() < 30.1 * 86400
@@ -117,9 +134,9 @@ def test_register_creates_practice_with_registrant_as_admin(api, django_capture_
     assert body["tokens"]["accessToken"]
     membership = Membership.objects.get(user__email="valentina.soto@clinica.cl")
     assert membership.role == Role.ADMIN and membership.practice.timezone == "America/Santiago"
-    from scheduling.models import CalendarSettings
-
-    assert CalendarSettings.objects.filter(practice=membership.practice).exists()  # the same start as a console-made practice
+    assert CalendarSettings.objects.filter(
+        practice=membership.practice
+    ).exists()  # the same start as a console-made practice
     run_jobs()
     assert len(mail.outbox) == 1 and "/auth/verify-email?token=" in mail.outbox[0].body
 
@@ -249,12 +266,11 @@ def test_reset_link_expires_after_24_hours(api, therapist_member, run_jobs):
     api.post("/api/auth/forgot-password", {"email": therapist_member.user.email}, format="json")
     run_jobs()
     token = link_token(mail.outbox[-1], "http://localhost:3001/cuenta/restablecer-contrasena")
-    from allauth.account.forms import default_token_generator
-
     later = default_token_generator._now() + timedelta(hours=24, minutes=1)
     with mock.patch.object(default_token_generator, "_now", return_value=later):
         response = api.post(
-            "/api/auth/reset-password", {"token": token, "password": "NuevaClave9", "confirmPassword": "NuevaClave9"},
+            "/api/auth/reset-password",
+            {"token": token, "password": "NuevaClave9", "confirmPassword": "NuevaClave9"},
             format="json",
         )
     assert response.status_code == 400 and response.json()["errors"]["token"]
@@ -264,9 +280,15 @@ def test_reset_password_rejects_weak_password_and_garbage_token(api, therapist_m
     api.post("/api/auth/forgot-password", {"email": therapist_member.user.email}, format="json")
     run_jobs()
     token = link_token(mail.outbox[-1], "http://localhost:3001/cuenta/restablecer-contrasena")
-    weak = api.post("/api/auth/reset-password", {"token": token, "password": "abc", "confirmPassword": "abc"}, format="json")
+    weak = api.post(
+        "/api/auth/reset-password", {"token": token, "password": "abc", "confirmPassword": "abc"}, format="json"
+    )
     assert weak.status_code == 400 and "password" in weak.json()["errors"]
-    garbage = api.post("/api/auth/reset-password", {"token": "x.y", "password": "NuevaClave9", "confirmPassword": "NuevaClave9"}, format="json")
+    garbage = api.post(
+        "/api/auth/reset-password",
+        {"token": "x.y", "password": "NuevaClave9", "confirmPassword": "NuevaClave9"},
+        format="json",
+    )
     assert garbage.status_code == 400
 
 
@@ -350,16 +372,30 @@ def test_emails_follow_the_user_language(api, therapist_member, run_jobs):
 def test_profile_get_put_patch_and_alias(as_therapist):
     assert as_therapist.get(PROFILE).json()["id"] == str(as_therapist.user.id)
     update = {
-        "firstName": "Ana", "lastName": "Silva", "bio": "Terapeuta", "phoneNumber": "+56 9 8765 4321",
-        "yearsOfExperience": 12, "specialties": ["TCC"], "credentials": ["Psicóloga Clínica"], "languages": ["Español", "Inglés"],
-        "address": {"street": "Av. Providencia 123", "city": "Santiago", "region": "RM", "zipCode": "7500000", "country": "Chile"},
+        "firstName": "Ana",
+        "lastName": "Silva",
+        "bio": "Terapeuta",
+        "phoneNumber": "+56 9 8765 4321",
+        "yearsOfExperience": 12,
+        "specialties": ["TCC"],
+        "credentials": ["Psicóloga Clínica"],
+        "languages": ["Español", "Inglés"],
+        "address": {
+            "street": "Av. Providencia 123",
+            "city": "Santiago",
+            "region": "RM",
+            "zipCode": "7500000",
+            "country": "Chile",
+        },
     }
     response = as_therapist.put("/api/profile", update, format="json")
     assert response.status_code == 200, response.json()
     profile = response.json()["profile"]
     assert profile["address"]["zipCode"] == "7500000" and profile["yearsOfExperience"] == 12
     assert response.json()["name"] == as_therapist.user.name  # first/last name never rewrite the display name
-    renamed = as_therapist.put("/api/profile", {"firstName": "Ana", "lastName": "Silva", "name": "Dra. Ana Silva"}, format="json")
+    renamed = as_therapist.put(
+        "/api/profile", {"firstName": "Ana", "lastName": "Silva", "name": "Dra. Ana Silva"}, format="json"
+    )
     assert renamed.status_code == 200 and renamed.json()["name"] == "Dra. Ana Silva"
     assert as_therapist.put("/api/profile", {"firstName": "Ana"}, format="json").json()["name"] == "Dra. Ana Silva"
     prefs = {"preferences": {"theme": "dark", "timezone": "America/Bogota", "emailNotifications": {"marketing": True}}}
@@ -368,7 +404,10 @@ def test_profile_get_put_patch_and_alias(as_therapist):
     assert response.json()["preferences"]["theme"] == "dark"
     assert response.json()["preferences"]["timezone"] == "America/Bogota"
     assert response.json()["preferences"]["emailNotifications"] == {
-        "appointments": True, "reminders": True, "reports": True, "marketing": True,
+        "appointments": True,
+        "reminders": True,
+        "reports": True,
+        "marketing": True,
     }
 
 
@@ -403,9 +442,7 @@ def test_profile_requires_token(api):
 
 
 def test_profile_photo_upload(as_therapist):
-    import io
-
-    from PIL import Image
+    from PIL import Image  # noqa: PLC0415 (heavy, loaded on first use)
 
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
@@ -438,7 +475,9 @@ def test_device_sessions_list_and_revoke(as_therapist, api):
 def test_cannot_revoke_someone_elses_session(as_therapist, as_other_admin, admin_member):
     foreign = DeviceSession.objects.filter(user=as_other_admin.user).first()
     colleague = login_tokens(admin_member.user)
-    colleague_session = DeviceSession.objects.get(refresh_jti=jwt.decode(colleague["refresh_token"], options={"verify_signature": False})["jti"])
+    colleague_session = DeviceSession.objects.get(
+        refresh_jti=jwt.decode(colleague["refresh_token"], options={"verify_signature": False})["jti"]
+    )
     assert as_therapist.delete(f"/api/auth/sessions/{foreign.id}").status_code == 404
     assert as_therapist.delete(f"/api/auth/sessions/{colleague_session.id}").status_code == 404
     assert as_therapist.delete("/api/auth/sessions/no-es-uuid").status_code == 404
@@ -456,18 +495,20 @@ def test_device_session_list_query_count_is_constant(as_therapist, django_assert
 
 
 def _totp_now(secret: str) -> str:
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def test_mfa_setup_login_with_totp_and_recovery_code_then_disable(as_therapist, api):
     setup = as_therapist.post("/api/auth/mfa/totp/setup").json()
     assert setup["otpauthUrl"].startswith("otpauth://totp/")
-    wrong = as_therapist.post("/api/auth/mfa/totp/confirm", {"setupToken": setup["setupToken"], "code": "000000"}, format="json")
+    wrong = as_therapist.post(
+        "/api/auth/mfa/totp/confirm", {"setupToken": setup["setupToken"], "code": "000000"}, format="json"
+    )
     assert wrong.status_code == 400
     confirmed = as_therapist.post(
-        "/api/auth/mfa/totp/confirm", {"setupToken": setup["setupToken"], "code": _totp_now(setup["secret"])}, format="json"
+        "/api/auth/mfa/totp/confirm",
+        {"setupToken": setup["setupToken"], "code": _totp_now(setup["secret"])},
+        format="json",
     )
     assert confirmed.status_code == 200, confirmed.json()
     codes = confirmed.json()["recoveryCodes"]
@@ -494,10 +535,16 @@ def test_mfa_setup_login_with_totp_and_recovery_code_then_disable(as_therapist, 
 
 def test_mfa_token_expires(as_therapist, api, settings):
     setup = as_therapist.post("/api/auth/mfa/totp/setup").json()
-    as_therapist.post("/api/auth/mfa/totp/confirm", {"setupToken": setup["setupToken"], "code": _totp_now(setup["secret"])}, format="json")
+    as_therapist.post(
+        "/api/auth/mfa/totp/confirm",
+        {"setupToken": setup["setupToken"], "code": _totp_now(setup["secret"])},
+        format="json",
+    )
     step1 = api.post(LOGIN, {"email": as_therapist.user.email, "password": PASSWORD}, format="json").json()
     with mock.patch("django.core.signing.time.time", return_value=time.time() + settings.MFA_TOKEN_MAX_AGE + 5):
-        response = api.post("/api/auth/mfa/verify", {"mfaToken": step1["mfaToken"], "code": _totp_now(setup["secret"])}, format="json")
+        response = api.post(
+            "/api/auth/mfa/verify", {"mfaToken": step1["mfaToken"], "code": _totp_now(setup["secret"])}, format="json"
+        )
     assert response.status_code == 401 and response.json()["code"] == "mfa_token_invalid"
 
 
@@ -541,7 +588,9 @@ def test_password_reset_is_rate_limited(api, settings):
 def test_passwords_never_reach_the_logs(api, therapist_member, caplog):
     caplog.set_level("DEBUG")
     api.post(LOGIN, {"email": therapist_member.user.email, "password": "SuperSecreta99"}, format="json")
-    api.post(REGISTER, {**REGISTRATION, "password": "SuperSecreta99", "confirmPassword": "SuperSecreta99"}, format="json")
+    api.post(
+        REGISTER, {**REGISTRATION, "password": "SuperSecreta99", "confirmPassword": "SuperSecreta99"}, format="json"
+    )
     assert "SuperSecreta99" not in caplog.text
 
 
@@ -555,8 +604,6 @@ def test_guesses_straddling_a_minute_window_meet_the_hour_limit(api, therapist_m
     """7 guesses across a window edge used to all be answered, and then the right password worked."""
     settings.RATELIMITS = {**settings.RATELIMITS, "login_account": "5/m", "login_account_hour": "6/h"}
     settings.LOGIN_FREE_TRIES = 100  # the hour's window alone (the lock-out is tested below)
-    import zlib
-
     wrong = {"email": therapist_member.user.email, "password": "mala12345"}
     # django-ratelimit's windows end at a per-key offset; start just after this account's hour window began
     start = 1_800_000_000 - (1_800_000_000 % 3600) + zlib.crc32(therapist_member.user.email.encode()) % 3600 + 100
@@ -572,7 +619,12 @@ def test_guesses_straddling_a_minute_window_meet_the_hour_limit(api, therapist_m
 def test_a_burst_of_wrong_passwords_gets_the_free_tries_and_no_more(api, therapist_member, settings):
     """The probe: 9 wrong passwords within seconds, then the right one. The minute's window let
     them through at its edge; the lock-out answers the 6th try on with 429, whatever the timing."""
-    settings.RATELIMITS = {**settings.RATELIMITS, "login_ip": "1000/m", "login_account": "1000/m", "login_account_hour": "1000/h"}
+    settings.RATELIMITS = {
+        **settings.RATELIMITS,
+        "login_ip": "1000/m",
+        "login_account": "1000/m",
+        "login_account_hour": "1000/h",
+    }
     settings.LOGIN_BACKOFF_SECONDS = 2
     wrong = {"email": therapist_member.user.email, "password": "mala12345"}
     statuses = [api.post(LOGIN, wrong, format="json").status_code for _ in range(9)]
@@ -588,14 +640,14 @@ def test_a_burst_of_wrong_passwords_gets_the_free_tries_and_no_more(api, therapi
     again = api.post(LOGIN, {"email": therapist_member.user.email, "password": PASSWORD}, format="json")
     assert again.status_code == 429 and 3 <= int(again["Retry-After"]) <= 4
     time.sleep(5.1)
-    assert api.post(LOGIN, {"email": therapist_member.user.email, "password": PASSWORD}, format="json").status_code == 200
+    assert (
+        api.post(LOGIN, {"email": therapist_member.user.email, "password": PASSWORD}, format="json").status_code == 200
+    )
     # a successful sign-in starts the count again
     assert [api.post(LOGIN, wrong, format="json").status_code for _ in range(6)] == [401] * 5 + [429]
 
 
 def test_the_console_login_is_rate_limited_like_the_api(client, settings):
-    from accounts.models import User
-
     User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Ops")
     settings.RATELIMITS = {**settings.RATELIMITS, "login_account": "3/m"}
     for _ in range(3):
@@ -610,11 +662,16 @@ def test_the_console_login_is_rate_limited_like_the_api(client, settings):
 def test_an_mfa_challenge_opens_one_session_and_burns_after_wrong_codes(as_therapist, api):
     """The same mfaToken used to open a second session with a recovery code."""
     setup = as_therapist.post("/api/auth/mfa/totp/setup").json()
-    codes = as_therapist.post("/api/auth/mfa/totp/confirm", {"setupToken": setup["setupToken"],
-                                                             "code": _totp_now(setup["secret"])}, format="json").json()["recoveryCodes"]
+    codes = as_therapist.post(
+        "/api/auth/mfa/totp/confirm",
+        {"setupToken": setup["setupToken"], "code": _totp_now(setup["secret"])},
+        format="json",
+    ).json()["recoveryCodes"]
 
     def challenge():
-        return api.post(LOGIN, {"email": as_therapist.user.email, "password": PASSWORD}, format="json").json()["mfaToken"]
+        return api.post(LOGIN, {"email": as_therapist.user.email, "password": PASSWORD}, format="json").json()[
+            "mfaToken"
+        ]
 
     token = challenge()
     assert api.post("/api/auth/mfa/verify", {"mfaToken": token, "code": codes[0]}, format="json").status_code == 200
@@ -627,14 +684,19 @@ def test_an_mfa_challenge_opens_one_session_and_burns_after_wrong_codes(as_thera
         assert wrong.json()["code"] == "mfa_invalid_code"
     burnt = api.post("/api/auth/mfa/verify", {"mfaToken": token, "code": codes[2]}, format="json")
     assert burnt.status_code == 401 and burnt.json()["code"] == "mfa_token_invalid"
-    assert api.post("/api/auth/mfa/verify", {"mfaToken": challenge(), "code": codes[2]}, format="json").status_code == 200
+    assert (
+        api.post("/api/auth/mfa/verify", {"mfaToken": challenge(), "code": codes[2]}, format="json").status_code == 200
+    )
 
 
 def test_the_console_sign_in_shares_the_accounts_lock_out(client, api, settings):
-    from accounts.models import User
-
     User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Ops")
-    settings.RATELIMITS = {**settings.RATELIMITS, "login_ip": "1000/m", "login_account": "1000/m", "login_account_hour": "1000/h"}
+    settings.RATELIMITS = {
+        **settings.RATELIMITS,
+        "login_ip": "1000/m",
+        "login_account": "1000/m",
+        "login_account_hour": "1000/h",
+    }
     for _ in range(3):
         assert client.post("/admin/login/", {"username": "ops@sessai.com", "password": "mala"}).status_code == 200
     for _ in range(2):  # the same account through the API: one count

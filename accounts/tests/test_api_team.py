@@ -1,10 +1,12 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from accounts.choices import Role
-from accounts.models import Membership, User
+from accounts.models import Invitation, Membership, User
 from accounts.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +15,13 @@ TEAM = "/api/admin/team"
 
 
 def invite(client, capture, **overrides):
-    payload = {"name": "Dr. Juan Pérez", "email": "juan.perez@clinica.com", "role": "therapist", "specialty": "Psicología Clínica", **overrides}
+    payload = {
+        "name": "Dr. Juan Pérez",
+        "email": "juan.perez@clinica.com",
+        "role": "therapist",
+        "specialty": "Psicología Clínica",
+        **overrides,
+    }
     with capture(execute=True):
         return client.post(TEAM, payload, format="json")
 
@@ -56,10 +64,13 @@ def test_invitation_flow_end_to_end(as_admin, api, django_capture_on_commit_call
     # Not yet able to log in: no password.
     login = api.post("/api/auth/login", {"email": "juan.perez@clinica.com", "password": "Cualquiera1"}, format="json")
     assert login.status_code == 401
-    weak = api.post("/api/auth/accept-invitation", {"token": token, "password": "abc", "confirmPassword": "abc"}, format="json")
+    weak = api.post(
+        "/api/auth/accept-invitation", {"token": token, "password": "abc", "confirmPassword": "abc"}, format="json"
+    )
     assert weak.status_code == 400
     accepted = api.post(
-        "/api/auth/accept-invitation", {"token": token, "password": "Bienvenido1", "confirmPassword": "Bienvenido1"},
+        "/api/auth/accept-invitation",
+        {"token": token, "password": "Bienvenido1", "confirmPassword": "Bienvenido1"},
         format="json",
     )
     assert accepted.status_code == 200, accepted.json()
@@ -67,23 +78,30 @@ def test_invitation_flow_end_to_end(as_admin, api, django_capture_on_commit_call
     assert accepted.json()["user"]["isEmailVerified"] is True
     assert accepted.json()["user"]["practice"]["id"] == str(as_admin.membership.practice_id)
     # Single use.
-    again = api.post("/api/auth/accept-invitation", {"token": token, "password": "Bienvenido2", "confirmPassword": "Bienvenido2"}, format="json")
+    again = api.post(
+        "/api/auth/accept-invitation",
+        {"token": token, "password": "Bienvenido2", "confirmPassword": "Bienvenido2"},
+        format="json",
+    )
     assert again.status_code == 400
-    assert api.post("/api/auth/login", {"email": "juan.perez@clinica.com", "password": "Bienvenido1"}, format="json").status_code == 200
+    assert (
+        api.post(
+            "/api/auth/login", {"email": "juan.perez@clinica.com", "password": "Bienvenido1"}, format="json"
+        ).status_code
+        == 200
+    )
 
 
 def test_invitation_expires(as_admin, api, django_capture_on_commit_callbacks, run_jobs):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from accounts.models import Invitation
-
     invite(as_admin, django_capture_on_commit_callbacks)
     run_jobs()
     token = re.search(r"token=(\S+)", mail.outbox[-1].body).group(1)
     Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = api.post("/api/auth/accept-invitation", {"token": token, "password": "Bienvenido1", "confirmPassword": "Bienvenido1"}, format="json")
+    response = api.post(
+        "/api/auth/accept-invitation",
+        {"token": token, "password": "Bienvenido1", "confirmPassword": "Bienvenido1"},
+        format="json",
+    )
     assert response.status_code == 400 and response.json()["message"] == "La invitación es inválida o ha expirado"
 
 
@@ -102,8 +120,12 @@ def test_resend_invitation_invalidates_the_previous_link(as_admin, api, django_c
 
 @pytest.mark.parametrize(
     "payload, field",
-    [({"email": "juan.perez@clinica.com"}, "name"), ({"name": "Juan Pérez"}, "email"),
-     ({"name": "Juan", "email": "j@c.cl", "role": "jefe"}, "role"), ({"name": "Juan", "email": "j@c.cl", "color": "rojo"}, "color")],
+    [
+        ({"email": "juan.perez@clinica.com"}, "name"),
+        ({"name": "Juan Pérez"}, "email"),
+        ({"name": "Juan", "email": "j@c.cl", "role": "jefe"}, "role"),
+        ({"name": "Juan", "email": "j@c.cl", "color": "rojo"}, "color"),
+    ],
 )
 def test_invite_bad_input(as_admin, payload, field):
     response = as_admin.post(TEAM, payload, format="json")
@@ -152,7 +174,10 @@ def test_deactivate_member_signs_them_out(as_admin, therapist_member, client_for
     assert response.status_code == 200 and response.json()["status"] == "inactive"
     assert therapist.get("/api/auth/profile").status_code == 401
     # Reactivation is a PATCH.
-    assert as_admin.patch(f"{TEAM}/{therapist_member.user_id}", {"status": "active"}, format="json").json()["isActive"] is True
+    assert (
+        as_admin.patch(f"{TEAM}/{therapist_member.user_id}", {"status": "active"}, format="json").json()["isActive"]
+        is True
+    )
 
 
 def test_other_practice_members_are_404(as_admin, other_admin_member):
@@ -168,9 +193,12 @@ def test_user_stats(as_admin, therapist_member, assistant_member, other_admin_me
     response = as_admin.get("/api/admin/users/stats")
     assert response.status_code == 200
     assert response.json() == {
-        "total": 4, "active": 3, "inactive": 1,
+        "total": 4,
+        "active": 3,
+        "inactive": 1,
         "byRole": {"admin": 1, "therapist": 2, "assistant": 1},
-        "emailVerified": 4, "emailUnverified": 0,
+        "emailVerified": 4,
+        "emailUnverified": 0,
     }
 
 

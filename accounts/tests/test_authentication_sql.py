@@ -34,7 +34,12 @@ def test_one_statement_equal_to_the_orm(therapist_member):
         found.user.profile.language, found.practice.timezone  # noqa: B018  (loaded: no further query)
     assert len(queries) == 1
     orm = Membership.objects.select_related("user__profile", "practice").get(pk=found.pk)
-    for ours, theirs in ((found, orm), (found.user, orm.user), (found.practice, orm.practice), (found.user.profile, orm.user.profile)):
+    for ours, theirs in (
+        (found, orm),
+        (found.user, orm.user),
+        (found.practice, orm.practice),
+        (found.user.profile, orm.user.profile),
+    ):
         _same(ours, theirs)
     assert found.user.profile.address == {"city": "Santiago"} and found.user.profile.specialties == ["TCC"]
 
@@ -45,7 +50,10 @@ def test_none_whenever_access_is_gone(therapist_member, admin_member):
     DeviceSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert live_membership(therapist_member.user_id, session.pk) is None
     session = _session(therapist_member.user)
-    for model, pk in ((Membership, therapist_member.pk), (type(therapist_member.practice), therapist_member.practice_id)):
+    for model, pk in (
+        (Membership, therapist_member.pk),
+        (type(therapist_member.practice), therapist_member.practice_id),
+    ):
         model.objects.filter(pk=pk).update(is_active=False)
         assert live_membership(therapist_member.user_id, session.pk) is None
         model.objects.filter(pk=pk).update(is_active=True)

@@ -40,8 +40,11 @@ def test_reset_the_password_from_the_email(phone, api, therapist_member):
 def test_accept_the_invitation(phone, as_admin, admin_member, settings, django_capture_on_commit_callbacks):
     settings.ACCOUNT_LINKS = "api"
     with django_capture_on_commit_callbacks(execute=True):
-        as_admin.post("/api/admin/team", {"name": "Juana Invitada", "email": "juana@clinica.cl", "role": "therapist"},
-                      format="json")
+        as_admin.post(
+            "/api/admin/team",
+            {"name": "Juana Invitada", "email": "juana@clinica.cl", "role": "therapist"},
+            format="json",
+        )
     body = OutgoingEmail.objects.filter(template="invitation").latest("created_at").text
     phone.goto(re.search(r"https?://[^/\s]+(/cuenta/invitacion\?token=\S+)", body).group(1))
     assert admin_member.practice.name in phone.locator("h1").inner_text()

@@ -16,7 +16,9 @@ def test_argon2id_with_owasp_parameters_and_upgrade_on_login(api, therapist_memb
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
-    assert api.post("/api/auth/login", {"email": user.email, "password": "ClaveSegura9"}, format="json").status_code == 200
+    assert (
+        api.post("/api/auth/login", {"email": user.email, "password": "ClaveSegura9"}, format="json").status_code == 200
+    )
     assert api.post("/api/auth/login", {"email": user.email, "password": "otra"}, format="json").status_code == 401
 
 

@@ -61,10 +61,25 @@ class RecordingConsentView(PracticeAPIView):
     def get(self, request, pk):
         """The latest recording consent; `active: false` (and nulls) when none was ever registered."""
         patient = self._patient(pk)
-        consent = RecordingConsent.objects.filter(patient=patient).select_related("registered_by").order_by("-registered_at").first()
+        consent = (
+            RecordingConsent.objects.filter(patient=patient)
+            .select_related("registered_by")
+            .order_by("-registered_at")
+            .first()
+        )
         if consent is None:
-            return Response(s.ConsentStateSerializer(SimpleNamespace(
-                id=None, patient_id=patient.pk, text_version=None, registered_at=None, registered_by=None, withdrawn_at=None)).data)
+            return Response(
+                s.ConsentStateSerializer(
+                    SimpleNamespace(
+                        id=None,
+                        patient_id=patient.pk,
+                        text_version=None,
+                        registered_at=None,
+                        registered_by=None,
+                        withdrawn_at=None,
+                    )
+                ).data
+            )
         return Response(s.ConsentStateSerializer(consent).data)
 
     @extend_schema(request=s.ConsentRequestSerializer, responses={201: s.ConsentSerializer})
@@ -73,8 +88,10 @@ class RecordingConsentView(PracticeAPIView):
         data = s.ConsentRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = data.validated_data.get("text_version") or settings.RECORDING_CONSENT_TEXT_VERSION
-        return self._out(rec.consent_register(patient=patient, membership=self.membership, text_version=version),
-                         status.HTTP_201_CREATED)
+        return self._out(
+            rec.consent_register(patient=patient, membership=self.membership, text_version=version),
+            status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=None, responses={200: s.ConsentStateSerializer})
     def delete(self, request, pk):
@@ -87,8 +104,13 @@ class RecordingConsentView(PracticeAPIView):
 
 
 UPLOAD_LIMITS = [("upload_user", "user")]
-OFFSET = OpenApiParameter("offset", {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**40}, OpenApiParameter.QUERY,
-                          required=True, description="Byte del archivo donde empieza este fragmento: el `offset` que informó el servidor.")
+OFFSET = OpenApiParameter(
+    "offset",
+    {"type": "integer", "format": "int64", "minimum": 0, "maximum": 2**40},
+    OpenApiParameter.QUERY,
+    required=True,
+    description="Byte del archivo donde empieza este fragmento: el `offset` que informó el servidor.",
+)
 
 
 class SessionRecordingViewSet(PracticeGenericViewSet):
@@ -97,13 +119,26 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
     queryset = Session.objects.none()  # the path's id is the session's
     lookup_value_regex = UUID_PATTERN
     allowed_roles = {
-        "recordings": CLINICAL, "recording_detail": CLINICAL, "recording_retry": CLINICAL, "uploads": CLINICAL,
-        "upload_detail": CLINICAL, "upload_complete": CLINICAL, "transcript": CLINICAL, "segment": CLINICAL,
-        "apply_note": CLINICAL, "recording_availability": CLINICAL,
+        "recordings": CLINICAL,
+        "recording_detail": CLINICAL,
+        "recording_retry": CLINICAL,
+        "uploads": CLINICAL,
+        "upload_detail": CLINICAL,
+        "upload_complete": CLINICAL,
+        "transcript": CLINICAL,
+        "segment": CLINICAL,
+        "apply_note": CLINICAL,
+        "recording_availability": CLINICAL,
     }
     error_statuses = {
-        "recordings POST": (402, 409, 413, 429, 503), "recording_retry": (402, 409, 503), "uploads": (409, 413, 503),
-        "upload_detail PUT": (409, 413), "upload_detail DELETE": (409,), "upload_complete": (402, 409, 413, 503), "segment": (409,), "apply_note": (409,),
+        "recordings POST": (402, 409, 413, 429, 503),
+        "recording_retry": (402, 409, 503),
+        "uploads": (409, 413, 503),
+        "upload_detail PUT": (409, 413),
+        "upload_detail DELETE": (409,),
+        "upload_complete": (402, 409, 413, 503),
+        "segment": (409,),
+        "apply_note": (409,),
     }
 
     def scoped_queryset(self, membership):
@@ -137,8 +172,11 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
     # -- direct upload and status
 
     @extend_schema(methods=["GET"], request=None, responses={200: s.RecordingSerializer(many=True)})
-    @extend_schema(methods=["POST"], request={"multipart/form-data": s.RecordingAudioSerializer},
-                   responses={201: s.RecordingSerializer, 200: s.RecordingSerializer})
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": s.RecordingAudioSerializer},
+        responses={201: s.RecordingSerializer, 200: s.RecordingSerializer},
+    )
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser], pagination_class=None)
     def recordings(self, request, pk=None):
         """POST answers 201 with the queued recording, or 200 with the one already there when the
@@ -157,7 +195,9 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
                 path = Path(tmp) / "audio"
                 with open(path, "wb") as target:
                     shutil.copyfileobj(upload, target, 1024 * 1024)
-            recording, created = rec.recording_add(session=session, membership=self.membership, path=path, size=upload.size)
+            recording, created = rec.recording_add(
+                session=session, membership=self.membership, path=path, size=upload.size
+            )
         return self._created(recording, created)
 
     @extend_schema(request=None, responses={200: s.RecordingSerializer})
@@ -170,7 +210,9 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
     @action(detail=True, methods=["post"], url_path=rf"recordings/(?P<recording_id>{UUID_PATTERN})/retry")
     def recording_retry(self, request, pk=None, recording_id=None):
         recording = self._recording(self._session(), recording_id)
-        return Response(s.RecordingSerializer(rec.recording_retry(recording=recording, membership=self.membership)).data)
+        return Response(
+            s.RecordingSerializer(rec.recording_retry(recording=recording, membership=self.membership)).data
+        )
 
     # -- resumable upload
 
@@ -188,15 +230,30 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
         """Whether a recording can be added to this session now and, if not, why (the code and
         message the upload would answer): consent, opposition, signing, the practice's setting."""
         available, code, message = rec.recording_availability(self._session())
-        return Response(s.RecordingAvailabilitySerializer({"available": available, "code": code, "message": message}).data)
+        return Response(
+            s.RecordingAvailabilitySerializer({"available": available, "code": code, "message": message}).data
+        )
 
     @extend_schema(methods=["GET"], request=None, responses={200: s.UploadSerializer})
     @extend_schema(methods=["DELETE"], request=None, responses={204: None})
-    @extend_schema(methods=["PUT"], parameters=[OFFSET], responses={200: s.UploadSerializer},
-                   request={"application/octet-stream": {"type": "string", "format": "binary",
-                                                         "x-max-bytes-setting": "RECORDING_UPLOAD_CHUNK_MAX_BYTES"}})
-    @action(detail=True, methods=["get", "put", "delete"], url_path=rf"recording-uploads/(?P<upload_id>{UUID_PATTERN})",
-            parser_classes=[ChunkParser])
+    @extend_schema(
+        methods=["PUT"],
+        parameters=[OFFSET],
+        responses={200: s.UploadSerializer},
+        request={
+            "application/octet-stream": {
+                "type": "string",
+                "format": "binary",
+                "x-max-bytes-setting": "RECORDING_UPLOAD_CHUNK_MAX_BYTES",
+            }
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get", "put", "delete"],
+        url_path=rf"recording-uploads/(?P<upload_id>{UUID_PATTERN})",
+        parser_classes=[ChunkParser],
+    )
     def upload_detail(self, request, pk=None, upload_id=None):
         """GET: how many bytes the server has (`offset`): resume from there. PUT `?offset=N`: the
         next chunk's bytes as the body (`Content-Type: application/octet-stream`). DELETE: cancel,
@@ -226,14 +283,29 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
     def _transcript_out(self, transcript):
         labels = {choice.value: str(choice.label) for choice in Speaker}
         record_access(transcript)
-        return Response(s.TranscriptSerializer({
-            "session_id": transcript.session_id, "recording_id": transcript.recording_id,
-            "segments": [{"index": i, "speaker": seg["speaker"], "speaker_label": labels.get(seg["speaker"], seg["speaker"]),
-                          "start": seg["start"], "end": seg["end"], "text": seg["text"], "edited": seg.get("edited", False)}
-                         for i, seg in enumerate(transcript.segments)],
-            "analysis": transcript.analysis, "read_only": transcript.session.signed_at is not None,
-            "updated_at": transcript.updated_at,
-        }).data)
+        return Response(
+            s.TranscriptSerializer(
+                {
+                    "session_id": transcript.session_id,
+                    "recording_id": transcript.recording_id,
+                    "segments": [
+                        {
+                            "index": i,
+                            "speaker": seg["speaker"],
+                            "speaker_label": labels.get(seg["speaker"], seg["speaker"]),
+                            "start": seg["start"],
+                            "end": seg["end"],
+                            "text": seg["text"],
+                            "edited": seg.get("edited", False),
+                        }
+                        for i, seg in enumerate(transcript.segments)
+                    ],
+                    "analysis": transcript.analysis,
+                    "read_only": transcript.session.signed_at is not None,
+                    "updated_at": transcript.updated_at,
+                }
+            ).data
+        )
 
     @extend_schema(request=None, responses={200: s.TranscriptSerializer})
     @action(detail=True, methods=["get"])
@@ -242,17 +314,30 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
         note, sentiment, topics, keywords and risk mentions. Every read is audited."""
         return self._transcript_out(self._transcript(self._session()))
 
-    @extend_schema(request=s.SegmentEditSerializer, responses={200: s.TranscriptSerializer}, parameters=[OpenApiParameter(
-        "index", {"type": "integer", "format": "int32", "minimum": 0, "maximum": 999999}, OpenApiParameter.PATH,
-        description="Posición del segmento (desde 0), como `index` en la transcripción.")])
+    @extend_schema(
+        request=s.SegmentEditSerializer,
+        responses={200: s.TranscriptSerializer},
+        parameters=[
+            OpenApiParameter(
+                "index",
+                {"type": "integer", "format": "int32", "minimum": 0, "maximum": 999999},
+                OpenApiParameter.PATH,
+                description="Posición del segmento (desde 0), como `index` en la transcripción.",
+            )
+        ],
+    )
     @action(detail=True, methods=["patch"], url_path=r"transcript/segments/(?P<index>[0-9]{1,6})")
     def segment(self, request, pk=None, index=None):
         """Correct a segment's text or speaker; a signed session's transcript is read-only (409)."""
         data = s.SegmentEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         transcript = self._transcript(self._session())
-        transcript = rec.segment_edit(transcript=transcript, index=int(index), text=data.validated_data.get("text"),
-                                             speaker=data.validated_data.get("speaker"))
+        transcript = rec.segment_edit(
+            transcript=transcript,
+            index=int(index),
+            text=data.validated_data.get("text"),
+            speaker=data.validated_data.get("speaker"),
+        )
         return self._transcript_out(Transcript.objects.select_related("session").get(pk=transcript.pk))
 
     @extend_schema(request=None, responses={200: s.SuccessSerializer})

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -32,8 +33,11 @@ class ReportRequestSerializer(InputSerializer):
 
     def validate(self, attrs):
         kind = attrs["range_type"]
-        required = {RangeType.DATES: ("start_date", "end_date"), RangeType.LAST_SESSIONS: ("last_sessions_count",),
-                    RangeType.FIXED_PERIOD: ("fixed_period",)}[kind]
+        required = {
+            RangeType.DATES: ("start_date", "end_date"),
+            RangeType.LAST_SESSIONS: ("last_sessions_count",),
+            RangeType.FIXED_PERIOD: ("fixed_period",),
+        }[kind]
         missing = {name: [RANGE_REQUIRED] for name in required if attrs.get(name) is None}
         if missing:
             raise serializers.ValidationError(missing)
@@ -84,13 +88,19 @@ class ReportSerializer(WireSerializer):
 
 
 class DocumentationRequestSerializer(InputSerializer):
-    unstructured_notes = serializers.CharField(max_length=50_000, error_messages={"blank": _("Las notas son requeridas"), "required": _("Las notas son requeridas")})
+    unstructured_notes = serializers.CharField(
+        max_length=50_000,
+        error_messages={"blank": _("Las notas son requeridas"), "required": _("Las notas son requeridas")},
+    )
     instruction = serializers.CharField(max_length=1000, required=False, allow_blank=True, allow_null=True, default="")
     format = serializers.ChoiceField(choices=DocFormat.choices, required=False, allow_blank=True, default="")
     mode = serializers.ChoiceField(choices=DocMode.choices, required=False, default=DocMode.MARKDOWN)
     patient_id = serializers.UUIDField(required=False, allow_null=True)
-    session_id = serializers.UUIDField(required=False, allow_null=True, help_text=_(
-        "La sesión que se está registrando: su paciente se anonimiza como con `patientId`"))
+    session_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=_("La sesión que se está registrando: su paciente se anonimiza como con `patientId`"),
+    )
 
 
 class DocumentationResponseSerializer(WireSerializer):
@@ -108,11 +118,21 @@ class AISettingsSerializer(InputSerializer):
     """What the admin may change; fields not sent keep their value."""
 
     ai_model = serializers.ChoiceField(choices=Tier.choices, required=False)
-    audio_transcription = serializers.BooleanField(required=False, help_text=_(
-        "Permite enviar grabaciones de sesiones al proveedor de IA para transcribirlas (el audio no se puede anonimizar)."))
-    recording_retention_days = serializers.IntegerField(required=False, min_value=0, max_value=3650, help_text=_(
-        "Días que se conserva el audio tras transcribirlo (0: se borra de inmediato)."))
-    note_format = serializers.ChoiceField(choices=DocFormat.choices, required=False, help_text=_("Formato de la nota sugerida."))
+    audio_transcription = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "Permite enviar grabaciones de sesiones al proveedor de IA para transcribirlas (el audio no se puede anonimizar)."
+        ),
+    )
+    recording_retention_days = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=3650,
+        help_text=_("Días que se conserva el audio tras transcribirlo (0: se borra de inmediato)."),
+    )
+    note_format = serializers.ChoiceField(
+        choices=DocFormat.choices, required=False, help_text=_("Formato de la nota sugerida.")
+    )
 
 
 class AISettingsOutSerializer(WireSerializer):
@@ -153,19 +173,30 @@ class ConsentStateSerializer(ConsentSerializer):
 
 class RecordingAvailabilitySerializer(WireSerializer):
     available = serializers.BooleanField()
-    code = serializers.CharField(allow_null=True, help_text=_(
-        "Por qué no: consent_required, ai_processing_opposed, processing_blocked, signed, transcript_edited, "
-        "transcription_disabled o ai_unavailable; null si se puede grabar"))
-    message = serializers.CharField(allow_null=True, help_text=_("El mensaje para mostrar, el mismo que daría la subida"))
+    code = serializers.CharField(
+        allow_null=True,
+        help_text=_(
+            "Por qué no: consent_required, ai_processing_opposed, processing_blocked, signed, transcript_edited, "
+            "transcription_disabled o ai_unavailable; null si se puede grabar"
+        ),
+    )
+    message = serializers.CharField(
+        allow_null=True, help_text=_("El mensaje para mostrar, el mismo que daría la subida")
+    )
 
 
 class ConsentRequestSerializer(InputSerializer):
-    text_version = serializers.CharField(max_length=50, required=False, help_text=_("Versión del texto que el paciente aceptó; por defecto la vigente."))
+    text_version = serializers.CharField(
+        max_length=50, required=False, help_text=_("Versión del texto que el paciente aceptó; por defecto la vigente.")
+    )
 
 
 class RecordingAudioSerializer(WireSerializer):
-    audio = SizedFileField(max_bytes_setting="RECORDING_MAX_BYTES", allow_empty_file=False,
-                           help_text=_("WebM/Opus, Ogg, MP3, M4A/MP4 o WAV."))
+    audio = SizedFileField(
+        max_bytes_setting="RECORDING_MAX_BYTES",
+        allow_empty_file=False,
+        help_text=_("WebM/Opus, Ogg, MP3, M4A/MP4 o WAV."),
+    )
 
 
 class RecordingSerializer(WireSerializer):
@@ -197,8 +228,6 @@ class UploadSerializer(WireSerializer):
     completed = serializers.SerializerMethodField()
 
     def get_chunk_max_bytes(self, upload) -> int:
-        from django.conf import settings
-
         return settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES
 
     def get_completed(self, upload) -> bool:
@@ -216,13 +245,17 @@ class SegmentSerializer(WireSerializer):
 
 
 class RiskSerializer(WireSerializer):
-    type = serializers.ChoiceField(choices=[("self_harm", _("Autolesión")), ("suicide", _("Suicidio")), ("harm_to_others", _("Daño a otros"))])
+    type = serializers.ChoiceField(
+        choices=[("self_harm", _("Autolesión")), ("suicide", _("Suicidio")), ("harm_to_others", _("Daño a otros"))]
+    )
     segment = serializers.IntegerField(allow_null=True)
     quote = serializers.CharField(allow_blank=True)
 
 
 class SentimentSerializer(WireSerializer):
-    label = serializers.ChoiceField(choices=[("positivo", _("Positivo")), ("neutral", _("Neutral")), ("negativo", _("Negativo"))])
+    label = serializers.ChoiceField(
+        choices=[("positivo", _("Positivo")), ("neutral", _("Neutral")), ("negativo", _("Negativo"))]
+    )
     score = serializers.IntegerField(min_value=0, max_value=100)
 
 

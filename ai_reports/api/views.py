@@ -30,8 +30,10 @@ from sessai.errors import NotFound, ValidationFailed
 IDEMPOTENCY_KEY_MAX = 200
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"  # visible ASCII, as a header value carries it
 IDEMPOTENCY = OpenApiParameter(
-    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX, "pattern": IDEMPOTENCY_KEY_PATTERN},
-    OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX, "pattern": IDEMPOTENCY_KEY_PATTERN},
+    OpenApiParameter.HEADER,
+    required=False,
     description="Un reintento con la misma clave recibe la primera respuesta y se cobra una sola vez.",
 )
 SETTINGS_SAVED = _("Configuración guardada exitosamente.")
@@ -81,10 +83,14 @@ class ReportGenerateView(PracticeAPIView):
     error_statuses = {"POST": (402, 404, 409, 503)}
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
-    @extend_schema(request=s.ReportRequestSerializer, parameters=[IDEMPOTENCY], responses={
-        (200, "application/json"): s.ReportResponseSerializer,
-        (200, "text/event-stream"): s.ReportStreamEventSerializer,
-    })
+    @extend_schema(
+        request=s.ReportRequestSerializer,
+        parameters=[IDEMPOTENCY],
+        responses={
+            (200, "application/json"): s.ReportResponseSerializer,
+            (200, "text/event-stream"): s.ReportStreamEventSerializer,
+        },
+    )
     def post(self, request):
         key = idempotency_key(request)
         data = s.ReportRequestSerializer(data=request.data)
@@ -98,7 +104,9 @@ class ReportGenerateView(PracticeAPIView):
             response["X-Accel-Buffering"] = "no"
             return response
         answer = services.idempotent(
-            membership=self.membership, key=key, operation="report",
+            membership=self.membership,
+            key=key,
+            operation="report",
             produce=lambda: services.report_generate(membership=self.membership, patient=patient, params=params),
         )
         return Response(answer)
@@ -117,7 +125,11 @@ class DocumentationView(PracticeAPIView):
     rate_limits = AI_LIMITS
     error_statuses = {"POST": (402, 404, 409, 503)}
 
-    @extend_schema(request=s.DocumentationRequestSerializer, parameters=[IDEMPOTENCY], responses={200: s.DocumentationResponseSerializer})
+    @extend_schema(
+        request=s.DocumentationRequestSerializer,
+        parameters=[IDEMPOTENCY],
+        responses={200: s.DocumentationResponseSerializer},
+    )
     def post(self, request):
         key = idempotency_key(request)
         data = s.DocumentationRequestSerializer(data=request.data)
@@ -125,7 +137,9 @@ class DocumentationView(PracticeAPIView):
         q = data.validated_data
         patient = _patient(self.membership, q["patient_id"]) if q.get("patient_id") else None
         if q.get("session_id"):
-            session = record_scope(self.membership).select_related("patient__practice").filter(pk=q["session_id"]).first()
+            session = (
+                record_scope(self.membership).select_related("patient__practice").filter(pk=q["session_id"]).first()
+            )
             if session is None:
                 raise NotFound()
             if patient is not None and patient.pk != session.patient_id:
@@ -133,10 +147,16 @@ class DocumentationView(PracticeAPIView):
                 raise ValidationFailed(message, errors={"sessionId": [str(message)]})
             patient = session.patient
         answer = services.idempotent(
-            membership=self.membership, key=key, operation="documentation",
+            membership=self.membership,
+            key=key,
+            operation="documentation",
             produce=lambda: services.documentation_process(
-                membership=self.membership, notes=q["unstructured_notes"], instruction=q.get("instruction") or "",
-                fmt=q.get("format") or "", mode=q["mode"], patient=patient,
+                membership=self.membership,
+                notes=q["unstructured_notes"],
+                instruction=q.get("instruction") or "",
+                fmt=q.get("format") or "",
+                mode=q["mode"],
+                patient=patient,
             ),
         )
         return Response(answer)
@@ -158,8 +178,12 @@ class ReportDownloadView(PracticeAPIView):
         data = s.PdfRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         body = pdf.render_report_pdf(
-            practice_name=self.practice.name, patient_name=data.validated_data["patient_name"], period="—",
-            generated_at=timezone.localtime(), author=request.user.name, content=data.validated_data["report_content"],
+            practice_name=self.practice.name,
+            patient_name=data.validated_data["patient_name"],
+            period="—",
+            generated_at=timezone.localtime(),
+            author=request.user.name,
+            content=data.validated_data["report_content"],
         )
         return _pdf_response(body, f"informe-{slugify(data.validated_data['patient_name']) or 'paciente'}.pdf")
 
@@ -172,9 +196,9 @@ class ReportViewSet(mixins.RetrieveModelMixin, PracticeGenericViewSet):
     queryset = AIReport.objects.none()
 
     def scoped_queryset(self, membership):
-        return AIReport.objects.filter(practice_id=membership.practice_id, patient__in=patient_scope(membership)).select_related(
-            "patient", "author", "practice"
-        )
+        return AIReport.objects.filter(
+            practice_id=membership.practice_id, patient__in=patient_scope(membership)
+        ).select_related("patient", "author", "practice")
 
     def retrieve(self, request, *args, **kwargs):
         report = self.get_object()
@@ -190,10 +214,18 @@ class ReportViewSet(mixins.RetrieveModelMixin, PracticeGenericViewSet):
             with report.pdf.open("rb") as stored:
                 body = stored.read()
         else:
-            period = (f"{report.range_start:%d/%m/%Y} – {report.range_end:%d/%m/%Y}" if report.range_start and report.range_end else "—")
+            period = (
+                f"{report.range_start:%d/%m/%Y} – {report.range_end:%d/%m/%Y}"
+                if report.range_start and report.range_end
+                else "—"
+            )
             body = pdf.render_report_pdf(
-                practice_name=report.practice.name, patient_name=report.patient.name, period=period,
-                generated_at=timezone.localtime(report.created_at), author=report.author.name, content=report.content,
+                practice_name=report.practice.name,
+                patient_name=report.patient.name,
+                period=period,
+                generated_at=timezone.localtime(report.created_at),
+                author=report.author.name,
+                content=report.content,
             )
             if settings.REPORTS_STORE_PDF:
                 report.pdf.save("informe.pdf", ContentFile(body), save=False)
@@ -215,7 +247,12 @@ class PatientReportsView(PracticeGenericAPIView):
     def get(self, request, pk):
         patient = _patient(self.membership, pk)
         record_access(patient)
-        reports = self.get_queryset().filter(patient=patient).select_related("patient", "author").order_by("-created_at", "-id")
+        reports = (
+            self.get_queryset()
+            .filter(patient=patient)
+            .select_related("patient", "author")
+            .order_by("-created_at", "-id")
+        )
         page = self.paginate_queryset(reports)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -41,7 +41,9 @@ class FakeGemini:
                     return fake._upload(self, self.rfile.read(length))
                 raw = self.rfile.read(length).decode()
                 with fake._lock:
-                    fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(raw or "{}"), "raw": raw})
+                    fake.requests.append(
+                        {"path": self.path, "headers": dict(self.headers), "body": json.loads(raw or "{}"), "raw": raw}
+                    )
                     step = fake._script.pop(0) if fake._script else ("reply", "Respuesta por defecto", 10, 5)
                 if step[0] == "reply" and callable(step[1]):
                     prompt = fake.requests[-1]["body"]["contents"][0]["parts"][0]["text"]
@@ -63,8 +65,13 @@ class FakeGemini:
     def _file_json(self, name: str) -> dict:
         entry = self.files[name]
         state = "PROCESSING" if entry["polls"] < self.processing_polls else "ACTIVE"
-        return {"name": name, "mimeType": entry["mime"], "sizeBytes": str(len(entry["bytes"])), "state": state,
-                "uri": f"{self.url}v1beta/{name}"}
+        return {
+            "name": name,
+            "mimeType": entry["mime"],
+            "sizeBytes": str(len(entry["bytes"])),
+            "state": state,
+            "uri": f"{self.url}v1beta/{name}",
+        }
 
     def _upload(self, handler, body: bytes):
         command = handler.headers.get("X-Goog-Upload-Command", "")
@@ -98,7 +105,9 @@ class FakeGemini:
     def _file_request(self, handler, method: str):
         name = "files/" + handler.path.split("/files/", 1)[-1].split("?", 1)[0]  # /v1beta/files/x or /v1/files/x
         with self._lock:
-            self.requests.append({"path": handler.path, "headers": dict(handler.headers), "body": None, "raw": "", "method": method})
+            self.requests.append(
+                {"path": handler.path, "headers": dict(handler.headers), "body": None, "raw": "", "method": method}
+            )
             entry = self.files.get(name)
             if entry is not None:
                 if method == "DELETE":
@@ -131,11 +140,17 @@ class FakeGemini:
 
     @staticmethod
     def _body(text, prompt_tokens=None, output_tokens=None, final=True):
-        body = {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "index": 0}], "modelVersion": "fake"}
+        body = {
+            "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "index": 0}],
+            "modelVersion": "fake",
+        }
         if final:
             body["candidates"][0]["finishReason"] = "STOP"
-            body["usageMetadata"] = {"promptTokenCount": prompt_tokens, "candidatesTokenCount": output_tokens,
-                                     "totalTokenCount": prompt_tokens + output_tokens}
+            body["usageMetadata"] = {
+                "promptTokenCount": prompt_tokens,
+                "candidatesTokenCount": output_tokens,
+                "totalTokenCount": prompt_tokens + output_tokens,
+            }
         return body
 
     def _serve(self, handler, step):
@@ -144,7 +159,9 @@ class FakeGemini:
             time.sleep(step[1])
             return self._json(handler, 200, self._body("tarde", 1, 1))
         if kind == "fail":
-            return self._json(handler, step[1], {"error": {"code": step[1], "message": "scripted failure", "status": "UNAVAILABLE"}})
+            return self._json(
+                handler, step[1], {"error": {"code": step[1], "message": "scripted failure", "status": "UNAVAILABLE"}}
+            )
         if kind == "garbage":
             payload = b"<html>not json</html>"
             handler.send_response(200)

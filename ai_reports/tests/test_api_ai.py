@@ -2,6 +2,9 @@
 
 import io
 import json
+import random
+import re
+import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,6 +15,7 @@ from pypdf import PdfReader
 from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory
 from ai_reports.models import AIReport
+from ai_reports.redaction import Redactor
 from ai_reports.tests.fake_gemini import FakeGemini
 from billing import services as billing
 from billing.choices import EntryKind
@@ -44,19 +48,41 @@ def funded(practice):
 @pytest.fixture
 def patient(therapist_member, funded):
     patient = patient_for(
-        therapist_member, name="María José Pérez Soto", rut="123456785", email="mariajose@correo.cl", phone="+56 9 8765 4321",
-        address={"street": "Av. Providencia 1234"}, emergency_contact={"name": "Rosa Soto", "phone": "+56 9 1111 2222", "relationship": "Madre"},
+        therapist_member,
+        name="María José Pérez Soto",
+        rut="123456785",
+        email="mariajose@correo.cl",
+        phone="+56 9 8765 4321",
+        address={"street": "Av. Providencia 1234"},
+        emergency_contact={"name": "Rosa Soto", "phone": "+56 9 1111 2222", "relationship": "Madre"},
         notes="Derivada por ansiedad. Vive con su pareja Tomás Herrera.",
     )
     for day, text, items in [
-        (3, "María José relata insomnio. Su madre Rosa Soto la llama a diario. Escribe a mariajose@correo.cl.", [2] * 9),
-        (10, "Trabajamos respiración diafragmática. Se llama Pedro su jefe, con quien discute. Vive en Av. Providencia 1234.", [1] * 9),
-        (17, "Mejor ánimo. Próxima sesión: revisar registro de pensamientos. Su RUT 12.345.678-5 figura en la licencia.", [1] * 5 + [0] * 4),
+        (
+            3,
+            "María José relata insomnio. Su madre Rosa Soto la llama a diario. Escribe a mariajose@correo.cl.",
+            [2] * 9,
+        ),
+        (
+            10,
+            "Trabajamos respiración diafragmática. Se llama Pedro su jefe, con quien discute. Vive en Av. Providencia 1234.",
+            [1] * 9,
+        ),
+        (
+            17,
+            "Mejor ánimo. Próxima sesión: revisar registro de pensamientos. Su RUT 12.345.678-5 figura en la licencia.",
+            [1] * 5 + [0] * 4,
+        ),
     ]:
         session = scheduling.session_create(
-            membership=therapist_member, patient=patient,
-            data={"content": f"<p>{text}</p>", "goals": ["Dormir 7 horas"], "starts_at": datetime(2026, 3, day, 10, tzinfo=TZ),
-                  "ends_at": datetime(2026, 3, day, 11, tzinfo=TZ)},
+            membership=therapist_member,
+            patient=patient,
+            data={
+                "content": f"<p>{text}</p>",
+                "goals": ["Dormir 7 horas"],
+                "starts_at": datetime(2026, 3, day, 10, tzinfo=TZ),
+                "ends_at": datetime(2026, 3, day, 11, tzinfo=TZ),
+            },
         )
         scheduling.assessment_add(session=session, membership=therapist_member, data={"type": "phq9", "items": items})
     return patient
@@ -83,8 +109,15 @@ def test_offline_report_without_a_key(as_therapist, patient, settings):
     body = response.json()
     assert body["model"] == "offline" and body["creditsUsed"] == 0
     content = body["reportContent"]
-    for heading in ("# Informe de Progreso Terapéutico", "## Resumen Ejecutivo", "## Análisis de Progreso",
-                    "### Áreas de Mejora Identificadas", "### Patrones Identificados", "## Recomendaciones", "## Próximos Objetivos"):
+    for heading in (
+        "# Informe de Progreso Terapéutico",
+        "## Resumen Ejecutivo",
+        "## Análisis de Progreso",
+        "### Áreas de Mejora Identificadas",
+        "### Patrones Identificados",
+        "## Recomendaciones",
+        "## Próximos Objetivos",
+    ):
         assert heading in content
     assert "**Total de Sesiones:** 3" in content and "01/03/2026 – 31/03/2026" in content
     assert "PHQ-9: de 18 — moderadamente severa a 5 — leve (mejora)." in content
@@ -96,13 +129,20 @@ def test_offline_report_without_a_key(as_therapist, patient, settings):
 
 @pytest.mark.parametrize(
     "payload, expected",
-    [({"format": "soap"}, "## S (Subjetivo)"), ({"format": "dap"}, "## D (Datos)"), ({"format": "birp"}, "## B (Conducta)"),
-     ({"instruction": "Genera un resumen en 5 puntos"}, "## Resumen"), ({}, "# Notas Estructuradas")],
+    [
+        ({"format": "soap"}, "## S (Subjetivo)"),
+        ({"format": "dap"}, "## D (Datos)"),
+        ({"format": "birp"}, "## B (Conducta)"),
+        ({"instruction": "Genera un resumen en 5 puntos"}, "## Resumen"),
+        ({}, "# Notas Estructuradas"),
+    ],
 )
 def test_offline_documentation_formats(as_therapist, funded, settings, payload, expected):
     settings.GEMINI_API_KEY = ""
     notes = "Paciente refiere mejoría. Se practicó respiración. Próxima sesión revisar tareas."
-    response = as_therapist.post("/api/ai/documentation/process", {"unstructuredNotes": notes, **payload}, format="json")
+    response = as_therapist.post(
+        "/api/ai/documentation/process", {"unstructuredNotes": notes, **payload}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert expected in response.json()["structuredResult"] and response.json()["model"] == "offline"
 
@@ -111,24 +151,44 @@ def test_offline_session_structuring_returns_the_four_sections(as_therapist, fun
     settings.GEMINI_API_KEY = ""
     response = as_therapist.post(
         "/api/ai/documentation/process",
-        {"unstructuredNotes": "<p>Hablamos del duelo. Usamos reestructuración cognitiva. Próxima sesión: carta.</p>", "mode": "session"},
+        {
+            "unstructuredNotes": "<p>Hablamos del duelo. Usamos reestructuración cognitiva. Próxima sesión: carta.</p>",
+            "mode": "session",
+        },
         format="json",
     )
     html = response.json()["structuredResult"]
-    assert [h for h in ("Temas Tratados", "Técnicas Utilizadas", "Observaciones del Terapeuta", "Plan para la Próxima Sesión") if f"<h3>{h}</h3>" in html] == [
-        "Temas Tratados", "Técnicas Utilizadas", "Observaciones del Terapeuta", "Plan para la Próxima Sesión"]
+    assert [
+        h
+        for h in ("Temas Tratados", "Técnicas Utilizadas", "Observaciones del Terapeuta", "Plan para la Próxima Sesión")
+        if f"<h3>{h}</h3>" in html
+    ] == ["Temas Tratados", "Técnicas Utilizadas", "Observaciones del Terapeuta", "Plan para la Próxima Sesión"]
     assert "reestructuración" in html
 
 
 # --- Gemini through the SDK -----------------------------------------------------------------
 
 
-IDENTIFIERS = ["María", "Pérez", "Soto", "12.345.678-5", "123456785", "mariajose@correo.cl", "8765 4321", "Providencia 1234",
-               "Rosa", "1111 2222", "Tomás Herrera", "Pedro"]
+IDENTIFIERS = [
+    "María",
+    "Pérez",
+    "Soto",
+    "12.345.678-5",
+    "123456785",
+    "mariajose@correo.cl",
+    "8765 4321",
+    "Providencia 1234",
+    "Rosa",
+    "1111 2222",
+    "Tomás Herrera",
+    "Pedro",
+]
 
 
 def test_report_with_gemini_is_redacted_restored_stored_and_charged(as_therapist, patient, gemini, therapist_member):
-    gemini.reply("# Informe de Progreso Terapéutico\n\n**Paciente:** [PACIENTE]\n\n[PERSONA_1] acompaña a [PACIENTE].", 1000, 500)
+    gemini.reply(
+        "# Informe de Progreso Terapéutico\n\n**Paciente:** [PACIENTE]\n\n[PERSONA_1] acompaña a [PACIENTE].", 1000, 500
+    )
     response = generate(as_therapist, patient)
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -145,14 +205,27 @@ def test_report_with_gemini_is_redacted_restored_stored_and_charged(as_therapist
     assert body["creditsUsed"] == 0.2 and body["model"] == "gemini-2.5-flash"
     assert billing.balance(patient.practice) == Decimal("499.8")
     [usage] = usage_rows(patient.practice)
-    assert (usage.amount, usage.input_tokens, usage.output_tokens, usage.patient_id, usage.report_id, usage.actor_id) == (
-        Decimal("-0.2"), 1000, 500, patient.id, AIReport.objects.get().id, therapist_member.user_id)
+    assert (
+        usage.amount,
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.patient_id,
+        usage.report_id,
+        usage.actor_id,
+    ) == (Decimal("-0.2"), 1000, 500, patient.id, AIReport.objects.get().id, therapist_member.user_id)
 
 
 def test_the_prompt_never_contains_another_patients_data(as_therapist, patient, gemini, therapist_member):
     other = patient_for(therapist_member, name="Zacarías Inostroza")
-    scheduling.session_create(membership=therapist_member, patient=other, data={
-        "content": "<p>SECRETO-DE-OTRO-PACIENTE</p>", "starts_at": datetime(2026, 3, 4, 15, tzinfo=TZ), "ends_at": datetime(2026, 3, 4, 16, tzinfo=TZ)})
+    scheduling.session_create(
+        membership=therapist_member,
+        patient=other,
+        data={
+            "content": "<p>SECRETO-DE-OTRO-PACIENTE</p>",
+            "starts_at": datetime(2026, 3, 4, 15, tzinfo=TZ),
+            "ends_at": datetime(2026, 3, 4, 16, tzinfo=TZ),
+        },
+    )
     gemini.reply("ok")
     generate(as_therapist, patient)
     assert "SECRETO-DE-OTRO-PACIENTE" not in gemini.requests[0]["raw"] and "Inostroza" not in gemini.requests[0]["raw"]
@@ -242,11 +315,21 @@ def test_long_histories_are_compacted_within_the_budget(as_therapist, patient, g
     settings.AI_PROMPT_BUDGET_CHARS = 20000
     start = datetime(2025, 1, 6, 9, tzinfo=TZ)
     for week in range(60):
-        scheduling.session_create(membership=therapist_member, patient=patient, data={
-            "content": f"<p>Semana {week}. " + "Exploramos pensamientos automáticos y su relación con el ánimo. " * 20 + "</p>",
-            "starts_at": start + timedelta(weeks=week), "ends_at": start + timedelta(weeks=week, hours=1)})
+        scheduling.session_create(
+            membership=therapist_member,
+            patient=patient,
+            data={
+                "content": f"<p>Semana {week}. "
+                + "Exploramos pensamientos automáticos y su relación con el ánimo. " * 20
+                + "</p>",
+                "starts_at": start + timedelta(weeks=week),
+                "ends_at": start + timedelta(weeks=week, hours=1),
+            },
+        )
     gemini.reply("ok")
-    response = generate(as_therapist, patient, rangeType="lastSessions", lastSessionsCount=60, startDate=None, endDate=None)
+    response = generate(
+        as_therapist, patient, rangeType="lastSessions", lastSessionsCount=60, startDate=None, endDate=None
+    )
     assert response.status_code == 200, response.json()
     prompt = gemini.requests[0]["body"]["contents"][0]["parts"][0]["text"]
     assert len(prompt) < 20000 + 4000  # the budget plus the fixed instructions
@@ -255,7 +338,11 @@ def test_long_histories_are_compacted_within_the_budget(as_therapist, patient, g
 
 def test_tier_setting_picks_the_model(as_admin, as_therapist, patient, gemini):
     assert as_admin.get("/api/admin/ai/settings").json() == {
-        "aiModel": "balanced", "audioTranscription": False, "recordingRetentionDays": 0, "noteFormat": "soap"}
+        "aiModel": "balanced",
+        "audioTranscription": False,
+        "recordingRetentionDays": 0,
+        "noteFormat": "soap",
+    }
     saved = as_admin.post("/api/admin/ai/settings", {"aiModel": "advanced"}, format="json")
     assert saved.json() == {"success": True, "message": "Configuración guardada exitosamente."}
     gemini.reply("ok", 1000, 1000)
@@ -268,11 +355,13 @@ def test_tier_setting_picks_the_model(as_admin, as_therapist, patient, gemini):
 
 
 def test_documentation_with_gemini(as_therapist, funded, gemini):
-    import re
-
-    gemini.reply(lambda prompt: "## S (Subjetivo)\n- " + re.search(r"\[PERSONA_\d+\] refiere cansancio", prompt).group(0))
+    gemini.reply(
+        lambda prompt: "## S (Subjetivo)\n- " + re.search(r"\[PERSONA_\d+\] refiere cansancio", prompt).group(0)
+    )
     response = as_therapist.post(
-        "/api/ai/documentation/process", {"unstructuredNotes": "Su hermana Carla refiere cansancio.", "format": "soap"}, format="json"
+        "/api/ai/documentation/process",
+        {"unstructuredNotes": "Su hermana Carla refiere cansancio.", "format": "soap"},
+        format="json",
     )
     assert response.status_code == 200
     assert "Carla" not in gemini.requests[0]["raw"]
@@ -281,8 +370,10 @@ def test_documentation_with_gemini(as_therapist, funded, gemini):
 
 
 def test_session_structuring_with_gemini_is_sanitized(as_therapist, funded, gemini):
-    gemini.reply("```html\n<h3>Temas Tratados</h3><p onclick=\"x()\">Duelo</p><script>alert(1)</script>\n```")
-    response = as_therapist.post("/api/ai/documentation/process", {"unstructuredNotes": "Duelo", "mode": "session"}, format="json")
+    gemini.reply('```html\n<h3>Temas Tratados</h3><p onclick="x()">Duelo</p><script>alert(1)</script>\n```')
+    response = as_therapist.post(
+        "/api/ai/documentation/process", {"unstructuredNotes": "Duelo", "mode": "session"}, format="json"
+    )
     assert response.json()["structuredResult"] == "<h3>Temas Tratados</h3><p>Duelo</p>"
 
 
@@ -291,7 +382,9 @@ def test_session_structuring_with_gemini_is_sanitized(as_therapist, funded, gemi
 
 def test_ai_role_and_scope_rules(as_assistant, as_therapist, as_other_admin, api, patient, practice, funded):
     assert generate(as_assistant, patient).status_code == 403
-    assert as_assistant.post("/api/ai/documentation/process", {"unstructuredNotes": "x"}, format="json").status_code == 403
+    assert (
+        as_assistant.post("/api/ai/documentation/process", {"unstructuredNotes": "x"}, format="json").status_code == 403
+    )
     assert generate(api, patient).status_code == 401
     assert generate(as_other_admin, patient).status_code == 404
     colleague_patient = patient_for(MembershipFactory(practice=practice, role=Role.THERAPIST))
@@ -300,9 +393,14 @@ def test_ai_role_and_scope_rules(as_assistant, as_therapist, as_other_admin, api
 
 @pytest.mark.parametrize(
     "payload, field",
-    [({"startDate": None}, "startDate"), ({"startDate": "2026-04-01"}, "endDate"), ({"rangeType": "siempre"}, "rangeType"),
-     ({"rangeType": "lastSessions"}, "lastSessionsCount"), ({"rangeType": "fixedPeriod", "fixedPeriod": "lastDecade"}, "fixedPeriod"),
-     ({"patientId": "x"}, "patientId")],
+    [
+        ({"startDate": None}, "startDate"),
+        ({"startDate": "2026-04-01"}, "endDate"),
+        ({"rangeType": "siempre"}, "rangeType"),
+        ({"rangeType": "lastSessions"}, "lastSessionsCount"),
+        ({"rangeType": "fixedPeriod", "fixedPeriod": "lastDecade"}, "fixedPeriod"),
+        ({"patientId": "x"}, "patientId"),
+    ],
 )
 def test_report_bad_input(as_therapist, patient, payload, field):
     body = {"patientId": str(patient.id), "startDate": "2026-03-01", "endDate": "2026-03-31", **payload}
@@ -312,16 +410,23 @@ def test_report_bad_input(as_therapist, patient, payload, field):
 
 def test_range_without_sessions_is_400(as_therapist, patient, settings):
     settings.GEMINI_API_KEY = ""
-    response = as_therapist.post(GENERATE, {"patientId": str(patient.id), "startDate": "2020-01-01", "endDate": "2020-01-31"}, format="json")
+    response = as_therapist.post(
+        GENERATE, {"patientId": str(patient.id), "startDate": "2020-01-01", "endDate": "2020-01-31"}, format="json"
+    )
     assert response.status_code == 400 and response.json()["code"] == "no_sessions"
 
 
 def test_fixed_period_and_iso_datetimes(as_therapist, patient, settings):
     settings.GEMINI_API_KEY = ""
-    iso = as_therapist.post(GENERATE, {"patientId": str(patient.id), "startDate": "2026-03-01T03:00:00.000Z",
-                                       "endDate": "2026-03-31T03:00:00.000Z"}, format="json")
+    iso = as_therapist.post(
+        GENERATE,
+        {"patientId": str(patient.id), "startDate": "2026-03-01T03:00:00.000Z", "endDate": "2026-03-31T03:00:00.000Z"},
+        format="json",
+    )
     assert iso.status_code == 200
-    fixed = as_therapist.post(GENERATE, {"patientId": str(patient.id), "rangeType": "fixedPeriod", "fixedPeriod": "lastYear"}, format="json")
+    fixed = as_therapist.post(
+        GENERATE, {"patientId": str(patient.id), "rangeType": "fixedPeriod", "fixedPeriod": "lastYear"}, format="json"
+    )
     assert fixed.status_code in (200, 400)  # 400 only when the fixture's March sessions are over a year old
 
 
@@ -339,21 +444,38 @@ def test_reports_are_listed_retrieved_and_rendered_as_pdf(as_therapist, patient,
     )
     report_id = generate(as_therapist, patient).json()["reportId"]
     listed = as_therapist.get(f"/api/patients/{patient.id}/reports").json()
-    assert [r["id"] for r in listed["data"]] == [report_id] and listed["data"][0]["authorName"] == as_therapist.user.name
+    assert [r["id"] for r in listed["data"]] == [report_id] and listed["data"][0][
+        "authorName"
+    ] == as_therapist.user.name
     detail = as_therapist.get(f"/api/reports/{report_id}").json()
     assert detail["startDate"] == "2026-03-01" and detail["sessionsCount"] == 3
     response = as_therapist.get(f"/api/reports/{report_id}/pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = _pdf_text(response.content)
-    for expected in (patient.practice.name, "María José Pérez Soto", "01/03/2026 – 31/03/2026", "Informe de Progreso Terapéutico",
-                     "Resumen Ejecutivo", "mejoró", "año niño", "Insomnio", "Rumiación", "03/03/2026", as_therapist.user.name):
+    for expected in (
+        patient.practice.name,
+        "María José Pérez Soto",
+        "01/03/2026 – 31/03/2026",
+        "Informe de Progreso Terapéutico",
+        "Resumen Ejecutivo",
+        "mejoró",
+        "año niño",
+        "Insomnio",
+        "Rumiación",
+        "03/03/2026",
+        as_therapist.user.name,
+    ):
         assert expected in text, expected
     assert "**" not in text and "| Fecha |" not in text  # Markdown was rendered, not printed
     assert as_assistant.get(f"/api/reports/{report_id}").status_code == 403
 
 
 def test_download_any_markdown_as_pdf(as_therapist, funded):
-    response = as_therapist.post("/api/reports/download", {"reportContent": "# Título\n\nTexto con ñandú y acción.", "patientName": "Ana Núñez"}, format="json")
+    response = as_therapist.post(
+        "/api/reports/download",
+        {"reportContent": "# Título\n\nTexto con ñandú y acción.", "patientName": "Ana Núñez"},
+        format="json",
+    )
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     text = _pdf_text(response.content)
     assert "Ana Núñez" in text and "ñandú y acción" in text
@@ -408,10 +530,6 @@ def test_402_message_in_english(as_therapist, patient):
 
 def test_redaction_stays_linear_on_a_long_unbroken_word():
     """50,000 characters without a space (pasted data, a long URL) took 5 s in the email pattern."""
-    import time
-
-    from ai_reports.privacy import Redactor
-
     started = time.perf_counter()
     out = Redactor().redact("a" * 50_000 + " escribe a ana.rojas+1@correo.cl")
     assert time.perf_counter() - started < 0.5
@@ -421,11 +539,6 @@ def test_redaction_stays_linear_on_a_long_unbroken_word():
 def test_redaction_stays_linear_on_text_full_of_identifiers():
     """Thousands of pattern matches were each re-replaced over the whole text (5 s for 50,000
     characters); known names are now replaced in one pass."""
-    import random
-    import time
-
-    from ai_reports.privacy import Redactor
-
     random.seed(7)
     text = "".join(random.choice("Aa0.@-") for _ in range(50_000))
     started = time.perf_counter()

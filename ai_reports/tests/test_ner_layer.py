@@ -6,7 +6,7 @@ import time
 import pytest
 
 from ai_reports import ner
-from ai_reports.privacy import Redactor
+from ai_reports.redaction import Redactor
 
 
 def test_the_model_loads_and_redacts_with_the_network_blocked(monkeypatch):
@@ -33,8 +33,10 @@ def test_one_placeholder_per_person_and_known_people_keep_theirs():
 
 
 def test_a_30000_character_prompt_redacts_in_under_1_5_seconds():
-    text = ("Desesperanza marcada. Habló con Pedro del trabajo; Rocío y Gabriel se quedan con ella los domingos. "
-            "Somnolencia diurna. Llamar al +56 9 8123 4567 o escribir a paciente@correo.cl. ") * 170
+    text = (
+        "Desesperanza marcada. Habló con Pedro del trabajo; Rocío y Gabriel se quedan con ella los domingos. "
+        "Somnolencia diurna. Llamar al +56 9 8123 4567 o escribir a paciente@correo.cl. "
+    ) * 170
     assert len(text) >= 30_000
     Redactor(unannounced_names=True).redact("calentar el modelo")  # loaded once per process
     start = time.perf_counter()

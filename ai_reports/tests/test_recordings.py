@@ -6,13 +6,23 @@ import functools
 import io
 import json
 import math
-from datetime import UTC
+import signal
+import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import av
 import pytest
+from auditlog.models import LogEntry
+from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from accounts.choices import Role
+from accounts.models import Membership
+from accounts.tests.factories import MembershipFactory
+from ai_reports import prompts, recordings
 from ai_reports.models import PracticeAISettings, Recording, RecordingConsent, Transcript
 from ai_reports.tests.fake_gemini import FakeGemini
 from billing import services as billing
@@ -20,19 +30,26 @@ from billing.choices import EntryKind
 from billing.models import CreditLedgerEntry
 from patients.tests.factories import patient_for
 from scheduling.models import Session
-from sessai.tests.workers import due_now
+from sessai.tests.workers import due_now, jobs, retry_stalled, wait_for, worker
 
 FORMATS = {  # container, codec, sample rate
-    "webm": ("webm", "libopus", 48000), "ogg": ("ogg", "libopus", 48000), "mp3": ("mp3", "libmp3lame", 44100),
-    "wav": ("wav", "pcm_s16le", 16000), "m4a": ("ipod", "aac", 44100),
+    "webm": ("webm", "libopus", 48000),
+    "ogg": ("ogg", "libopus", 48000),
+    "mp3": ("mp3", "libmp3lame", 44100),
+    "wav": ("wav", "pcm_s16le", 16000),
+    "m4a": ("ipod", "aac", 44100),
 }
-SEGMENTS = {"segments": [
-    {"speaker": "therapist", "start": 0.0, "end": 1.0, "text": "¿Cómo ha estado esta semana, María José?"},
-    {"speaker": "patient", "start": 1.0, "end": 2.0, "text": "Mejor. Hablé con Pedro del trabajo y dormí más."},
-]}
+SEGMENTS = {
+    "segments": [
+        {"speaker": "therapist", "start": 0.0, "end": 1.0, "text": "¿Cómo ha estado esta semana, María José?"},
+        {"speaker": "patient", "start": 1.0, "end": 2.0, "text": "Mejor. Hablé con Pedro del trabajo y dormí más."},
+    ]
+}
 ANALYSIS = {
     "draftNote": "**S (Subjetivo)**\n\n[PACIENTE] refiere mejor descanso.\n\n**P (Plan)**\n\n- Continuar registro de sueño.",
-    "sentiment": {"label": "positivo", "score": 78}, "topics": ["sueño", "trabajo"], "keywords": ["descanso", "jefe"],
+    "sentiment": {"label": "positivo", "score": 78},
+    "topics": ["sueño", "trabajo"],
+    "keywords": ["descanso", "jefe"],
     "risks": [],
 }
 
@@ -47,7 +64,9 @@ def tone(kind: str = "webm", seconds: float = 2.0) -> bytes:
         frame_size, total, pts = 960 if codec == "libopus" else 1024, int(rate * seconds), 0
         while pts < total:
             count = min(frame_size, total - pts)
-            samples = array.array("h", (int(9000 * math.sin(2 * math.pi * 440 * (pts + i) / rate)) for i in range(count)))
+            samples = array.array(
+                "h", (int(9000 * math.sin(2 * math.pi * 440 * (pts + i) / rate)) for i in range(count))
+            )
             frame = av.AudioFrame(format="s16", layout="mono", samples=count)
             frame.planes[0].update(samples.tobytes())
             frame.sample_rate, frame.pts = rate, pts
@@ -79,14 +98,25 @@ def gemini(settings):
 def clinic(practice, therapist_member):
     billing.subscription_start(practice=practice)  # 500 credits
     PracticeAISettings.objects.create(practice=practice, audio_transcription=True)
-    patient = patient_for(therapist_member, name="María José Pérez Soto", rut="123456785", email="mariajose@correo.cl",
-                          phone="+56 9 8765 4321")
-    RecordingConsent.objects.create(practice=practice, patient=patient, text_version="2026-12", registered_by=therapist_member.user)
-    from datetime import datetime, timedelta
-
+    patient = patient_for(
+        therapist_member,
+        name="María José Pérez Soto",
+        rut="123456785",
+        email="mariajose@correo.cl",
+        phone="+56 9 8765 4321",
+    )
+    RecordingConsent.objects.create(
+        practice=practice, patient=patient, text_version="2026-12", registered_by=therapist_member.user
+    )
     starts = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
-    session = Session.objects.create(practice=practice, patient=patient, therapist=therapist_member.user, starts_at=starts,
-                                     ends_at=starts + timedelta(hours=1), status="completed")
+    session = Session.objects.create(
+        practice=practice,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        status="completed",
+    )
     return session
 
 
@@ -101,12 +131,21 @@ def test_each_format_is_accepted_with_its_measured_duration(kind, as_therapist, 
     assert answer.status_code == 201, answer.json()
     body = answer.json()
     assert body["status"] == "queued" and abs(body["durationSeconds"] - 2.0) < 0.1
-    assert body["contentType"] == {"webm": "audio/webm", "ogg": "audio/ogg", "mp3": "audio/mpeg", "wav": "audio/wav", "m4a": "audio/mp4"}[kind]
+    assert (
+        body["contentType"]
+        == {"webm": "audio/webm", "ogg": "audio/ogg", "mp3": "audio/mpeg", "wav": "audio/wav", "m4a": "audio/mp4"}[kind]
+    )
     assert _balance(clinic.practice) == before - Decimal("2.00")  # one minute (rounded up) at 2 credits, held
 
 
-@pytest.mark.parametrize(("data", "name"), [(b"hola, esto no es audio" * 50, "notas.mp3"), (tone("webm")[:300], "cortado.webm"),
-                                            (b"\x89PNG\r\n\x1a\n" + bytes(2000), "foto.m4a")])
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"hola, esto no es audio" * 50, "notas.mp3"),
+        (tone("webm")[:300], "cortado.webm"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(2000), "foto.m4a"),
+    ],
+)
 def test_corrupt_or_non_audio_files_are_400_and_nothing_is_kept(data, name, as_therapist, clinic, gemini):
     before = _balance(clinic.practice)
     answer = upload(as_therapist, clinic.id, data, name=name)
@@ -145,7 +184,11 @@ def test_transcription_off_is_409_and_no_key_is_503(as_therapist, clinic, settin
     PracticeAISettings.objects.filter(practice=clinic.practice).update(audio_transcription=True)
     settings.GEMINI_API_KEY = ""
     answer = upload(as_therapist, clinic.id, tone())
-    assert answer.status_code == 503 and answer.json()["code"] == "ai_unavailable" and "no está configurado" in answer.json()["message"]
+    assert (
+        answer.status_code == 503
+        and answer.json()["code"] == "ai_unavailable"
+        and "no está configurado" in answer.json()["message"]
+    )
 
 
 def test_insufficient_credits_is_402_and_nothing_is_queued(as_therapist, clinic, gemini):
@@ -166,9 +209,6 @@ def test_the_same_file_twice_is_one_recording_charged_once(as_therapist, clinic,
 
 
 def test_who_may_reach_recordings(as_assistant, as_other_admin, api, clinic, gemini, practice, client_for):
-    from accounts.choices import Role
-    from accounts.tests.factories import MembershipFactory
-
     urls = [f"/api/sessions/{clinic.id}/recordings", f"/api/sessions/{clinic.id}/transcript"]
     colleague = client_for(MembershipFactory(practice=practice, role=Role.THERAPIST))  # not in the care team
     for url in urls:
@@ -237,9 +277,14 @@ def test_billing_history_shows_the_ui_labels(as_admin, as_therapist, clinic, gem
 def test_the_therapist_corrects_a_segment_until_the_session_is_signed(as_therapist, clinic, gemini, run_jobs):
     _pipeline(as_therapist, clinic, gemini, run_jobs)
     url = f"/api/sessions/{clinic.id}/transcript/segments/1"
-    edited = as_therapist.patch(url, {"text": "Mejor. Hablé con mi jefe y dormí más.", "speaker": "patient"}, format="json")
+    edited = as_therapist.patch(
+        url, {"text": "Mejor. Hablé con mi jefe y dormí más.", "speaker": "patient"}, format="json"
+    )
     assert edited.status_code == 200 and edited.json()["segments"][1]["edited"] is True
-    assert as_therapist.patch(f"/api/sessions/{clinic.id}/transcript/segments/9", {"text": "x"}, format="json").status_code == 404
+    assert (
+        as_therapist.patch(f"/api/sessions/{clinic.id}/transcript/segments/9", {"text": "x"}, format="json").status_code
+        == 404
+    )
     assert as_therapist.patch(url, {"speaker": "jefe"}, format="json").status_code == 400
     Session.objects.filter(pk=clinic.pk).update(content="<p>Nota</p>")
     assert as_therapist.post(f"/api/sessions/{clinic.id}/sign").status_code == 200
@@ -248,7 +293,9 @@ def test_the_therapist_corrects_a_segment_until_the_session_is_signed(as_therapi
     assert as_therapist.get(f"/api/sessions/{clinic.id}/transcript").json()["readOnly"] is True
 
 
-def test_provider_errors_are_retried_then_failed_with_the_credits_released(as_therapist, clinic, gemini, run_jobs, settings):
+def test_provider_errors_are_retried_then_failed_with_the_credits_released(
+    as_therapist, clinic, gemini, run_jobs, settings
+):
     settings.AI_RETRY_ATTEMPTS = 2  # the SDK's own retries, inside each of the job's 3 attempts
     start = _balance(clinic.practice)
     gemini.fail(500, times=50)  # down for longer than the SDK's and the job's retries
@@ -273,7 +320,9 @@ def test_provider_errors_are_retried_then_failed_with_the_credits_released(as_th
 def test_long_recordings_are_sent_in_parts_and_stitched(as_therapist, clinic, gemini, run_jobs, settings):
     settings.RECORDING_CHUNK_SECONDS = 2
     gemini.reply(json.dumps(SEGMENTS), 100, 100)
-    gemini.reply(json.dumps({"segments": [{"speaker": "patient", "start": 0.5, "end": 1.5, "text": "Segunda parte."}]}), 100, 100)
+    gemini.reply(
+        json.dumps({"segments": [{"speaker": "patient", "start": 0.5, "end": 1.5, "text": "Segunda parte."}]}), 100, 100
+    )
     gemini.reply(json.dumps(ANALYSIS), 100, 100)
     assert upload(as_therapist, clinic.id, tone("ogg", 3.5)).status_code == 201
     run_jobs()
@@ -301,16 +350,14 @@ def test_resumable_upload_interrupted_and_resumed(as_therapist, clinic, gemini):
     assert early.status_code == 409 and early.json()["code"] == "upload_incomplete"
     assert put(20000, audio[20000:]).json()["offset"] == len(audio)
     done = as_therapist.post(f"{url}/complete")
-    assert done.status_code == 201 and done.json()["contentType"] == "audio/wav" and abs(done.json()["durationSeconds"] - 2) < 0.1
+    assert (
+        done.status_code == 201
+        and done.json()["contentType"] == "audio/wav"
+        and abs(done.json()["durationSeconds"] - 2) < 0.1
+    )
 
 
 def test_retention_keeps_the_audio_n_days_then_the_purge_deletes_it(as_therapist, clinic, gemini, run_jobs):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from ai_reports import recordings
-
     PracticeAISettings.objects.filter(practice=clinic.practice).update(recording_retention_days=7)
     _pipeline(as_therapist, clinic, gemini, run_jobs)
     recording = Recording.objects.get()
@@ -320,22 +367,24 @@ def test_retention_keeps_the_audio_n_days_then_the_purge_deletes_it(as_therapist
     recording.refresh_from_db()
     assert not recording.audio and recording.audio_deleted_at is not None
     assert Transcript.objects.filter(session=clinic).exists()
-    from auditlog.models import LogEntry
-
     assert LogEntry.objects.filter(object_pk=str(recording.pk), changes__icontains="audio_deleted_at").exists()
 
 
-def test_a_worker_killed_mid_transcription_is_retried_and_charged_once(as_therapist, clinic, gemini, run_jobs, settings):
-    import signal
-
-    from sessai.tests.workers import jobs, retry_stalled, wait_for, worker
-
+def test_a_worker_killed_mid_transcription_is_retried_and_charged_once(
+    as_therapist, clinic, gemini, run_jobs, settings
+):
     settings.JOBS_STALLED_AFTER_SECONDS = 1
     gemini.hang(60)  # the provider takes its time: the worker is in the middle of the job
     start = _balance(clinic.practice)
     recording_id = upload(as_therapist, clinic.id, tone("ogg")).json()["id"]
-    process = worker("--queues", "ai", GEMINI_API_KEY="test-key", GEMINI_BASE_URL=gemini.url, MEDIA_ROOT=str(settings.MEDIA_ROOT),
-                     AI_TIMEOUT_SECONDS="120")
+    process = worker(
+        "--queues",
+        "ai",
+        GEMINI_API_KEY="test-key",
+        GEMINI_BASE_URL=gemini.url,
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        AI_TIMEOUT_SECONDS="120",
+    )
     try:
         wait_for(lambda: any(r["body"] and "generateContent" in r["path"] for r in gemini.requests), timeout=60)
         assert Recording.objects.get().status == "transcribing"
@@ -344,8 +393,6 @@ def test_a_worker_killed_mid_transcription_is_retried_and_charged_once(as_therap
     finally:
         process.kill()
     assert [j["status"] for j in jobs(task_name="ai_reports.tasks.transcribe_recording")] == ["doing"]
-
-    import time
 
     time.sleep(settings.JOBS_STALLED_AFTER_SECONDS + 1)
     gemini._script.clear()
@@ -362,10 +409,6 @@ def test_a_worker_killed_mid_transcription_is_retried_and_charged_once(as_therap
 
 
 def test_the_demo_shows_a_transcript_analysed_by_the_worker_without_a_key(settings, run_jobs, client_for):
-    from django.core.management import call_command
-
-    from accounts.models import Membership
-
     settings.DEBUG, settings.GEMINI_API_KEY = True, ""
     call_command("seed_demo")
     call_command("seed_demo")  # idempotent: one demo transcript
@@ -374,16 +417,16 @@ def test_the_demo_shows_a_transcript_analysed_by_the_worker_without_a_key(settin
     run_jobs()  # what `make run`'s worker does on start
     therapist = Membership.objects.get(user_id=transcript.recording.uploaded_by_id)
     body = client_for(therapist).get(f"/api/sessions/{transcript.session_id}/transcript").json()
-    assert body["analysis"]["model"] == "offline" and "respiración" in " ".join(body["analysis"]["keywords"]) + body["analysis"]["draftNote"]
+    assert (
+        body["analysis"]["model"] == "offline"
+        and "respiración" in " ".join(body["analysis"]["keywords"]) + body["analysis"]["draftNote"]
+    )
     assert Recording.objects.get().status == "done"
 
 
 def test_the_recordings_list_does_not_grow_in_queries(as_therapist, clinic, gemini, django_assert_max_num_queries):
     url = f"/api/sessions/{clinic.id}/recordings"
     assert upload(as_therapist, clinic.id, tone("ogg", 1.0)).status_code == 201
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     connection.queries_log.clear()  # the uploads' queries filled the log's window
     with CaptureQueriesContext(connection) as one:
         assert len(as_therapist.get(url).json()) == 1
@@ -397,12 +440,31 @@ def test_the_recordings_list_does_not_grow_in_queries(as_therapist, clinic, gemi
 
 
 def test_risk_mentions_point_to_their_segment(as_therapist, clinic, gemini, run_jobs):
-    gemini.reply(json.dumps({"segments": [
-        {"speaker": "therapist", "start": 0, "end": 1, "text": "¿Cómo has estado?"},
-        {"speaker": "patient", "start": 1, "end": 2, "text": "A veces pienso en quitarme la vida."},
-    ]}), 100, 100)
-    gemini.reply(json.dumps({**ANALYSIS, "risks": [{"type": "suicide", "segment": 1, "quote": "pienso en quitarme la vida"},
-                                                   {"type": "otro", "segment": 99, "quote": "x"}]}), 100, 100)
+    gemini.reply(
+        json.dumps(
+            {
+                "segments": [
+                    {"speaker": "therapist", "start": 0, "end": 1, "text": "¿Cómo has estado?"},
+                    {"speaker": "patient", "start": 1, "end": 2, "text": "A veces pienso en quitarme la vida."},
+                ]
+            }
+        ),
+        100,
+        100,
+    )
+    gemini.reply(
+        json.dumps(
+            {
+                **ANALYSIS,
+                "risks": [
+                    {"type": "suicide", "segment": 1, "quote": "pienso en quitarme la vida"},
+                    {"type": "otro", "segment": 99, "quote": "x"},
+                ],
+            }
+        ),
+        100,
+        100,
+    )
     assert upload(as_therapist, clinic.id, tone()).status_code == 201
     run_jobs()
     risks = as_therapist.get(f"/api/sessions/{clinic.id}/transcript").json()["analysis"]["risks"]
@@ -411,11 +473,14 @@ def test_risk_mentions_point_to_their_segment(as_therapist, clinic, gemini, run_
 
 
 def test_offline_analysis_flags_risk_words(settings):
-    from ai_reports import prompts
-
-    analysis = prompts.analysis_offline([
-        {"speaker": "patient", "start": 0, "end": 1, "text": "Dormí mejor esta semana."},
-        {"speaker": "patient", "start": 1, "end": 2, "text": "Pero a veces me hago daño cuando discuto."},
-    ], "soap")
-    assert analysis["risks"] == [{"type": "self_harm", "segment": 1, "quote": "Pero a veces me hago daño cuando discuto."}]
+    analysis = prompts.analysis_offline(
+        [
+            {"speaker": "patient", "start": 0, "end": 1, "text": "Dormí mejor esta semana."},
+            {"speaker": "patient", "start": 1, "end": 2, "text": "Pero a veces me hago daño cuando discuto."},
+        ],
+        "soap",
+    )
+    assert analysis["risks"] == [
+        {"type": "self_harm", "segment": 1, "quote": "Pero a veces me hago daño cuando discuto."}
+    ]
     assert analysis["draftNote"].startswith("## S (Subjetivo)")

@@ -4,20 +4,25 @@ jobs through a real Procrastinate worker (`run_jobs` runs it only when the test 
 worker is a worker not yet run)."""
 
 import json
+import signal
 import threading
+import time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from ai_reports import recordings
-from ai_reports.models import PracticeAISettings, Recording, RecordingUpload, Transcript
+from ai_reports.models import PracticeAISettings, Recording, RecordingConsent, RecordingUpload, Transcript
+from ai_reports.tasks import expire_recording_uploads
 from ai_reports.tests.test_recordings import ANALYSIS, SEGMENTS, clinic, gemini, tone, upload  # noqa: F401 (fixtures)
 from billing import services as billing
 from billing.choices import EntryKind
 from billing.models import CreditLedgerEntry
-from sessai.tests.workers import due_now
+from sessai.tests.workers import due_now, jobs, retry_stalled, wait_for, worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,7 +48,9 @@ def _run_with_retries(run_jobs, rounds=4):
 # --- 1. A recording always ends `done` or `failed` --------------------------------------------------
 
 
-def test_a_failed_analysis_fails_the_recording_and_retries_from_the_analysis(as_therapist, clinic, gemini, run_jobs, settings):  # noqa: F811
+def test_a_failed_analysis_fails_the_recording_and_retries_from_the_analysis(
+    as_therapist, clinic, gemini, run_jobs, settings
+):  # noqa: F811
     settings.AI_RETRY_ATTEMPTS = 1
     start = billing.balance(clinic.practice)
     gemini.reply(json.dumps(SEGMENTS), 100, 100)
@@ -64,7 +71,9 @@ def test_a_failed_analysis_fails_the_recording_and_retries_from_the_analysis(as_
     gemini.reply(json.dumps(ANALYSIS), 100, 100)
     run_jobs()
     assert _status(as_therapist, clinic, recording_id)["status"] == "done"
-    assert CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE, operation="transcription").count() == 1  # not transcribed again
+    assert (
+        CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE, operation="transcription").count() == 1
+    )  # not transcribed again
     assert _uploads_to_provider(gemini) == 2  # the audio went once (start + bytes)
 
 
@@ -95,14 +104,19 @@ def test_no_credits_for_the_analysis_fails_it_with_its_reason(as_therapist, clin
 
 
 @pytest.mark.parametrize("second_thought", ["withdraw consent", "oppose ai", "transcription off"])
-def test_queued_audio_is_not_sent_after_a_second_thought(as_therapist, as_admin, clinic, gemini, run_jobs, second_thought):  # noqa: F811
+def test_queued_audio_is_not_sent_after_a_second_thought(
+    as_therapist, as_admin, clinic, gemini, run_jobs, second_thought
+):  # noqa: F811
     start = billing.balance(clinic.practice)
     answer = upload(as_therapist, clinic.id, tone())
     assert answer.status_code == 201  # the worker has not run yet
     if second_thought == "withdraw consent":
         assert as_therapist.delete(f"/api/patients/{clinic.patient_id}/recording-consent").json()["active"] is False
     elif second_thought == "oppose ai":
-        assert as_therapist.patch(f"/api/patients/{clinic.patient_id}", {"aiProcessing": False}, format="json").status_code == 200
+        assert (
+            as_therapist.patch(f"/api/patients/{clinic.patient_id}", {"aiProcessing": False}, format="json").status_code
+            == 200
+        )
     else:
         PracticeAISettings.objects.filter(practice=clinic.practice).update(audio_transcription=False)
     run_jobs()
@@ -133,7 +147,9 @@ def test_a_second_recording_over_an_edited_transcript_is_refused(as_therapist, c
     gemini.reply(json.dumps(ANALYSIS), 100, 100)
     upload(as_therapist, clinic.id, tone("webm"))
     run_jobs()
-    edited = as_therapist.patch(f"/api/sessions/{clinic.id}/transcript/segments/1", {"text": "Hablé con mi jefe."}, format="json")
+    edited = as_therapist.patch(
+        f"/api/sessions/{clinic.id}/transcript/segments/1", {"text": "Hablé con mi jefe."}, format="json"
+    )
     assert edited.status_code == 200
     second = upload(as_therapist, clinic.id, tone("ogg"))
     assert second.status_code == 409 and second.json()["code"] == "transcript_edited"
@@ -151,7 +167,9 @@ def test_an_unedited_transcript_is_replaced_by_the_next_recording(as_therapist, 
     gemini.reply(json.dumps(ANALYSIS), 100, 100)
     upload(as_therapist, clinic.id, tone("webm"))
     run_jobs()
-    gemini.reply(json.dumps({"segments": [{"speaker": "patient", "start": 0, "end": 1, "text": "Otra toma."}]}), 100, 100)
+    gemini.reply(
+        json.dumps({"segments": [{"speaker": "patient", "start": 0, "end": 1, "text": "Otra toma."}]}), 100, 100
+    )
     gemini.reply(json.dumps(ANALYSIS), 100, 100)
     second = upload(as_therapist, clinic.id, tone("ogg"))
     assert second.status_code == 201
@@ -205,17 +223,14 @@ def test_complete_twice_at_once_and_again_later_is_the_same_recording(client_for
     assert sorted(a.status_code for a in answers) == [200, 201], [a.json() for a in answers]
     again = client_for(therapist_member).post(f"{url}/complete")  # a client retrying after a lost answer
     assert again.status_code == 200 and again.json()["id"] == answers[0].json()["id"] == answers[1].json()["id"]
-    late = client_for(therapist_member).generic("PUT", f"{url}?offset={len(audio)}", b"", content_type="application/octet-stream",
-                                                CONTENT_LENGTH="0")  # what a client sends for an empty chunk
+    late = client_for(therapist_member).generic(
+        "PUT", f"{url}?offset={len(audio)}", b"", content_type="application/octet-stream", CONTENT_LENGTH="0"
+    )  # what a client sends for an empty chunk
     assert late.status_code == 409 and late.json()["code"] == "upload_completed"
     assert Recording.objects.count() == 1
 
 
 def test_an_upload_is_cancelled_and_abandoned_ones_expire(as_therapist, clinic, gemini, settings):  # noqa: F811
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     audio = tone("wav", 2.0)
     base = f"/api/sessions/{clinic.id}/recording-uploads"
     first = as_therapist.post(base, {"size": len(audio)}, format="json").json()["id"]
@@ -223,22 +238,38 @@ def test_an_upload_is_cancelled_and_abandoned_ones_expire(as_therapist, clinic, 
     staged = Path(settings.RECORDING_STAGING_DIR) / f"{first}.part"
     assert staged.stat().st_size == 5000
     cancelled = as_therapist.delete(f"{base}/{first}")
-    assert cancelled.status_code == 204 and not staged.exists() and not RecordingUpload.objects.filter(pk=first).exists()
+    assert (
+        cancelled.status_code == 204 and not staged.exists() and not RecordingUpload.objects.filter(pk=first).exists()
+    )
     assert as_therapist.get(f"{base}/{first}").status_code == 404
 
     second = as_therapist.post(base, {"size": len(audio)}, format="json").json()["id"]
     as_therapist.generic("PUT", f"{base}/{second}?offset=0", audio[:5000], content_type="application/octet-stream")
     assert recordings.uploads_expire() == 0  # fresh: kept
-    assert recordings.uploads_expire(now=timezone.now() + timedelta(hours=settings.RECORDING_UPLOAD_EXPIRY_HOURS, minutes=1)) == 1
+    assert (
+        recordings.uploads_expire(
+            now=timezone.now() + timedelta(hours=settings.RECORDING_UPLOAD_EXPIRY_HOURS, minutes=1)
+        )
+        == 1
+    )
     assert not (Path(settings.RECORDING_STAGING_DIR) / f"{second}.part").exists()
 
 
 def test_a_chunk_past_the_end_says_the_declared_size(as_therapist, clinic, gemini):  # noqa: F811
     base = f"/api/sessions/{clinic.id}/recording-uploads"
     upload_id = as_therapist.post(base, {"size": 100}, format="json").json()["id"]
-    assert as_therapist.generic("PUT", f"{base}/{upload_id}?offset=0", b"x" * 100, content_type="application/octet-stream").status_code == 200
+    assert (
+        as_therapist.generic(
+            "PUT", f"{base}/{upload_id}?offset=0", b"x" * 100, content_type="application/octet-stream"
+        ).status_code
+        == 200
+    )
     past = as_therapist.generic("PUT", f"{base}/{upload_id}?offset=100", b"x", content_type="application/octet-stream")
-    assert past.status_code == 413 and "(100 bytes)" in past.json()["message"] and "de 0 bytes" not in past.json()["message"]
+    assert (
+        past.status_code == 413
+        and "(100 bytes)" in past.json()["message"]
+        and "de 0 bytes" not in past.json()["message"]
+    )
 
 
 # --- 8. A killed attempt's provider file is deleted by the next one ---------------------------------
@@ -260,11 +291,13 @@ def test_the_next_attempt_deletes_what_a_killed_one_left_at_the_provider(as_ther
 # --- Docs and API for the UI ---------------------------------------------------------------------------
 
 
-def test_consent_with_none_is_inactive_and_availability_says_why(as_therapist, as_assistant, as_other_admin, api, clinic, gemini):  # noqa: F811
-    from ai_reports.models import RecordingConsent
-
+def test_consent_with_none_is_inactive_and_availability_says_why(
+    as_therapist, as_assistant, as_other_admin, api, clinic, gemini
+):  # noqa: F811
     first = as_therapist.delete(f"/api/patients/{clinic.patient_id}/recording-consent")
-    again = as_therapist.delete(f"/api/patients/{clinic.patient_id}/recording-consent")  # idempotent: nothing left to withdraw
+    again = as_therapist.delete(
+        f"/api/patients/{clinic.patient_id}/recording-consent"
+    )  # idempotent: nothing left to withdraw
     assert (first.status_code, again.status_code) == (200, 200) and first.json() == again.json()
     assert again.json()["active"] is False and again.json()["withdrawnAt"]
     RecordingConsent.objects.all().delete()
@@ -281,7 +314,9 @@ def test_consent_with_none_is_inactive_and_availability_says_why(as_therapist, a
     assert as_therapist.get(url).json() == {"available": True, "code": None, "message": None}
 
 
-def test_the_upload_cancel_is_for_clinical_roles_of_the_practice(as_assistant, as_other_admin, api, as_therapist, clinic, gemini):  # noqa: F811
+def test_the_upload_cancel_is_for_clinical_roles_of_the_practice(
+    as_assistant, as_other_admin, api, as_therapist, clinic, gemini
+):  # noqa: F811
     base = f"/api/sessions/{clinic.id}/recording-uploads"
     upload_id = as_therapist.post(base, {"size": 100}, format="json").json()["id"]
     assert api.delete(f"{base}/{upload_id}").status_code == 401
@@ -291,39 +326,39 @@ def test_the_upload_cancel_is_for_clinical_roles_of_the_practice(as_assistant, a
 
 
 def test_the_hourly_expiry_runs_in_the_worker(as_therapist, clinic, gemini, run_jobs, settings):  # noqa: F811
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from ai_reports.tasks import expire_recording_uploads
-
     base = f"/api/sessions/{clinic.id}/recording-uploads"
     upload_id = as_therapist.post(base, {"size": 1000}, format="json").json()["id"]
     as_therapist.generic("PUT", f"{base}/{upload_id}?offset=0", b"x" * 500, content_type="application/octet-stream")
     RecordingUpload.objects.filter(pk=upload_id).update(
-        created_at=timezone.now() - timedelta(hours=settings.RECORDING_UPLOAD_EXPIRY_HOURS + 1))
+        created_at=timezone.now() - timedelta(hours=settings.RECORDING_UPLOAD_EXPIRY_HOURS + 1)
+    )
     expire_recording_uploads.defer(timestamp=int(timezone.now().timestamp()))  # what the periodic tick defers
     run_jobs()
     assert not RecordingUpload.objects.filter(pk=upload_id).exists()
     assert not (Path(settings.RECORDING_STAGING_DIR) / f"{upload_id}.part").exists()
 
 
-def test_a_worker_killed_mid_analysis_is_retried_and_the_analysis_charged_once(as_therapist, clinic, gemini, run_jobs, settings):  # noqa: F811
+def test_a_worker_killed_mid_analysis_is_retried_and_the_analysis_charged_once(
+    as_therapist, clinic, gemini, run_jobs, settings
+):  # noqa: F811
     """The analysis job through a real worker process, killed while the provider answers, then
     found stalled and run again: the recording ends `done`, the transcript analysed once."""
-    import signal
-    import time
-
-    from sessai.tests.workers import jobs, retry_stalled, wait_for, worker
-
     settings.JOBS_STALLED_AFTER_SECONDS = 1
     start = billing.balance(clinic.practice)
     gemini.reply(json.dumps(SEGMENTS), 100, 100)
     recording_id = upload(as_therapist, clinic.id, tone()).json()["id"]
-    recordings.transcribe(recording_id=recording_id, last_attempt=True)  # the transcription, done; its job queued the analysis
+    recordings.transcribe(
+        recording_id=recording_id, last_attempt=True
+    )  # the transcription, done; its job queued the analysis
     gemini.hang(60)  # the analysis takes its time: the worker is in the middle of it
-    process = worker("--queues", "ai", GEMINI_API_KEY="test-key", GEMINI_BASE_URL=gemini.url, MEDIA_ROOT=str(settings.MEDIA_ROOT),
-                     AI_TIMEOUT_SECONDS="120")
+    process = worker(
+        "--queues",
+        "ai",
+        GEMINI_API_KEY="test-key",
+        GEMINI_BASE_URL=gemini.url,
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        AI_TIMEOUT_SECONDS="120",
+    )
     try:
         wait_for(lambda: len(_generate_requests(gemini)) == 2, timeout=60)
         assert Recording.objects.get(pk=recording_id).status == "analyzing"
@@ -341,10 +376,8 @@ def test_a_worker_killed_mid_analysis_is_retried_and_the_analysis_charged_once(a
     assert CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE, operation="session_summary").count() == 1
     assert CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE, operation="transcription").count() == 1
     # the killed run's hold is given back by the sweep of stale holds; the balance pays the two uses only
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    assert billing.holds_release_stale(now=timezone.now() + timedelta(seconds=settings.CREDITS_HOLD_MAX_SECONDS + 1)) == 1
+    assert (
+        billing.holds_release_stale(now=timezone.now() + timedelta(seconds=settings.CREDITS_HOLD_MAX_SECONDS + 1)) == 1
+    )
     used = -sum(e.amount for e in CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE))
     assert billing.balance(clinic.practice) == start - used

@@ -68,7 +68,8 @@ HISTORY_ALL = "all"
 class HistoryQuerySerializer(PageQuerySerializer):
     kind = serializers.ChoiceField(
         choices=[*[(kind.value, kind.label) for kind in VISIBLE_KINDS], (HISTORY_ALL, HISTORY_ALL)],
-        required=False, default=EntryKind.USAGE,
+        required=False,
+        default=EntryKind.USAGE,
         help_text=_("`usage` (por defecto: el historial de consumo), otro tipo de movimiento, o `all`."),
     )
 

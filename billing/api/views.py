@@ -35,10 +35,16 @@ class BillingHistoryView(PracticeAPIView):
         entries = selectors.ledger_history(practice=self.practice, kinds=params.validated_data["kind"])
         total = entries.count()
         rows = entries[(page - 1) * limit : page * limit]
-        return Response({
-            "history": s.HistoryItemSerializer(rows, many=True).data,
-            "pagination": {"current_page": page, "total_pages": max(1, math.ceil(total / limit)), "total_items": total},
-        })
+        return Response(
+            {
+                "history": s.HistoryItemSerializer(rows, many=True).data,
+                "pagination": {
+                    "current_page": page,
+                    "total_pages": max(1, math.ceil(total / limit)),
+                    "total_items": total,
+                },
+            }
+        )
 
 
 class BillingDailyView(PracticeAPIView):
@@ -65,12 +71,23 @@ class BillingHistoryCsvView(PracticeAPIView):
         serializer = s.HistoryItemSerializer()
 
         def rows():
-            yield "\ufeff" + writer.writerow(["id", "fecha", "tipo", "movimiento", "modelo", "creditos", "paciente", "informe", "motivo"])
+            yield "\ufeff" + writer.writerow(
+                ["id", "fecha", "tipo", "movimiento", "modelo", "creditos", "paciente", "informe", "motivo"]
+            )
             for entry in selectors.ledger_history(practice=self.practice).iterator(chunk_size=500):
-                yield writer.writerow([
-                    entry.id, entry.created_at.isoformat(), serializer.get_type(entry), entry.kind, serializer.get_model(entry),
-                    f"{abs(entry.amount):.1f}", entry.patient_id or "", entry.report_id or "", entry.reason,
-                ])
+                yield writer.writerow(
+                    [
+                        entry.id,
+                        entry.created_at.isoformat(),
+                        serializer.get_type(entry),
+                        entry.kind,
+                        serializer.get_model(entry),
+                        f"{abs(entry.amount):.1f}",
+                        entry.patient_id or "",
+                        entry.report_id or "",
+                        entry.reason,
+                    ]
+                )
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="sessai-creditos.csv"'

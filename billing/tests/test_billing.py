@@ -2,18 +2,22 @@
 operator commands, the billing endpoints and the console."""
 
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from accounts.models import Practice
 from billing import services
 from billing.choices import EntryKind, Operation
 from billing.models import CreditAccount, CreditLedgerEntry, Plan, Subscription
+from billing.tasks import release_stale_holds
+from patients.tests.factories import patient_for
+from scheduling.models import Session
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("America/Santiago")
@@ -25,18 +29,20 @@ TZ = ZoneInfo("America/Santiago")
 @pytest.mark.parametrize(
     "tokens_in, tokens_out, price_in, price_out, expected",
     [
-        (1000, 500, "0.30", "2.50", "0.2"),      # 0.155 → 0.2
+        (1000, 500, "0.30", "2.50", "0.2"),  # 0.155 → 0.2
         (1_000_000, 0, "0.30", "2.50", "30.0"),  # exactly $0.30
         (0, 0, "0.30", "2.50", "0.0"),
-        (1, 0, "0.10", "0.40", "0.1"),           # 0.00001 → rounded up to 0.1
-        (800, 300, "0.30", "2.50", "0.1"),       # 0.099 → 0.1
-        (1000, 1000, "1.25", "10.00", "1.2"),    # 1.125 → 1.2
-        (3333, 3333, "0.30", "2.50", "1.0"),     # 0.93324 → 1.0
+        (1, 0, "0.10", "0.40", "0.1"),  # 0.00001 → rounded up to 0.1
+        (800, 300, "0.30", "2.50", "0.1"),  # 0.099 → 0.1
+        (1000, 1000, "1.25", "10.00", "1.2"),  # 1.125 → 1.2
+        (3333, 3333, "0.30", "2.50", "1.0"),  # 0.93324 → 1.0
         (100_000, 100_000, "0.30", "2.50", "28.0"),
     ],
 )
 def test_credit_math_is_exact_decimal_rounded_up_to_a_tenth(tokens_in, tokens_out, price_in, price_out, expected):
-    credits = services.credits_for(input_tokens=tokens_in, output_tokens=tokens_out, input_price=Decimal(price_in), output_price=Decimal(price_out))
+    credits = services.credits_for(
+        input_tokens=tokens_in, output_tokens=tokens_out, input_price=Decimal(price_in), output_price=Decimal(price_out)
+    )
     assert credits == Decimal(expected) and isinstance(credits, Decimal)
 
 
@@ -51,8 +57,18 @@ def funded(practice):
 
 def test_new_practices_start_on_the_trial_with_a_grant(api, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        api.post("/api/auth/register", {"name": "Nueva Consulta", "email": "nueva@clinica.cl", "password": "Segura123",
-                                        "confirmPassword": "Segura123", "role": "admin", "acceptTerms": True}, format="json")
+        api.post(
+            "/api/auth/register",
+            {
+                "name": "Nueva Consulta",
+                "email": "nueva@clinica.cl",
+                "password": "Segura123",
+                "confirmPassword": "Segura123",
+                "role": "admin",
+                "acceptTerms": True,
+            },
+            format="json",
+        )
     practice = Practice.objects.get()
     assert practice.subscription.plan.is_trial and services.balance(practice) == Decimal("500")
     [grant] = CreditLedgerEntry.objects.filter(practice=practice)
@@ -79,20 +95,33 @@ def test_ledger_rows_are_never_updated_or_deleted(funded):
 
 
 def test_reserve_settle_release(funded, admin_member):
-    reservation = services.credits_reserve(practice=funded, amount=Decimal("10.0"), actor=admin_member.user, operation=Operation.PROGRESS_REPORT)
+    reservation = services.credits_reserve(
+        practice=funded, amount=Decimal("10.0"), actor=admin_member.user, operation=Operation.PROGRESS_REPORT
+    )
     assert services.balance(funded) == Decimal("490.0")
-    services.credits_settle(reservation=reservation, usage=services.Usage(Decimal("2.3"), 100, 200, "gemini-2.5-flash", "balanced"))
+    services.credits_settle(
+        reservation=reservation, usage=services.Usage(Decimal("2.3"), 100, 200, "gemini-2.5-flash", "balanced")
+    )
     assert services.balance(funded) == Decimal("497.7")
-    failed = services.credits_reserve(practice=funded, amount=Decimal("5"), actor=admin_member.user, operation=Operation.DOCUMENTATION)
+    failed = services.credits_reserve(
+        practice=funded, amount=Decimal("5"), actor=admin_member.user, operation=Operation.DOCUMENTATION
+    )
     services.credits_release(reservation=failed)
     services.credits_release(reservation=failed)  # releasing twice gives back once
     assert services.balance(funded) == Decimal("497.7")
-    assert services.balance(funded) == CreditLedgerEntry.objects.filter(practice=funded).aggregate(s=__import__("django").db.models.Sum("amount"))["s"]
+    assert (
+        services.balance(funded)
+        == CreditLedgerEntry.objects.filter(practice=funded).aggregate(s=__import__("django").db.models.Sum("amount"))[
+            "s"
+        ]
+    )
 
 
 def test_reservation_above_balance_is_402(funded, admin_member):
     with pytest.raises(services.InsufficientCredits):
-        services.credits_reserve(practice=funded, amount=Decimal("500.1"), actor=admin_member.user, operation=Operation.DOCUMENTATION)
+        services.credits_reserve(
+            practice=funded, amount=Decimal("500.1"), actor=admin_member.user, operation=Operation.DOCUMENTATION
+        )
     assert services.balance(funded) == Decimal("500")
 
 
@@ -106,7 +135,9 @@ def test_concurrent_charges_never_overspend(practice, admin_member):
     def charge():
         barrier.wait()
         try:
-            reservation = services.credits_reserve(practice=practice, amount=Decimal("1.0"), actor=admin_member.user, operation=Operation.DOCUMENTATION)
+            reservation = services.credits_reserve(
+                practice=practice, amount=Decimal("1.0"), actor=admin_member.user, operation=Operation.DOCUMENTATION
+            )
             services.credits_settle(reservation=reservation, usage=services.Usage(Decimal("1.0"), 10, 10, "m", "fast"))
             outcomes.append("ok")
         except services.InsufficientCredits:
@@ -175,21 +206,28 @@ def test_grant_credits_command(funded, capsys):
 
 
 def _usage(practice, actor, credits, when, patient_id=None):
-    reservation = services.credits_reserve(practice=practice, amount=Decimal(credits), actor=actor, operation=Operation.PROGRESS_REPORT, tier="balanced")
-    entry = services.credits_settle(reservation=reservation, usage=services.Usage(Decimal(credits), 1000, 500, "gemini-2.5-flash", "balanced"))
+    reservation = services.credits_reserve(
+        practice=practice, amount=Decimal(credits), actor=actor, operation=Operation.PROGRESS_REPORT, tier="balanced"
+    )
+    entry = services.credits_settle(
+        reservation=reservation, usage=services.Usage(Decimal(credits), 1000, 500, "gemini-2.5-flash", "balanced")
+    )
     return entry
 
 
 def test_billing_summary(as_admin, funded, admin_member):
-    from patients.tests.factories import patient_for
-    from scheduling.models import Session
-
     _usage(funded, admin_member.user, "25.5", None)
     _usage(funded, admin_member.user, "30.1", None)
     patient = patient_for(admin_member)
     for day in (16, 17):
-        Session.objects.create(practice=funded, patient=patient, therapist=admin_member.user, status="completed",
-                               starts_at=datetime.now(TZ).replace(day=day, hour=10), ends_at=datetime.now(TZ).replace(day=day, hour=11))
+        Session.objects.create(
+            practice=funded,
+            patient=patient,
+            therapist=admin_member.user,
+            status="completed",
+            starts_at=datetime.now(TZ).replace(day=day, hour=10),
+            ends_at=datetime.now(TZ).replace(day=day, hour=11),
+        )
     body = as_admin.get("/api/admin/billing/summary").json()
     assert body["planDetails"]["name"] == "Prueba" and body["planDetails"]["renewalDate"] == "2026-04-15"
     assert body["creditUsage"] == {"used": 55.6, "total": 500.0, "remaining": 444.4}
@@ -204,14 +242,19 @@ def test_billing_history_shape_and_pagination(as_admin, funded, admin_member):
     assert body["pagination"] == {"currentPage": 1, "totalPages": 2, "totalItems": 4}
     first = body["history"][0]
     assert set(first) >= {"id", "date", "type", "model", "credits", "patientId"}
-    assert (first["type"], first["model"], first["credits"], first["kind"]) == ("Informe de Progreso", "Equilibrado", 3.0, "usage")
+    assert (first["type"], first["model"], first["credits"], first["kind"]) == (
+        "Informe de Progreso",
+        "Equilibrado",
+        3.0,
+        "usage",
+    )
     last = as_admin.get("/api/admin/billing/history", {"page": 2, "limit": 2, "kind": "all"}).json()["history"]
     assert [h["kind"] for h in last] == ["usage", "grant"]
     assert as_admin.get("/api/admin/billing/history", {"page": 0}).status_code == 400
 
 
 def test_billing_history_is_the_consumption_by_default_and_filters_by_kind(as_admin, funded, admin_member):
-    """"Historial de Consumo Reciente" lists usage only; grants come with ?kind=grant (or all)."""
+    """ "Historial de Consumo Reciente" lists usage only; grants come with ?kind=grant (or all)."""
     _usage(funded, admin_member.user, "1.0", None)
     default = as_admin.get("/api/admin/billing/history").json()
     assert [h["kind"] for h in default["history"]] == ["usage"] and default["pagination"]["totalItems"] == 1
@@ -233,7 +276,15 @@ def test_billing_daily_and_csv(as_admin, funded, admin_member):
     assert lines[0].startswith("id,fecha,tipo") and len(lines) == 3 and ",4.5," in text
 
 
-@pytest.mark.parametrize("url", ["/api/admin/billing/summary", "/api/admin/billing/history", "/api/admin/billing/daily", "/api/admin/billing/history.csv"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/admin/billing/summary",
+        "/api/admin/billing/history",
+        "/api/admin/billing/daily",
+        "/api/admin/billing/history.csv",
+    ],
+)
 def test_billing_is_admin_only(as_therapist, as_assistant, api, url):
     assert as_therapist.get(url).status_code == 403
     assert as_assistant.get(url).status_code == 403
@@ -257,15 +308,29 @@ def test_history_query_count_is_constant(as_admin, funded, admin_member, django_
 
 
 def test_billing_console(operator, funded):
-    for url in ("/admin/billing/plan/", "/admin/billing/subscription/", "/admin/billing/creditaccount/",
-                "/admin/billing/creditledgerentry/", "/admin/billing/creditledgerentry/?kind__exact=grant",
-                "/admin/ai_reports/aimodelprice/", "/admin/ai_reports/aireport/"):
+    for url in (
+        "/admin/billing/plan/",
+        "/admin/billing/subscription/",
+        "/admin/billing/creditaccount/",
+        "/admin/billing/creditledgerentry/",
+        "/admin/billing/creditledgerentry/?kind__exact=grant",
+        "/admin/ai_reports/aimodelprice/",
+        "/admin/ai_reports/aireport/",
+    ):
         assert operator.get(url).status_code == 200, url
     assert "Total de los movimientos filtrados" in operator.get("/admin/billing/creditledgerentry/").content.decode()
     entry = CreditLedgerEntry.objects.first()
     assert operator.post(f"/admin/billing/creditledgerentry/{entry.pk}/delete/").status_code == 403
-    response = operator.post("/admin/billing/subscription/", {
-        "action": "grant_credits_action", "_selected_action": [str(funded.pk)], "apply": "1", "amount": "25", "reason": "Regalo de bienvenida"})
+    response = operator.post(
+        "/admin/billing/subscription/",
+        {
+            "action": "grant_credits_action",
+            "_selected_action": [str(funded.pk)],
+            "apply": "1",
+            "amount": "25",
+            "reason": "Regalo de bienvenida",
+        },
+    )
     assert response.status_code == 302
     assert services.balance(funded) == Decimal("525")
 
@@ -278,15 +343,16 @@ def _charge(credits) -> services.Usage:
 
 
 def test_a_hold_nobody_settled_is_given_back_after_its_time(funded, admin_member):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     start = services.balance(funded)
-    dead = services.credits_reserve(practice=funded, amount=Decimal("3"), actor=admin_member.user, operation=Operation.SESSION_SUMMARY)
-    transcription = services.credits_reserve(practice=funded, amount=Decimal("2"), actor=admin_member.user,
-                                             operation=Operation.TRANSCRIPTION)
-    settled = services.credits_reserve(practice=funded, amount=Decimal("4"), actor=admin_member.user, operation=Operation.PROGRESS_REPORT)
+    dead = services.credits_reserve(
+        practice=funded, amount=Decimal("3"), actor=admin_member.user, operation=Operation.SESSION_SUMMARY
+    )
+    transcription = services.credits_reserve(
+        practice=funded, amount=Decimal("2"), actor=admin_member.user, operation=Operation.TRANSCRIPTION
+    )
+    settled = services.credits_reserve(
+        practice=funded, amount=Decimal("4"), actor=admin_member.user, operation=Operation.PROGRESS_REPORT
+    )
     services.credits_settle(reservation=settled, usage=_charge("1.5"))
     assert services.holds_release_stale() == 0  # young holds belong to calls still running
     later = timezone.now() + timedelta(seconds=3601)
@@ -304,13 +370,11 @@ def test_a_hold_nobody_settled_is_given_back_after_its_time(funded, admin_member
 
 @pytest.mark.django_db(transaction=True)
 def test_the_sweep_runs_in_the_worker(funded, admin_member, run_jobs, settings):
-    from django.utils import timezone
-
-    from billing.tasks import release_stale_holds
-
     settings.CREDITS_HOLD_MAX_SECONDS = 0
     start = services.balance(funded)
-    services.credits_reserve(practice=funded, amount=Decimal("3"), actor=admin_member.user, operation=Operation.DOCUMENTATION)
+    services.credits_reserve(
+        practice=funded, amount=Decimal("3"), actor=admin_member.user, operation=Operation.DOCUMENTATION
+    )
     assert services.balance(funded) == start - 3
     release_stale_holds.defer(timestamp=int(timezone.now().timestamp()))  # what the periodic tick defers
     run_jobs()

@@ -19,17 +19,22 @@ from sessai.errors import Forbidden, NotFound
 
 class ConsentSendSerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=ConsentKind.choices)
-    in_person = serializers.BooleanField(default=False, help_text=_(
-        "true: se firma ahora en la tableta de la consulta y quien lo pide queda como testigo (la respuesta trae el "
-        "enlace para abrirlo allí); false: el enlace va solo al correo del paciente"))
+    in_person = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "true: se firma ahora en la tableta de la consulta y quien lo pide queda como testigo (la respuesta trae el "
+            "enlace para abrirlo allí); false: el enlace va solo al correo del paciente"
+        ),
+    )
 
 
 class PatientConsentSerializer(WireSerializer):
     id = serializers.UUIDField()
     kind = serializers.ChoiceField(choices=ConsentKind.choices)
     text_version = serializers.CharField()
-    status = serializers.ChoiceField(choices=CONSENT_STATUSES,
-                                     help_text=_("sent: esperando firma; signed: vigente; revoked: revocado"))
+    status = serializers.ChoiceField(
+        choices=CONSENT_STATUSES, help_text=_("sent: esperando firma; signed: vigente; revoked: revocado")
+    )
     sent_at = serializers.DateTimeField()
     sent_by_name = serializers.CharField(source="sent_by.name")
     signed_at = serializers.DateTimeField(allow_null=True)
@@ -41,9 +46,13 @@ class PatientConsentSerializer(WireSerializer):
 
 
 class PatientConsentCreatedSerializer(PatientConsentSerializer):
-    link = serializers.CharField(allow_null=True, help_text=_(
-        "Solo al firmar en persona: el enlace para abrir en la tableta de la consulta. Si no, null (el enlace va solo al "
-        "correo del paciente)"))
+    link = serializers.CharField(
+        allow_null=True,
+        help_text=_(
+            "Solo al firmar en persona: el enlace para abrir en la tableta de la consulta. Si no, null (el enlace va solo al "
+            "correo del paciente)"
+        ),
+    )
     emailed = serializers.BooleanField()
 
 
@@ -73,6 +82,8 @@ class PatientConsentsView(PracticeAPIView):
         if kind == ConsentKind.RECORDING and self.membership.role not in CLINICAL:
             raise Forbidden(msg.CONSENT_RECORDING_CLINICAL)
         consent = consents.consent_send(patient=patient, membership=self.membership, kind=kind, in_person=in_person)
-        out = PatientConsentSerializer(consent).data | {"link": consents.consent_link(consent) if in_person else None,
-                                                        "emailed": not in_person}
+        out = PatientConsentSerializer(consent).data | {
+            "link": consents.consent_link(consent) if in_person else None,
+            "emailed": not in_person,
+        }
         return Response(out, status=status.HTTP_201_CREATED)

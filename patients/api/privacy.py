@@ -39,7 +39,9 @@ class PrivacyRequestInputSerializer(InputSerializer):
     patient_id = serializers.UUIDField()
     kind = serializers.ChoiceField(choices=PrivacyRequestKind.choices)
     channel = serializers.CharField(max_length=50, allow_blank=True, required=False, default="")
-    received_at = serializers.DateTimeField(required=False, help_text=_("Cuándo llegó; ahora si se omite. No puede ser futura"))
+    received_at = serializers.DateTimeField(
+        required=False, help_text=_("Cuándo llegó; ahora si se omite. No puede ser futura")
+    )
 
     def validate_received_at(self, value):
         if value > timezone.now() + timedelta(minutes=5):  # a clock a little ahead is not a request from the future
@@ -52,7 +54,9 @@ class PrivacyRequestUpdateSerializer(InputSerializer):
 
 
 class ReasonSerializer(InputSerializer):
-    reason = serializers.CharField(max_length=2000, error_messages={"blank": _("Indica el motivo"), "required": _("Indica el motivo")})
+    reason = serializers.CharField(
+        max_length=2000, error_messages={"blank": _("Indica el motivo"), "required": _("Indica el motivo")}
+    )
 
 
 class PrivacyRequestQuerySerializer(QuerySerializer):
@@ -70,7 +74,11 @@ class PrivacyRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pr
     error_statuses = {"extend": (409,), "fulfill": (409,), "refuse": (409,)}
 
     def scoped_queryset(self, membership):
-        return PrivacyRequest.objects.filter(practice_id=membership.practice_id).select_related("patient").order_by("due_at", "id")
+        return (
+            PrivacyRequest.objects.filter(practice_id=membership.practice_id)
+            .select_related("patient")
+            .order_by("due_at", "id")
+        )
 
     def filter_queryset(self, queryset):
         if self.action != "list":
@@ -99,8 +107,13 @@ class PrivacyRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pr
         if patient is None:
             message = _("El paciente no existe en esta consulta")
             raise ValidationFailed(message, errors={"patientId": [str(message)]})
-        filed = privacy.request_file(membership=self.membership, patient=patient, kind=values["kind"],
-                                     channel=values["channel"], received_at=values.get("received_at"))
+        filed = privacy.request_file(
+            membership=self.membership,
+            patient=patient,
+            kind=values["kind"],
+            channel=values["channel"],
+            received_at=values.get("received_at"),
+        )
         return self._out(filed, status.HTTP_201_CREATED)
 
     @extend_schema(request=PrivacyRequestUpdateSerializer, responses={200: PrivacyRequestSerializer})
@@ -132,4 +145,6 @@ class PrivacyRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pr
         item = self.get_object()
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._out(privacy.request_refuse(request=item, membership=self.membership, reason=data.validated_data["reason"]))
+        return self._out(
+            privacy.request_refuse(request=item, membership=self.membership, reason=data.validated_data["reason"])
+        )

@@ -24,16 +24,24 @@ class EmergencyContactSerializer(InputSerializer):
     """The whole contact, also in a PATCH (a partial update replaces the contact; DRF's `partial`
     would otherwise let `{}` through as an empty contact)."""
 
-    name = serializers.CharField(max_length=100, error_messages={"required": msg.EMERGENCY_NAME_REQUIRED, "blank": msg.EMERGENCY_NAME_REQUIRED})
-    phone = serializers.CharField(max_length=30, error_messages={"required": msg.EMERGENCY_PHONE_REQUIRED, "blank": msg.EMERGENCY_PHONE_REQUIRED})
+    name = serializers.CharField(
+        max_length=100, error_messages={"required": msg.EMERGENCY_NAME_REQUIRED, "blank": msg.EMERGENCY_NAME_REQUIRED}
+    )
+    phone = serializers.CharField(
+        max_length=30, error_messages={"required": msg.EMERGENCY_PHONE_REQUIRED, "blank": msg.EMERGENCY_PHONE_REQUIRED}
+    )
     relationship = serializers.CharField(
-        max_length=50, error_messages={"required": msg.EMERGENCY_RELATIONSHIP_REQUIRED, "blank": msg.EMERGENCY_RELATIONSHIP_REQUIRED}
+        max_length=50,
+        error_messages={"required": msg.EMERGENCY_RELATIONSHIP_REQUIRED, "blank": msg.EMERGENCY_RELATIONSHIP_REQUIRED},
     )
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            missing = {name: [str(field.error_messages["required"])] for name, field in self.fields.items()
-                       if field.required and name not in data}
+            missing = {
+                name: [str(field.error_messages["required"])]
+                for name, field in self.fields.items()
+                if field.required and name not in data
+            }
             if missing:
                 raise serializers.ValidationError(missing)
         return super().to_internal_value(data)
@@ -49,13 +57,18 @@ class FlatEmergencyContactSerializer(EmergencyContactSerializer):
 class PatientWriteSerializer(InputSerializer):
     # The UI's create form sends these flat (an address line; the contact's name beside
     # `emergencyPhone`): taken too, and declared as such in the schema.
-    flat_alternatives = {"address": {"type": "string", "maxLength": 200}, "emergency_contact": {"type": "string", "maxLength": 100}}
+    flat_alternatives = {
+        "address": {"type": "string", "maxLength": 200},
+        "emergency_contact": {"type": "string", "maxLength": 100},
+    }
     name = serializers.CharField(
         max_length=100,
         error_messages={"required": msg.NAME_REQUIRED, "blank": msg.NAME_REQUIRED, "max_length": msg.NAME_TOO_LONG},
     )
     rut = serializers.CharField(max_length=20, allow_blank=True, required=False)
-    email = serializers.EmailField(max_length=254, allow_blank=True, required=False, error_messages={"invalid": msg.EMAIL_INVALID})
+    email = serializers.EmailField(
+        max_length=254, allow_blank=True, required=False, error_messages={"invalid": msg.EMAIL_INVALID}
+    )
     phone = serializers.CharField(max_length=30, allow_blank=True, required=False)
     birth_date = serializers.DateField(allow_null=True, required=False)
     address = PatientAddressSerializer(required=False)
@@ -64,11 +77,19 @@ class PatientWriteSerializer(InputSerializer):
     notes = serializers.CharField(max_length=20000, allow_blank=True, required=False, trim_whitespace=False)
     primary_therapist_id = serializers.UUIDField(allow_null=True, required=False)
     therapist_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=20)
-    ai_processing = serializers.BooleanField(required=False, help_text=_(
-        "false: el paciente se opone al procesamiento con IA (ningún informe, documentación ni grabación con IA). "
-        "Volver a true levanta la oposición: solo administradores, con `aiProcessingReason`"))
-    ai_processing_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, help_text=_(
-        "Por qué cambia `aiProcessing` (obligatorio al levantar una oposición); queda en la auditoría"))
+    ai_processing = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "false: el paciente se opone al procesamiento con IA (ningún informe, documentación ni grabación con IA). "
+            "Volver a true levanta la oposición: solo administradores, con `aiProcessingReason`"
+        ),
+    )
+    ai_processing_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text=_("Por qué cambia `aiProcessing` (obligatorio al levantar una oposición); queda en la auditoría"),
+    )
 
     def to_internal_value(self, data):
         if hasattr(data, "copy"):
@@ -125,17 +146,25 @@ class PatientSerializer(RoleAwareSerializer):
     status = serializers.ChoiceField(choices=PatientStatus.choices)
     notes = serializers.CharField()
     ai_processing = serializers.BooleanField(help_text=_("false: se opone al procesamiento con IA"))
-    processing_blocked = serializers.BooleanField(help_text=_("Tratamiento bloqueado mientras se resuelve una solicitud"))
+    processing_blocked = serializers.BooleanField(
+        help_text=_("Tratamiento bloqueado mientras se resuelve una solicitud")
+    )
     primary_therapist_id = serializers.UUIDField(allow_null=True)
     therapist_ids = serializers.SerializerMethodField()
     therapists = TherapistRefSerializer(source="care_team_refs", many=True)
     total_sessions = serializers.IntegerField()
     first_session_date = serializers.DateField(allow_null=True)
     last_session_date = serializers.DateField(allow_null=True)
-    duplicate_of_id = serializers.UUIDField(allow_null=True, help_text=_(
-        "Reservó en línea con un RUT o correo de esta ficha sin probar que es suyo: revisar y fusionar "
-        "(`POST /patients/{id}/merge`) o dejar aparte. En una ficha fusionada, adónde se movió."))
-    claimed_rut = serializers.SerializerMethodField(help_text=_("El RUT que escribió al reservar, cuando ya era de otra ficha"))
+    duplicate_of_id = serializers.UUIDField(
+        allow_null=True,
+        help_text=_(
+            "Reservó en línea con un RUT o correo de esta ficha sin probar que es suyo: revisar y fusionar "
+            "(`POST /patients/{id}/merge`) o dejar aparte. En una ficha fusionada, adónde se movió."
+        ),
+    )
+    claimed_rut = serializers.SerializerMethodField(
+        help_text=_("El RUT que escribió al reservar, cuando ya era de otra ficha")
+    )
     merged_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -148,7 +177,12 @@ class PatientSerializer(RoleAwareSerializer):
 
     def get_address(self, patient) -> PatientAddressSerializer:
         a = patient.address or {}
-        return {"street": a.get("street", ""), "city": a.get("city", ""), "region": a.get("region", ""), "zip_code": a.get("zip_code", "")}
+        return {
+            "street": a.get("street", ""),
+            "city": a.get("city", ""),
+            "region": a.get("region", ""),
+            "zip_code": a.get("zip_code", ""),
+        }
 
     def get_emergency_contact(self, patient) -> EmergencyContactSerializer(allow_null=True):
         c = patient.emergency_contact or {}
@@ -194,7 +228,9 @@ class PatientExportSerializer(WireSerializer):
 
 
 ACCESS_ACTIONS = [("read", "read"), ("create", "create"), ("update", "update"), ("delete", "delete")]
-ACCESS_OBJECTS = [(k, k) for k in ("patient", "session", "assessment", "attachment", "report", "recording", "transcript", "consent")]
+ACCESS_OBJECTS = [
+    (k, k) for k in ("patient", "session", "assessment", "attachment", "report", "recording", "transcript", "consent")
+]
 
 
 class AccessActorSerializer(WireSerializer):
@@ -206,7 +242,9 @@ class AccessActorSerializer(WireSerializer):
 class AccessLogEntrySerializer(WireSerializer):
     at = serializers.DateTimeField()
     actor = AccessActorSerializer()
-    action = serializers.ChoiceField(choices=ACCESS_ACTIONS, help_text=_("read: lectura de contenido clínico o exportación"))
+    action = serializers.ChoiceField(
+        choices=ACCESS_ACTIONS, help_text=_("read: lectura de contenido clínico o exportación")
+    )
     object_type = serializers.ChoiceField(choices=ACCESS_OBJECTS)
     object_id = serializers.CharField()
     ip = serializers.CharField(allow_null=True)

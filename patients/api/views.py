@@ -7,11 +7,14 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from patients import selectors, services
+from accounts.models import Membership
+from patients import access_log, selectors, services
 from patients.api import serializers as s
 from patients.export import patient_export
+from patients.fhir import patient_bundle
 from patients.filters import PatientFilter
 from patients.models import Patient
+from patients.record import package_request, record_pdf
 from sessai.api.permissions import ADMIN, CLINICAL, STAFF
 from sessai.api.renderers import FHIRJSONRenderer, JSONRenderer, PDFRenderer, WireResponse
 from sessai.api.serializers import may_see_clinical
@@ -24,9 +27,17 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
     filterset_class = PatientFilter
     queryset = Patient.objects.none()
     allowed_roles = {
-        "list": STAFF, "retrieve": STAFF, "create": STAFF, "update": STAFF, "partial_update": STAFF,
-        "destroy": CLINICAL, "search": STAFF, "export": CLINICAL, "access_log": ADMIN,
-        "export_package": ADMIN, "merge": ADMIN,
+        "list": STAFF,
+        "retrieve": STAFF,
+        "create": STAFF,
+        "update": STAFF,
+        "partial_update": STAFF,
+        "destroy": CLINICAL,
+        "search": STAFF,
+        "export": CLINICAL,
+        "access_log": ADMIN,
+        "export_package": ADMIN,
+        "merge": ADMIN,
     }
 
     def scoped_queryset(self, membership):
@@ -80,26 +91,41 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
         patients = selectors.patient_search(membership=self.membership, q=params.validated_data["q"])
         return Response(s.PatientPickSerializer(patients, many=True).data)
 
-    @extend_schema(parameters=[OpenApiParameter("format", str, enum=["json", "fhir", "pdf"], description=str(_(
-        "fhir: un Bundle FHIR R4 (collection) en `application/fhir+json`, para otro sistema clínico; "
-        "pdf: una copia legible de la ficha, para el paciente que pide verla")))],
-        responses={(200, "application/json"): s.PatientExportSerializer,
-                   (200, "application/fhir+json"): OpenApiTypes.OBJECT,
-                   (200, "application/pdf"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], filterset_class=None, renderer_classes=[JSONRenderer, FHIRJSONRenderer, PDFRenderer])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "fhir", "pdf"],
+                description=str(
+                    _(
+                        "fhir: un Bundle FHIR R4 (collection) en `application/fhir+json`, para otro sistema clínico; "
+                        "pdf: una copia legible de la ficha, para el paciente que pide verla"
+                    )
+                ),
+            )
+        ],
+        responses={
+            (200, "application/json"): s.PatientExportSerializer,
+            (200, "application/fhir+json"): OpenApiTypes.OBJECT,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        renderer_classes=[JSONRenderer, FHIRJSONRenderer, PDFRenderer],
+    )
     def export(self, request, pk=None):
         patient = self.get_object()
         s.PatientExportQuerySerializer(data=request.query_params).is_valid(raise_exception=True)  # `?format=` is a 400
         record_access(patient)
         if request.accepted_renderer.format == "fhir":
-            from patients.fhir import patient_bundle
-
             response = WireResponse(patient_bundle(patient))
             response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.fhir.json"'
             return response
         if request.accepted_renderer.format == "pdf":
-            from patients.record import record_pdf
-
             response = Response(record_pdf(patient), content_type="application/pdf")
             response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.pdf"'
             return response
@@ -125,8 +151,6 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
     def export_package(self, request, pk=None):
         """The full package (FHIR bundle, PDF, access log, attachment files) as a ZIP, built in the
         background; the link is emailed to the admin who asked (admins)."""
-        from patients.record import package_request
-
         package = package_request(membership=self.membership, patient=self.get_object())
         return Response(s.ExportPackageSerializer(package).data, status=status.HTTP_202_ACCEPTED)
 
@@ -134,18 +158,28 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
     @action(detail=True, methods=["get"], url_path="access-log", filterset_class=None)
     def access_log(self, request, pk=None):
         """Who read or changed this patient's record, newest first (admins)."""
-        from accounts.models import Membership
-        from patients import access_log
-
         patient = self.get_object()
         params = s.AccessLogQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         rows = self.paginate_queryset(access_log.entries(patient, **params.validated_data))
-        roles = dict(Membership.objects.filter(practice_id=patient.practice_id, user_id__in={r.actor_id for r in rows if r.actor_id})
-                     .values_list("user_id", "role"))
-        data = [{
-            "at": row.timestamp, "action": access_log.ACTIONS.get(row.action, "update"), "object_type": access_log.kind_of(row),
-            "object_id": row.object_pk, "ip": row.remote_addr,
-            "actor": {"id": row.actor_id, "name": row.actor.name if row.actor else "", "role": roles.get(row.actor_id)},
-        } for row in rows]
+        roles = dict(
+            Membership.objects.filter(
+                practice_id=patient.practice_id, user_id__in={r.actor_id for r in rows if r.actor_id}
+            ).values_list("user_id", "role")
+        )
+        data = [
+            {
+                "at": row.timestamp,
+                "action": access_log.ACTIONS.get(row.action, "update"),
+                "object_type": access_log.kind_of(row),
+                "object_id": row.object_pk,
+                "ip": row.remote_addr,
+                "actor": {
+                    "id": row.actor_id,
+                    "name": row.actor.name if row.actor else "",
+                    "role": roles.get(row.actor_id),
+                },
+            }
+            for row in rows
+        ]
         return self.get_paginated_response(s.AccessLogEntrySerializer(data, many=True).data)

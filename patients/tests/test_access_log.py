@@ -8,15 +8,27 @@ from patients.tests.factories import patient_for
 from scheduling.models import Session
 
 
-def test_the_access_log_lists_a_read_made_a_minute_earlier(as_admin, as_therapist, therapist_member, admin_member,
-                                                           django_assert_max_num_queries):
+def test_the_access_log_lists_a_read_made_a_minute_earlier(
+    as_admin, as_therapist, therapist_member, admin_member, django_assert_max_num_queries
+):
     patient = patient_for(therapist_member, name="Elena Rivas")
     now = timezone.now()
-    session = Session.objects.create(practice=patient.practice, patient=patient, therapist=therapist_member.user,
-                                     starts_at=now - timedelta(days=1), ends_at=now - timedelta(days=1, hours=-1),
-                                     status="completed", content="<p>nota</p>")
-    assert as_therapist.get(f"/api/sessions/{session.id}", REMOTE_ADDR="190.5.5.5").status_code == 200  # a clinical read
-    assert as_therapist.patch(f"/api/patients/{patient.id}", {"phone": "+56 9 1234 5678"}, format="json").status_code == 200
+    session = Session.objects.create(
+        practice=patient.practice,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=now - timedelta(days=1),
+        ends_at=now - timedelta(days=1, hours=-1),
+        status="completed",
+        content="<p>nota</p>",
+    )
+    assert (
+        as_therapist.get(f"/api/sessions/{session.id}", REMOTE_ADDR="190.5.5.5").status_code == 200
+    )  # a clinical read
+    assert (
+        as_therapist.patch(f"/api/patients/{patient.id}", {"phone": "+56 9 1234 5678"}, format="json").status_code
+        == 200
+    )
     url = f"/api/patients/{patient.id}/access-log"
     with django_assert_max_num_queries(25):
         answer = as_admin.get(url)
@@ -25,7 +37,11 @@ def test_the_access_log_lists_a_read_made_a_minute_earlier(as_admin, as_therapis
     assert rows[0]["action"] == "update" and rows[0]["objectType"] == "patient"
     read = next(r for r in rows if r["action"] == "read" and r["objectType"] == "session")
     assert read["objectId"] == str(session.id) and read["ip"] == "190.5.5.5"
-    assert read["actor"] == {"id": str(therapist_member.user_id), "name": therapist_member.user.name, "role": "therapist"}
+    assert read["actor"] == {
+        "id": str(therapist_member.user_id),
+        "name": therapist_member.user.name,
+        "role": "therapist",
+    }
     assert [r["at"] for r in rows] == sorted((r["at"] for r in rows), reverse=True)
 
     for _ in range(15):  # more history does not cost more queries

@@ -1,12 +1,18 @@
+from datetime import date, timedelta
+
 import pytest
 from auditlog.models import LogEntry
 from django.db import connection
+from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory
 from patients.models import CareTeamMember, Patient
 from patients.rut import rut_check_digit, rut_format, rut_is_valid
+from patients.selectors import search_query
+from patients.services import patient_find_or_register
 from patients.tests.factories import PatientFactory, patient_for
+from scheduling.models import Session
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +24,21 @@ URL = "/api/patients"
 
 @pytest.mark.parametrize(
     "value, valid",
-    [("12.345.678-5", True), ("12345678-5", True), ("123456785", True), (" 12.345.678 - 5 ", True),
-     ("12.345.678-9", False), ("10.000.013-K", True), ("10000013k", True), ("10000013-0", False),
-     ("1-9", True), ("abc", False), ("", False), ("12.345.678", False), ("1234567890-1", False)],
+    [
+        ("12.345.678-5", True),
+        ("12345678-5", True),
+        ("123456785", True),
+        (" 12.345.678 - 5 ", True),
+        ("12.345.678-9", False),
+        ("10.000.013-K", True),
+        ("10000013k", True),
+        ("10000013-0", False),
+        ("1-9", True),
+        ("abc", False),
+        ("", False),
+        ("12.345.678", False),
+        ("1234567890-1", False),
+    ],
 )
 def test_rut_validation(value, valid):
     assert rut_is_valid(value) is valid
@@ -49,8 +67,13 @@ def test_therapist_creates_patient_with_only_a_name(as_therapist):
 
 def test_ui_flat_form_is_accepted_and_answered_nested(as_therapist):
     payload = {
-        "name": "Pedro Soto", "rut": "12.345.678-5", "email": "pedro@correo.cl", "phone": "+56 9 1234 5678",
-        "birthDate": "1990-05-17", "address": "Av. Siempre Viva 742, Ñuñoa", "emergencyContact": "Rosa Soto",
+        "name": "Pedro Soto",
+        "rut": "12.345.678-5",
+        "email": "pedro@correo.cl",
+        "phone": "+56 9 1234 5678",
+        "birthDate": "1990-05-17",
+        "address": "Av. Siempre Viva 742, Ñuñoa",
+        "emergencyContact": "Rosa Soto",
         "emergencyPhone": "+56 9 8765 4321",
     }
     response = as_therapist.post(URL, payload, format="json")
@@ -64,10 +87,12 @@ def test_ui_flat_form_is_accepted_and_answered_nested(as_therapist):
 
 def test_nested_shape_is_accepted(as_admin, therapist_member):
     payload = {
-        "name": "Ana Rojas", "rut": "10000013k",
+        "name": "Ana Rojas",
+        "rut": "10000013k",
         "address": {"street": "Los Leones 10", "city": "Santiago", "region": "RM", "zipCode": "7500000"},
         "emergencyContact": {"name": "Luis", "phone": "+56 9 1111 2222", "relationship": "Padre"},
-        "primaryTherapistId": str(therapist_member.user_id), "notes": "Derivada por ansiedad",
+        "primaryTherapistId": str(therapist_member.user_id),
+        "notes": "Derivada por ansiedad",
     }
     response = as_admin.post(URL, payload, format="json")
     assert response.status_code == 201, response.json()
@@ -89,7 +114,11 @@ def test_nested_shape_is_accepted(as_admin, therapist_member):
         ({"name": "Ana", "status": "Activo"}, "status", None),
         ({"name": "Ana", "birthDate": "2999-01-01"}, "birthDate", None),
         ({"name": "Ana", "birthDate": "17/05/1990"}, "birthDate", None),
-        ({"name": "Ana", "emergencyContact": {"name": "Luis", "phone": "1"}}, "emergencyContact.relationship", "Relación es requerida"),
+        (
+            {"name": "Ana", "emergencyContact": {"name": "Luis", "phone": "1"}},
+            "emergencyContact.relationship",
+            "Relación es requerida",
+        ),
         ({"name": "Ana", "therapistIds": ["no-uuid"]}, "therapistIds.0", None),
     ],
 )
@@ -171,7 +200,9 @@ def test_put_and_patch_update(as_therapist, therapist_member, practice):
     patient = patient_for(therapist_member)
     colleague = MembershipFactory(practice=practice, role=Role.THERAPIST)
     response = as_therapist.put(
-        f"{URL}/{patient.id}", {"name": "Nuevo Nombre", "therapistIds": [str(colleague.user_id)], "notes": "nota"}, format="json"
+        f"{URL}/{patient.id}",
+        {"name": "Nuevo Nombre", "therapistIds": [str(colleague.user_id)], "notes": "nota"},
+        format="json",
     )
     assert response.status_code == 200, response.json()
     assert response.json()["therapistIds"] == [str(colleague.user_id)]
@@ -240,20 +271,22 @@ def test_picker_search_is_a_bare_array_of_at_most_20(as_admin, admin_member):
 
 
 def test_filters_ordering_and_pagination(as_admin, admin_member, therapist_member, people):
-    from datetime import date
-
     Patient.objects.filter(name="Ana Peña").update(last_session_date=date(2026, 1, 1), status="inactive")
     Patient.objects.filter(name="Mario Núñez").update(last_session_date=date(2026, 3, 1))
     CareTeamMember.objects.create(patient=people["José Martínez"], user=therapist_member.user)
     assert [p["name"] for p in as_admin.get(URL, {"status": "inactive"}).json()["data"]] == ["Ana Peña"]
-    assert [p["name"] for p in as_admin.get(URL, {"therapistId": str(therapist_member.user_id)}).json()["data"]] == ["José Martínez"]
+    assert [p["name"] for p in as_admin.get(URL, {"therapistId": str(therapist_member.user_id)}).json()["data"]] == [
+        "José Martínez"
+    ]
     ordered = [p["name"] for p in as_admin.get(URL, {"ordering": "-lastSessionDate"}).json()["data"]]
     assert ordered[:2] == ["Mario Núñez", "Ana Peña"]
     page = as_admin.get(URL, {"limit": 2, "page": 2}).json()
     assert page["pagination"] == {"page": 2, "limit": 2, "total": 5, "totalPages": 3} and len(page["data"]) == 2
 
 
-@pytest.mark.parametrize("params", [{"status": "Activo"}, {"therapistId": "nope"}, {"ordering": "rut"}, {"search": "x" * 200}])
+@pytest.mark.parametrize(
+    "params", [{"status": "Activo"}, {"therapistId": "nope"}, {"ordering": "rut"}, {"search": "x" * 200}]
+)
 def test_list_bad_query_params_are_400(as_admin, params):
     response = as_admin.get(URL, params)
     assert response.status_code == 400 and response.json()["errors"]
@@ -272,17 +305,22 @@ def test_list_query_count_is_constant(as_admin, admin_member, django_assert_max_
 
 def test_search_uses_the_gin_index(admin_member):
     Patient.objects.bulk_create(
-        [Patient(practice=admin_member.practice, name=f"Nombre{i % 150} Apellido{i % 997} Segundo{i % 499}") for i in range(30000)],
+        [
+            Patient(practice=admin_member.practice, name=f"Nombre{i % 150} Apellido{i % 997} Segundo{i % 499}")
+            for i in range(30000)
+        ],
         batch_size=5000,
     )
-    from patients.selectors import search_query
-
     qs = Patient.objects.filter(search_vector=search_query("apellido777 segundo1"))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE patients_patient")
     plan = qs.explain()
     assert "patient_search_gin" in plan, plan
-    assert {p.name for p in qs} == {f"Nombre{i % 150} Apellido777 Segundo{i % 499}" for i in range(30000) if i % 997 == 777 and str(i % 499).startswith("1")}
+    assert {p.name for p in qs} == {
+        f"Nombre{i % 150} Apellido777 Segundo{i % 499}"
+        for i in range(30000)
+        if i % 997 == 777 and str(i % 499).startswith("1")
+    }
 
 
 # --- Export and audit -----------------------------------------------------------------------
@@ -292,8 +330,13 @@ def test_export_contains_the_whole_record_and_is_audited(as_therapist, therapist
     patient = patient_for(therapist_member, notes="Antecedentes")
     as_therapist.post(
         "/api/sessions",
-        {"patientId": str(patient.id), "sessionDate": "2026-03-02", "sessionTime": "10:00", "sessionContent": "<p>Sesión uno</p>",
-         "assessments": [{"type": "phq9", "items": [1] * 9}]},
+        {
+            "patientId": str(patient.id),
+            "sessionDate": "2026-03-02",
+            "sessionTime": "10:00",
+            "sessionContent": "<p>Sesión uno</p>",
+            "assessments": [{"type": "phq9", "items": [1] * 9}],
+        },
         format="json",
     )
     response = as_therapist.get(f"{URL}/{patient.id}/export")
@@ -302,7 +345,9 @@ def test_export_contains_the_whole_record_and_is_audited(as_therapist, therapist
     assert body["patient"]["notes"] == "Antecedentes"
     assert body["sessions"][0]["content"] == "<p>Sesión uno</p>"
     assert body["assessments"][0]["score"] == 9
-    assert LogEntry.objects.filter(object_pk=str(patient.pk), action=LogEntry.Action.ACCESS, actor=therapist_member.user).exists()
+    assert LogEntry.objects.filter(
+        object_pk=str(patient.pk), action=LogEntry.Action.ACCESS, actor=therapist_member.user
+    ).exists()
 
 
 def test_changes_and_reads_are_audited_without_clinical_text(as_therapist, therapist_member):
@@ -324,18 +369,23 @@ def test_changes_and_reads_are_audited_without_clinical_text(as_therapist, thera
 def _flagged_booking(therapist_member, original):
     """What an online booking with the original's RUT and another email leaves: a new patient
     with the RUT aside, flagged, and its session."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from patients.services import patient_find_or_register
-    from scheduling.models import Session
-
-    newcomer = patient_find_or_register(practice=original.practice, therapist_id=therapist_member.user_id, name="M. J. Pérez",
-                                        email="otra@correo.cl", phone="", rut=original.rut)
+    newcomer = patient_find_or_register(
+        practice=original.practice,
+        therapist_id=therapist_member.user_id,
+        name="M. J. Pérez",
+        email="otra@correo.cl",
+        phone="",
+        rut=original.rut,
+    )
     starts = timezone.now() + timedelta(days=2)
-    Session.objects.create(practice=original.practice, patient=newcomer, therapist=therapist_member.user, starts_at=starts,
-                           ends_at=starts + timedelta(minutes=50), source="online")
+    Session.objects.create(
+        practice=original.practice,
+        patient=newcomer,
+        therapist=therapist_member.user,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=50),
+        source="online",
+    )
     return newcomer
 
 
@@ -360,7 +410,9 @@ def test_admin_merges_a_flagged_online_booking_into_the_patient_on_file(as_admin
     assert again.status_code == 409 and again.json()["message"] == "Esta ficha ya está archivada"
 
 
-@pytest.mark.parametrize("body, field", [({}, "targetId"), ({"targetId": "no-uuid"}, "targetId"), ({"targetId": "SELF"}, "targetId")])
+@pytest.mark.parametrize(
+    "body, field", [({}, "targetId"), ({"targetId": "no-uuid"}, "targetId"), ({"targetId": "SELF"}, "targetId")]
+)
 def test_merge_bad_input_changes_nothing(as_admin, admin_member, therapist_member, body, field):
     original = PatientFactory(practice=admin_member.practice, rut="123456785")
     newcomer = _flagged_booking(therapist_member, original)
@@ -372,8 +424,9 @@ def test_merge_bad_input_changes_nothing(as_admin, admin_member, therapist_membe
     assert newcomer.status == "active" and newcomer.sessions.count() == 1
 
 
-def test_merge_needs_admin_a_token_and_the_practices_own_patients(api, as_admin, as_therapist, as_assistant, as_other_admin,
-                                                                  admin_member, therapist_member):
+def test_merge_needs_admin_a_token_and_the_practices_own_patients(
+    api, as_admin, as_therapist, as_assistant, as_other_admin, admin_member, therapist_member
+):
     original = PatientFactory(practice=admin_member.practice, rut="123456785")
     newcomer = _flagged_booking(therapist_member, original)
     path, body = f"{URL}/{newcomer.pk}/merge", {"targetId": str(original.pk)}
@@ -383,6 +436,9 @@ def test_merge_needs_admin_a_token_and_the_practices_own_patients(api, as_admin,
     assert as_other_admin.post(path, body, format="json").status_code == 404
     elsewhere = PatientFactory(practice=as_other_admin.membership.practice)
     into_other = as_admin.post(path, {"targetId": str(elsewhere.pk)}, format="json")
-    assert into_other.status_code == 400 and into_other.json()["message"] == "La ficha de destino no existe o está archivada"
+    assert (
+        into_other.status_code == 400
+        and into_other.json()["message"] == "La ficha de destino no existe o está archivada"
+    )
     newcomer.refresh_from_db()
     assert newcomer.status == "active"

@@ -39,7 +39,12 @@ def emailed_path(to: str) -> str:
 
 def test_send_sign_and_revoke_a_recording_consent(as_therapist, patient, therapist_member):
     sent = send(as_therapist, patient)
-    assert (sent["kind"], sent["status"], sent["emailed"], sent["textVersion"]) == ("recording", "sent", True, "grabacion-2026-12")
+    assert (sent["kind"], sent["status"], sent["emailed"], sent["textVersion"]) == (
+        "recording",
+        "sent",
+        True,
+        "grabacion-2026-12",
+    )
     assert sent["link"] is None and (sent["inPerson"], sent["witnessedByName"]) == (False, None)  # staff never hold it
     path = emailed_path("tomas@correo.cl")
 
@@ -49,18 +54,28 @@ def test_send_sign_and_revoke_a_recording_consent(as_therapist, patient, therapi
     assert "Tomás Fuentes" in html and "grabar el audio" in html and "Firmar" in html
 
     assert 'name="rut"' not in html  # a RUT that staff can read proves nothing: the emailed link does
-    signed = Client().post(path, {"name": " Tomás  Fuentes ", "accepted": "on"},
-                           HTTP_USER_AGENT="Mozilla/5.0 (iPhone)", REMOTE_ADDR="190.100.1.2")
+    signed = Client().post(
+        path,
+        {"name": " Tomás  Fuentes ", "accepted": "on"},
+        HTTP_USER_AGENT="Mozilla/5.0 (iPhone)",
+        REMOTE_ADDR="190.100.1.2",
+    )
     assert signed.status_code == 200 and "Tu firma quedó registrada" in signed.content.decode()
     consent = Consent.objects.get()
     assert (consent.signed_name, consent.signed_ip, consent.signed_user_agent, consent.in_person) == (
-        "Tomás Fuentes", "190.100.1.2", "Mozilla/5.0 (iPhone)", False)
+        "Tomás Fuentes",
+        "190.100.1.2",
+        "Mozilla/5.0 (iPhone)",
+        False,
+    )
     scribe = RecordingConsent.objects.get(patient=patient, withdrawn_at__isnull=True)
     assert scribe.signed_consent_id == consent.id and scribe.registered_by_id == therapist_member.user_id
     assert as_therapist.get(f"/api/patients/{patient.id}/recording-consent").json()["active"] is True
 
     listed = as_therapist.get(f"/api/patients/{patient.id}/consents").json()
-    assert [(c["status"], c["signedName"], c["signedIp"]) for c in listed] == [("signed", "Tomás Fuentes", "190.100.1.2")]
+    assert [(c["status"], c["signedName"], c["signedIp"]) for c in listed] == [
+        ("signed", "Tomás Fuentes", "190.100.1.2")
+    ]
 
     again = Client().post(path, {"name": "Otro", "accepted": "on"})  # double submit: already signed
     assert again.status_code == 409 and Consent.objects.get().signed_name == "Tomás Fuentes"
@@ -88,7 +103,9 @@ def test_expired_and_tampered_links(as_therapist, patient, settings):
     Consent.objects.update(sent_at=timezone.now() - timedelta(days=settings.CONSENT_LINK_DAYS + 1))
     path = emailed_path("tomas@correo.cl")
     expired = Client().get(path)
-    assert expired.status_code == 200 and "expiró" in expired.content.decode() and "Firmar" not in expired.content.decode()
+    assert (
+        expired.status_code == 200 and "expiró" in expired.content.decode() and "Firmar" not in expired.content.decode()
+    )
     refused = Client().post(path, {"name": "Tomás Fuentes", "accepted": "on"})
     assert refused.status_code == 409 and Consent.objects.get().signed_at is None
     tampered = Client().get(path[:-4] + "abcd")
@@ -115,7 +132,10 @@ def test_consent_api_rules(api, as_assistant, as_other_admin, patient, django_as
 
 def test_the_assistant_cannot_ask_for_a_recording_consent(as_assistant, patient):
     refused = as_assistant.post(f"/api/patients/{patient.id}/consents", {"kind": "recording"}, format="json")
-    assert refused.status_code == 403 and refused.json()["message"] == "Solo un profesional tratante puede pedir el consentimiento de grabación"
+    assert (
+        refused.status_code == 403
+        and refused.json()["message"] == "Solo un profesional tratante puede pedir el consentimiento de grabación"
+    )
     assert not Consent.objects.exists() and not OutgoingEmail.objects.filter(template="consent_request").exists()
 
 
@@ -123,7 +143,11 @@ def test_a_patient_without_email_signs_in_person_with_a_witness(as_therapist, th
     patient = patient_for(therapist_member, name="Sin Correo", email="")
     url = f"/api/patients/{patient.id}/consents"
     refused = as_therapist.post(url, {"kind": "treatment"}, format="json")
-    assert refused.status_code == 400 and "inPerson" in refused.json()["errors"] and "en persona" in refused.json()["message"]
+    assert (
+        refused.status_code == 400
+        and "inPerson" in refused.json()["errors"]
+        and "en persona" in refused.json()["message"]
+    )
     assert not Consent.objects.exists()
 
     sent = as_therapist.post(url, {"kind": "treatment", "inPerson": True}, format="json").json()

@@ -3,6 +3,7 @@ back with fhir.resources."""
 
 from datetime import timedelta
 
+from auditlog.models import LogEntry
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
@@ -12,22 +13,44 @@ from scheduling.models import Addendum, Assessment, Attachment, Session
 
 
 def _record(therapist_member):
-    patient = patient_for(therapist_member, name="Josefa Muñoz Rojas", rut="123456785", email="josefa@correo.cl",
-                          phone="+56 9 8765 4321", address={"street": "Av. Grecia 2450", "city": "Ñuñoa"})
+    patient = patient_for(
+        therapist_member,
+        name="Josefa Muñoz Rojas",
+        rut="123456785",
+        email="josefa@correo.cl",
+        phone="+56 9 8765 4321",
+        address={"street": "Av. Grecia 2450", "city": "Ñuñoa"},
+    )
     now = timezone.now()
-    session = Session.objects.create(practice=patient.practice, patient=patient, therapist=therapist_member.user,
-                                     starts_at=now - timedelta(days=7), ends_at=now - timedelta(days=7) + timedelta(minutes=50),
-                                     status="completed", content="<p>Ánimo estable.</p>", signed_at=now - timedelta(days=6),
-                                     signed_by=therapist_member.user)
+    session = Session.objects.create(
+        practice=patient.practice,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=now - timedelta(days=7),
+        ends_at=now - timedelta(days=7) + timedelta(minutes=50),
+        status="completed",
+        content="<p>Ánimo estable.</p>",
+        signed_at=now - timedelta(days=6),
+        signed_by=therapist_member.user,
+    )
     Addendum.objects.create(session=session, author=therapist_member.user, content="<p>Corrección de fecha.</p>")
     Assessment.objects.create(session=session, patient=patient, type="phq9", items=[1] * 9, score=9, severity="leve")
-    Assessment.objects.create(session=session, patient=patient, type="gad7", items=[2] * 7, score=14, severity="moderada")
-    attachment = Attachment(session=session, file_name="informe.pdf", file_type="application/pdf", size=8,
-                            uploaded_by=therapist_member.user)
+    Assessment.objects.create(
+        session=session, patient=patient, type="gad7", items=[2] * 7, score=14, severity="moderada"
+    )
+    attachment = Attachment(
+        session=session, file_name="informe.pdf", file_type="application/pdf", size=8, uploaded_by=therapist_member.user
+    )
     attachment.file.save("informe.pdf", ContentFile(b"%PDF-1.4"), save=False)
     attachment.save()
-    Session.objects.create(practice=patient.practice, patient=patient, therapist=therapist_member.user,
-                           starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, minutes=50), type="virtual")
+    Session.objects.create(
+        practice=patient.practice,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, minutes=50),
+        type="virtual",
+    )
     return patient, session
 
 
@@ -55,19 +78,23 @@ def test_the_bundle_validates_and_carries_the_record(as_therapist, therapist_mem
     assert observations["44261-6"].code.coding[0].system == "http://loinc.org"
     documents = {d.type.text: d for d in by_type["DocumentReference"]}
     assert set(documents) == {"Nota clínica", "Adenda", "Adjunto"}
-    assert documents["Nota clínica"].content[0].attachment.data.decode() == "<p>Ánimo estable.</p>"  # base64 on the wire
+    assert (
+        documents["Nota clínica"].content[0].attachment.data.decode() == "<p>Ánimo estable.</p>"
+    )  # base64 on the wire
     assert documents["Adjunto"].content[0].attachment.title == "informe.pdf"
 
 
 def test_the_export_is_audited_and_scoped(as_therapist, as_assistant, as_other_admin, api, therapist_member):
-    from auditlog.models import LogEntry
-
     patient, _session = _record(therapist_member)
     url = f"/api/patients/{patient.id}/export"
     assert api.get(url, {"format": "fhir"}).status_code == 401
     assert as_assistant.get(url, {"format": "fhir"}).status_code == 403
     foreign = as_other_admin.get(url, {"format": "fhir"})
-    assert foreign.status_code == 404 and foreign["Content-Type"] == "application/json" and foreign.json()["code"] == "not_found"
+    assert (
+        foreign.status_code == 404
+        and foreign["Content-Type"] == "application/json"
+        and foreign.json()["code"] == "not_found"
+    )
     assert as_therapist.get(url, {"format": "xml"}).status_code == 404  # DRF: no renderer for that format
     before = LogEntry.objects.filter(object_pk=str(patient.id), action=LogEntry.Action.ACCESS).count()
     assert as_therapist.get(url, {"format": "fhir"}).status_code == 200

@@ -5,7 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from procrastinate.contrib.django import app
 
+from accounts.models import OutgoingEmail
+from patients.models import PrivacyRequest
+from patients.privacy import request_file
 from patients.tests.factories import patient_for
 
 URL = "/api/privacy/requests"
@@ -28,7 +32,9 @@ def test_a_request_gets_its_deadline_and_one_extension(as_admin, patient, settin
     assert filed["status"] == "open" and filed["channel"] == "correo"
     due = timezone.datetime.fromisoformat(filed["dueAt"])
     assert abs((due - received) - timedelta(days=settings.PRIVACY_RESPONSE_DAYS)) < timedelta(seconds=1)
-    extended = as_admin.post(f"{URL}/{filed['id']}/extend", {"reason": "Se requiere reunir registros"}, format="json").json()
+    extended = as_admin.post(
+        f"{URL}/{filed['id']}/extend", {"reason": "Se requiere reunir registros"}, format="json"
+    ).json()
     assert extended["status"] == "extended"
     assert timezone.datetime.fromisoformat(extended["dueAt"]) - due == timedelta(days=settings.PRIVACY_RESPONSE_DAYS)
     again = as_admin.post(f"{URL}/{filed['id']}/extend", {"reason": "otra vez"}, format="json")
@@ -37,7 +43,9 @@ def test_a_request_gets_its_deadline_and_one_extension(as_admin, patient, settin
 
 def test_each_kind_is_fulfilled_as_it_means(as_admin, patient):
     access = as_admin.post(f"{URL}/{file(as_admin, patient, 'access')['id']}/fulfill").json()
-    assert access["status"] == "fulfilled" and "format=fhir" in access["resolution"] and "Google" in access["resolution"]
+    assert (
+        access["status"] == "fulfilled" and "format=fhir" in access["resolution"] and "Google" in access["resolution"]
+    )
     assert "access-log" in access["resolution"]
     portability = as_admin.post(f"{URL}/{file(as_admin, patient, 'portability')['id']}/fulfill").json()
     assert "format=fhir" in portability["resolution"]
@@ -56,21 +64,25 @@ def test_blocking_holds_from_filing_to_closing(as_admin, patient):
     assert as_admin.get(f"/api/patients/{patient.id}").json()["processingBlocked"] is True
     refused = as_admin.post(f"{URL}/{blocking['id']}/refuse", {"reason": "No corresponde"}, format="json").json()
     patient.refresh_from_db()
-    assert refused["status"] == "refused" and refused["resolution"] == "No corresponde" and patient.processing_blocked is False
+    assert (
+        refused["status"] == "refused"
+        and refused["resolution"] == "No corresponde"
+        and patient.processing_blocked is False
+    )
     closed = as_admin.post(f"{URL}/{blocking['id']}/fulfill")
     assert closed.status_code == 409 and closed.json()["code"] == "invalid_state"
 
 
 def test_a_blocked_patient_gets_no_email(as_admin, as_therapist, patient):
-    from accounts.models import OutgoingEmail
-
     patient.email = "ines@correo.cl"
     patient.save()
     file(as_admin, patient, "blocking")
     sent = as_therapist.post(f"/api/patients/{patient.id}/consents", {"kind": "treatment"}, format="json")
     assert sent.status_code == 409 and sent.json()["code"] == "processing_blocked"  # nothing is emailed while blocked
     assert not OutgoingEmail.objects.filter(to="ines@correo.cl").exists()
-    in_person = as_therapist.post(f"/api/patients/{patient.id}/consents", {"kind": "treatment", "inPerson": True}, format="json")
+    in_person = as_therapist.post(
+        f"/api/patients/{patient.id}/consents", {"kind": "treatment", "inPerson": True}, format="json"
+    )
     assert in_person.status_code == 201 and in_person.json()["link"]  # at the practice, face to face, it still can
     assert not OutgoingEmail.objects.filter(to="ines@correo.cl").exists()
 
@@ -83,7 +95,16 @@ def test_suppression_is_refused_during_the_retention_period(as_admin, patient, s
     assert "15 años" in answer.json()["message"] and "Decreto 41" in answer.json()["message"]
 
 
-def test_rules(api, as_therapist, as_assistant, as_other_admin, as_admin, patient, other_admin_member, django_assert_max_num_queries):
+def test_rules(
+    api,
+    as_therapist,
+    as_assistant,
+    as_other_admin,
+    as_admin,
+    patient,
+    other_admin_member,
+    django_assert_max_num_queries,
+):
     assert api.get(URL).status_code == 401
     assert as_therapist.get(URL).status_code == 403 and as_assistant.post(URL, {}, format="json").status_code == 403
     bad = as_admin.post(URL, {"patientId": str(patient.id), "kind": "olvido"}, format="json")
@@ -106,11 +127,6 @@ def test_rules(api, as_therapist, as_assistant, as_other_admin, as_admin, patien
 
 
 def test_admins_are_reminded_once_a_day_of_requests_falling_due(as_admin, patient, admin_member, run_jobs):
-    from procrastinate.contrib.django import app
-
-    from accounts.models import OutgoingEmail
-    from patients.models import PrivacyRequest
-
     soon = file(as_admin, patient, "access")
     later = file(as_admin, patient, "opposition")
     PrivacyRequest.objects.filter(pk=soon["id"]).update(due_at=timezone.now() + timedelta(days=2))
@@ -127,11 +143,7 @@ def test_admins_are_reminded_once_a_day_of_requests_falling_due(as_admin, patien
 
 
 def test_the_console_lists_overdue_requests_across_practices(operator, patient, admin_member):
-    from patients.models import PrivacyRequest
-
     client = operator
-    from patients.privacy import request_file
-
     overdue = request_file(membership=admin_member, patient=patient, kind="access")
     PrivacyRequest.objects.filter(pk=overdue.pk).update(due_at=timezone.now() - timedelta(days=1))
     request_file(membership=admin_member, patient=patient, kind="portability")

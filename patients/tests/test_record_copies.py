@@ -25,7 +25,14 @@ def test_the_pdf_copy_is_a_readable_record(as_therapist, therapist_member):
     assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
     assert answer["Content-Disposition"] == f'attachment; filename="paciente-{patient.pk}.pdf"'
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.content)).pages)
-    for expected in ("Josefa Muñoz Rojas", "12.345.678-5", "Ánimo estable.", "Corrección de fecha.", "informe.pdf", "Google"):
+    for expected in (
+        "Josefa Muñoz Rojas",
+        "12.345.678-5",
+        "Ánimo estable.",
+        "Corrección de fecha.",
+        "informe.pdf",
+        "Google",
+    ):
         assert expected in text, expected
     assert LogEntry.objects.filter(object_pk=str(patient.pk), action=LogEntry.Action.ACCESS).exists()
 
@@ -39,11 +46,17 @@ def test_pdf_errors_keep_the_json_envelope(as_therapist, as_assistant, other_adm
     assert refused.status_code == 403 and refused.json()["message"]
 
 
-def test_the_package_is_built_in_the_background_and_sent_as_a_link(as_admin, admin_member, therapist_member, run_jobs, client):
+def test_the_package_is_built_in_the_background_and_sent_as_a_link(
+    as_admin, admin_member, therapist_member, run_jobs, client
+):
     patient, _session = _record(therapist_member)
     as_admin.get(f"/api/patients/{patient.id}")  # a read the package's access log must show
     answer = as_admin.post(f"/api/patients/{patient.id}/export-package")
-    assert answer.status_code == 202 and answer.json()["status"] == "pending" and answer.json()["patientId"] == str(patient.id)
+    assert (
+        answer.status_code == 202
+        and answer.json()["status"] == "pending"
+        and answer.json()["patientId"] == str(patient.id)
+    )
     run_jobs()
     package = ExportPackage.objects.get(pk=answer.json()["id"])
     assert package.status == "ready" and package.size > 0 and package.expires_at > timezone.now() + timedelta(hours=71)
@@ -63,7 +76,9 @@ def test_the_package_is_built_in_the_background_and_sent_as_a_link(as_admin, adm
     assert any(row[1] == admin_member.user.name and row[2] == "read" and row[3] == "patient" for row in log[1:])
     (attachment_name,) = [n for n in names if n.startswith("adjuntos/")]
     assert attachment_name.endswith("informe.pdf") and archive.read(attachment_name) == b"%PDF-1.4"
-    downloads = LogEntry.objects.filter(object_pk=str(patient.pk), action=LogEntry.Action.ACCESS, actor=admin_member.user)
+    downloads = LogEntry.objects.filter(
+        object_pk=str(patient.pk), action=LogEntry.Action.ACCESS, actor=admin_member.user
+    )
     assert downloads.count() >= 2  # the read, and the download as an export
 
     tampered = client.get(f"/{path[:-3]}xyz")
@@ -96,9 +111,13 @@ def test_package_rules(api, as_therapist, as_assistant, as_other_admin, as_admin
 
 def test_portability_sends_the_package(as_admin, admin_member, therapist_member, run_jobs):
     patient = patient_for(therapist_member)
-    filed = as_admin.post("/api/privacy/requests", {"patientId": str(patient.id), "kind": "portability"}, format="json").json()
+    filed = as_admin.post(
+        "/api/privacy/requests", {"patientId": str(patient.id), "kind": "portability"}, format="json"
+    ).json()
     done = as_admin.post(f"/api/privacy/requests/{filed['id']}/fulfill").json()
-    assert done["status"] == "fulfilled" and admin_member.user.email in done["resolution"] and "ZIP" in done["resolution"]
+    assert (
+        done["status"] == "fulfilled" and admin_member.user.email in done["resolution"] and "ZIP" in done["resolution"]
+    )
     run_jobs()
     assert ExportPackage.objects.get(patient=patient).status == "ready"
     assert [m.to for m in mail.outbox] == [[admin_member.user.email]]

@@ -49,11 +49,20 @@ def _occurrences(values) -> list[tuple]:
 
 def _old_record(as_therapist, therapist_member, years=16):
     """A patient with everything a record accumulates, then moved back `years` in time."""
-    created = as_therapist.post("/api/patients", {
-        "name": NAME, "rut": RUT_SHOWN, "email": EMAIL, "phone": OLD_PHONE, "birthDate": "1970-03-02",
-        "address": {"street": STREET, "city": "Santiago", "region": "RM", "zipCode": ""},
-        "emergencyContact": {"name": CONTACT, "phone": "+56 9 5555 0000", "relationship": "Hermano"},
-        "notes": "Antecedentes familiares de depresión."}, format="json")
+    created = as_therapist.post(
+        "/api/patients",
+        {
+            "name": NAME,
+            "rut": RUT_SHOWN,
+            "email": EMAIL,
+            "phone": OLD_PHONE,
+            "birthDate": "1970-03-02",
+            "address": {"street": STREET, "city": "Santiago", "region": "RM", "zipCode": ""},
+            "emergencyContact": {"name": CONTACT, "phone": "+56 9 5555 0000", "relationship": "Hermano"},
+            "notes": "Antecedentes familiares de depresión.",
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     pid = created.json()["id"]
     assert as_therapist.patch(f"/api/patients/{pid}", {"phone": PHONE}, format="json").status_code == 200
@@ -61,45 +70,101 @@ def _old_record(as_therapist, therapist_member, years=16):
     patient = Patient.objects.get(pk=pid)
     practice, user = patient.practice, therapist_member.user
     then = timezone.now() - timedelta(days=365 * years + 10)
-    session = Session.objects.create(practice=practice, patient=patient, therapist=user, starts_at=then, ends_at=then + timedelta(minutes=50),
-                                     status="completed", title=f"Sesión con {NAME}", content=f"<p>{NAME} relata insomnio.</p>",
-                                     notes="Nota breve", goals=["Dormir mejor"], signed_at=then, signed_by=user)
+    session = Session.objects.create(
+        practice=practice,
+        patient=patient,
+        therapist=user,
+        starts_at=then,
+        ends_at=then + timedelta(minutes=50),
+        status="completed",
+        title=f"Sesión con {NAME}",
+        content=f"<p>{NAME} relata insomnio.</p>",
+        notes="Nota breve",
+        goals=["Dormir mejor"],
+        signed_at=then,
+        signed_by=user,
+    )
     Addendum.objects.create(session=session, author=user, content="<p>Corrección.</p>")
-    Assessment.objects.create(session=session, patient=patient, type="phq9", items=[1] * 9, score=9, severity="leve", notes="Se nota cansada")
-    attachment = Attachment(session=session, file_name=f"{NAME}.pdf", file_type="application/pdf", size=8, uploaded_by=user)
+    Assessment.objects.create(
+        session=session, patient=patient, type="phq9", items=[1] * 9, score=9, severity="leve", notes="Se nota cansada"
+    )
+    attachment = Attachment(
+        session=session, file_name=f"{NAME}.pdf", file_type="application/pdf", size=8, uploaded_by=user
+    )
     attachment.file.save("x.pdf", ContentFile(b"%PDF-1.4"), save=False)
     attachment.save()
-    report = AIReport.objects.create(practice=practice, patient=patient, author=user, range_type="all", model="demo",
-                                     content=f"# Informe de {NAME}")
+    report = AIReport.objects.create(
+        practice=practice, patient=patient, author=user, range_type="all", model="demo", content=f"# Informe de {NAME}"
+    )
     report.pdf.save("r.pdf", ContentFile(b"%PDF-1.4"))
-    recording = Recording(practice=practice, session=session, uploaded_by=user, content_type="audio/webm", size=4, sha256="ab",
-                          duration_seconds=Decimal("60"), status=RecordingStatus.DONE, progress=100)
+    recording = Recording(
+        practice=practice,
+        session=session,
+        uploaded_by=user,
+        content_type="audio/webm",
+        size=4,
+        sha256="ab",
+        duration_seconds=Decimal("60"),
+        status=RecordingStatus.DONE,
+        progress=100,
+    )
     recording.audio.save("a.webm", ContentFile(b"webm"), save=False)
     recording.save()
-    Transcript.objects.create(session=session, practice=practice, recording=recording, model="demo",
-                              segments=[{"speaker": "patient", "start": 0.0, "end": 5.0, "text": f"Soy {NAME}"}])
-    consent = consents.consent_send(patient=patient, membership=therapist_member, kind="treatment")  # emails the patient
+    Transcript.objects.create(
+        session=session,
+        practice=practice,
+        recording=recording,
+        model="demo",
+        segments=[{"speaker": "patient", "start": 0.0, "end": 5.0, "text": f"Soy {NAME}"}],
+    )
+    consent = consents.consent_send(
+        patient=patient, membership=therapist_member, kind="treatment"
+    )  # emails the patient
     consents.consent_sign(consent=consent, name=NAME, accepted=True, ip="203.0.113.9", user_agent="Firefox")
-    WaitlistEntry.objects.create(practice=practice, therapist=user, name=NAME, email=EMAIL, phone=PHONE, rut=RUT,
-                                 date_from=then.date(), date_to=then.date())
-    EmailCode.objects.create(practice=practice, purpose="booking", email=EMAIL, code_hash="x", expires_at=then,
-                             payload={"name": NAME, "email": EMAIL, "phone": PHONE, "rut": RUT})
-    CreditLedgerEntry.objects.create(practice=practice, kind="usage", amount=Decimal("-1.0"), operation="report", patient_id=patient.pk)
-    Patient.objects.filter(pk=pid).update(created_at=then, first_session_date=then.date(), last_session_date=then.date(), total_sessions=1)
+    WaitlistEntry.objects.create(
+        practice=practice,
+        therapist=user,
+        name=NAME,
+        email=EMAIL,
+        phone=PHONE,
+        rut=RUT,
+        date_from=then.date(),
+        date_to=then.date(),
+    )
+    EmailCode.objects.create(
+        practice=practice,
+        purpose="booking",
+        email=EMAIL,
+        code_hash="x",
+        expires_at=then,
+        payload={"name": NAME, "email": EMAIL, "phone": PHONE, "rut": RUT},
+    )
+    CreditLedgerEntry.objects.create(
+        practice=practice, kind="usage", amount=Decimal("-1.0"), operation="report", patient_id=patient.pk
+    )
+    Patient.objects.filter(pk=pid).update(
+        created_at=then, first_session_date=then.date(), last_session_date=then.date(), total_sessions=1
+    )
     files = [attachment.file.name, report.pdf.name, recording.audio.name]
     assert all(default_storage.exists(name) for name in files)
     return Patient.objects.get(pk=pid), files
 
 
 @pytest.mark.django_db(transaction=True)
-def test_dry_run_then_execute_leaves_no_identifier_anywhere(as_therapist, therapist_member, django_capture_on_commit_callbacks):
+def test_dry_run_then_execute_leaves_no_identifier_anywhere(
+    as_therapist, therapist_member, django_capture_on_commit_callbacks
+):
     patient, files = _old_record(as_therapist, therapist_member)
     recent = patient_for(therapist_member, name="Paciente Reciente")  # created today: far inside retention
     assert _occurrences(IDENTIFIERS)  # the search finds them before: it is not blind
 
     report = StringIO()
     call_command("retention_report", stdout=report)
-    assert str(patient.pk) in report.getvalue() and str(recent.pk) not in report.getvalue() and NAME not in report.getvalue()
+    assert (
+        str(patient.pk) in report.getvalue()
+        and str(recent.pk) not in report.getvalue()
+        and NAME not in report.getvalue()
+    )
 
     dry = StringIO()
     call_command("apply_retention", stdout=dry)
@@ -115,13 +180,31 @@ def test_dry_run_then_execute_leaves_no_identifier_anywhere(as_therapist, therap
 
     patient.refresh_from_db()
     assert patient.name == ANONYMOUS_NAME and patient.anonymized_at and patient.status == "archived"
-    assert (patient.rut, patient.email, patient.phone, patient.notes, patient.address, patient.emergency_contact, patient.birth_date) \
-        == ("", "", "", "", {}, {}, None)
+    assert (
+        patient.rut,
+        patient.email,
+        patient.phone,
+        patient.notes,
+        patient.address,
+        patient.emergency_contact,
+        patient.birth_date,
+    ) == ("", "", "", "", {}, {}, None)
     session = Session.objects.get(patient=patient)  # the session's date, status and duration stay; its content goes
-    assert (session.content, session.notes, session.goals, session.title, session.status) == ("", "", [], "", "completed")
+    assert (session.content, session.notes, session.goals, session.title, session.status) == (
+        "",
+        "",
+        [],
+        "",
+        "completed",
+    )
     assert patient.total_sessions == 1 and patient.last_session_date
-    assert not Addendum.objects.filter(session=session).exists() and not Attachment.objects.filter(session=session).exists()
-    assert not AIReport.objects.filter(patient=patient).exists() and not Recording.objects.filter(session=session).exists()
+    assert (
+        not Addendum.objects.filter(session=session).exists()
+        and not Attachment.objects.filter(session=session).exists()
+    )
+    assert (
+        not AIReport.objects.filter(patient=patient).exists() and not Recording.objects.filter(session=session).exists()
+    )
     assert not Transcript.objects.filter(session=session).exists()
     assert Assessment.objects.get(patient=patient).score == 9  # counts stay
     assert not any(default_storage.exists(name) for name in files)
@@ -152,7 +235,9 @@ def test_the_report_and_the_run_can_be_limited_to_one_practice(as_therapist, the
 
 def test_a_suppression_request_past_retention_anonymizes(as_admin, as_therapist, therapist_member):
     patient, _files = _old_record(as_therapist, therapist_member)
-    filed = as_admin.post("/api/privacy/requests", {"patientId": str(patient.id), "kind": "suppression"}, format="json").json()
+    filed = as_admin.post(
+        "/api/privacy/requests", {"patientId": str(patient.id), "kind": "suppression"}, format="json"
+    ).json()
     done = as_admin.post(f"/api/privacy/requests/{filed['id']}/fulfill")
     assert done.status_code == 200, done.json()
     assert done.json()["status"] == "fulfilled" and "anonimizado" in done.json()["resolution"]
@@ -166,8 +251,13 @@ def test_a_later_appointment_keeps_the_record(as_therapist, therapist_member):
     (any status) is not past retention."""
     patient, _files = _old_record(as_therapist, therapist_member)
     soon = timezone.now() + timedelta(days=3)
-    Session.objects.create(practice=patient.practice, patient=patient, therapist=therapist_member.user, starts_at=soon,
-                           ends_at=soon + timedelta(minutes=50))
+    Session.objects.create(
+        practice=patient.practice,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=soon,
+        ends_at=soon + timedelta(minutes=50),
+    )
     out = StringIO()
     call_command("apply_retention", "--execute", stdout=out)
     patient.refresh_from_db()
@@ -179,9 +269,16 @@ def test_a_suppression_request_follows_the_same_rule(as_admin, as_therapist, the
     status lies after the cutoff."""
     patient, _files = _old_record(as_therapist, therapist_member)
     soon = timezone.now() + timedelta(days=3)
-    Session.objects.create(practice=patient.practice, patient=patient, therapist=therapist_member.user, starts_at=soon,
-                           ends_at=soon + timedelta(minutes=50))
-    filed = as_admin.post("/api/privacy/requests", {"patientId": str(patient.id), "kind": "suppression"}, format="json").json()
+    Session.objects.create(
+        practice=patient.practice,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=soon,
+        ends_at=soon + timedelta(minutes=50),
+    )
+    filed = as_admin.post(
+        "/api/privacy/requests", {"patientId": str(patient.id), "kind": "suppression"}, format="json"
+    ).json()
     refused = as_admin.post(f"/api/privacy/requests/{filed['id']}/fulfill")
     assert refused.status_code == 409 and refused.json()["code"] == "retention_period"
     patient.refresh_from_db()

@@ -1,6 +1,7 @@
 """Calendar support: therapists, weekly schedules, blocked times, free slots, display settings and
 the private iCal feed."""
 
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.response import Response
@@ -8,9 +9,11 @@ from rest_framework.response import Response
 from accounts.api.serializers import WeeklyScheduleMapSerializer
 from accounts.choices import Role
 from accounts.models import Membership
-from scheduling import availability, feeds, selectors
+from scheduling import feeds, rules, selectors
+from scheduling import messages as msg
 from scheduling.api import serializers as s
 from scheduling.models import BlockedTime, CalendarSettings
+from scheduling.services import availability
 from scheduling.timeutils import local_datetime
 from sessai.api.permissions import ADMIN, CLINICAL, STAFF
 from sessai.api.views import PracticeAPIView, PracticeGenericViewSet, PublicAPIView
@@ -43,13 +46,17 @@ class WeeklyScheduleView(PracticeAPIView):
 
     def _target(self, pk):
         target = _member(self.membership, pk)
-        if self.request.method != "GET" and self.membership.role != Role.ADMIN and target.user_id != self.membership.user_id:
+        if (
+            self.request.method != "GET"
+            and self.membership.role != Role.ADMIN
+            and target.user_id != self.membership.user_id
+        ):
             raise Forbidden()
         return target
 
     @extend_schema(responses={200: WeeklyScheduleMapSerializer})
     def get(self, request, pk):
-        return Response(availability.weekly_schedule(self._target(pk)))
+        return Response(rules.weekly_schedule(self._target(pk)))
 
     @extend_schema(request=s.WeeklyScheduleSerializer, responses={200: WeeklyScheduleMapSerializer})
     def put(self, request, pk):
@@ -97,8 +104,6 @@ class BlockedTimeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pract
         starts_at = local_datetime(day, values.pop("start_time"), tz)
         ends_at = local_datetime(day, values.pop("end_time"), tz, field="endTime")
         if ends_at <= starts_at:
-            from scheduling import messages as msg
-
             raise ValidationFailed(msg.END_BEFORE_START, errors={"endTime": [str(msg.END_BEFORE_START)]})
         blocked = availability.blocked_time_create(
             membership=self.membership, data={**values, "starts_at": starts_at, "ends_at": ends_at}
@@ -123,7 +128,7 @@ class FreeSlotsView(PracticeAPIView):
         params.is_valid(raise_exception=True)
         q = params.validated_data
         target = _member(self.membership, q["therapistId"])
-        slots = availability.free_slots(practice=self.practice, membership=target, day=q["date"], duration=q["duration"])
+        slots = selectors.free_slots(practice=self.practice, membership=target, day=q["date"], duration=q["duration"])
         return Response({"therapist_id": target.user_id, "date": q["date"], "duration": q["duration"], "slots": slots})
 
 
@@ -138,7 +143,9 @@ class CalendarSettingsView(PracticeAPIView):
 
     @extend_schema(responses={200: s.CalendarSettingsSerializer})
     def get(self, request):
-        data = cached(f"cal:settings:{self.practice.pk}", lambda: dict(s.CalendarSettingsSerializer(self._settings()).data))
+        data = cached(
+            f"cal:settings:{self.practice.pk}", lambda: dict(s.CalendarSettingsSerializer(self._settings()).data)
+        )
         return Response(data)
 
     @extend_schema(request=s.CalendarSettingsSerializer, responses={200: s.CalendarSettingsSerializer})
@@ -168,7 +175,9 @@ class CalendarFeedView(PracticeAPIView):
     def post(self, request):
         data = s.FeedRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token = feeds.feed_rotate(membership=self.membership, expires_in_days=data.validated_data.get("expires_in_days"))
+        token = feeds.feed_rotate(
+            membership=self.membership, expires_in_days=data.validated_data.get("expires_in_days")
+        )
         url = request.build_absolute_uri(f"/api/calendar/{self.membership.user_id}.ics?token={token}")
         return Response({**feeds.feed_status(membership=self.membership), "url": url}, status=status.HTTP_201_CREATED)
 
@@ -183,8 +192,6 @@ class CalendarIcsView(PublicAPIView):
 
     @extend_schema(parameters=[s.LinkTokenQuerySerializer], responses={(200, "text/calendar"): bytes})
     def get(self, request, therapist_id):
-        from django.http import HttpResponse
-
         params = s.LinkTokenQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         body = feeds.feed_ics(therapist_id=therapist_id, token=params.validated_data["token"])

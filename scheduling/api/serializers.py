@@ -4,7 +4,9 @@ Dates and times are the practice's wall clock (America/Santiago by default)."""
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core import signing
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +28,7 @@ from scheduling.choices import (
     SessionType,
 )
 from scheduling.models import SESSION_MAX_DURATION, minutes_between
-from scheduling.timeutils import local_datetime
+from scheduling.timeutils import day_bounds, local_datetime
 from sessai.api.fields import SizedFileField, WallClockTimeField
 from sessai.api.serializers import (
     YEAR_PATTERN,
@@ -68,17 +70,18 @@ class AssessmentPointSerializer(AssessmentSerializer):
 
 def attachment_url(attachment, request, reader_id=None) -> str:
     """A short-lived link: the storage's presigned URL (S3) or our signed download view (disk)."""
-    from django.conf import settings
-    from django.core.files.storage import default_storage
-
     if hasattr(default_storage, "bucket_name"):
-        return attachment.file.storage.url(attachment.file.name, parameters={
-            "ResponseContentDisposition": f'attachment; filename="{attachment.file_name}"'
-        }, expire=settings.ATTACHMENT_URL_MAX_AGE)
+        return attachment.file.storage.url(
+            attachment.file.name,
+            parameters={"ResponseContentDisposition": f'attachment; filename="{attachment.file_name}"'},
+            expire=settings.ATTACHMENT_URL_MAX_AGE,
+        )
     user = getattr(request, "user", None)
     session_id = getattr(user, "device_session_id", "") if user is not None else ""
     # the reader and their device session: the link dies with the session (logout, revocation, deactivation)
-    token = signing.dumps({"a": str(attachment.pk), "u": str(reader_id or ""), "s": str(session_id or "")}, salt=ATTACHMENT_SALT)
+    token = signing.dumps(
+        {"a": str(attachment.pk), "u": str(reader_id or ""), "s": str(session_id or "")}, salt=ATTACHMENT_SALT
+    )
     path = reverse("attachment-download", kwargs={"pk": attachment.pk}) + f"?token={token}"
     return request.build_absolute_uri(path) if request else path
 
@@ -126,9 +129,22 @@ class LocalTimesMixin(WireSerializer):
 
 
 LIMITED_FIELDS = {
-    "id", "patient_id", "patient_name", "therapist_id", "therapist_name", "therapist_color",
-    "date", "start_time", "end_time", "duration", "type", "status",
-    "confirmation_status", "confirmation_at", "source", "awaiting_approval",
+    "id",
+    "patient_id",
+    "patient_name",
+    "therapist_id",
+    "therapist_name",
+    "therapist_color",
+    "date",
+    "start_time",
+    "end_time",
+    "duration",
+    "type",
+    "status",
+    "confirmation_status",
+    "confirmation_at",
+    "source",
+    "awaiting_approval",
 }
 
 
@@ -146,7 +162,14 @@ class SessionSerializer(LocalTimesMixin, RoleAwareSerializer):
 
     clinical_fields = ("notes", "content", "goals", "assessments", "attachments", "addenda")
     role_dependent_fields = (
-        *clinical_fields, "title", "location", "signed_at", "signed_by_id", "cancel_reason", "created_at", "updated_at",
+        *clinical_fields,
+        "title",
+        "location",
+        "signed_at",
+        "signed_by_id",
+        "cancel_reason",
+        "created_at",
+        "updated_at",
     )
 
     id = serializers.UUIDField()
@@ -158,10 +181,13 @@ class SessionSerializer(LocalTimesMixin, RoleAwareSerializer):
     duration = serializers.IntegerField(source="duration_minutes")
     type = serializers.ChoiceField(choices=SessionType.choices)
     status = serializers.ChoiceField(choices=SessionStatus.choices)
-    confirmation_status = serializers.ChoiceField(choices=ConfirmationStatus.choices, help_text=_(
-        "La respuesta del paciente desde el enlace del recordatorio"))
+    confirmation_status = serializers.ChoiceField(
+        choices=ConfirmationStatus.choices, help_text=_("La respuesta del paciente desde el enlace del recordatorio")
+    )
     confirmation_at = serializers.DateTimeField(allow_null=True, help_text=_("Cuándo respondió el paciente"))
-    source = serializers.ChoiceField(choices=BookingSource.choices, help_text=_("staff: la agendó la consulta; online: el paciente"))
+    source = serializers.ChoiceField(
+        choices=BookingSource.choices, help_text=_("staff: la agendó la consulta; online: el paciente")
+    )
     awaiting_approval = serializers.BooleanField(help_text=_("Solicitud en línea que el terapeuta aún no aprueba"))
     title = serializers.CharField()
     location = serializers.CharField()
@@ -194,7 +220,9 @@ class SessionSerializer(LocalTimesMixin, RoleAwareSerializer):
 class AssessmentInputSerializer(InputSerializer):
     type = serializers.ChoiceField(choices=AssessmentType.choices)
     scale = serializers.IntegerField(min_value=1, max_value=10, required=False, allow_null=True)
-    items = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=3), required=False, max_length=9)
+    items = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=3), required=False, max_length=9
+    )
     label = serializers.CharField(max_length=100, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
@@ -247,7 +275,11 @@ class SessionWriteSerializer(InputSerializer):
         zone = ZoneInfo(tz)
         if attrs.get("start") is not None:
             starts_at = attrs["start"].astimezone(UTC)
-            ends_at = attrs["end"].astimezone(UTC) if attrs.get("end") else starts_at + timedelta(minutes=attrs.get("duration", 60))
+            ends_at = (
+                attrs["end"].astimezone(UTC)
+                if attrs.get("end")
+                else starts_at + timedelta(minutes=attrs.get("duration", 60))
+            )
         else:
             if instance is not None:
                 local_start = instance.starts_at.astimezone(zone)
@@ -271,7 +303,9 @@ class SessionWriteSerializer(InputSerializer):
         if ends_at <= starts_at:
             raise serializers.ValidationError({"endTime": [msg.END_BEFORE_START]})
         if ends_at - starts_at > SESSION_MAX_DURATION:
-            raise serializers.ValidationError({"endTime": [msg.TOO_LONG % {"hours": SESSION_MAX_DURATION // timedelta(hours=1)}]})
+            raise serializers.ValidationError(
+                {"endTime": [msg.TOO_LONG % {"hours": SESSION_MAX_DURATION // timedelta(hours=1)}]}
+            )
         return {"starts_at": starts_at, "ends_at": ends_at}
 
 
@@ -305,8 +339,11 @@ class AttachmentUploadSerializer(WireSerializer):
 
 class PatientSessionsQuerySerializer(QuerySerializer):
     status = serializers.ListField(
-        child=serializers.ChoiceField(choices=SessionStatus.choices), required=False, max_length=4,
-        default=[SessionStatus.COMPLETED], help_text=_("Estados a incluir (repetible); por defecto `completed`."),
+        child=serializers.ChoiceField(choices=SessionStatus.choices),
+        required=False,
+        max_length=4,
+        default=[SessionStatus.COMPLETED],
+        help_text=_("Estados a incluir (repetible); por defecto `completed`."),
     )
 
 
@@ -359,28 +396,65 @@ def calendar_events(rows, *, context) -> list[dict]:
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     events = []
-    for (id_, patient_id, patient_name, therapist_id, therapist_name, color, starts_at, ends_at, type_, status, title, location,
-         notes, signed_at, signed_by_id, cancel_reason, created_at, updated_at, confirmation_status, confirmation_at, source,
-         awaiting_approval) in rows:
+    for (
+        id_,
+        patient_id,
+        patient_name,
+        therapist_id,
+        therapist_name,
+        color,
+        starts_at,
+        ends_at,
+        type_,
+        status,
+        title,
+        location,
+        notes,
+        signed_at,
+        signed_by_id,
+        cancel_reason,
+        created_at,
+        updated_at,
+        confirmation_status,
+        confirmation_at,
+        source,
+        awaiting_approval,
+    ) in rows:
         start = starts_at.astimezone(zone).isoformat()  # "2026-10-26T09:00:00-03:00": date and time in one call
         event = {
-            "id": id_, "patientId": patient_id, "patientName": patient_name, "therapistId": therapist_id,  # orjson writes UUIDs
-            "therapistName": therapist_name, "therapistColor": color, "date": start[:10], "startTime": start[11:16],
-            "endTime": ends_at.astimezone(zone).isoformat()[11:16], "duration": minutes_between(starts_at, ends_at),
-            "type": type_, "status": status, "confirmationStatus": confirmation_status,
-            "confirmationAt": iso(confirmation_at), "source": source, "awaitingApproval": awaiting_approval,
+            "id": id_,
+            "patientId": patient_id,
+            "patientName": patient_name,
+            "therapistId": therapist_id,  # orjson writes UUIDs
+            "therapistName": therapist_name,
+            "therapistColor": color,
+            "date": start[:10],
+            "startTime": start[11:16],
+            "endTime": ends_at.astimezone(zone).isoformat()[11:16],
+            "duration": minutes_between(starts_at, ends_at),
+            "type": type_,
+            "status": status,
+            "confirmationStatus": confirmation_status,
+            "confirmationAt": iso(confirmation_at),
+            "source": source,
+            "awaitingApproval": awaiting_approval,
         }
         if not limited_view(context, patient_id):
-            event.update({
-                "title": title, "location": location, "signedAt": iso(signed_at), "signedById": signed_by_id,
-                "cancelReason": cancel_reason, "createdAt": iso(created_at), "updatedAt": iso(updated_at),
-            })
+            event.update(
+                {
+                    "title": title,
+                    "location": location,
+                    "signedAt": iso(signed_at),
+                    "signedById": signed_by_id,
+                    "cancelReason": cancel_reason,
+                    "createdAt": iso(created_at),
+                    "updatedAt": iso(updated_at),
+                }
+            )
             if clinical:
                 event["notes"] = notes
         events.append(event)
     return events
-
-
 
 
 def in_calendar_range(value):
@@ -396,8 +470,15 @@ class CalendarDateField(serializers.DateField):
         super().__init__(validators=[in_calendar_range], **kwargs)
 
 
-@extend_schema_field({"type": "string", "maxLength": 64, "pattern": YEAR_PATTERN + r"[0-9]{2}-[0-9]{2}",
-                     "anyOf": [{"format": "date-time"}, {"format": "date"}], "example": "2026-03-02T09:00:00-03:00"})
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 64,
+        "pattern": YEAR_PATTERN + r"[0-9]{2}-[0-9]{2}",
+        "anyOf": [{"format": "date-time"}, {"format": "date"}],
+        "example": "2026-03-02T09:00:00-03:00",
+    }
+)
 class FlexibleDateTimeField(serializers.DateTimeField):
     """ISO datetime (with offset, as FullCalendar sends) or a plain date (local midnight), in the
     years a calendar can mean (0001-01-01 and 9999-12-31 overflow the window arithmetic: checked
@@ -409,8 +490,6 @@ class FlexibleDateTimeField(serializers.DateTimeField):
                 day = datetime.strptime(value, "%Y-%m-%d").date()
             except ValueError:
                 self.fail("invalid", format="yyyy-MM-dd")
-            from scheduling.timeutils import day_bounds
-
             in_calendar_range(day)
             return day_bounds(day, self.context["tz"])[0]
         value = super().to_internal_value(value)
@@ -424,13 +503,13 @@ class CalendarQuerySerializer(QuerySerializer):
     end = FlexibleDateTimeField(error_messages={"required": msg.RANGE_REQUIRED})
     # 150 ids fit in the longest request line gunicorn takes (8190: gunicorn.conf.py); past it a 414
     therapistId = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=150)  # noqa: N815
-    status = serializers.ListField(child=serializers.ChoiceField(choices=SessionStatus.choices), required=False, max_length=4)
+    status = serializers.ListField(
+        child=serializers.ChoiceField(choices=SessionStatus.choices), required=False, max_length=4
+    )
     patientId = serializers.UUIDField(required=False)  # noqa: N815
     type = serializers.ChoiceField(choices=SessionType.choices, required=False)
 
     def validate(self, attrs):
-        from django.conf import settings
-
         if attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": [msg.END_BEFORE_START]})
         days = settings.CALENDAR_MAX_RANGE_DAYS
@@ -529,14 +608,22 @@ class FeedSerializer(WireSerializer):
     active = serializers.BooleanField()
     url = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField(allow_null=True)
-    expires_at = serializers.DateTimeField(allow_null=True, help_text=_("Cuándo deja de funcionar el enlace; null: no vence."))
-    last_used_at = serializers.DateTimeField(allow_null=True, help_text=_("La última vez que una aplicación lo leyó (al minuto 5)."))
+    expires_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("Cuándo deja de funcionar el enlace; null: no vence.")
+    )
+    last_used_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("La última vez que una aplicación lo leyó (al minuto 5).")
+    )
 
 
 class FeedRequestSerializer(InputSerializer):
-    expires_in_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=365,
-                                               help_text=_("Días de validez del enlace; sin valor, no vence."))
-
+    expires_in_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=365,
+        help_text=_("Días de validez del enlace; sin valor, no vence."),
+    )
 
 
 # --- Dashboard (the answer of scheduling.dashboard, documented for the schema) --------------
@@ -569,7 +656,9 @@ class TimeSavedCardSerializer(WireSerializer):
 
 
 class ActivitySerializer(WireSerializer):
-    type = serializers.ChoiceField(choices=[("session", "session"), ("appointment", "appointment"), ("report", "report")])
+    type = serializers.ChoiceField(
+        choices=[("session", "session"), ("appointment", "appointment"), ("report", "report")]
+    )
     patient = serializers.CharField(help_text=_("Nombre del paciente (lo que lee la UI)."))
     patient_name = serializers.CharField()
     action = serializers.CharField()

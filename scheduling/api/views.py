@@ -1,5 +1,6 @@
 """Sessions (appointments and clinical records), their addenda, assessments and attachments."""
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
@@ -15,7 +16,9 @@ from patients.selectors import patient_scope
 from scheduling import messages as msg
 from scheduling import selectors, services
 from scheduling.api import serializers as s
+from scheduling.booking.services import booking_approve
 from scheduling.choices import SessionStatus
+from scheduling.dashboard import dashboard
 from scheduling.models import Assessment, Attachment, Session
 from sessai.api import ratelimit
 from sessai.api.pagination import WholeListPagination
@@ -50,15 +53,37 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
     queryset = Session.objects.none()
     pagination_class = WholeListPagination
     allowed_roles = {
-        "list": STAFF, "retrieve": STAFF, "create": STAFF, "partial_update": STAFF, "update": STAFF, "destroy": STAFF,
-        "complete": STAFF, "cancel": STAFF, "no_show": STAFF,
-        "sign": CLINICAL, "addenda": CLINICAL, "assessments": CLINICAL, "assessment_detail": CLINICAL,
-        "attachments": CLINICAL, "attachment_detail": CLINICAL, "approve": CLINICAL,
+        "list": STAFF,
+        "retrieve": STAFF,
+        "create": STAFF,
+        "partial_update": STAFF,
+        "update": STAFF,
+        "destroy": STAFF,
+        "complete": STAFF,
+        "cancel": STAFF,
+        "no_show": STAFF,
+        "sign": CLINICAL,
+        "addenda": CLINICAL,
+        "assessments": CLINICAL,
+        "assessment_detail": CLINICAL,
+        "attachments": CLINICAL,
+        "attachment_detail": CLINICAL,
+        "approve": CLINICAL,
     }
     error_statuses = {
-        "create": (409,), "update": (409,), "partial_update": (409,), "destroy": (409,), "complete": (409,),
-        "cancel": (409,), "no_show": (409,), "sign": (409,), "addenda": (409,), "assessments": (409,),
-        "assessment_detail": (409,), "attachments POST": (409, 413, 429, 503), "attachment_detail": (409,),
+        "create": (409,),
+        "update": (409,),
+        "partial_update": (409,),
+        "destroy": (409,),
+        "complete": (409,),
+        "cancel": (409,),
+        "no_show": (409,),
+        "sign": (409,),
+        "addenda": (409,),
+        "assessments": (409,),
+        "assessment_detail": (409,),
+        "attachments POST": (409, 413, 429, 503),
+        "attachment_detail": (409,),
         "approve": (409,),
     }
 
@@ -109,11 +134,18 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         params.is_valid(raise_exception=True)
         q = params.validated_data
         rows = selectors.calendar_rows(
-            membership=self.membership, start=q["start"], end=q["end"], therapist_ids=q.get("therapistId"),
-            statuses=q.get("status"), patient_id=q.get("patientId"), session_type=q.get("type"),
+            membership=self.membership,
+            start=q["start"],
+            end=q["end"],
+            therapist_ids=q.get("therapistId"),
+            statuses=q.get("status"),
+            patient_id=q.get("patientId"),
+            session_type=q.get("type"),
         )
         data = s.calendar_events(rows, context=self.get_serializer_context())
-        return WireResponse({"data": data, "pagination": {"page": 1, "limit": len(data), "total": len(data), "totalPages": 1}})
+        return WireResponse(
+            {"data": data, "pagination": {"page": 1, "limit": len(data), "total": len(data), "totalPages": 1}}
+        )
 
     def retrieve(self, request, *args, **kwargs):
         session = self.get_object()
@@ -122,9 +154,16 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
             record_access(session)
         return Response(self.get_serializer(session).data)
 
-    @extend_schema(request=s.SessionCreateSerializer, responses={201: PolymorphicProxySerializer(
-        component_name="SessionCreated", serializers=[s.SessionSerializer, s.SeriesResultSerializer], resource_type_field_name=None,
-    )})
+    @extend_schema(
+        request=s.SessionCreateSerializer,
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="SessionCreated",
+                serializers=[s.SessionSerializer, s.SeriesResultSerializer],
+                resource_type_field_name=None,
+            )
+        },
+    )
     def create(self, request):
         """One session (`Session`), or with `recurrence` a series (`SeriesResult`)."""
         serializer = s.SessionCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -136,17 +175,28 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
             series, created, skipped = services.session_series_create(
                 membership=self.membership, patient=patient, data=data, recurrence=recurrence
             )
-            events = selectors.with_details(selectors.session_scope(self.membership), clinical=False).filter(series=series).order_by("starts_at")
+            events = (
+                selectors.with_details(selectors.session_scope(self.membership), clinical=False)
+                .filter(series=series)
+                .order_by("starts_at")
+            )
             return Response(
-                {"series_id": series.id, "created": s.CalendarSessionSerializer(events, many=True, context=self.get_serializer_context()).data,
-                 "skipped": skipped},
+                {
+                    "series_id": series.id,
+                    "created": s.CalendarSessionSerializer(
+                        events, many=True, context=self.get_serializer_context()
+                    ).data,
+                    "skipped": skipped,
+                },
                 status=status.HTTP_201_CREATED,
             )
         with_assessments = bool(data.get("assessments"))
         session = services.session_create(membership=self.membership, patient=patient, data=data)
         return self._out_created(session, with_assessments=with_assessments)
 
-    @extend_schema(request=s.SessionWriteSerializer, parameters=[s.ScopeSerializer], responses={200: s.SessionSerializer})
+    @extend_schema(
+        request=s.SessionWriteSerializer, parameters=[s.ScopeSerializer], responses={200: s.SessionSerializer}
+    )
     def partial_update(self, request, pk=None):
         session = self.get_object()
         self._own_or_admin(session)
@@ -166,7 +216,9 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         return self._out(session)
 
     def _scope(self):
-        scope = s.ScopeSerializer(data={"scope": self.request.query_params.get("scope") or self.request.data.get("scope") or "this"})
+        scope = s.ScopeSerializer(
+            data={"scope": self.request.query_params.get("scope") or self.request.data.get("scope") or "this"}
+        )
         scope.is_valid(raise_exception=True)
         return scope.validated_data["scope"]
 
@@ -204,8 +256,6 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         """Accept a patient's online request (`awaitingApproval`); cancelling it declines it."""
         session = self.get_object()
         self._own_or_admin(session)
-        from scheduling.portal import booking_approve
-
         return self._out(booking_approve(session=session))
 
     @extend_schema(request=None, responses={200: s.SessionSerializer})
@@ -228,7 +278,9 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         session = self._record()
         data = s.AddendumInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        addendum = services.addendum_add(session=session, membership=self.membership, content=data.validated_data["content"])
+        addendum = services.addendum_add(
+            session=session, membership=self.membership, content=data.validated_data["content"]
+        )
         return Response(s.AddendumSerializer(addendum).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.AssessmentInputSerializer, responses={201: s.AssessmentSerializer})
@@ -251,7 +303,11 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(methods=["GET"], request=None, responses={200: s.AttachmentSerializer(many=True)})
-    @extend_schema(methods=["POST"], request={"multipart/form-data": s.AttachmentUploadSerializer}, responses={201: s.AttachmentSerializer})
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentSerializer},
+    )
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser], pagination_class=None)
     def attachments(self, request, pk=None):
         session = self._record()
@@ -259,11 +315,18 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
             ratelimit.enforce(request, [("upload_user", "user")])
         if request.method == "GET":
             record_access(session)
-            return Response(s.AttachmentSerializer(session.attachment_list, many=True, context=self.get_serializer_context()).data)
+            return Response(
+                s.AttachmentSerializer(session.attachment_list, many=True, context=self.get_serializer_context()).data
+            )
         data = s.AttachmentUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        attachment = services.attachment_add(session=session, membership=self.membership, upload=data.validated_data["file"])
-        return Response(s.AttachmentSerializer(attachment, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
+        attachment = services.attachment_add(
+            session=session, membership=self.membership, upload=data.validated_data["file"]
+        )
+        return Response(
+            s.AttachmentSerializer(attachment, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["delete"], url_path=rf"attachments/(?P<attachment_id>{UUID_RE})")
@@ -295,7 +358,9 @@ class PatientSessionsView(SessionContextMixin, PracticeGenericAPIView):
         params = s.PatientSessionsQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         record_access(patient)  # the history carries every record's content
-        sessions = selectors.patient_sessions(membership=self.membership, patient=patient, statuses=params.validated_data["status"])
+        sessions = selectors.patient_sessions(
+            membership=self.membership, patient=patient, statuses=params.validated_data["status"]
+        )
         page = self.paginate_queryset(sessions)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -318,7 +383,9 @@ class PatientAssessmentsView(SessionContextMixin, PracticeGenericAPIView):
             raise NotFound()
         params = s.AssessmentQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        qs = selectors.patient_assessments(membership=self.membership, patient=patient, type_=params.validated_data.get("type", ""))
+        qs = selectors.patient_assessments(
+            membership=self.membership, patient=patient, type_=params.validated_data.get("type", "")
+        )
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -328,15 +395,17 @@ class AttachmentDownloadView(PublicAPIView):
 
     @extend_schema(parameters=[s.LinkTokenQuerySerializer], responses={200: bytes})
     def get(self, request, pk):
-        from django.conf import settings
-
         params = s.LinkTokenQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         try:
-            grant = signing.loads(params.validated_data["token"], salt=s.ATTACHMENT_SALT, max_age=settings.ATTACHMENT_URL_MAX_AGE)
+            grant = signing.loads(
+                params.validated_data["token"], salt=s.ATTACHMENT_SALT, max_age=settings.ATTACHMENT_URL_MAX_AGE
+            )
         except signing.BadSignature as exc:
             raise NotFound() from exc
-        attachment = Attachment.objects.filter(pk=pk).select_related("session").first() if grant.get("a") == str(pk) else None
+        attachment = (
+            Attachment.objects.filter(pk=pk).select_related("session").first() if grant.get("a") == str(pk) else None
+        )
         if attachment is None:
             raise NotFound()
         try:  # the reader must still be signed in on that device and a member of the practice
@@ -348,7 +417,12 @@ class AttachmentDownloadView(PublicAPIView):
         reader = membership.user
         with acting_as(reader, remote_addr=request.META.get("REMOTE_ADDR")):
             record_access(attachment)
-        return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.file_name, content_type=attachment.file_type)
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.file_name,
+            content_type=attachment.file_type,
+        )
 
 
 class DashboardView(PracticeAPIView):
@@ -358,6 +432,4 @@ class DashboardView(PracticeAPIView):
 
     @extend_schema(responses={200: s.DashboardSerializer})
     def get(self, request):
-        from scheduling.dashboard import dashboard
-
         return Response(dashboard(membership=self.membership))

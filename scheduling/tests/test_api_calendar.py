@@ -3,18 +3,27 @@ recurrence, status rules, roles, free slots, settings, iCal, reminders and the d
 
 import threading
 from datetime import date, datetime, timedelta
+from email.header import decode_header, make_header
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from djangorestframework_camel_case.util import camelize
+from icalendar import Calendar
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory, login_tokens
+from patients.models import Patient
 from patients.tests.factories import patient_for
-from scheduling.models import BlockedTime, CalendarSettings, Session, SessionReminder
+from scheduling import selectors
+from scheduling.api.serializers import CalendarSessionSerializer
+from scheduling.dashboard import dashboard
+from scheduling.models import BlockedTime, CalendarFeed, CalendarSettings, Session, SessionReminder
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("America/Santiago")
@@ -27,7 +36,14 @@ def patient(therapist_member):
 
 
 def book(client, patient, day=MONDAY, start="10:00", end="11:00", **extra):
-    payload = {"patientId": str(patient.id), "date": day, "startTime": start, "endTime": end, "type": "virtual", **extra}
+    payload = {
+        "patientId": str(patient.id),
+        "date": day,
+        "startTime": start,
+        "endTime": end,
+        "type": "virtual",
+        **extra,
+    }
     return client.post("/api/sessions", payload, format="json")
 
 
@@ -38,7 +54,13 @@ def test_booking_and_touching_sessions(as_therapist, patient):
     first = book(as_therapist, patient, title="Primera", location="Consulta 2")
     assert first.status_code == 201, first.json()
     body = first.json()
-    assert (body["status"], body["date"], body["startTime"], body["endTime"], body["title"]) == ("scheduled", MONDAY, "10:00", "11:00", "Primera")
+    assert (body["status"], body["date"], body["startTime"], body["endTime"], body["title"]) == (
+        "scheduled",
+        MONDAY,
+        "10:00",
+        "11:00",
+        "Primera",
+    )
     assert book(as_therapist, patient, start="11:00", end="12:00").status_code == 201  # touching is fine
     assert book(as_therapist, patient, start="09:00", end="10:00").status_code == 201
 
@@ -54,14 +76,27 @@ def test_one_minute_of_overlap_is_409_naming_the_conflict(as_therapist, patient)
 
 def test_cancelled_sessions_free_the_slot(as_therapist, patient):
     session_id = book(as_therapist, patient).json()["id"]
-    assert as_therapist.post(f"/api/sessions/{session_id}/cancel", {"reason": "Paciente enfermo"}, format="json").status_code == 200
+    assert (
+        as_therapist.post(
+            f"/api/sessions/{session_id}/cancel", {"reason": "Paciente enfermo"}, format="json"
+        ).status_code
+        == 200
+    )
     assert book(as_therapist, patient).status_code == 201
 
 
 def test_blocked_time_conflicts(as_therapist, patient, therapist_member):
     blocked = as_therapist.post(
-        "/api/blocked-times", {"therapistId": str(therapist_member.user_id), "type": "lunch", "reason": "Almuerzo",
-                               "date": MONDAY, "startTime": "13:00", "endTime": "14:00"}, format="json",
+        "/api/blocked-times",
+        {
+            "therapistId": str(therapist_member.user_id),
+            "type": "lunch",
+            "reason": "Almuerzo",
+            "date": MONDAY,
+            "startTime": "13:00",
+            "endTime": "14:00",
+        },
+        format="json",
     )
     assert blocked.status_code == 201, blocked.json()
     response = book(as_therapist, patient, start="13:30", end="14:30")
@@ -69,7 +104,8 @@ def test_blocked_time_conflicts(as_therapist, patient, therapist_member):
     # A block may not cover an existing session either.
     book(as_therapist, patient, start="15:00", end="16:00")
     over = as_therapist.post(
-        "/api/blocked-times", {"therapistId": str(therapist_member.user_id), "date": MONDAY, "startTime": "15:30", "endTime": "16:30"},
+        "/api/blocked-times",
+        {"therapistId": str(therapist_member.user_id), "date": MONDAY, "startTime": "15:30", "endTime": "16:30"},
         format="json",
     )
     assert over.status_code == 409
@@ -78,10 +114,18 @@ def test_blocked_time_conflicts(as_therapist, patient, therapist_member):
 def test_rescheduling_checks_overlaps(as_therapist, patient):
     book(as_therapist, patient)
     second = book(as_therapist, patient, start="12:00", end="13:00").json()
-    moved = as_therapist.patch(f"/api/sessions/{second['id']}", {"startTime": "10:30", "endTime": "11:30"}, format="json")
+    moved = as_therapist.patch(
+        f"/api/sessions/{second['id']}", {"startTime": "10:30", "endTime": "11:30"}, format="json"
+    )
     assert moved.status_code == 409
-    ok = as_therapist.patch(f"/api/sessions/{second['id']}", {"date": "2030-01-08", "startTime": "10:30", "duration": 45}, format="json")
-    assert ok.status_code == 200 and (ok.json()["date"], ok.json()["startTime"], ok.json()["endTime"]) == ("2030-01-08", "10:30", "11:15")
+    ok = as_therapist.patch(
+        f"/api/sessions/{second['id']}", {"date": "2030-01-08", "startTime": "10:30", "duration": 45}, format="json"
+    )
+    assert ok.status_code == 200 and (ok.json()["date"], ok.json()["startTime"], ok.json()["endTime"]) == (
+        "2030-01-08",
+        "10:30",
+        "11:15",
+    )
 
 
 @pytest.mark.resilience
@@ -123,7 +167,13 @@ def test_outside_availability_needs_explicit_override(as_therapist, patient):
 
 def test_recording_a_past_session_checks_overlaps_only(as_therapist, patient):
     response = as_therapist.post(
-        "/api/sessions", {"patientId": str(patient.id), "sessionDate": "2026-01-03", "sessionTime": "20:00", "sessionContent": "<p>x</p>"},
+        "/api/sessions",
+        {
+            "patientId": str(patient.id),
+            "sessionDate": "2026-01-03",
+            "sessionTime": "20:00",
+            "sessionContent": "<p>x</p>",
+        },
         format="json",
     )
     assert response.status_code == 201  # a Saturday night, outside availability
@@ -138,8 +188,13 @@ def test_weekly_schedule_rules(as_admin, as_therapist, as_assistant, therapist_m
     saturday = {"saturday": {"start": "10:00", "end": "14:00", "available": True}}
     assert as_therapist.put(url, saturday, format="json").json()["saturday"]["available"] is True
     assert book(as_therapist, patient, day="2030-01-12", start="10:00", end="11:00").status_code == 201
-    assert as_admin.put(url, {"monday": {"start": "08:00", "end": "12:00", "available": True}}, format="json").status_code == 200
-    assert as_therapist.put(f"/api/admin/team/{admin_member.user_id}/schedule", saturday, format="json").status_code == 403
+    assert (
+        as_admin.put(url, {"monday": {"start": "08:00", "end": "12:00", "available": True}}, format="json").status_code
+        == 200
+    )
+    assert (
+        as_therapist.put(f"/api/admin/team/{admin_member.user_id}/schedule", saturday, format="json").status_code == 403
+    )
     assert as_assistant.put(url, saturday, format="json").status_code == 403
     assert as_assistant.get(url).status_code == 200
     bad = as_admin.put(url, {"monday": {"start": "18:00", "end": "09:00", "available": True}}, format="json")
@@ -149,14 +204,20 @@ def test_weekly_schedule_rules(as_admin, as_therapist, as_assistant, therapist_m
 def test_free_slots(as_assistant, therapist_member, patient, as_therapist):
     book(as_therapist, patient, start="10:00", end="11:00")
     BlockedTime.objects.create(
-        practice=therapist_member.practice, therapist=therapist_member.user,
-        starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=TZ), ends_at=datetime(2030, 1, 7, 14, 0, tzinfo=TZ),
+        practice=therapist_member.practice,
+        therapist=therapist_member.user,
+        starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=TZ),
+        ends_at=datetime(2030, 1, 7, 14, 0, tzinfo=TZ),
     )
-    response = as_assistant.get("/api/availability", {"therapistId": str(therapist_member.user_id), "date": MONDAY, "duration": 60})
+    response = as_assistant.get(
+        "/api/availability", {"therapistId": str(therapist_member.user_id), "date": MONDAY, "duration": 60}
+    )
     assert response.status_code == 200
     starts = [slot["startTime"] for slot in response.json()["slots"]]
     assert starts == ["09:00", "11:00", "11:30", "12:00", "14:00", "14:30", "15:00", "15:30", "16:00", "16:30", "17:00"]
-    weekend = as_assistant.get("/api/availability", {"therapistId": str(therapist_member.user_id), "date": "2030-01-12"})
+    weekend = as_assistant.get(
+        "/api/availability", {"therapistId": str(therapist_member.user_id), "date": "2030-01-12"}
+    )
     assert weekend.json()["slots"] == []
     assert as_assistant.get("/api/availability", {"therapistId": "x", "date": MONDAY}).status_code == 400
 
@@ -167,21 +228,35 @@ def test_free_slots(as_assistant, therapist_member, patient, as_therapist):
 def test_weekly_series_keeps_wall_clock_time_across_both_dst_changes(as_therapist, patient):
     april = as_therapist.post(
         "/api/sessions",
-        {"patientId": str(patient.id), "date": "2026-03-23", "startTime": "10:00", "duration": 60, "allowOutsideAvailability": True,
-         "recurrence": {"frequency": "weekly", "count": 4}},
+        {
+            "patientId": str(patient.id),
+            "date": "2026-03-23",
+            "startTime": "10:00",
+            "duration": 60,
+            "allowOutsideAvailability": True,
+            "recurrence": {"frequency": "weekly", "count": 4},
+        },
         format="json",
     )
     assert april.status_code == 201, april.json()
     created = april.json()["created"]
     assert [(s["date"], s["startTime"], s["endTime"]) for s in created] == [
-        ("2026-03-23", "10:00", "11:00"), ("2026-03-30", "10:00", "11:00"), ("2026-04-06", "10:00", "11:00"), ("2026-04-13", "10:00", "11:00")
+        ("2026-03-23", "10:00", "11:00"),
+        ("2026-03-30", "10:00", "11:00"),
+        ("2026-04-06", "10:00", "11:00"),
+        ("2026-04-13", "10:00", "11:00"),
     ]
     utc_hours = [s.starts_at.astimezone(ZoneInfo("UTC")).hour for s in Session.objects.order_by("starts_at")]
     assert utc_hours == [13, 13, 14, 14]  # UTC-3 before 5 April, UTC-4 after
     september = as_therapist.post(
         "/api/sessions",
-        {"patientId": str(patient.id), "date": "2026-08-31", "startTime": "10:00", "allowOutsideAvailability": True,
-         "recurrence": {"frequency": "weekly", "count": 2}},
+        {
+            "patientId": str(patient.id),
+            "date": "2026-08-31",
+            "startTime": "10:00",
+            "allowOutsideAvailability": True,
+            "recurrence": {"frequency": "weekly", "count": 2},
+        },
         format="json",
     ).json()
     assert [s["startTime"] for s in september["created"]] == ["10:00", "10:00"]
@@ -191,7 +266,13 @@ def test_a_session_across_the_april_change_lasts_its_real_duration(as_therapist,
     # 23:30 on 4 April plus 60 minutes: the clock goes back at midnight, so it ends at 23:30 again.
     response = as_therapist.post(
         "/api/sessions",
-        {"patientId": str(patient.id), "date": "2026-04-04", "startTime": "23:30", "duration": 60, "allowOutsideAvailability": True},
+        {
+            "patientId": str(patient.id),
+            "date": "2026-04-04",
+            "startTime": "23:30",
+            "duration": 60,
+            "allowOutsideAvailability": True,
+        },
         format="json",
     )
     assert response.status_code == 201
@@ -203,7 +284,8 @@ def test_a_session_across_the_april_change_lasts_its_real_duration(as_therapist,
 def test_times_skipped_by_the_september_change_are_refused(as_therapist, patient):
     response = as_therapist.post(
         "/api/sessions",
-        {"patientId": str(patient.id), "date": "2026-09-06", "startTime": "00:30", "allowOutsideAvailability": True}, format="json",
+        {"patientId": str(patient.id), "date": "2026-09-06", "startTime": "00:30", "allowOutsideAvailability": True},
+        format="json",
     )
     assert response.status_code == 400 and "startTime" in response.json()["errors"]
 
@@ -215,7 +297,12 @@ def test_series_skips_and_reports_conflicting_dates(as_therapist, patient):
     book(as_therapist, patient, day="2030-01-14", start="10:30", end="11:30")
     response = as_therapist.post(
         "/api/sessions",
-        {"patientId": str(patient.id), "date": MONDAY, "startTime": "10:00", "recurrence": {"frequency": "weekly", "until": "2030-01-28"}},
+        {
+            "patientId": str(patient.id),
+            "date": MONDAY,
+            "startTime": "10:00",
+            "recurrence": {"frequency": "weekly", "until": "2030-01-28"},
+        },
         format="json",
     )
     assert response.status_code == 201
@@ -224,16 +311,25 @@ def test_series_skips_and_reports_conflicting_dates(as_therapist, patient):
     assert [s["date"] for s in body["skipped"]] == ["2030-01-14"] and "10:30" in body["skipped"][0]["reason"]
     biweekly = as_therapist.post(
         "/api/sessions",
-        {"patientId": str(patient.id), "date": MONDAY, "startTime": "15:00", "recurrence": {"frequency": "biweekly", "count": 3}},
+        {
+            "patientId": str(patient.id),
+            "date": MONDAY,
+            "startTime": "15:00",
+            "recurrence": {"frequency": "biweekly", "count": 3},
+        },
         format="json",
     ).json()
     assert [s["date"] for s in biweekly["created"]] == ["2030-01-07", "2030-01-21", "2030-02-04"]
 
 
-@pytest.mark.parametrize("recurrence", [{"frequency": "daily", "count": 2}, {"frequency": "weekly"}, {"frequency": "weekly", "count": 99}])
+@pytest.mark.parametrize(
+    "recurrence", [{"frequency": "daily", "count": 2}, {"frequency": "weekly"}, {"frequency": "weekly", "count": 99}]
+)
 def test_series_bad_input(as_therapist, patient, recurrence):
     response = as_therapist.post(
-        "/api/sessions", {"patientId": str(patient.id), "date": MONDAY, "startTime": "10:00", "recurrence": recurrence}, format="json"
+        "/api/sessions",
+        {"patientId": str(patient.id), "date": MONDAY, "startTime": "10:00", "recurrence": recurrence},
+        format="json",
     )
     assert response.status_code == 400 and any(k.startswith("recurrence") for k in response.json()["errors"])
     assert not Session.objects.exists()
@@ -242,17 +338,31 @@ def test_series_bad_input(as_therapist, patient, recurrence):
 def test_this_and_following_edit_and_cancel(as_therapist, patient):
     created = as_therapist.post(
         "/api/sessions",
-        {"patientId": str(patient.id), "date": MONDAY, "startTime": "10:00", "recurrence": {"frequency": "weekly", "count": 4}},
+        {
+            "patientId": str(patient.id),
+            "date": MONDAY,
+            "startTime": "10:00",
+            "recurrence": {"frequency": "weekly", "count": 4},
+        },
         format="json",
     ).json()["created"]
     third = created[2]["id"]
-    moved = as_therapist.patch(f"/api/sessions/{created[1]['id']}?scope=following", {"startTime": "15:00", "title": "Tarde"}, format="json")
+    moved = as_therapist.patch(
+        f"/api/sessions/{created[1]['id']}?scope=following", {"startTime": "15:00", "title": "Tarde"}, format="json"
+    )
     assert moved.status_code == 200, moved.json()
     times = [(s.starts_at.astimezone(TZ).strftime("%d %H:%M"), s.title) for s in Session.objects.order_by("starts_at")]
     assert times == [("07 10:00", ""), ("14 15:00", "Tarde"), ("21 15:00", "Tarde"), ("28 15:00", "Tarde")]
-    cancelled = as_therapist.post(f"/api/sessions/{third}/cancel", {"scope": "following", "reason": "Alta"}, format="json")
+    cancelled = as_therapist.post(
+        f"/api/sessions/{third}/cancel", {"scope": "following", "reason": "Alta"}, format="json"
+    )
     assert cancelled.status_code == 200
-    assert list(Session.objects.order_by("starts_at").values_list("status", flat=True)) == ["scheduled", "scheduled", "cancelled", "cancelled"]
+    assert list(Session.objects.order_by("starts_at").values_list("status", flat=True)) == [
+        "scheduled",
+        "scheduled",
+        "cancelled",
+        "cancelled",
+    ]
 
 
 # --- Status ---------------------------------------------------------------------------------
@@ -285,7 +395,9 @@ def test_assistant_schedules_but_never_sees_notes(as_assistant, therapist_member
     assert book(as_assistant, patient).status_code == 400  # an assistant must say for whom
 
 
-def test_therapist_cannot_move_another_therapists_session_unless_admin(as_therapist, as_admin, practice, therapist_member):
+def test_therapist_cannot_move_another_therapists_session_unless_admin(
+    as_therapist, as_admin, practice, therapist_member
+):
     colleague = MembershipFactory(practice=practice, role=Role.THERAPIST)
     theirs = patient_for(colleague)
     session_id = book(as_admin, theirs, therapistId=str(colleague.user_id), notes="nota").json()["id"]
@@ -316,9 +428,14 @@ def test_calendar_requires_token_and_scopes_practice(api, as_other_admin, as_the
 
 @pytest.mark.parametrize(
     "params, field",
-    [({}, "start"), ({"start": MONDAY}, "end"), ({"start": MONDAY, "end": "2030-06-01"}, "end"),
-     ({"start": "2030-01-08", "end": MONDAY}, "end"), ({"start": MONDAY, "end": "2030-01-08", "status": "done"}, "status.0"),
-     ({"start": "mañana", "end": "2030-01-08"}, "start")],
+    [
+        ({}, "start"),
+        ({"start": MONDAY}, "end"),
+        ({"start": MONDAY, "end": "2030-06-01"}, "end"),
+        ({"start": "2030-01-08", "end": MONDAY}, "end"),
+        ({"start": MONDAY, "end": "2030-01-08", "status": "done"}, "status.0"),
+        ({"start": "mañana", "end": "2030-01-08"}, "start"),
+    ],
 )
 def test_calendar_window_validation(as_admin, params, field):
     response = as_admin.get("/api/sessions", params)
@@ -332,45 +449,67 @@ def test_calendar_filters_and_constant_queries(as_admin, admin_member, practice,
         for day in range(7, 12):
             for hour in (9, 11, 14):
                 Session.objects.create(
-                    practice=practice, patient=patient, therapist=member.user, status="completed" if hour == 9 else "scheduled",
-                    starts_at=datetime(2030, 1, day, hour, tzinfo=TZ), ends_at=datetime(2030, 1, day, hour + 1, tzinfo=TZ),
+                    practice=practice,
+                    patient=patient,
+                    therapist=member.user,
+                    status="completed" if hour == 9 else "scheduled",
+                    starts_at=datetime(2030, 1, day, hour, tzinfo=TZ),
+                    ends_at=datetime(2030, 1, day, hour + 1, tzinfo=TZ),
                 )
     window = {"start": "2030-01-06T00:00:00-03:00", "end": "2030-01-13T00:00:00-03:00"}
     with django_assert_max_num_queries(2):
         everything = as_admin.get("/api/sessions", window)
     assert len(everything.json()["data"]) == 45
-    query = f"start={window['start'].replace('+', '%2B')}&end=2030-01-13&therapistId={therapists[0].user_id}&therapistId={therapists[1].user_id}&status=completed"
+    query = f"start={window['start'].replace('+', '%2B')}&end=2030-01-13&therapistId={therapists[0].user_id}&therapistId={therapists[1].user_id}&status=completed"  # noqa: E501
     filtered = as_admin.get(f"/api/sessions?{query}").json()["data"]
     assert len(filtered) == 10 and {e["status"] for e in filtered} == {"completed"}
     assert {e["therapistColor"] for e in filtered} == {therapists[0].color, therapists[1].color}
 
 
 @pytest.mark.parametrize("role", ["admin", "therapist", "assistant"])
-def test_calendar_events_match_the_session_serializer_for_every_role(request, role, practice, admin_member, therapist_member,
-                                                                     assistant_member):
+def test_calendar_events_match_the_session_serializer_for_every_role(
+    request, role, practice, admin_member, therapist_member, assistant_member
+):
     """The calendar's fast path (tuples to wire dicts, orjson) answers exactly what
     CalendarSessionSerializer + the camelCase renderer would, including limited events."""
-    from djangorestframework_camel_case.util import camelize
-
-    from scheduling import selectors
-    from scheduling.api.serializers import CalendarSessionSerializer
-
     member = {"admin": admin_member, "therapist": therapist_member, "assistant": assistant_member}[role]
     colleague = MembershipFactory(practice=practice, role=Role.THERAPIST)
     own, theirs = patient_for(therapist_member, name="Ñandú Pérez"), patient_for(colleague)
     signer = therapist_member.user
-    for n, (patient, therapist) in enumerate([(own, therapist_member.user), (theirs, colleague.user), (own, therapist_member.user)]):
+    for n, (patient, therapist) in enumerate(
+        [(own, therapist_member.user), (theirs, colleague.user), (own, therapist_member.user)]
+    ):
         Session.objects.create(
-            practice=practice, patient=patient, therapist=therapist, title=f"Sesión {n}", location="Box 2", notes="Nota breve",
-            starts_at=datetime(2030, 1, 7, 9 + 2 * n, 15, tzinfo=TZ), ends_at=datetime(2030, 1, 7, 10 + 2 * n, tzinfo=TZ),
-            signed_at=datetime(2030, 1, 7, 12, tzinfo=ZoneInfo("UTC")) if n == 0 else None, signed_by=signer if n == 0 else None,
-            cancel_reason="Viaje" if n == 2 else "", status="cancelled" if n == 2 else "scheduled",
+            practice=practice,
+            patient=patient,
+            therapist=therapist,
+            title=f"Sesión {n}",
+            location="Box 2",
+            notes="Nota breve",
+            starts_at=datetime(2030, 1, 7, 9 + 2 * n, 15, tzinfo=TZ),
+            ends_at=datetime(2030, 1, 7, 10 + 2 * n, tzinfo=TZ),
+            signed_at=datetime(2030, 1, 7, 12, tzinfo=ZoneInfo("UTC")) if n == 0 else None,
+            signed_by=signer if n == 0 else None,
+            cancel_reason="Viaje" if n == 2 else "",
+            status="cancelled" if n == 2 else "scheduled",
         )
-    answered = request.getfixturevalue(f"as_{role}").get("/api/sessions", {"start": "2030-01-07", "end": "2030-01-08"}).json()["data"]
+    answered = (
+        request.getfixturevalue(f"as_{role}")
+        .get("/api/sessions", {"start": "2030-01-07", "end": "2030-01-08"})
+        .json()["data"]
+    )
 
-    context = {"membership": member, "tz": practice.timezone, "record_patient_ids": selectors.record_patient_ids(member)}
+    context = {
+        "membership": member,
+        "tz": practice.timezone,
+        "record_patient_ids": selectors.record_patient_ids(member),
+    }
     start, end = datetime(2030, 1, 7, tzinfo=TZ), datetime(2030, 1, 8, tzinfo=TZ)
-    expected = camelize(CalendarSessionSerializer(selectors.calendar(membership=member, start=start, end=end), many=True, context=context).data)
+    expected = camelize(
+        CalendarSessionSerializer(
+            selectors.calendar(membership=member, start=start, end=end), many=True, context=context
+        ).data
+    )
     assert len(answered) == 3
     assert answered == expected
     limited = [e for e in answered if e["patientId"] == str(theirs.id)][0]
@@ -382,29 +521,46 @@ def test_overlap_bound_keeps_long_sessions_that_started_before_the_window(as_adm
     patient = patient_for(therapist_member)
     window_start = datetime(2030, 1, 8, 0, 0, tzinfo=TZ)
     for starts, hours in [(window_start - timedelta(hours=11, minutes=59), 12), (window_start - timedelta(hours=1), 1)]:
-        Session.objects.create(practice=practice, patient=patient, therapist=therapist_member.user, starts_at=starts,
-                               ends_at=starts + timedelta(hours=hours))
+        Session.objects.create(
+            practice=practice,
+            patient=patient,
+            therapist=therapist_member.user,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=hours),
+        )
     events = as_admin.get("/api/sessions", {"start": "2030-01-08", "end": "2030-01-09"}).json()["data"]
     assert [(e["date"], e["startTime"], e["duration"]) for e in events] == [("2030-01-07", "12:01", 720)]
 
 
 def test_sessions_longer_than_twelve_hours_are_refused(as_therapist, patient):
-    from django.db import IntegrityError, transaction
-
     response = book(as_therapist, patient, start="06:00", end="18:01", allowOutsideAvailability=True)
     assert response.status_code == 400 and "12 horas" in response.json()["errors"]["endTime"][0]
     as_therapist.user.profile.language = "en"  # a signed-in user's own language decides
     as_therapist.user.profile.save()
-    english = as_therapist.post("/api/sessions", {"patientId": str(patient.id), "date": MONDAY, "startTime": "06:00", "endTime": "18:01"},
-                                format="json")
+    english = as_therapist.post(
+        "/api/sessions",
+        {"patientId": str(patient.id), "date": MONDAY, "startTime": "06:00", "endTime": "18:01"},
+        format="json",
+    )
     assert english.json()["message"] == "A session cannot last more than 12 hours"
     as_therapist.user.profile.language = "es"
     as_therapist.user.profile.save()
-    response = as_therapist.post("/api/sessions", {"patientId": str(patient.id), "start": "2030-01-07T08:00:00-03:00",
-                                                   "end": "2030-01-08T08:00:00-03:00", "allowOutsideAvailability": True}, format="json")
+    response = as_therapist.post(
+        "/api/sessions",
+        {
+            "patientId": str(patient.id),
+            "start": "2030-01-07T08:00:00-03:00",
+            "end": "2030-01-08T08:00:00-03:00",
+            "allowOutsideAvailability": True,
+        },
+        format="json",
+    )
     assert response.status_code == 400 and not Session.objects.exists()
     assert book(as_therapist, patient, start="06:00", end="18:00", allowOutsideAvailability=True).status_code == 201
-    with pytest.raises(IntegrityError), transaction.atomic():  # the database holds the bound the overlap queries rely on
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+    ):  # the database holds the bound the overlap queries rely on
         Session.objects.filter(patient=patient).update(ends_at=datetime(2030, 1, 7, 18, 1, tzinfo=TZ))
 
 
@@ -419,16 +575,31 @@ def test_therapists_resource_list(as_assistant, admin_member, therapist_member, 
 # --- Blocked times --------------------------------------------------------------------------
 
 
-def test_blocked_times_crud_and_rules(as_therapist, as_assistant, as_admin, as_other_admin, therapist_member, admin_member):
-    payload = {"therapistId": str(therapist_member.user_id), "type": "meeting", "reason": "Reunión de equipo",
-               "date": MONDAY, "startTime": "12:00", "endTime": "13:00"}
+def test_blocked_times_crud_and_rules(
+    as_therapist, as_assistant, as_admin, as_other_admin, therapist_member, admin_member
+):
+    payload = {
+        "therapistId": str(therapist_member.user_id),
+        "type": "meeting",
+        "reason": "Reunión de equipo",
+        "date": MONDAY,
+        "startTime": "12:00",
+        "endTime": "13:00",
+    }
     created = as_assistant.post("/api/blocked-times", payload, format="json")
     assert created.status_code == 201
     assert created.json()["therapistName"] == therapist_member.user.name and created.json()["startTime"] == "12:00"
-    listed = as_therapist.get("/api/blocked-times", {"therapistId": str(therapist_member.user_id), "start": MONDAY}).json()
+    listed = as_therapist.get(
+        "/api/blocked-times", {"therapistId": str(therapist_member.user_id), "start": MONDAY}
+    ).json()
     assert listed["pagination"]["total"] == 1
     # Therapists block only their own time.
-    assert as_therapist.post("/api/blocked-times", {**payload, "therapistId": str(admin_member.user_id)}, format="json").status_code == 403
+    assert (
+        as_therapist.post(
+            "/api/blocked-times", {**payload, "therapistId": str(admin_member.user_id)}, format="json"
+        ).status_code
+        == 403
+    )
     bad = as_admin.post("/api/blocked-times", {**payload, "type": "siesta", "endTime": "11:00"}, format="json")
     assert bad.status_code == 400 and "type" in bad.json()["errors"]
     blocked_id = created.json()["id"]
@@ -442,10 +613,20 @@ def test_blocked_times_crud_and_rules(as_therapist, as_assistant, as_admin, as_o
 
 def test_calendar_settings(as_admin, as_therapist):
     defaults = as_therapist.get("/api/admin/calendar/settings").json()
-    assert defaults == {"showPatientName": True, "showTherapistName": True, "showSessionType": True, "showDuration": True,
-                        "showNotes": False, "showStatus": True, "defaultView": "week", "patientReminders": False}
+    assert defaults == {
+        "showPatientName": True,
+        "showTherapistName": True,
+        "showSessionType": True,
+        "showDuration": True,
+        "showNotes": False,
+        "showStatus": True,
+        "defaultView": "week",
+        "patientReminders": False,
+    }
     assert as_therapist.put("/api/admin/calendar/settings", {"showNotes": True}, format="json").status_code == 403
-    updated = as_admin.put("/api/admin/calendar/settings", {"showNotes": True, "defaultView": "month"}, format="json").json()
+    updated = as_admin.put(
+        "/api/admin/calendar/settings", {"showNotes": True, "defaultView": "month"}, format="json"
+    ).json()
     assert updated["showNotes"] is True and updated["defaultView"] == "month"
     assert as_admin.put("/api/admin/calendar/settings", {"defaultView": "year"}, format="json").status_code == 400
 
@@ -454,15 +635,19 @@ def test_calendar_settings(as_admin, as_therapist):
 
 
 def test_ical_feed_shows_initials_only_and_rotates(as_therapist, api, patient, therapist_member):
-    from icalendar import Calendar
-
     therapist_member.user.name = "Ana Soto"  # a random name could share a word with the patient's
     therapist_member.user.save(update_fields=["name"])
     now = datetime.now(TZ) + timedelta(days=2)
     as_therapist.post(
         "/api/sessions",
-        {"patientId": str(patient.id), "date": now.date().isoformat(), "startTime": "21:00", "notes": "Confidencial",
-         "title": "Sesión de Pérez", "allowOutsideAvailability": True},
+        {
+            "patientId": str(patient.id),
+            "date": now.date().isoformat(),
+            "startTime": "21:00",
+            "notes": "Confidencial",
+            "title": "Sesión de Pérez",
+            "allowOutsideAvailability": True,
+        },
         format="json",
     )
     assert as_therapist.get("/api/calendar/feed").json()["active"] is False
@@ -493,8 +678,12 @@ def test_ical_feed_is_for_clinicians(as_assistant, api):
 def tomorrow_session(therapist_member, patient):
     starts = datetime.now(TZ).replace(microsecond=0) + timedelta(hours=20)
     return Session.objects.create(
-        practice=therapist_member.practice, patient=patient, therapist=therapist_member.user, starts_at=starts,
-        ends_at=starts + timedelta(hours=1), status="scheduled",
+        practice=therapist_member.practice,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        status="scheduled",
     )
 
 
@@ -510,7 +699,9 @@ def test_reminders_are_sent_once(tomorrow_session, patient, run_jobs):
     call_command("send_session_reminders")
     run_jobs()
     assert [m.to for m in mail.outbox][1:] == [["maria@correo.cl"]]
-    assert "recordatorio de sesión" in mail.outbox[1].subject and tomorrow_session.practice.name in mail.outbox[1].subject
+    assert (
+        "recordatorio de sesión" in mail.outbox[1].subject and tomorrow_session.practice.name in mail.outbox[1].subject
+    )
     assert "María José Pérez" in mail.outbox[1].body
 
 
@@ -538,8 +729,13 @@ def test_rescheduled_sessions_are_reminded_again(tomorrow_session, run_jobs):
 def test_concurrent_reminder_runs_send_once(therapist_member, run_jobs):
     patient = patient_for(therapist_member)
     starts = datetime.now(TZ) + timedelta(hours=3)
-    Session.objects.create(practice=therapist_member.practice, patient=patient, therapist=therapist_member.user,
-                           starts_at=starts, ends_at=starts + timedelta(hours=1))
+    Session.objects.create(
+        practice=therapist_member.practice,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+    )
     barrier = threading.Barrier(4)
 
     def run():
@@ -562,28 +758,33 @@ def test_concurrent_reminder_runs_send_once(therapist_member, run_jobs):
 
 
 def test_dashboard_numbers_against_a_hand_built_dataset(therapist_member, practice):
-    from patients.models import Patient
-    from scheduling.dashboard import dashboard
-
     now = datetime(2030, 1, 9, 12, 0, tzinfo=TZ)  # Wednesday
     mine = [patient_for(therapist_member) for _ in range(4)]
     Patient.objects.filter(pk=mine[3].pk).update(status="inactive")
-    Patient.objects.filter(pk__in=[mine[0].pk, mine[1].pk, mine[3].pk]).update(created_at=datetime(2029, 12, 1, tzinfo=TZ))
+    Patient.objects.filter(pk__in=[mine[0].pk, mine[1].pk, mine[3].pk]).update(
+        created_at=datetime(2029, 12, 1, tzinfo=TZ)
+    )
     Patient.objects.filter(pk=mine[2].pk).update(created_at=datetime(2030, 1, 3, tzinfo=TZ))  # new this month
     colleague = MembershipFactory(practice=practice, role=Role.THERAPIST)
     other = patient_for(colleague)
 
     def session(patient, therapist, day, hour, status="completed"):
-        return Session.objects.create(practice=practice, patient=patient, therapist=therapist, status=status,
-                                      starts_at=datetime(2030, 1, day, hour, tzinfo=TZ), ends_at=datetime(2030, 1, day, hour + 1, tzinfo=TZ))
+        return Session.objects.create(
+            practice=practice,
+            patient=patient,
+            therapist=therapist,
+            status=status,
+            starts_at=datetime(2030, 1, day, hour, tzinfo=TZ),
+            ends_at=datetime(2030, 1, day, hour + 1, tzinfo=TZ),
+        )
 
-    session(mine[0], therapist_member.user, 7, 10)          # this week
-    session(mine[1], therapist_member.user, 8, 10)          # this week
+    session(mine[0], therapist_member.user, 7, 10)  # this week
+    session(mine[1], therapist_member.user, 8, 10)  # this week
     session(mine[1], therapist_member.user, 10, 10, "scheduled")  # this week, upcoming
     session(mine[2], therapist_member.user, 11, 10, "cancelled")  # not counted
     session(mine[0], therapist_member.user, 14, 10, "scheduled")  # next week, upcoming (within 7 days)
-    session(mine[0], therapist_member.user, 2, 10)          # last week
-    session(other, colleague.user, 8, 12)                  # a colleague's: not the therapist's numbers
+    session(mine[0], therapist_member.user, 2, 10)  # last week
+    session(other, colleague.user, 8, 12)  # a colleague's: not the therapist's numbers
     result = dashboard(membership=therapist_member, now=now)
     assert result["active_patients"] == {"value": 3, "change": 1, "trend": "up"}
     assert result["sessions_this_week"] == {"value": 3, "previous": 1, "change_percent": 200.0, "trend": "up"}
@@ -601,9 +802,18 @@ def test_dashboard_endpoint(as_therapist, patient, django_assert_max_num_queries
         response = as_therapist.get("/api/dashboard")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) >= {"activePatients", "sessionsThisWeek", "reportsThisMonth", "timeSavedThisWeek", "upcomingAppointments", "recentActivity"}
+    assert set(body) >= {
+        "activePatients",
+        "sessionsThisWeek",
+        "reportsThisMonth",
+        "timeSavedThisWeek",
+        "upcomingAppointments",
+        "recentActivity",
+    }
     assert body["upcomingAppointments"] == 1
-    assert body["recentActivity"][0]["type"] == "appointment" and body["recentActivity"][0]["patientName"] == patient.name
+    assert (
+        body["recentActivity"][0]["type"] == "appointment" and body["recentActivity"][0]["patientName"] == patient.name
+    )
 
 
 def test_dashboard_requires_token(api):
@@ -614,7 +824,9 @@ def test_conflict_message_in_english(as_therapist, patient):
     book(as_therapist, patient)
     as_therapist.user.profile.language = "en"
     as_therapist.user.profile.save()
-    response = as_therapist.post("/api/sessions", {"patientId": str(patient.id), "date": MONDAY, "startTime": "10:30"}, format="json")
+    response = as_therapist.post(
+        "/api/sessions", {"patientId": str(patient.id), "date": MONDAY, "startTime": "10:30"}, format="json"
+    )
     assert response.status_code == 409
     assert response.json()["message"].startswith("The therapist already has a session from 10:00 to 11:00")
 
@@ -623,18 +835,18 @@ def test_blocked_time_list_query_count_is_constant(as_admin, practice, django_as
     members = [MembershipFactory(practice=practice, role=Role.THERAPIST) for _ in range(3)]
     for member in members:
         for day in range(1, 11):
-            BlockedTime.objects.create(practice=practice, therapist=member.user, starts_at=datetime(2030, 2, day, 13, tzinfo=TZ),
-                                       ends_at=datetime(2030, 2, day, 14, tzinfo=TZ))
+            BlockedTime.objects.create(
+                practice=practice,
+                therapist=member.user,
+                starts_at=datetime(2030, 2, day, 13, tzinfo=TZ),
+                ends_at=datetime(2030, 2, day, 14, tzinfo=TZ),
+            )
     with django_assert_max_num_queries(3):  # auth, count, page (therapist names joined)
         response = as_admin.get("/api/blocked-times", {"limit": 100})
     assert response.json()["pagination"]["total"] == 30 and response.json()["data"][0]["therapistName"]
 
 
 def test_an_ical_link_may_expire_and_shows_its_last_use(as_therapist, api):
-    from unittest import mock
-
-    from django.utils import timezone
-
     created = as_therapist.post("/api/calendar/feed", {"expiresInDays": 30}, format="json").json()
     assert created["active"] is True and created["lastUsedAt"] is None
     assert created["expiresAt"][:10] == (timezone.localdate() + timedelta(days=30)).isoformat()
@@ -643,12 +855,12 @@ def test_an_ical_link_may_expire_and_shows_its_last_use(as_therapist, api):
     assert as_therapist.get("/api/calendar/feed").json()["lastUsedAt"] is not None
     with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(days=31)):
         assert api.get(path).status_code == 404
-    from scheduling.models import CalendarFeed
-
     CalendarFeed.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert as_therapist.get("/api/calendar/feed").json()["active"] is False
     assert as_therapist.post("/api/calendar/feed", {"expiresInDays": 0}, format="json").status_code == 400
-    assert as_therapist.post("/api/calendar/feed", {}, format="json").json()["expiresAt"] is None  # no expiry unless asked
+    assert (
+        as_therapist.post("/api/calendar/feed", {}, format="json").json()["expiresAt"] is None
+    )  # no expiry unless asked
 
 
 def test_a_reminder_comes_from_the_practice_says_when_it_moved_and_escapes_nothing_in_text(tomorrow_session, run_jobs):
@@ -662,9 +874,10 @@ def test_a_reminder_comes_from_the_practice_says_when_it_moved_and_escapes_nothi
     call_command("send_session_reminders")
     run_jobs()
     first, moved = mail.outbox
-    from email.header import decode_header, make_header
-
-    assert str(make_header(decode_header(first.from_email))) == 'Centro "Los Aromos" & Cía vía SessAI <no-reply@sessai.local>'
+    assert (
+        str(make_header(decode_header(first.from_email)))
+        == 'Centro "Los Aromos" & Cía vía SessAI <no-reply@sessai.local>'
+    )
 
     assert 'Centro "Los Aromos" & Cía' in first.subject and "&amp;" not in first.body and "&quot;" not in first.body
     assert "La hora cambió" not in first.body and "La hora cambió: antes era el" in moved.body

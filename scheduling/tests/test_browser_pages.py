@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.models import OutgoingEmail
 from patients.tests.factories import patient_for
-from scheduling import portal
+from scheduling import links
+from scheduling.booking import services as booking
 from scheduling.models import BookingSettings, Session, WaitlistEntry, WaitlistOffer
 from scheduling.tests.test_patient_pages import VALID_RUT, appointment_at, open_all_week
 from sessai.tests.browser import assert_accessible, last_document_status
@@ -24,8 +25,9 @@ def booking_on(practice, therapist_member):
     practice.slug = "centro-ejemplo"
     practice.save()
     open_all_week(therapist_member)
-    BookingSettings.objects.update_or_create(practice=practice, defaults={"enabled": True, "lead_time_hours": 2,
-                                                                          "waitlist_enabled": True})
+    BookingSettings.objects.update_or_create(
+        practice=practice, defaults={"enabled": True, "lead_time_hours": 2, "waitlist_enabled": True}
+    )
     return practice
 
 
@@ -95,12 +97,23 @@ def test_the_waitlist_join_and_the_claim(phone, booking_on, therapist_member, cl
     # someone cancels an hour the next day: the job offers it to the wait-list
     other = patient_for(therapist_member, name="Otra Persona", email="otra@correo.cl")
     taken = appointment_at(therapist_member, other, hours_ahead=30)
-    portal.waitlist_offer_hour(practice_id=booking_on.pk, therapist_id=therapist_member.user_id,
-                               starts_at=taken.starts_at, ends_at=taken.ends_at)  # nothing: still taken
+    booking.waitlist_offer_hour(
+        practice_id=booking_on.pk,
+        therapist_id=therapist_member.user_id,
+        starts_at=taken.starts_at,
+        ends_at=taken.ends_at,
+    )  # nothing: still taken
     assert not WaitlistOffer.objects.exists()
     Session.objects.filter(pk=taken.pk).update(status="cancelled")
-    assert portal.waitlist_offer_hour(practice_id=booking_on.pk, therapist_id=therapist_member.user_id,
-                                      starts_at=taken.starts_at, ends_at=taken.ends_at) == 1
+    assert (
+        booking.waitlist_offer_hour(
+            practice_id=booking_on.pk,
+            therapist_id=therapist_member.user_id,
+            starts_at=taken.starts_at,
+            ends_at=taken.ends_at,
+        )
+        == 1
+    )
 
     phone.goto(link_in("waitlist_offer", "tomas@correo.cl", "/p/lista-de-espera/"))
     assert_accessible(phone)
@@ -115,7 +128,7 @@ def test_the_waitlist_join_and_the_claim(phone, booking_on, therapist_member, cl
 def test_confirm_and_cancel_from_the_reminder(phone, therapist_member):
     patient = patient_for(therapist_member, name="María José Pérez", email="maria@correo.cl", rut="123456785")
     session = appointment_at(therapist_member, patient)
-    link = portal.appointment_link(session).split("://", 1)[1].split("/", 1)[1]
+    link = links.appointment_link(session).split("://", 1)[1].split("/", 1)[1]
     phone.goto("/" + link)
     assert_accessible(phone)
     phone.get_by_role("button", name="Confirmar asistencia").click()

@@ -1,22 +1,40 @@
 """Patients' pages: the reminder's confirm/cancel link, online booking with an emailed code, the
 wait-list and its claim link; the practice's API for them. Real HTTP through Django's test client."""
 
+import io
 import re
 import threading
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import signing
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from accounts.models import OutgoingEmail
+from accounts.page_urls import urlpatterns as account_pages
 from accounts.tests.factories import MembershipFactory
+from accounts.validators import RESERVED_SLUGS
+from patients.page_urls import urlpatterns as patient_pages
 from patients.tests.factories import patient_for
-from scheduling import portal
-from scheduling.models import AvailabilityDay, BookingSettings, EmailCode, Session, WaitlistEntry, WaitlistOffer
+from scheduling import links
+from scheduling.booking import services as booking
+from scheduling.models import (
+    AvailabilityDay,
+    BlockedTime,
+    BookingSettings,
+    CalendarSettings,
+    EmailCode,
+    Session,
+    WaitlistEntry,
+    WaitlistOffer,
+)
+from scheduling.page_urls import urlpatterns as scheduling_pages
+from scheduling.services.reminders import send_due_reminders
 from sessai.errors import Conflict
 from sessai.tests.a11y import invalid_fields_marked, violations
 from sessai.tests.workers import jobs
@@ -27,8 +45,9 @@ VALID_RUT, OTHER_RUT = "12.345.678-5", "11.111.111-1"
 
 def open_all_week(membership):
     for weekday in range(7):
-        AvailabilityDay.objects.update_or_create(membership=membership, weekday=weekday,
-                                                 defaults={"start": time(8), "end": time(20), "available": True})
+        AvailabilityDay.objects.update_or_create(
+            membership=membership, weekday=weekday, defaults={"start": time(8), "end": time(20), "available": True}
+        )
 
 
 @pytest.fixture
@@ -47,12 +66,19 @@ def patient(therapist_member):
 
 def appointment_at(therapist_member, patient, hours_ahead=48, **extra):
     starts = (timezone.now() + timedelta(hours=hours_ahead)).replace(second=0, microsecond=0)
-    return Session.objects.create(practice=therapist_member.practice, patient=patient, therapist=therapist_member.user,
-                                  starts_at=starts, ends_at=starts + timedelta(minutes=50), status="scheduled", **extra)
+    return Session.objects.create(
+        practice=therapist_member.practice,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=50),
+        status="scheduled",
+        **extra,
+    )
 
 
 def link_path(session) -> str:
-    return portal.appointment_link(session).removeprefix("http://localhost:3001")
+    return links.appointment_link(session).removeprefix("http://localhost:3001")
 
 
 def accessible(response):
@@ -69,9 +95,6 @@ def emails(template):
 
 
 def test_the_patient_reminder_carries_the_appointment_link(therapist_member, patient):
-    from scheduling.models import CalendarSettings
-    from scheduling.reminders import send_due_reminders
-
     CalendarSettings.objects.update_or_create(practice=therapist_member.practice, defaults={"patient_reminders": True})
     session = appointment_at(therapist_member, patient, hours_ahead=20)
     send_due_reminders(hours=24)
@@ -104,7 +127,9 @@ def test_confirm_then_cancel_from_the_link(therapist_member, patient, django_cap
     assert (session.status, session.confirmation_status) == ("cancelled", "cancelled_by_patient")
     notice = emails("patient_cancelled")
     assert [e.to for e in notice] == [therapist_member.user.email] and "María José Pérez" in notice[0].subject
-    assert [j["task_name"] for j in jobs(task_name="scheduling.tasks.waitlist_offer")] == ["scheduling.tasks.waitlist_offer"]
+    assert [j["task_name"] for j in jobs(task_name="scheduling.tasks.waitlist_offer")] == [
+        "scheduling.tasks.waitlist_offer"
+    ]
 
     again = client.post(link_path(session), {"action": "cancel"})  # double submit
     assert again.status_code == 409 and "ya no está programada" in again.content.decode()
@@ -113,7 +138,7 @@ def test_confirm_then_cancel_from_the_link(therapist_member, patient, django_cap
 
 def test_the_calendar_shows_the_patients_answer(as_therapist, therapist_member, patient):
     session = appointment_at(therapist_member, patient)
-    portal.appointment_confirm(session)
+    booking.appointment_confirm(session)
     day = session.starts_at.astimezone(TZ).date()
     events = as_therapist.get(f"/api/sessions?start={day}&end={day + timedelta(days=1)}").json()["data"]
     event = next(e for e in events if e["id"] == str(session.id))
@@ -183,8 +208,9 @@ def test_a_post_with_origin_null_is_refused_and_the_pages_own_origin_passes(ther
     session.refresh_from_db()
     assert session.confirmation_status != "confirmed"
 
-    passed = strict.post(link_path(session), {"action": "confirm", "csrfmiddlewaretoken": token},
-                         HTTP_ORIGIN="http://testserver")
+    passed = strict.post(
+        link_path(session), {"action": "confirm", "csrfmiddlewaretoken": token}, HTTP_ORIGIN="http://testserver"
+    )
     assert passed.status_code == 200 and "quedó confirmada" in passed.content.decode()
     session.refresh_from_db()
     assert session.confirmation_status == "confirmed"
@@ -202,11 +228,19 @@ def first_slot(client, practice, therapist_member):
 
 
 def request_code(client, details_path, **data):
-    form = {"name": "Camila Rojas", "email": "camila@correo.cl", "phone": "+56 9 1234 5678", "rut": VALID_RUT,
-            "type": "presencial", **data}
+    form = {
+        "name": "Camila Rojas",
+        "email": "camila@correo.cl",
+        "phone": "+56 9 1234 5678",
+        "rut": VALID_RUT,
+        "type": "presencial",
+        **data,
+    }
     response = client.post(details_path, form)
     assert response.status_code == 302, response.content.decode()[:500]
-    code = re.search(r"\b(\d{6})\b", OutgoingEmail.objects.filter(template="booking_code").latest("created_at").text).group(1)
+    code = re.search(
+        r"\b(\d{6})\b", OutgoingEmail.objects.filter(template="booking_code").latest("created_at").text
+    ).group(1)
     return response["Location"], code
 
 
@@ -258,14 +292,16 @@ def _same_page(html: str, *variable: str) -> str:
     return html
 
 
-def test_a_typed_rut_reveals_nothing_and_attaches_to_nobody(booking_on, therapist_member, patient,
-                                                            django_capture_on_commit_callbacks):
+def test_a_typed_rut_reveals_nothing_and_attaches_to_nobody(
+    booking_on, therapist_member, patient, django_capture_on_commit_callbacks
+):
     """The outside probe: book with your own name and email and someone else's RUT. The page and
     the email show what you typed; the patient on file gains nothing; the booking is a new patient
     flagged for staff to merge. The answers are the same as with a RUT nobody has."""
     with django_capture_on_commit_callbacks(execute=True):
-        probe, probe_verify, probe_page = _book_online(booking_on, therapist_member, name="Intrusa Curiosa",
-                                                       email="intrusa@correo.cl", rut=VALID_RUT)
+        probe, probe_verify, probe_page = _book_online(
+            booking_on, therapist_member, name="Intrusa Curiosa", email="intrusa@correo.cl", rut=VALID_RUT
+        )
     assert "María José Pérez" not in probe_page and "Intrusa Curiosa" in probe_page
     confirmation = OutgoingEmail.objects.get(template="booking_done", to="intrusa@correo.cl")
     assert "María José Pérez" not in confirmation.text + confirmation.html + confirmation.subject
@@ -275,8 +311,9 @@ def test_a_typed_rut_reveals_nothing_and_attaches_to_nobody(booking_on, therapis
     assert newcomer.pk != patient.pk and (newcomer.rut, newcomer.claimed_rut) == ("", "123456785")
     assert newcomer.duplicate_of_id == patient.pk
 
-    fresh, fresh_verify, fresh_page = _book_online(booking_on, therapist_member, name="Intrusa Curiosa",
-                                                   email="intrusa2@correo.cl", rut=OTHER_RUT)
+    fresh, fresh_verify, fresh_page = _book_online(
+        booking_on, therapist_member, name="Intrusa Curiosa", email="intrusa2@correo.cl", rut=OTHER_RUT
+    )
     assert fresh.patient.duplicate_of_id is None and fresh.patient.rut == "111111111"
     assert _same_page(probe_verify, "intrusa@correo.cl") == _same_page(fresh_verify, "intrusa2@correo.cl")
     assert _same_page(probe_page, "intrusa@correo.cl") == _same_page(fresh_page, "intrusa2@correo.cl")
@@ -290,9 +327,14 @@ def test_a_proven_email_on_file_books_for_that_patient(booking_on, therapist_mem
     other_therapist = MembershipFactory(practice=booking_on, role="therapist")
     patient.care_team.all().delete()
     patient.care_team.create(user=other_therapist.user)
-    session, _verify, page = _book_online(booking_on, therapist_member, name="Majo", email="MARIA@correo.cl", rut=OTHER_RUT)
+    session, _verify, page = _book_online(
+        booking_on, therapist_member, name="Majo", email="MARIA@correo.cl", rut=OTHER_RUT
+    )
     assert session.patient_id == patient.pk and "María José Pérez" in page
-    assert set(patient.care_team.values_list("user_id", flat=True)) == {other_therapist.user_id, therapist_member.user_id}
+    assert set(patient.care_team.values_list("user_id", flat=True)) == {
+        other_therapist.user_id,
+        therapist_member.user_id,
+    }
     patient.refresh_from_db()
     assert (patient.name, patient.rut) == ("María José Pérez", "123456785")
 
@@ -300,7 +342,9 @@ def test_a_proven_email_on_file_books_for_that_patient(booking_on, therapist_mem
 def test_bad_data_is_refused_with_field_errors_and_nothing_saved(booking_on, therapist_member):
     client = Client()
     details = first_slot(client, booking_on, therapist_member)
-    response = client.post(details, {"name": "  ", "email": "no-es-correo", "phone": "", "rut": "12.345.678-9", "type": "presencial"})
+    response = client.post(
+        details, {"name": "  ", "email": "no-es-correo", "phone": "", "rut": "12.345.678-9", "type": "presencial"}
+    )
     html = response.content.decode()
     assert response.status_code == 400 and "El RUT no es válido" in html
     assert set(invalid_fields_marked(html)) >= {"name", "email", "phone", "rut"}
@@ -312,22 +356,41 @@ def test_slots_respect_lead_time_horizon_and_the_calendar(booking_on, therapist_
     config = BookingSettings.objects.get(practice=booking_on)
     config.lead_time_hours, config.horizon_days = 48, 3
     config.save()
-    earliest, last_day = portal.booking_window(booking_on, config)
+    earliest, last_day = booking.booking_window(booking_on, config)
     today = timezone.now().astimezone(TZ).date()
-    assert portal.open_slots(practice=booking_on, config=config, membership=therapist_member, day=today, duration=50) == []
-    assert portal.open_slots(practice=booking_on, config=config, membership=therapist_member, day=last_day + timedelta(days=1), duration=50) == []
+    assert (
+        booking.open_slots(practice=booking_on, config=config, membership=therapist_member, day=today, duration=50)
+        == []
+    )
+    assert (
+        booking.open_slots(
+            practice=booking_on,
+            config=config,
+            membership=therapist_member,
+            day=last_day + timedelta(days=1),
+            duration=50,
+        )
+        == []
+    )
     day = last_day
-    slots = portal.open_slots(practice=booking_on, config=config, membership=therapist_member, day=day, duration=50)
+    slots = booking.open_slots(practice=booking_on, config=config, membership=therapist_member, day=day, duration=50)
     assert slots and all(s["starts_at"] >= earliest for s in slots)
     taken = slots[0]["starts_at"]
-    Session.objects.create(practice=booking_on, patient=patient, therapist=therapist_member.user, starts_at=taken,
-                           ends_at=taken + timedelta(minutes=50))
-    again = portal.open_slots(practice=booking_on, config=config, membership=therapist_member, day=day, duration=50)
+    Session.objects.create(
+        practice=booking_on,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=taken,
+        ends_at=taken + timedelta(minutes=50),
+    )
+    again = booking.open_slots(practice=booking_on, config=config, membership=therapist_member, day=day, duration=50)
     assert taken not in [s["starts_at"] for s in again]
     # a slot before the lead time cannot be requested by editing the address either
     early = (timezone.now() + timedelta(hours=3)).astimezone(TZ).replace(minute=0, second=0, microsecond=0)
-    response = Client().get(f"/p/{booking_on.slug}/reservar/datos", {"profesional": therapist_member.user_id, "duracion": 50,
-                                                                   "inicio": early.isoformat()})
+    response = Client().get(
+        f"/p/{booking_on.slug}/reservar/datos",
+        {"profesional": therapist_member.user_id, "duracion": 50, "inicio": early.isoformat()},
+    )
     assert response.status_code == 302 and response["Location"] == f"/p/{booking_on.slug}/reservar"
 
 
@@ -347,7 +410,10 @@ def test_requests_and_codes_are_rate_limited(booking_on, therapist_member, setti
     details = first_slot(client, booking_on, therapist_member)
     verify_path, _code = request_code(client, details)
     request_code(client, details)
-    third = client.post(details, {"name": "Camila Rojas", "email": "CAMILA@correo.cl", "phone": "1", "rut": VALID_RUT, "type": "presencial"})
+    third = client.post(
+        details,
+        {"name": "Camila Rojas", "email": "CAMILA@correo.cl", "phone": "1", "rut": VALID_RUT, "type": "presencial"},
+    )
     assert third.status_code == 429 and third["Retry-After"] and "Demasiados intentos" in third.content.decode()
     assert EmailCode.objects.count() == 2
     statuses = [client.post(verify_path, {"code": "999999"}).status_code for _ in range(4)]
@@ -365,8 +431,9 @@ def test_five_wrong_codes_end_the_request(booking_on, therapist_member):
     assert Session.objects.count() == 0
 
 
-def test_request_mode_waits_for_the_therapists_approval(booking_on, therapist_member, as_therapist, as_assistant,
-                                                        as_other_admin, api):
+def test_request_mode_waits_for_the_therapists_approval(
+    booking_on, therapist_member, as_therapist, as_assistant, as_other_admin, api
+):
     BookingSettings.objects.filter(practice=booking_on).update(auto_confirm=False)
     client = Client()
     verify_path, code = request_code(client, first_slot(client, booking_on, therapist_member))
@@ -392,7 +459,10 @@ def test_declining_a_request_tells_the_patient(booking_on, therapist_member, as_
     verify_path, code = request_code(client, first_slot(client, booking_on, therapist_member))
     client.post(verify_path, {"code": code})
     session = Session.objects.get()
-    assert as_therapist.post(f"/api/sessions/{session.id}/cancel", {"reason": "Sin cupo"}, format="json").status_code == 200
+    assert (
+        as_therapist.post(f"/api/sessions/{session.id}/cancel", {"reason": "Sin cupo"}, format="json").status_code
+        == 200
+    )
     assert [e.to for e in emails("booking_declined")] == ["camila@correo.cl"]
     session.refresh_from_db()
     assert (session.status, session.awaiting_approval) == ("cancelled", False)
@@ -400,8 +470,16 @@ def test_declining_a_request_tells_the_patient(booking_on, therapist_member, as_
 
 def _verified(practice, therapist_member, email):
     starts = (timezone.now() + timedelta(days=2)).astimezone(TZ).replace(hour=11, minute=0, second=0, microsecond=0)
-    return {"therapist_id": str(therapist_member.user_id), "starts_at": starts.isoformat(), "duration": 50, "type": "presencial",
-            "name": email, "email": email, "phone": "1", "rut": ""}
+    return {
+        "therapist_id": str(therapist_member.user_id),
+        "starts_at": starts.isoformat(),
+        "duration": 50,
+        "type": "presencial",
+        "name": email,
+        "email": email,
+        "phone": "1",
+        "rut": "",
+    }
 
 
 def _race(functions):
@@ -430,8 +508,14 @@ def test_two_patients_one_slot_one_wins(practice, therapist_member):
     practice.save()
     open_all_week(therapist_member)
     config = BookingSettings.objects.create(practice=practice, enabled=True, lead_time_hours=0)
-    results = _race([lambda e=email: portal.online_book(practice=practice, config=config, payload=_verified(practice, therapist_member, e))
-                     for email in ("a@correo.cl", "b@correo.cl")])
+    results = _race(
+        [
+            lambda e=email: booking.online_book(
+                practice=practice, config=config, payload=_verified(practice, therapist_member, e)
+            )
+            for email in ("a@correo.cl", "b@correo.cl")
+        ]
+    )
     booked = [r for r in results if isinstance(r, Session)]
     refused = [r for r in results if not isinstance(r, Session)]
     assert len(booked) == 1 and len(refused) == 1 and getattr(refused[0], "code", "") == "slot_taken"
@@ -446,11 +530,21 @@ def test_joining_the_waitlist_needs_the_emailed_code(booking_on, therapist_membe
     page = client.get(f"/p/{booking_on.slug}/lista-de-espera?profesional={therapist_member.user_id}")
     accessible(page)
     today = timezone.now().astimezone(TZ).date()
-    response = client.post(f"/p/{booking_on.slug}/lista-de-espera", {
-        "name": "Pedro Soto", "email": "pedro@correo.cl", "phone": "1", "rut": OTHER_RUT, "therapist": str(therapist_member.user_id),
-        "date_from": today.isoformat(), "date_to": (today + timedelta(days=10)).isoformat(), "time_from": "09:00", "time_to": "13:00",
-        "type": "presencial",
-    })
+    response = client.post(
+        f"/p/{booking_on.slug}/lista-de-espera",
+        {
+            "name": "Pedro Soto",
+            "email": "pedro@correo.cl",
+            "phone": "1",
+            "rut": OTHER_RUT,
+            "therapist": str(therapist_member.user_id),
+            "date_from": today.isoformat(),
+            "date_to": (today + timedelta(days=10)).isoformat(),
+            "time_from": "09:00",
+            "time_to": "13:00",
+            "type": "presencial",
+        },
+    )
     assert response.status_code == 302 and WaitlistEntry.objects.count() == 0
     code = re.search(r"\b(\d{6})\b", emails("booking_code")[-1].text).group(1)
     joined = client.post(response["Location"], {"code": code})
@@ -461,28 +555,50 @@ def test_joining_the_waitlist_needs_the_emailed_code(booking_on, therapist_membe
 
 def test_waitlist_window_is_checked(booking_on, therapist_member):
     today = timezone.now().astimezone(TZ).date()
-    response = Client().post(f"/p/{booking_on.slug}/lista-de-espera", {
-        "name": "Pedro Soto", "email": "pedro@correo.cl", "phone": "1", "rut": OTHER_RUT, "therapist": str(therapist_member.user_id),
-        "date_from": (today + timedelta(days=5)).isoformat(), "date_to": today.isoformat(), "type": "presencial",
-    })
+    response = Client().post(
+        f"/p/{booking_on.slug}/lista-de-espera",
+        {
+            "name": "Pedro Soto",
+            "email": "pedro@correo.cl",
+            "phone": "1",
+            "rut": OTHER_RUT,
+            "therapist": str(therapist_member.user_id),
+            "date_from": (today + timedelta(days=5)).isoformat(),
+            "date_to": today.isoformat(),
+            "type": "presencial",
+        },
+    )
     assert response.status_code == 400 and "posterior al día de inicio" in response.content.decode()
     assert EmailCode.objects.count() == 0
 
 
 def _wait(practice, therapist_member, name, start_day, created_offset):
-    entry = WaitlistEntry.objects.create(practice=practice, therapist=therapist_member.user, name=name, email=f"{name}@correo.cl",
-                                         date_from=start_day, date_to=start_day + timedelta(days=7))
+    entry = WaitlistEntry.objects.create(
+        practice=practice,
+        therapist=therapist_member.user,
+        name=name,
+        email=f"{name}@correo.cl",
+        date_from=start_day,
+        date_to=start_day + timedelta(days=7),
+    )
     WaitlistEntry.objects.filter(pk=entry.pk).update(created_at=timezone.now() - timedelta(minutes=created_offset))
     return entry
 
 
-def test_a_cancelled_hour_is_offered_to_the_first_in_line(booking_on, therapist_member, patient, run_jobs, as_therapist, mailoutbox):
+def test_a_cancelled_hour_is_offered_to_the_first_in_line(
+    booking_on, therapist_member, patient, run_jobs, as_therapist, mailoutbox
+):
     session = appointment_at(therapist_member, patient, hours_ahead=72)
     day = session.starts_at.astimezone(TZ).date()
     BookingSettings.objects.filter(practice=booking_on).update(waitlist_offer_count=2)
-    first, second, third = (_wait(booking_on, therapist_member, n, day - timedelta(days=1), m) for n, m in (("ana", 30), ("beto", 20), ("caro", 10)))
+    first, second, third = (
+        _wait(booking_on, therapist_member, n, day - timedelta(days=1), m)
+        for n, m in (("ana", 30), ("beto", 20), ("caro", 10))
+    )
     _wait(booking_on, therapist_member, "fuera", day + timedelta(days=1), 40)  # window starts after the hour
-    assert as_therapist.post(f"/api/sessions/{session.id}/cancel", {"reason": "Viaje"}, format="json").status_code == 200
+    assert (
+        as_therapist.post(f"/api/sessions/{session.id}/cancel", {"reason": "Viaje"}, format="json").status_code == 200
+    )
     run_jobs()
     offered = {o.entry.name for o in WaitlistOffer.objects.select_related("entry")}
     assert offered == {"ana", "beto"}
@@ -500,17 +616,29 @@ def test_a_cancelled_hour_is_offered_to_the_first_in_line(booking_on, therapist_
     assert late.status_code == 409 and "ya no está disponible" in late.content.decode()
     booked = Session.objects.get(status="scheduled", therapist=therapist_member.user)
     assert booked.starts_at == session.starts_at and booked.source == "online"
-    assert {e.name: e.status for e in WaitlistEntry.objects.all()}["ana" if "ana" in booked.patient.email else "beto"] == "booked"
+    assert {e.name: e.status for e in WaitlistEntry.objects.all()}[
+        "ana" if "ana" in booked.patient.email else "beto"
+    ] == "booked"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_claims_one_hour_one_wins(practice, therapist_member):
     starts = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
-    entries = [WaitlistEntry.objects.create(practice=practice, therapist=therapist_member.user, name=n, email=f"{n}@correo.cl",
-                                            date_from=starts.date() - timedelta(days=1), date_to=starts.date() + timedelta(days=1))
-               for n in ("uno", "dos")]
-    offers = [WaitlistOffer.objects.create(entry=e, starts_at=starts, ends_at=starts + timedelta(minutes=50)) for e in entries]
-    results = _race([lambda o=offer: portal.waitlist_claim(o) for offer in offers])
+    entries = [
+        WaitlistEntry.objects.create(
+            practice=practice,
+            therapist=therapist_member.user,
+            name=n,
+            email=f"{n}@correo.cl",
+            date_from=starts.date() - timedelta(days=1),
+            date_to=starts.date() + timedelta(days=1),
+        )
+        for n in ("uno", "dos")
+    ]
+    offers = [
+        WaitlistOffer.objects.create(entry=e, starts_at=starts, ends_at=starts + timedelta(minutes=50)) for e in entries
+    ]
+    results = _race([lambda o=offer: booking.waitlist_claim(o) for offer in offers])
     assert sum(isinstance(r, Session) for r in results) == 1
     assert Session.objects.filter(therapist=therapist_member.user, starts_at=starts).count() == 1
 
@@ -518,7 +646,9 @@ def test_two_claims_one_hour_one_wins(practice, therapist_member):
 # --- The practice's API ------------------------------------------------------------------------
 
 
-def test_booking_settings_api(as_admin, as_therapist, as_assistant, api, practice, therapist_member, other_admin_member):
+def test_booking_settings_api(
+    as_admin, as_therapist, as_assistant, api, practice, therapist_member, other_admin_member
+):
     url = "/api/admin/booking/settings"
     assert api.get(url).status_code == 401
     current = as_assistant.get(url)
@@ -528,7 +658,11 @@ def test_booking_settings_api(as_admin, as_therapist, as_assistant, api, practic
     no_slug = as_admin.put(url, {"enabled": True}, format="json")
     assert no_slug.status_code == 400 and "slug" in no_slug.json()["errors"]
     bad = as_admin.patch(url, {"slug": "Con Espacios", "durations": [5]}, format="json")
-    assert bad.status_code == 400 and "slug" in bad.json()["errors"] and any(k.startswith("durations") for k in bad.json()["errors"])
+    assert (
+        bad.status_code == 400
+        and "slug" in bad.json()["errors"]
+        and any(k.startswith("durations") for k in bad.json()["errors"])
+    )
     other_practice_therapist = as_admin.patch(url, {"therapistIds": [str(other_admin_member.user_id)]}, format="json")
     assert other_practice_therapist.status_code == 400 and "therapistIds" in other_practice_therapist.json()["errors"]
     other_admin_member.practice.slug = "ocupada"
@@ -538,12 +672,27 @@ def test_booking_settings_api(as_admin, as_therapist, as_assistant, api, practic
     practice.refresh_from_db()
     assert practice.slug is None and not BookingSettings.objects.get(practice=practice).enabled  # nothing half-saved
 
-    saved = as_admin.put(url, {"enabled": True, "slug": "centro-norte", "therapistIds": [str(therapist_member.user_id)],
-                               "durations": [50, 30, 50], "autoConfirm": False, "brandColor": "#0A7F3F"}, format="json")
+    saved = as_admin.put(
+        url,
+        {
+            "enabled": True,
+            "slug": "centro-norte",
+            "therapistIds": [str(therapist_member.user_id)],
+            "durations": [50, 30, 50],
+            "autoConfirm": False,
+            "brandColor": "#0A7F3F",
+        },
+        format="json",
+    )
     body = saved.json()
     assert saved.status_code == 200, body
     assert (body["enabled"], body["slug"], body["durations"], body["autoConfirm"], body["brandColor"]) == (
-        True, "centro-norte", [30, 50], False, "#0A7F3F")
+        True,
+        "centro-norte",
+        [30, 50],
+        False,
+        "#0A7F3F",
+    )
     assert body["bookingUrl"] == "http://localhost:3001/p/centro-norte/reservar"
     assert body["therapistIds"] == [str(therapist_member.user_id)]
     page = Client().get("/p/centro-norte/reservar")
@@ -551,9 +700,7 @@ def test_booking_settings_api(as_admin, as_therapist, as_assistant, api, practic
 
 
 def test_the_logo_is_served_from_our_host(as_admin, as_therapist, practice, booking_on):
-    import io
-
-    from PIL import Image
+    from PIL import Image  # noqa: PLC0415 (heavy, loaded on first use)
 
     buffer = io.BytesIO()
     Image.new("RGB", (40, 20), "#0a7f3f").save(buffer, "PNG")
@@ -569,7 +716,9 @@ def test_the_logo_is_served_from_our_host(as_admin, as_therapist, practice, book
     assert logo.status_code == 200 and logo["Content-Type"] == "image/png"
 
 
-def test_waitlist_api(as_admin, as_assistant, api, practice, therapist_member, other_admin_member, django_assert_max_num_queries):
+def test_waitlist_api(
+    as_admin, as_assistant, api, practice, therapist_member, other_admin_member, django_assert_max_num_queries
+):
     today = timezone.now().astimezone(TZ).date()
     for n in range(3):
         _wait(practice, therapist_member, f"p{n}", today, 10 - n)
@@ -582,7 +731,13 @@ def test_waitlist_api(as_admin, as_assistant, api, practice, therapist_member, o
     with django_assert_max_num_queries(8):
         assert len(as_assistant.get("/api/admin/waitlist").json()) == 30
     entry = WaitlistEntry.objects.get(name="p0")
-    other = _wait(other_admin_member.practice, MembershipFactory(practice=other_admin_member.practice, role="therapist"), "x", today, 0)
+    other = _wait(
+        other_admin_member.practice,
+        MembershipFactory(practice=other_admin_member.practice, role="therapist"),
+        "x",
+        today,
+        0,
+    )
     assert as_admin.delete(f"/api/admin/waitlist/{other.id}").status_code == 404
     assert as_admin.delete(f"/api/admin/waitlist/{entry.id}").status_code == 204
     entry.refresh_from_db()
@@ -603,14 +758,17 @@ def test_the_page_language_follows_the_browser(therapist_member, patient):
 
 
 def test_a_removed_block_is_offered_too(booking_on, therapist_member, as_therapist, run_jobs):
-    from scheduling.models import BlockedTime
-
     starts = (timezone.now() + timedelta(days=3)).astimezone(TZ).replace(hour=15, minute=0, second=0, microsecond=0)
-    block = BlockedTime.objects.create(practice=booking_on, therapist=therapist_member.user, starts_at=starts,
-                                       ends_at=starts + timedelta(hours=2))
+    block = BlockedTime.objects.create(
+        practice=booking_on, therapist=therapist_member.user, starts_at=starts, ends_at=starts + timedelta(hours=2)
+    )
     entry = _wait(booking_on, therapist_member, "dani", starts.date(), 5)
-    BlockedTime.objects.create(practice=booking_on, therapist=therapist_member.user, starts_at=starts + timedelta(hours=3),
-                               ends_at=starts + timedelta(hours=4))
+    BlockedTime.objects.create(
+        practice=booking_on,
+        therapist=therapist_member.user,
+        starts_at=starts + timedelta(hours=3),
+        ends_at=starts + timedelta(hours=4),
+    )
     assert as_therapist.delete(f"/api/blocked-times/{block.id}").status_code == 204
     run_jobs()
     offer = WaitlistOffer.objects.get(entry=entry)
@@ -621,10 +779,7 @@ def test_a_removed_block_is_offered_too(booking_on, therapist_member, as_therapi
 
 
 def test_a_gif_logo_is_served_as_a_gif(as_admin, practice, booking_on):
-    import io
-
-    from django.core.files.base import ContentFile
-    from PIL import Image
+    from PIL import Image  # noqa: PLC0415 (heavy, loaded on first use)
 
     buffer = io.BytesIO()
     Image.new("RGB", (40, 20), "#0a7f3f").save(buffer, "GIF")
@@ -638,22 +793,29 @@ def test_a_gif_logo_is_served_as_a_gif(as_admin, practice, booking_on):
 
 
 def test_reserved_addresses_are_refused_and_match_the_routes(as_admin, practice):
-    from accounts.validators import RESERVED_SLUGS
-    from sessai.page_urls import urlpatterns
-
-    routes = {str(p.pattern).split("/")[1] for p in urlpatterns if str(p.pattern).startswith("p/") and "<" not in str(p.pattern).split("/")[1]}
+    urlpatterns = [*account_pages, *patient_pages, *scheduling_pages]
+    routes = {
+        str(p.pattern).split("/")[1]
+        for p in urlpatterns
+        if str(p.pattern).startswith("p/") and "<" not in str(p.pattern).split("/")[1]
+    }
     assert routes == RESERVED_SLUGS
     for slug in sorted(RESERVED_SLUGS):
         refused = as_admin.put("/api/admin/booking/settings", {"slug": slug}, format="json")
-        assert refused.status_code == 400 and refused.json()["errors"]["slug"] == ["Esa dirección está reservada; elige otra"]
+        assert refused.status_code == 400 and refused.json()["errors"]["slug"] == [
+            "Esa dirección está reservada; elige otra"
+        ]
     practice.refresh_from_db()
     assert practice.slug is None
 
 
-def test_an_invitee_who_has_not_joined_is_not_offered(booking_on, as_admin, therapist_member, django_capture_on_commit_callbacks):
+def test_an_invitee_who_has_not_joined_is_not_offered(
+    booking_on, as_admin, therapist_member, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        invited = as_admin.post("/api/admin/team", {"name": "Zoe Pendiente", "email": "zoe@clinica.cl", "role": "therapist"},
-                                format="json")
+        invited = as_admin.post(
+            "/api/admin/team", {"name": "Zoe Pendiente", "email": "zoe@clinica.cl", "role": "therapist"}, format="json"
+        )
     assert invited.status_code == 201
     page = Client().get(f"/p/{booking_on.slug}/reservar").content.decode()
     assert "Zoe Pendiente" not in page and therapist_member.user.name in page
@@ -665,21 +827,27 @@ def test_a_start_the_page_never_offered_is_not_bookable(booking_on, therapist_me
     client = Client()
     offered = first_slot(client, booking_on, therapist_member)
     start = re.search(r"inicio=([^&]+)", offered).group(1)
-    from datetime import datetime
-    from urllib.parse import quote, unquote
-
     odd = quote((datetime.fromisoformat(unquote(start)) + timedelta(minutes=7)).isoformat())  # 10:07: never offered
     assert odd != start
     tampered = offered.replace(f"inicio={start}", f"inicio={odd}")
     assert client.get(tampered).status_code == 302  # back to the hours the page offers
-    refused = client.post(tampered, {"name": "Ana", "email": "ana@correo.cl", "phone": "+56 9 1", "rut": VALID_RUT,
-                                     "type": "presencial"})
+    refused = client.post(
+        tampered, {"name": "Ana", "email": "ana@correo.cl", "phone": "+56 9 1", "rut": VALID_RUT, "type": "presencial"}
+    )
     assert refused.status_code == 302 and "/reservar/datos" not in refused["Location"]
     assert EmailCode.objects.count() == 0
     # and a verified request whose start was changed in between is refused under the lock
-    payload = {"therapist_id": str(therapist_member.user_id), "starts_at": unquote(odd), "duration": 50, "type": "presencial",
-               "name": "Ana", "email": "ana@correo.cl", "phone": "", "rut": ""}
+    payload = {
+        "therapist_id": str(therapist_member.user_id),
+        "starts_at": unquote(odd),
+        "duration": 50,
+        "type": "presencial",
+        "name": "Ana",
+        "email": "ana@correo.cl",
+        "phone": "",
+        "rut": "",
+    }
     config = BookingSettings.objects.get(practice=booking_on)
     with pytest.raises(Conflict):
-        portal.online_book(practice=booking_on, config=config, payload=payload)
+        booking.online_book(practice=booking_on, config=config, payload=payload)
     assert not Session.objects.exists()

@@ -11,7 +11,19 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_load_builds_consistent_data(api):
-    call_command("seed_load", "--practices", "3", "--therapists-per-practice", "4", "--patients", "60", "--sessions", "900", "--seed", "3")
+    call_command(
+        "seed_load",
+        "--practices",
+        "3",
+        "--therapists-per-practice",
+        "4",
+        "--patients",
+        "60",
+        "--sessions",
+        "900",
+        "--seed",
+        "3",
+    )
     main = Practice.objects.get(name="Centro Benchmark")
     assert Practice.objects.filter(name__startswith="Centro Benchmark").count() == 3
     assert Membership.objects.filter(practice=main).count() == 5  # 4 therapists + 1 admin
@@ -24,10 +36,15 @@ def test_seed_load_builds_consistent_data(api):
     for patient in patients.filter(sessions__isnull=False).distinct()[:10]:  # registered before their first session
         assert patient.created_at < Session.objects.filter(patient=patient).order_by("starts_at").first().starts_at
     assert completed.exclude(content="").count() == completed.count()
-    assert Assessment.objects.filter(patient__practice=main).exists() and BlockedTime.objects.filter(practice=main).exists()
+    assert (
+        Assessment.objects.filter(patient__practice=main).exists()
+        and BlockedTime.objects.filter(practice=main).exists()
+    )
     assert balance(main) > 0
     # The data is usable through the API as-is.
-    login = api.post("/api/auth/login", {"email": "admin@centrobenchmark.bench", "password": "Bench12345"}, format="json")
+    login = api.post(
+        "/api/auth/login", {"email": "admin@centrobenchmark.bench", "password": "Bench12345"}, format="json"
+    )
     assert login.status_code == 200
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['tokens']['accessToken']}")
     assert api.get("/api/patients", {"search": "mar"}).status_code == 200
@@ -52,11 +69,48 @@ def _per_therapist_week(name: str) -> float:
 
 
 def test_density_is_a_parameter_with_a_realistic_default():
-    call_command("seed_load", "--therapists-per-practice", "4", "--patients", "40", "--sessions", "2000", "--seed", "5", "--name", "Real")
-    call_command("seed_load", "--therapists-per-practice", "4", "--patients", "40", "--sessions", "2000", "--seed", "5", "--name", "Denso",
-                 "--dense")
-    call_command("seed_load", "--therapists-per-practice", "4", "--patients", "40", "--sessions", "2000", "--seed", "5", "--name", "Veinte",
-                 "--per-therapist-week", "20")
+    call_command(
+        "seed_load",
+        "--therapists-per-practice",
+        "4",
+        "--patients",
+        "40",
+        "--sessions",
+        "2000",
+        "--seed",
+        "5",
+        "--name",
+        "Real",
+    )
+    call_command(
+        "seed_load",
+        "--therapists-per-practice",
+        "4",
+        "--patients",
+        "40",
+        "--sessions",
+        "2000",
+        "--seed",
+        "5",
+        "--name",
+        "Denso",
+        "--dense",
+    )
+    call_command(
+        "seed_load",
+        "--therapists-per-practice",
+        "4",
+        "--patients",
+        "40",
+        "--sessions",
+        "2000",
+        "--seed",
+        "5",
+        "--name",
+        "Veinte",
+        "--per-therapist-week",
+        "20",
+    )
     assert 25 <= _per_therapist_week("Real") <= 31  # the default: 28
     assert 18 <= _per_therapist_week("Veinte") <= 22
     assert _per_therapist_week("Denso") < 4  # 2,000 sessions spread over three years

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -65,9 +66,7 @@ def exception_handler(exc, context):
         exc = ServiceUnavailable(headers={"Retry-After": "5"})
     if isinstance(exc, DomainError):
         set_rollback()
-        return Response(
-            error_body(exc.message, exc.code, exc.errors), status=exc.status_code, headers=exc.headers
-        )
+        return Response(error_body(exc.message, exc.code, exc.errors), status=exc.status_code, headers=exc.headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -125,24 +124,18 @@ def is_api(request) -> bool:
 def handler404(request, exception=None):
     if is_api(request):
         return JsonResponse(error_body(_("No encontrado"), "not_found"), status=404)
-    from django.views.defaults import page_not_found
-
     return page_not_found(request, exception)
 
 
 def handler500(request):
     if is_api(request):
         return JsonResponse(error_body(_("Error interno del servidor"), "server_error"), status=500)
-    from django.views.defaults import server_error
-
     return server_error(request)
 
 
 def handler400(request, exception=None):
     if is_api(request):
         return JsonResponse(error_body(_("Solicitud inválida"), "invalid"), status=400)
-    from django.views.defaults import bad_request
-
     return bad_request(request, exception)
 
 
@@ -151,6 +144,4 @@ def handler403(request, exception=None):
         return JsonResponse(
             error_body(_("No tienes permiso para realizar esta acción"), "permission_denied"), status=403
         )
-    from django.views.defaults import permission_denied
-
     return permission_denied(request, exception)

@@ -28,8 +28,10 @@ class WallClockTimeField(serializers.TimeField):
 # then RFC 3986 characters (percent escapes complete). Stated as a pattern rather than `format: uri`,
 # which admits any scheme (`a:b`) that no one can open; the code checks exactly this pattern.
 _URI_CHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})"
-WEB_LINK_PATTERN = (r"^(?:https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,24}"
-                    r"(?::[0-9]{1,5})?(?:[/?#]" + _URI_CHAR + r"*(?:#" + _URI_CHAR + r"*)?)?)?$")
+WEB_LINK_PATTERN = (
+    r"^(?:https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,24}"
+    r"(?::[0-9]{1,5})?(?:[/?#]" + _URI_CHAR + r"*(?:#" + _URI_CHAR + r"*)?)?)?$"
+)
 
 
 @extend_schema_field({"type": "string", "pattern": WEB_LINK_PATTERN, "example": "https://registro.example.cl/123"})
@@ -39,7 +41,9 @@ class WebLinkField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_blank", True)
         super().__init__(**kwargs)
-        self.validators.append(RegexValidator(WEB_LINK_PATTERN, _("Ingresa un enlace válido que comience con https://")))
+        self.validators.append(
+            RegexValidator(WEB_LINK_PATTERN, _("Ingresa un enlace válido que comience con https://"))
+        )
 
 
 class SizedUploadMixin:
@@ -57,8 +61,9 @@ class SizedUploadMixin:
 
     def to_internal_value(self, data):
         if getattr(data, "size", 0) > self.max_bytes:
-            raise PayloadTooLarge(too_large(self.max_bytes), code="file_too_large",
-                                  errors={self.field_name: [too_large(self.max_bytes)]})
+            raise PayloadTooLarge(
+                too_large(self.max_bytes), code="file_too_large", errors={self.field_name: [too_large(self.max_bytes)]}
+            )
         return super().to_internal_value(data)
 
 

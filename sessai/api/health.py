@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from sessai.api.views import PublicAPIView
@@ -15,7 +16,8 @@ from sessai.api.views import PublicAPIView
 logger = logging.getLogger("sessai.health")
 
 HealthSerializer = inline_serializer(
-    "Health", {"status": serializers.CharField(), "checks": serializers.DictField(child=serializers.CharField(), required=False)}
+    "Health",
+    {"status": serializers.CharField(), "checks": serializers.DictField(child=serializers.CharField(), required=False)},
 )
 
 
@@ -68,8 +70,6 @@ class NotFoundView(PublicAPIView):
     schema = None
 
     def _not_found(self, request, *args, **kwargs):
-        from rest_framework.exceptions import NotFound
-
         raise NotFound()
 
     get = post = put = patch = delete = _not_found

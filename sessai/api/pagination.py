@@ -22,10 +22,8 @@ LIMIT_HELP = _("Elementos por página (1 a 100).")
 
 
 class PageQuerySerializer(QuerySerializer):
-    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, default=1,
-                                    help_text=PAGE_HELP)
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=25,
-                                     help_text=LIMIT_HELP)
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, default=1, help_text=PAGE_HELP)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=25, help_text=LIMIT_HELP)
 
 
 def page_params(query_params, *, default_limit: int = 25) -> tuple[int, int]:
@@ -64,14 +62,32 @@ class PagePagination(BasePagination):
         return list(paginator.page(self.page_number).object_list)
 
     def get_paginated_response(self, data):
-        return Response({"data": data, "pagination": pagination_meta(page=self.page_number, limit=self.limit, total=self.total)})
+        return Response(
+            {"data": data, "pagination": pagination_meta(page=self.page_number, limit=self.limit, total=self.total)}
+        )
 
     def get_schema_operation_parameters(self, view):
         return [
-            {"name": "page", "required": False, "in": "query", "description": str(PAGE_HELP),
-             "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
-            {"name": "limit", "required": False, "in": "query", "description": str(LIMIT_HELP),
-             "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_LIMIT, "default": self.page_size}},
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "description": str(PAGE_HELP),
+                "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+            },
+            {
+                "name": "limit",
+                "required": False,
+                "in": "query",
+                "description": str(LIMIT_HELP),
+                "schema": {
+                    "type": "integer",
+                    "format": "int32",
+                    "minimum": 1,
+                    "maximum": MAX_LIMIT,
+                    "default": self.page_size,
+                },
+            },
         ]
 
     def get_paginated_response_schema(self, schema):
@@ -95,5 +111,9 @@ class WholeListPagination(PagePagination):
         # one page holding the whole list: `limit` is its length (0 for an empty window, and
         # thousands for a practice's week), not a page size
         envelope["properties"]["pagination"]["properties"]["limit"] = {
-            "type": "integer", "format": "int32", "minimum": 0, "description": str(_("El largo de la lista completa (= total)"))}
+            "type": "integer",
+            "format": "int32",
+            "minimum": 0,
+            "description": str(_("El largo de la lista completa (= total)")),
+        }
         return envelope

@@ -6,7 +6,7 @@ action / HTTP method to roles. Nothing declared means nobody is allowed (secure 
 
 from rest_framework.permissions import BasePermission
 
-from accounts.choices import Role
+from sessai.roles import Role
 
 ADMIN = frozenset({Role.ADMIN})
 CLINICAL = frozenset({Role.ADMIN, Role.THERAPIST})  # may see clinical content and use AI

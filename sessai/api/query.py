@@ -10,20 +10,26 @@ import threading
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.plumbing import ComponentRegistry
 
 from sessai.api.exceptions import error_body, is_api
 
 _lock = threading.Lock()
 _routes: dict | None = None  # callback -> (path, path_regex)
 _accepted: dict = {}
-DOCUMENTED_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}  # (callback, method) -> frozenset of query parameter names, or None (not an API operation)
+DOCUMENTED_METHODS = {
+    "GET",
+    "POST",
+    "PUT",
+    "PATCH",
+    "DELETE",
+}  # (callback, method) -> frozenset of query parameter names, or None (not an API operation)
 
 
 def _endpoints() -> dict:
     global _routes
     if _routes is None:
-        from drf_spectacular.generators import SchemaGenerator
-
         generator = SchemaGenerator()
         generator._initialise_endpoints()
         _routes = {}
@@ -49,15 +55,14 @@ def accepted_parameters(callback, method: str) -> frozenset | None:
     with _lock:
         if key in _accepted:
             return _accepted[key]
-        from drf_spectacular.plumbing import ComponentRegistry
-
         route = _endpoints().get(callback)
         names = None
         if route is not None and _handles(callback, method):
             path, path_regex, generator = route
             view = generator.create_view(callback, method)
-            operation = view.schema.get_operation(generator.coerce_path(path, method, view), path_regex, "", method,
-                                                  ComponentRegistry())
+            operation = view.schema.get_operation(
+                generator.coerce_path(path, method, view), path_regex, "", method, ComponentRegistry()
+            )
             if operation is not None:
                 names = frozenset(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")
         _accepted[key] = names

@@ -10,6 +10,7 @@ draft-ietf-httpapi-ratelimit-headers (structured-field lists, one item per polic
 window resets.
 """
 
+import functools
 import hashlib
 import math
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
+from django.http import HttpResponse
 from django_ratelimit import ALL
 from django_ratelimit.core import _split_rate, get_usage
 
@@ -104,9 +106,6 @@ def add_headers(request, response) -> None:
 def protect_form_login(view, limits):
     """The console's login (a Django form view) counted against the API login's limits: the same
     settings, the same 429 and message."""
-    import functools
-
-    from django.http import HttpResponse
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):

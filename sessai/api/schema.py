@@ -40,14 +40,22 @@ ERROR_DESCRIPTIONS = {
     429: _("Demasiadas solicitudes: reintentar después de `Retry-After` segundos."),
     503: _("Servicio externo no disponible: reintentar más tarde."),
 }
-RETRY_AFTER = {"Retry-After": {"description": str(_("Segundos de espera antes de reintentar.")),
-                               "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 86400}}}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": str(_("Segundos de espera antes de reintentar.")),
+        "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 86400},
+    }
+}
 
 _STRUCTURED_LIST = {"type": "string", "maxLength": 1000, "pattern": r"^[\x20-\x7e]*$"}  # a structured-field list
 RATE_LIMIT_HEADERS = {
     "RateLimit-Policy": {
-        "description": str(_('Límites que cuentan esta operación (IETF, draft-ietf-httpapi-ratelimit-headers): '
-                             '`"nombre";q=cuota;w=ventana en segundos`, separados por coma.')),
+        "description": str(
+            _(
+                "Límites que cuentan esta operación (IETF, draft-ietf-httpapi-ratelimit-headers): "
+                '`"nombre";q=cuota;w=ventana en segundos`, separados por coma.'
+            )
+        ),
         "schema": {**_STRUCTURED_LIST, "example": '"login_ip";q=20;w=60, "login_account";q=5;w=60'},
     },
     "RateLimit": {
@@ -63,7 +71,8 @@ class ErrorSerializer(WireSerializer):
     message = serializers.CharField(help_text=_("Mensaje para mostrar al usuario, en su idioma."))
     code = serializers.CharField(help_text=_("Código estable para programas: invalid, not_found, conflict, ..."))
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False,
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
         help_text=_("Errores por campo (camelCase; anidados como `padre.hijo`)."),
     )
 
@@ -73,11 +82,16 @@ class DeviceSessionJWTScheme(SimpleJWTScheme):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
-        return {**super().get_security_definition(auto_schema), "description": str(_(
-            "Token de acceso JWT (`Authorization: Bearer ...`) de `/api/auth/login`, de corta duración (15 minutos por defecto) y "
-            "ligado a la sesión del dispositivo. Sigue las buenas prácticas de RFC8725: algoritmo fijo "
-            "(HS256, nunca `none`), expiración y tipo de token verificados, renovación con rotación."
-        ))}
+        return {
+            **super().get_security_definition(auto_schema),
+            "description": str(
+                _(
+                    "Token de acceso JWT (`Authorization: Bearer ...`) de `/api/auth/login`, de corta duración (15 minutos por defecto) y "
+                    "ligado a la sesión del dispositivo. Sigue las buenas prácticas de RFC8725: algoritmo fijo "
+                    "(HS256, nunca `none`), expiración y tipo de token verificados, renovación con rotación."
+                )
+            ),
+        }
 
 
 class RoleAwareSerializerExtension(OpenApiSerializerExtension):
@@ -117,9 +131,18 @@ def sse_event(data_schema: dict) -> dict:
         "type": "object",
         "required": ["data"],
         "properties": {
-            "event": {"type": "string", "maxLength": 50, "description": str(_("Sin nombre: texto parcial; `done`: fin; `error`: error."))},
-            "data": {"type": "string", "maxLength": SSE_DATA_MAX_LENGTH, "description": str(_("JSON del evento (ver `x-contentSchema`).")),
-                     "x-contentMediaType": "application/json", "x-contentSchema": data_schema},
+            "event": {
+                "type": "string",
+                "maxLength": 50,
+                "description": str(_("Sin nombre: texto parcial; `done`: fin; `error`: error.")),
+            },
+            "data": {
+                "type": "string",
+                "maxLength": SSE_DATA_MAX_LENGTH,
+                "description": str(_("JSON del evento (ver `x-contentSchema`).")),
+                "x-contentMediaType": "application/json",
+                "x-contentSchema": data_schema,
+            },
         },
     }
 
@@ -140,8 +163,13 @@ def bound(schema: dict, direction: str = "request") -> dict:
     if schema.get("type") == "integer" and "format" not in schema:
         wide = abs(schema.get("maximum", 0)) > INT32 or abs(schema.get("minimum", 0)) > INT32
         schema["format"] = "int64" if wide else "int32"
-    if (direction == "request" and schema.get("type") == "string" and "maxLength" not in schema
-            and "enum" not in schema and schema.get("format") in FORMAT_MAX_LENGTH):
+    if (
+        direction == "request"
+        and schema.get("type") == "string"
+        and "maxLength" not in schema
+        and "enum" not in schema
+        and schema.get("format") in FORMAT_MAX_LENGTH
+    ):
         schema["maxLength"] = FORMAT_MAX_LENGTH[schema["format"]]
     if direction == "request" and schema.get("format") in ("date", "date-time") and "pattern" not in schema:
         schema["pattern"] = YEAR_PATTERN  # what sessai.api.serializers.year_in_range refuses, stated
@@ -187,8 +215,11 @@ class AutoSchema(openapi.AutoSchema):
             schema["maxItems"] = field.max_length
         if direction != "request":
             return schema
-        if (isinstance(field, serializers.CharField) and is_free_text(schema)
-                and not any(isinstance(v, RegexValidator) for v in field.validators)):
+        if (
+            isinstance(field, serializers.CharField)
+            and is_free_text(schema)
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
+        ):
             # what DRF refuses, stated: NUL anywhere; only white space where blank is not allowed
             schema["pattern"] = NO_NUL if field.allow_blank or not field.trim_whitespace else NOT_BLANK
         alternative = getattr(field.parent, "flat_alternatives", {}).get(field.field_name)
@@ -199,7 +230,9 @@ class AutoSchema(openapi.AutoSchema):
                 schema["nullable"] = True
             elif blank_means_null(field) and schema.get("type") == "string" and "format" in schema:
                 # `""` (an empty date input) or the format: the type stays beside `nullable`
-                dated = {"format": schema.pop("format")} | ({"pattern": schema.pop("pattern")} if "pattern" in schema else {})
+                dated = {"format": schema.pop("format")} | (
+                    {"pattern": schema.pop("pattern")} if "pattern" in schema else {}
+                )
                 schema["anyOf"] = [dated, {"maxLength": 0}]
         return schema
 
@@ -238,7 +271,10 @@ class AutoSchema(openapi.AutoSchema):
         responses = operation["responses"]
         for code in sorted(codes | {int(c) for c in responses if c.startswith(("4", "5"))}):
             declared = responses.get(str(code), {})
-            responses[str(code)] = {**self._error_response(code), **({"description": declared["description"]} if declared.get("description") else {})}
+            responses[str(code)] = {
+                **self._error_response(code),
+                **({"description": declared["description"]} if declared.get("description") else {}),
+            }
         if 429 in codes:  # every answer of a limited operation carries the caller's standing
             for code, response in responses.items():
                 if code.startswith(("2", "4")):
@@ -266,14 +302,20 @@ class AutoSchema(openapi.AutoSchema):
 
     def _error_response(self, code: int) -> dict:
         component = ResolvedComponent(
-            name="Error", type=ResolvedComponent.SCHEMA, object=ErrorSerializer,
+            name="Error",
+            type=ResolvedComponent.SCHEMA,
+            object=ErrorSerializer,
             schema=self._map_basic_serializer(ErrorSerializer(), "response"),
         )
         self.registry.register_on_missing(component)
         # a view that streams (SSE) sends its errors as an `error` event when the client asked for the stream
-        media_types = ["application/json"] + [r.media_type for r in self.view.get_renderers() if r.media_type == "text/event-stream"]
-        response = {"description": str(ERROR_DESCRIPTIONS.get(code, "")),
-                    "content": {media_type: {"schema": component.ref} for media_type in media_types}}
+        media_types = ["application/json"] + [
+            r.media_type for r in self.view.get_renderers() if r.media_type == "text/event-stream"
+        ]
+        response = {
+            "description": str(ERROR_DESCRIPTIONS.get(code, "")),
+            "content": {media_type: {"schema": component.ref} for media_type in media_types},
+        }
         if code in (429, 503):
             response["headers"] = RETRY_AFTER
         return response
@@ -281,8 +323,15 @@ class AutoSchema(openapi.AutoSchema):
 
 def declare_tags(result, generator, request, public):
     """Postprocessing hook: every tag an operation uses, declared with its description."""
-    used = {tag for item in result.get("paths", {}).values() for operation in item.values() for tag in operation.get("tags", [])}
-    result["tags"] = [{"name": tag["name"], "description": str(tag["description"])} for tag in TAGS if tag["name"] in used]
+    used = {
+        tag
+        for item in result.get("paths", {}).values()
+        for operation in item.values()
+        for tag in operation.get("tags", [])
+    }
+    result["tags"] = [
+        {"name": tag["name"], "description": str(tag["description"])} for tag in TAGS if tag["name"] in used
+    ]
     return result
 
 

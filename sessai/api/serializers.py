@@ -34,13 +34,20 @@ def blank_means_empty(field) -> bool:
 
 def blank_means_null(field) -> bool:
     """An optional nullable non-text field (a date, a uuid, a number) also takes "" (an empty input)."""
-    return field.allow_null and not field.required and not isinstance(field, (serializers.CharField, serializers.ChoiceField))
+    return (
+        field.allow_null
+        and not field.required
+        and not isinstance(field, (serializers.CharField, serializers.ChoiceField))
+    )
 
 
 EMPTY_VALUE = _("Este campo no puede estar vacío.")
 WRONG_TYPE = {
-    str: _("Debe ser un texto."), int: _("Debe ser un número entero."), float: _("Debe ser un número."),
-    bool: _("Debe ser verdadero o falso."), list: _("Debe ser una lista."),
+    str: _("Debe ser un texto."),
+    int: _("Debe ser un número entero."),
+    float: _("Debe ser un número."),
+    bool: _("Debe ser verdadero o falso."),
+    list: _("Debe ser una lista."),
 }
 
 
@@ -54,8 +61,17 @@ def json_type(field):
         return float
     if isinstance(field, (serializers.ListField, serializers.ListSerializer, serializers.MultipleChoiceField)):
         return list
-    if isinstance(field, (serializers.CharField, serializers.ChoiceField, serializers.DateField, serializers.TimeField,
-                          serializers.DateTimeField, serializers.UUIDField)):
+    if isinstance(
+        field,
+        (
+            serializers.CharField,
+            serializers.ChoiceField,
+            serializers.DateField,
+            serializers.TimeField,
+            serializers.DateTimeField,
+            serializers.UUIDField,
+        ),
+    ):
         return str
     return None
 
@@ -102,7 +118,10 @@ def year_in_range(value) -> None:
 def _bound_dates(fields) -> None:
     for field in fields.values():
         target = getattr(field, "child", field)
-        if isinstance(target, (serializers.DateField, serializers.DateTimeField)) and year_in_range not in target.validators:
+        if (
+            isinstance(target, (serializers.DateField, serializers.DateTimeField))
+            and year_in_range not in target.validators
+        ):
             target.validators = [*target.validators, year_in_range]
 
 

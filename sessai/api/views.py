@@ -54,7 +54,9 @@ class PracticeScopeMixin(RateLimitedMixin):
             self._audit_context = acting_as(request.user, remote_addr=request.META.get("REMOTE_ADDR"))
             self._audit_context.__enter__()
             membership = request.user.active_membership
-            request_logging.bind(user_id=str(request.user.pk), practice_id=str(membership.practice_id) if membership else "")
+            request_logging.bind(
+                user_id=str(request.user.pk), practice_id=str(membership.practice_id) if membership else ""
+            )
 
     def finalize_response(self, request, response, *args, **kwargs):
         context = getattr(self, "_audit_context", None)
@@ -92,6 +94,7 @@ class PracticeAPIView(PracticeScopeMixin, APIView):
 
 class ScopedQuerysetMixin(PracticeScopeMixin):
     queryset = None  # set to `Model.objects.none()`: documents the model; never used to serve data
+
     def scoped_queryset(self, membership):
         raise NotImplementedError(f"{type(self).__name__} must define scoped_queryset(membership)")
 

@@ -63,7 +63,6 @@ def to_wire(data):
 # camelize hook gives the same names). No docstring: drf-spectacular would make it the description
 # of every component without one of its own.
 class WireSerializer(serializers.Serializer):
-
     def to_representation(self, instance):
         out = WireDict()
         for field in self._readable_fields:

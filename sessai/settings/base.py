@@ -43,7 +43,7 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
-    "sessai.console.ConsoleAdminConfig",  # django.contrib.admin as "SessAI — Consola"
+    "console.apps.ConsoleAdminConfig",  # django.contrib.admin as "SessAI — Consola" (the console app)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -131,9 +131,7 @@ if not DATABASE_URL:
     from sessai.db import embedded_database_url
 
     DATABASE_URL = embedded_database_url()
-_db = dj_database_url.parse(
-    DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
-)
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
 if _db.get("OPTIONS", {}).get("host"):  # unix-socket URLs (`?host=/path`) from the embedded server
     _db["HOST"] = _db["OPTIONS"].pop("host")
 _db["ENGINE"] = "django_prometheus.db.backends.postgresql"  # counts queries for /metrics
@@ -217,7 +215,9 @@ RECORDING_MAX_SECONDS = env_int("RECORDING_MAX_SECONDS", 3 * 3600)
 RECORDING_CHUNK_SECONDS = env_int("RECORDING_CHUNK_SECONDS", 20 * 60)  # longer audio goes to the provider in parts
 RECORDING_UPLOAD_CHUNK_MAX_BYTES = env_int("RECORDING_UPLOAD_CHUNK_MAX_BYTES", 16 * 1024 * 1024)
 RECORDING_STAGING_DIR = Path(env("RECORDING_STAGING_DIR", str(BASE_DIR / "media" / "staging")))
-RECORDING_UPLOAD_EXPIRY_HOURS = env_int("RECORDING_UPLOAD_EXPIRY_HOURS", 24)  # unfinished uploads' audio is deleted after this
+RECORDING_UPLOAD_EXPIRY_HOURS = env_int(
+    "RECORDING_UPLOAD_EXPIRY_HOURS", 24
+)  # unfinished uploads' audio is deleted after this
 RECORDING_CONSENT_TEXT_VERSION = env("RECORDING_CONSENT_TEXT_VERSION", "2026-12")
 # Bodies larger than MAX_REQUEST_BYTES are accepted only here (the direct recording upload).
 LARGE_BODY_PATHS = [(r"^/api/sessions/[0-9a-f-]{36}/recordings$", RECORDING_MAX_BYTES + 1024 * 1024)]
@@ -248,7 +248,7 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_HEADERS = (*cors_default_headers, "idempotency-key")
 CORS_EXPOSE_HEADERS = ["Retry-After", "RateLimit", "RateLimit-Policy", "Content-Disposition", "X-Request-ID"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-CSRF_FAILURE_VIEW = "sessai.portal.csrf_failure"  # says what happened, in Spanish, with a way back
+CSRF_FAILURE_VIEW = "sessai.pages.csrf_failure"  # says what happened, in Spanish, with a way back
 
 # The redactor's named-entity layer (ai_reports/ner.py): names nobody introduced, found by spaCy's
 # Spanish model. On by default; a practice that accepts the risk may turn it off.
@@ -310,7 +310,9 @@ SPECTACULAR_SETTINGS = {
     "LICENSE": {"name": "Propietaria: todos los derechos reservados", "url": f"{FRONTEND_URL}/terminos"},
     # The server that serves this document, whatever its host: the same schema fits every deployment.
     # Its environment (local, staging, production) is named, as gateways and the OWASP rules expect.
-    "SERVERS": [{"url": "/", "description": f"Este servidor ({env('SESSAI_ENVIRONMENT', 'local')})", "x-internal": False}],
+    "SERVERS": [
+        {"url": "/", "description": f"Este servidor ({env('SESSAI_ENVIRONMENT', 'local')})", "x-internal": False}
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # served locally: the docs work offline and under a strict CSP
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -498,7 +500,12 @@ CONTENT_SECURITY_POLICY = {  # django-csp: the admin, the API docs and email pre
 
 # --- Observability
 # A caller's id is checked by sessai.middleware.RequestIdFilterMiddleware; corsheaders exposes the header.
-DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": False, "RETURN_HEADER": True, "EXPOSE_HEADER": False}
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": False,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+}
 METRICS_TOKEN = env("METRICS_TOKEN")
 SENTRY_DSN = env("SENTRY_DSN")
 if SENTRY_DSN:
@@ -530,7 +537,12 @@ LOGGING = {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s %(user_id)s %(practice_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "correlation_id": "request_id"},
+            "rename_fields": {
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+                "correlation_id": "request_id",
+            },
         },
         "text": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"},
     },

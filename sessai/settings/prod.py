@@ -8,9 +8,7 @@ from .base import DEV_SECRET_KEY, SECRET_KEY, env, env_bool, env_int
 DEBUG = env_bool("DEBUG", False)
 
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
-    raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a private value of at least 32 characters when DEBUG is off."
-    )
+    raise ImproperlyConfigured("SECRET_KEY must be set to a private value of at least 32 characters when DEBUG is off.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

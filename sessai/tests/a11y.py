@@ -2,7 +2,7 @@
 decided from the HTML alone (axe-core's structural rules, without a browser): the page's language
 and title, a zoomable viewport, one h1 and no skipped heading level, text alternatives for images,
 a name for every link and button, a label for every form control, unique ids, and invalid fields
-marked `aria-invalid`. Contrast is decided by the stylesheet: `sessai.portal.readable_on` picks
+marked `aria-invalid`. Contrast is decided by the stylesheet: `sessai.pages.readable_on` picks
 the text colour on the practice's colour."""
 
 from html.parser import HTMLParser
@@ -20,8 +20,13 @@ class _Page(HTMLParser):
         self.title = ""
 
     def handle_starttag(self, tag, attrs):
-        element = {"tag": tag, "attrs": dict(attrs), "text": "", "parents": [e["tag"] for e in self.stack],
-                   "ancestors": list(self.stack)}
+        element = {
+            "tag": tag,
+            "attrs": dict(attrs),
+            "text": "",
+            "parents": [e["tag"] for e in self.stack],
+            "ancestors": list(self.stack),
+        }
         self.elements.append(element)
         if tag not in VOID:
             self.stack.append(element)
@@ -52,7 +57,9 @@ def violations(html: str) -> list[str]:
     viewport = next((e for e in elements if e["tag"] == "meta" and e["attrs"].get("name") == "viewport"), None)
     if viewport is None:
         found.append("meta-viewport: no viewport meta (the page is not laid out for phones)")
-    elif "user-scalable=no" in viewport["attrs"].get("content", "") or "maximum-scale=1" in viewport["attrs"].get("content", ""):
+    elif "user-scalable=no" in viewport["attrs"].get("content", "") or "maximum-scale=1" in viewport["attrs"].get(
+        "content", ""
+    ):
         found.append("meta-viewport: zoom is disabled")
     headings = [int(e["tag"][1]) for e in elements if e["tag"] in {"h1", "h2", "h3", "h4", "h5", "h6"}]
     if headings.count(1) != 1:
@@ -72,8 +79,12 @@ def violations(html: str) -> list[str]:
         if tag == "button" and not (element["text"].strip() or attrs.get("aria-label")):
             found.append("button-name: a button has no text")
         if tag in CONTROLS and attrs.get("type", "text") not in UNLABELLED_INPUTS and "hidden" not in attrs:
-            labelled = (attrs.get("id") in label_for or attrs.get("aria-label") or attrs.get("aria-labelledby")
-                        or "label" in element["parents"])
+            labelled = (
+                attrs.get("id") in label_for
+                or attrs.get("aria-label")
+                or attrs.get("aria-labelledby")
+                or "label" in element["parents"]
+            )
             if not labelled:
                 found.append(f"label: <{tag} name={attrs.get('name')!r}> has no label")
     return found
@@ -83,5 +94,8 @@ def invalid_fields_marked(html: str) -> list[str]:
     """Fields shown with an error list must say so to assistive technology (aria-invalid)."""
     page = _Page()
     page.feed(html)
-    return [e["attrs"].get("name") for e in page.elements
-            if e["tag"] in CONTROLS and e["attrs"].get("aria-invalid") == "true"]
+    return [
+        e["attrs"].get("name")
+        for e in page.elements
+        if e["tag"] in CONTROLS and e["attrs"].get("aria-invalid") == "true"
+    ]

@@ -14,10 +14,24 @@ import pytest
 
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 # What a headless Chromium needs on a machine with no display and a closed network.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-         "locale": "es-CL", "timezone_id": "America/Santiago"}
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "es-CL",
+    "timezone_id": "America/Santiago",
+}
 
 
 def chromium_path() -> str | None:
@@ -32,7 +46,7 @@ def missing_reason() -> str | None:
     if chromium_path() is None:
         return "no Chromium (apt-get install chromium)"
     try:
-        import playwright  # noqa: F401
+        import playwright  # noqa: F401, PLC0415 (whether it is installed at all)
     except ImportError:
         return "Playwright is not installed"
     return None
@@ -43,7 +57,7 @@ def browser():
     """Chromium for one test. Playwright's sync API runs an event loop in this thread while it is
     started, which the worker (`run_jobs`, asyncio) and Django's async-safety check would trip over,
     so it is started per test and stopped after it: the next test's thread is clean."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (heavy, loaded on first use)
 
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the test's ORM calls between clicks are synchronous
     playwright = sync_playwright().start()
@@ -78,7 +92,9 @@ def phone(browser, live_server):
 @pytest.fixture
 def desktop(browser, live_server):
     """A desktop-sized page, as an operator opens the console."""
-    page = _page(browser, live_server, locale="es-CL", timezone_id="America/Santiago", viewport={"width": 1280, "height": 900})
+    page = _page(
+        browser, live_server, locale="es-CL", timezone_id="America/Santiago", viewport={"width": 1280, "height": 900}
+    )
     yield page
     page.context.close()
 
@@ -91,11 +107,14 @@ def last_document_status(page) -> int:
 
 def axe_serious(page) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now shown."""
-    from axe_playwright_python.sync_playwright import Axe
+    from axe_playwright_python.sync_playwright import Axe  # noqa: PLC0415 (heavy, loaded on first use)
 
     results = Axe().run(page)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]
-            if v.get("impact") in ("serious", "critical")]
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
 
 
 def assert_accessible(page) -> None:

@@ -13,24 +13,31 @@ import io
 import json
 import re
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 from django.test import override_settings
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory, PracticeFactory, login_tokens
+from ai_reports.models import RecordingUpload
 from billing.services import subscription_start
+from patients.privacy import request_file
 from patients.tests.factories import patient_for
 
 BOUNDS = ("maxLength", "maxItems", "maximum", "minimum")
-SMALL_UPLOADS = {"ATTACHMENT_MAX_BYTES": 2048, "PROFILE_PHOTO_MAX_BYTES": 1024, "RECORDING_MAX_BYTES": 4096,
-                 "RECORDING_UPLOAD_CHUNK_MAX_BYTES": 4096}
+SMALL_UPLOADS = {
+    "ATTACHMENT_MAX_BYTES": 2048,
+    "PROFILE_PHOTO_MAX_BYTES": 1024,
+    "RECORDING_MAX_BYTES": 4096,
+    "RECORDING_UPLOAD_CHUNK_MAX_BYTES": 4096,
+}
 
 
 def _spec():
     """The schema as served, generated with small upload limits so a file past one is cheap to send."""
-    from drf_spectacular.generators import SchemaGenerator
-
     with override_settings(**SMALL_UPLOADS):
         return SchemaGenerator().get_schema(request=None, public=True)
 
@@ -137,8 +144,6 @@ def world(db, settings):
     settings.GEMINI_API_KEY = ""  # the offline provider
     for name, value in SMALL_UPLOADS.items():
         setattr(settings, name, value)
-    from rest_framework.test import APIClient
-
     practice = PracticeFactory()
     subscription_start(practice=practice)
     admin = MembershipFactory(practice=practice, role=Role.ADMIN)
@@ -151,9 +156,17 @@ def world(db, settings):
     patient = patient_for(therapist)
 
     def book(status, day, sign=False):
-        answer = callers["therapist"].post("/api/sessions", {
-            "patientId": str(patient.id), "date": day, "startTime": "10:00", "status": status, "content": "<p>Nota</p>",
-        }, format="json")
+        answer = callers["therapist"].post(
+            "/api/sessions",
+            {
+                "patientId": str(patient.id),
+                "date": day,
+                "startTime": "10:00",
+                "status": status,
+                "content": "<p>Nota</p>",
+            },
+            format="json",
+        )
         assert answer.status_code == 201, answer.json()
         session_id = answer.json()["id"]
         if sign:
@@ -167,37 +180,51 @@ def world(db, settings):
         "signed": book("completed", "2026-03-03", sign=True),
         "scheduled": book("scheduled", "2027-03-04"),
     }
-    from ai_reports.models import RecordingUpload
-
-    ids["upload"] = str(RecordingUpload.objects.create(practice=practice, session_id=ids["record"], created_by=therapist.user,
-                                                       size=10_000).pk)
-    from patients.privacy import request_file
-
+    ids["upload"] = str(
+        RecordingUpload.objects.create(
+            practice=practice, session_id=ids["record"], created_by=therapist.user, size=10_000
+        ).pk
+    )
     ids["privacy"] = str(request_file(membership=admin, patient=patient, kind="access").pk)
     return callers, ids
 
 
 # The object each bounded operation's path names: one whose state lets the request reach validation.
 PATH_OBJECTS = {
-    "/api/admin/team/{id}": "member", "/api/admin/team/{id}/schedule": "member",
-    "/api/patients/{id}": "patient", "/api/patients/{id}/assessments": "patient",
-    "/api/patients/{id}/reports": "patient", "/api/patients/{id}/sessions": "patient",
-    "/api/sessions/{id}": "record", "/api/sessions/{id}/assessments": "record",
-    "/api/sessions/{id}/attachments": "record", "/api/sessions/{id}/addenda": "signed",
-    "/api/sessions/{id}/cancel": "scheduled", "/api/patients/{id}/recording-consent": "patient",
-    "/api/sessions/{id}/recordings": "record", "/api/sessions/{id}/recording-uploads": "record",
-    "/api/sessions/{id}/recording-uploads/{upload_id}": "record", "/api/sessions/{id}/transcript/segments/{index}": "record",
-    "/api/patients/{id}/consents": "patient", "/api/sessions/{id}/approve": "scheduled", "/api/patients/{id}/access-log": "patient",
-    "/api/patients/{id}/export-package": "patient", "/api/patients/{id}/merge": "patient",
-    "/api/privacy/requests/{id}": "privacy", "/api/privacy/requests/{id}/extend": "privacy",
-    "/api/privacy/requests/{id}/refuse": "privacy", "/api/privacy/requests/{id}/fulfill": "privacy",
+    "/api/admin/team/{id}": "member",
+    "/api/admin/team/{id}/schedule": "member",
+    "/api/patients/{id}": "patient",
+    "/api/patients/{id}/assessments": "patient",
+    "/api/patients/{id}/reports": "patient",
+    "/api/patients/{id}/sessions": "patient",
+    "/api/sessions/{id}": "record",
+    "/api/sessions/{id}/assessments": "record",
+    "/api/sessions/{id}/attachments": "record",
+    "/api/sessions/{id}/addenda": "signed",
+    "/api/sessions/{id}/cancel": "scheduled",
+    "/api/patients/{id}/recording-consent": "patient",
+    "/api/sessions/{id}/recordings": "record",
+    "/api/sessions/{id}/recording-uploads": "record",
+    "/api/sessions/{id}/recording-uploads/{upload_id}": "record",
+    "/api/sessions/{id}/transcript/segments/{index}": "record",
+    "/api/patients/{id}/consents": "patient",
+    "/api/sessions/{id}/approve": "scheduled",
+    "/api/patients/{id}/access-log": "patient",
+    "/api/patients/{id}/export-package": "patient",
+    "/api/patients/{id}/merge": "patient",
+    "/api/privacy/requests/{id}": "privacy",
+    "/api/privacy/requests/{id}/extend": "privacy",
+    "/api/privacy/requests/{id}/refuse": "privacy",
+    "/api/privacy/requests/{id}/fulfill": "privacy",
     "/api/attachments/{id}/download": "record",  # any id: the token is checked before the attachment is looked up
 }
 
 
 def _role_for(template: str) -> str:
     """Admins for the admin-only operations (their role check comes before any lookup)."""
-    admin_only = template.startswith(("/api/admin/", "/api/privacy/")) or template.endswith(("/access-log", "/export-package", "/merge"))
+    admin_only = template.startswith(("/api/admin/", "/api/privacy/")) or template.endswith(
+        ("/access-log", "/export-package", "/merge")
+    )
     return "admin" if admin_only else "therapist"
 
 
@@ -224,14 +251,19 @@ def _send(client, method: str, path: str, location: str, field: tuple, value, te
 
 
 def _query(params: dict) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode([(name, item) for name, value in params.items() for item in (value if isinstance(value, list) else [value])])
+    return urlencode(
+        [(name, item) for name, value in params.items() for item in (value if isinstance(value, list) else [value])]
+    )
 
 
 def _field_errors(response, key: str) -> list[str]:
     errors = response.json().get("errors", {})
-    return [message for name, messages in errors.items() if name == key or name.startswith(f"{key}.") for message in messages]
+    return [
+        message
+        for name, messages in errors.items()
+        if name == key or name.startswith(f"{key}.")
+        for message in messages
+    ]
 
 
 @pytest.mark.parametrize(("method", "template", "cases"), list(_operations()))
@@ -239,7 +271,11 @@ def test_every_declared_bound_is_enforced(method, template, cases, world):
     callers, ids = world
     client = callers[_role_for(template)]
     path = template.replace("{id}", ids[PATH_OBJECTS[template]]) if "{id}" in template else template
-    path = path.replace("{upload_id}", ids.get("upload", "")).replace("{index}", "0").replace("{therapist_id}", ids["member"])
+    path = (
+        path.replace("{upload_id}", ids.get("upload", ""))
+        .replace("{index}", "0")
+        .replace("{therapist_id}", ids["member"])
+    )
     failures = []
     for location, field, schema in cases:
         for bound in (b for b in BOUNDS if b in schema):
@@ -252,7 +288,9 @@ def test_every_declared_bound_is_enforced(method, template, cases, world):
                 continue
             refused = _field_errors(answer, key) if answer.status_code == 400 else []
             if not refused:
-                failures.append(f"{location} {key} past {bound}={schema[bound]}: {answer.status_code} {answer.content[:200]!r}")
+                failures.append(
+                    f"{location} {key} past {bound}={schema[bound]}: {answer.status_code} {answer.content[:200]!r}"
+                )
                 continue
             if at is not None:
                 at_answer = _send(client, method, path, location, field, at, template)
@@ -269,8 +307,11 @@ def test_path_parameters_past_their_bound_name_nothing(world):
         for method, operation in item.items():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and "maxLength" in parameter["schema"]:
-                    too_long = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), template.replace(
-                        f"{{{parameter['name']}}}", "a" * (parameter["schema"]["maxLength"] + 1)))
+                    too_long = re.sub(
+                        r"\{[^}]+\}",
+                        str(uuid.uuid4()),
+                        template.replace(f"{{{parameter['name']}}}", "a" * (parameter["schema"]["maxLength"] + 1)),
+                    )
                     client = callers[_role_for(template)]
                     answer = client.generic(method.upper(), too_long)
                     assert answer.status_code == 404, f"{method.upper()} {too_long}: {answer.status_code}"
@@ -296,14 +337,21 @@ def test_hostile_values_in_every_parameter_and_field_are_never_a_server_error(wo
             if not (query or fields):
                 continue
             client = callers["admin" if template.startswith("/api/admin/") else "therapist"]
-            path = template.replace("{id}", ids[PATH_OBJECTS[template]]) if template in PATH_OBJECTS else re.sub(
-                r"\{(id|therapist_id)\}", str(uuid.uuid4()), template)
+            path = (
+                template.replace("{id}", ids[PATH_OBJECTS[template]])
+                if template in PATH_OBJECTS
+                else re.sub(r"\{(id|therapist_id)\}", str(uuid.uuid4()), template)
+            )
             path = path.replace("{upload_id}", ids.get("upload", "")).replace("{index}", "0")
             for value in HOSTILE:
                 params = {name: value for name in query} if isinstance(value, str) else {}
                 url = f"{path}?{_query(params)}" if params else path
-                answer = client.generic(method.upper(), url, json.dumps({name: value for name in fields}) if fields else "",
-                                        content_type="application/json")
+                answer = client.generic(
+                    method.upper(),
+                    url,
+                    json.dumps({name: value for name in fields}) if fields else "",
+                    content_type="application/json",
+                )
                 sent += 1
                 if answer.status_code >= 500:
                     failures.append(f"{method.upper()} {template} with {str(value)[:30]!r}: {answer.status_code}")

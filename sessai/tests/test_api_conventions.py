@@ -3,9 +3,14 @@
 import os
 import subprocess
 import sys
+from io import StringIO
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
+from django.db import OperationalError
+
+from sessai.settings.base import DEV_SECRET_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +38,9 @@ def test_unsupported_media_type(api):
 
 
 def test_english_on_request(api):
-    response = api.post("/api/auth/login", {"email": "x@y.cl", "password": "nada12345"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    response = api.post(
+        "/api/auth/login", {"email": "x@y.cl", "password": "nada12345"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.json()["message"] == "Invalid credentials"
     response = api.post("/api/auth/login", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.json()["errors"]["email"] == ["Email is required"]
@@ -70,8 +77,6 @@ def test_health_and_readiness(api):
 
 
 def test_readiness_fails_when_the_database_is_down(api):
-    from django.db import OperationalError
-
     with mock.patch("sessai.api.health._check_database", side_effect=OperationalError("down")):
         response = api.get("/api/health/ready")
     assert response.status_code == 503 and response.json()["checks"]["database"] == "error"
@@ -96,8 +101,6 @@ def _import_settings(module: str, **env) -> subprocess.CompletedProcess:
 def test_production_refuses_dev_or_missing_secret_key():
     missing = _import_settings("sessai.settings.prod", DEBUG="false")
     assert missing.returncode != 0 and "SECRET_KEY" in missing.stderr
-    from sessai.settings.base import DEV_SECRET_KEY
-
     dev = _import_settings("sessai.settings.prod", DEBUG="false", SECRET_KEY=DEV_SECRET_KEY)
     assert dev.returncode != 0
     ok = _import_settings("sessai.settings.prod", DEBUG="false", SECRET_KEY="k" * 50)
@@ -105,10 +108,6 @@ def test_production_refuses_dev_or_missing_secret_key():
 
 
 def test_migrations_are_complete():
-    from io import StringIO
-
-    from django.core.management import call_command
-
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()

@@ -7,6 +7,7 @@ import re
 from unittest import mock
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 from sessai.api.operations import TAGS, documented_operations
 
@@ -15,8 +16,6 @@ LOGIN = "/api/auth/login"
 
 @pytest.fixture(scope="module")
 def spec(django_db_blocker):
-    from drf_spectacular.generators import SchemaGenerator
-
     with django_db_blocker.unblock():
         return SchemaGenerator().get_schema(request=None, public=True)
 
@@ -51,14 +50,18 @@ def test_info_names_contact_license_and_the_servers_environment(spec):
 
 def test_rate_limited_operations_declare_the_ietf_headers_on_every_answer(spec):
     limited = [(name, operation) for name, operation in _operations(spec) if "429" in operation["responses"]]
-    assert {"POST /api/auth/login", "POST /api/ai/reports/generate", "POST /api/sessions/{id}/attachments"} <= {n for n, _ in limited}
+    assert {"POST /api/auth/login", "POST /api/ai/reports/generate", "POST /api/sessions/{id}/attachments"} <= {
+        n for n, _ in limited
+    }
     for name, operation in limited:
         for status, response in operation["responses"].items():
             if status.startswith(("2", "4")):
                 assert {"RateLimit", "RateLimit-Policy"} <= set(response.get("headers", {})), f"{name} {status}"
         assert "Retry-After" in operation["responses"]["429"]["headers"]
     unlimited = [operation for name, operation in _operations(spec) if "429" not in operation["responses"]]
-    assert unlimited and not any("RateLimit" in r.get("headers", {}) for o in unlimited for r in o["responses"].values())
+    assert unlimited and not any(
+        "RateLimit" in r.get("headers", {}) for o in unlimited for r in o["responses"].values()
+    )
 
 
 def _standing(header: str) -> dict:
@@ -71,13 +74,21 @@ def _standing(header: str) -> dict:
 
 
 def test_a_limited_operation_tells_the_caller_where_it_stands(api, therapist_member, settings):
-    settings.RATELIMITS = {**settings.RATELIMITS, "login_ip": "20/m", "login_account": "3/m", "login_account_hour": "20/h"}
+    settings.RATELIMITS = {
+        **settings.RATELIMITS,
+        "login_ip": "20/m",
+        "login_account": "3/m",
+        "login_account_hour": "20/h",
+    }
     body = {"email": therapist_member.user.email, "password": "equivocada1"}
     with mock.patch("django_ratelimit.core.time.time", return_value=1_800_000_000):  # one window for all four
         answers = [api.post(LOGIN, body, format="json") for _ in range(4)]
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
     assert _standing(answers[0]["RateLimit-Policy"]) == {
-        "login_ip": {"q": 20, "w": 60}, "login_account": {"q": 3, "w": 60}, "login_account_hour": {"q": 20, "w": 3600}}
+        "login_ip": {"q": 20, "w": 60},
+        "login_account": {"q": 3, "w": 60},
+        "login_account_hour": {"q": 20, "w": 3600},
+    }
     remaining = [_standing(a["RateLimit"])["login_account"]["r"] for a in answers]
     assert remaining == [2, 1, 0, 0]
     assert [_standing(a["RateLimit"])["login_ip"]["r"] for a in answers] == [19, 18, 17, 16]

@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft202012Validator, FormatChecker
 
 from accounts.choices import Role
@@ -19,8 +20,6 @@ from scheduling.models import Session
 
 @pytest.fixture(scope="module")
 def openapi(django_db_blocker):
-    from drf_spectacular.generators import SchemaGenerator
-
     with django_db_blocker.unblock():
         return SchemaGenerator().get_schema(request=None, public=True)
 
@@ -44,7 +43,11 @@ def json_schema(node):
         return [json_schema(item) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: json_schema(value) for key, value in node.items() if key not in ("nullable", "readOnly", "writeOnly", "example")}
+    out = {
+        key: json_schema(value)
+        for key, value in node.items()
+        if key not in ("nullable", "readOnly", "writeOnly", "example")
+    }
     return {"anyOf": [out, {"type": "null"}]} if node.get("nullable") else out
 
 
@@ -58,7 +61,9 @@ def assert_matches_schema(spec, method: str, path: str, response) -> None:
         return
     schema = json_schema({**content["application/json"]["schema"], "components": spec["components"]})
     errors = sorted(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(response.json()), key=str)
-    assert not errors, f"{method} {path} ({status}): " + "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+    assert not errors, f"{method} {path} ({status}): " + "; ".join(
+        f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]
+    )
 
 
 @pytest.fixture
@@ -71,10 +76,18 @@ def clinic(practice, admin_member, therapist_member, assistant_member, settings,
     patient = patient_for(therapist_member, name="Ana Rojas", birth_date=None, email="")
     colleague = MembershipFactory(practice=practice, role=Role.THERAPIST)
     theirs = patient_for(colleague, name="Pedro Soto")
-    record = therapist.post("/api/sessions", {
-        "patientId": str(patient.id), "date": "2026-03-02", "startTime": "10:00", "status": "completed",
-        "content": "<p>Ansiedad laboral</p>", "goals": ["Dormir mejor"],
-    }, format="json").json()
+    record = therapist.post(
+        "/api/sessions",
+        {
+            "patientId": str(patient.id),
+            "date": "2026-03-02",
+            "startTime": "10:00",
+            "status": "completed",
+            "content": "<p>Ansiedad laboral</p>",
+            "goals": ["Dormir mejor"],
+        },
+        format="json",
+    ).json()
     therapist.post(f"/api/sessions/{record['id']}/assessments", {"type": "phq9", "items": [1] * 9}, format="json")
     therapist.post(f"/api/sessions/{record['id']}/assessments", {"type": "mood", "scale": 6}, format="json")
     pdf = io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF")
@@ -82,12 +95,21 @@ def clinic(practice, admin_member, therapist_member, assistant_member, settings,
     therapist.post(f"/api/sessions/{record['id']}/attachments", {"file": pdf}, format="multipart")
     therapist.post(f"/api/sessions/{record['id']}/sign")
     therapist.post(f"/api/sessions/{record['id']}/addenda", {"content": "Corrección"}, format="json")
-    therapist.post("/api/sessions", {"patientId": str(patient.id), "date": "2030-01-07", "startTime": "09:00",
-                                     "allowOutsideAvailability": True}, format="json")
-    client_for(colleague).post("/api/sessions", {"patientId": str(theirs.id), "date": "2030-01-07", "startTime": "11:00",
-                                                 "allowOutsideAvailability": True}, format="json")
-    report = therapist.post("/api/ai/reports/generate", {"patientId": str(patient.id), "startDate": "2026-03-01",
-                                                         "endDate": "2026-03-31"}, format="json")
+    therapist.post(
+        "/api/sessions",
+        {"patientId": str(patient.id), "date": "2030-01-07", "startTime": "09:00", "allowOutsideAvailability": True},
+        format="json",
+    )
+    client_for(colleague).post(
+        "/api/sessions",
+        {"patientId": str(theirs.id), "date": "2030-01-07", "startTime": "11:00", "allowOutsideAvailability": True},
+        format="json",
+    )
+    report = therapist.post(
+        "/api/ai/reports/generate",
+        {"patientId": str(patient.id), "startDate": "2026-03-01", "endDate": "2026-03-31"},
+        format="json",
+    )
     assert report.status_code == 200, report.json()
     return {"patient": patient, "theirs": theirs, "record": record["id"], "report": report.json()["reportId"]}
 
@@ -95,16 +117,38 @@ def clinic(practice, admin_member, therapist_member, assistant_member, settings,
 def _reads(clinic, admin_member) -> list[str]:
     p, r = clinic["patient"].id, clinic["record"]
     return [
-        "/api/auth/profile", "/api/therapists", "/api/dashboard", "/api/patients", "/api/patients?search=ana",
-        f"/api/patients/{p}", "/api/patients/search?q=ana", f"/api/patients/{p}/sessions",
-        f"/api/patients/{p}/sessions?status=scheduled&status=completed", f"/api/patients/{p}/assessments",
-        f"/api/patients/{p}/reports", f"/api/patients/{p}/export", f"/api/sessions/{r}", f"/api/sessions/{r}/attachments",
-        "/api/sessions?start=2026-03-01&end=2026-03-31", "/api/sessions?start=2030-01-06&end=2030-01-13",
-        f"/api/reports/{clinic['report']}", "/api/blocked-times", f"/api/admin/team/{admin_member.user_id}/schedule",
-        f"/api/availability?therapistId={admin_member.user_id}&date=2030-01-07", "/api/admin/calendar/settings",
-        "/api/calendar/feed", "/api/auth/sessions", "/api/auth/mfa", "/api/admin/team", f"/api/admin/team/{admin_member.user_id}",
-        "/api/admin/users/stats", "/api/admin/billing/summary", "/api/admin/billing/history?kind=all",
-        "/api/admin/billing/daily", "/api/admin/ai/settings", "/api/health",
+        "/api/auth/profile",
+        "/api/therapists",
+        "/api/dashboard",
+        "/api/patients",
+        "/api/patients?search=ana",
+        f"/api/patients/{p}",
+        "/api/patients/search?q=ana",
+        f"/api/patients/{p}/sessions",
+        f"/api/patients/{p}/sessions?status=scheduled&status=completed",
+        f"/api/patients/{p}/assessments",
+        f"/api/patients/{p}/reports",
+        f"/api/patients/{p}/export",
+        f"/api/sessions/{r}",
+        f"/api/sessions/{r}/attachments",
+        "/api/sessions?start=2026-03-01&end=2026-03-31",
+        "/api/sessions?start=2030-01-06&end=2030-01-13",
+        f"/api/reports/{clinic['report']}",
+        "/api/blocked-times",
+        f"/api/admin/team/{admin_member.user_id}/schedule",
+        f"/api/availability?therapistId={admin_member.user_id}&date=2030-01-07",
+        "/api/admin/calendar/settings",
+        "/api/calendar/feed",
+        "/api/auth/sessions",
+        "/api/auth/mfa",
+        "/api/admin/team",
+        f"/api/admin/team/{admin_member.user_id}",
+        "/api/admin/users/stats",
+        "/api/admin/billing/summary",
+        "/api/admin/billing/history?kind=all",
+        "/api/admin/billing/daily",
+        "/api/admin/ai/settings",
+        "/api/health",
     ]
 
 
@@ -120,19 +164,41 @@ def test_every_read_answers_its_documented_shape_for_every_role(role, request, c
 def test_writes_and_errors_answer_their_documented_shapes(as_therapist, as_assistant, clinic, openapi):
     p = clinic["patient"].id
     cases = [
-        (as_therapist, "post", "/api/patients", {"name": "Luz", "rut": None, "email": None, "phone": None, "birthDate": ""}),
+        (
+            as_therapist,
+            "post",
+            "/api/patients",
+            {"name": "Luz", "rut": None, "email": None, "phone": None, "birthDate": ""},
+        ),
         (as_therapist, "post", "/api/patients", {"name": ""}),
         (as_therapist, "patch", f"/api/patients/{p}", {"phone": None}),
-        (as_therapist, "post", "/api/sessions", {"patientId": str(p), "date": "2030-01-08", "startTime": "09:00",
-                                                 "allowOutsideAvailability": True, "recurrence": {"frequency": "weekly", "count": 2}}),
-        (as_therapist, "post", "/api/sessions", {"patientId": str(p), "date": "2030-01-07", "startTime": "09:30"}),  # 409
+        (
+            as_therapist,
+            "post",
+            "/api/sessions",
+            {
+                "patientId": str(p),
+                "date": "2030-01-08",
+                "startTime": "09:00",
+                "allowOutsideAvailability": True,
+                "recurrence": {"frequency": "weekly", "count": 2},
+            },
+        ),
+        (
+            as_therapist,
+            "post",
+            "/api/sessions",
+            {"patientId": str(p), "date": "2030-01-07", "startTime": "09:30"},
+        ),  # 409
         (as_therapist, "patch", f"/api/sessions/{clinic['record']}", {"content": "<p>otra</p>"}),  # signed: 409
         (as_assistant, "get", f"/api/patients/{p}/sessions", None),  # 403
         (as_therapist, "get", f"/api/patients/{clinic['theirs'].id}", None),  # not in the care team: 404
         (as_therapist, "get", "/api/patients?page=0", None),  # 400
     ]
     for client, method, path, body in cases:
-        response = getattr(client, method)(path, body, format="json") if body is not None else getattr(client, method)(path)
+        response = (
+            getattr(client, method)(path, body, format="json") if body is not None else getattr(client, method)(path)
+        )
         assert_matches_schema(openapi, method, path.split("?")[0], response)
 
 
@@ -157,7 +223,12 @@ def test_lists_are_documented_as_they_are_sent(openapi):
     def schema_of(path):
         return openapi["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
 
-    for path in ("/api/patients/{id}/sessions", "/api/patients/{id}/assessments", "/api/patients/{id}/reports", "/api/patients"):
+    for path in (
+        "/api/patients/{id}/sessions",
+        "/api/patients/{id}/assessments",
+        "/api/patients/{id}/reports",
+        "/api/patients",
+    ):
         assert schema_of(path)["$ref"].startswith("#/components/schemas/Paginated"), path
     assert schema_of("/api/sessions/{id}/attachments")["type"] == "array"
     assert schema_of("/api/dashboard") == {"$ref": "#/components/schemas/Dashboard"}
@@ -173,16 +244,30 @@ def test_lists_are_documented_as_they_are_sent(openapi):
 
 
 def test_optional_fields_take_null_and_empty_alike(as_therapist):
-    response = as_therapist.post("/api/patients", {"name": "Ana", "rut": None, "email": None, "phone": None, "birthDate": ""}, format="json")
+    response = as_therapist.post(
+        "/api/patients", {"name": "Ana", "rut": None, "email": None, "phone": None, "birthDate": ""}, format="json"
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["rut"], body["email"], body["phone"], body["birthDate"]) == ("", "", "", None)
-    again = as_therapist.patch(f"/api/patients/{body['id']}", {"email": "", "birthDate": None, "notes": None}, format="json")
+    again = as_therapist.patch(
+        f"/api/patients/{body['id']}", {"email": "", "birthDate": None, "notes": None}, format="json"
+    )
     assert again.status_code == 200 and again.json()["birthDate"] is None and again.json()["notes"] == ""
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=-2214155", "page=146643702288761025945941074193741250560", "limit=0",
-                                   "limit=101", "limit=abc", "page=1.5"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=0",
+        "page=-2214155",
+        "page=146643702288761025945941074193741250560",
+        "limit=0",
+        "limit=101",
+        "limit=abc",
+        "page=1.5",
+    ],
+)
 def test_page_and_limit_outside_their_bounds_are_400(as_admin, query):
     response = as_admin.get(f"/api/patients?{query}")
     assert response.status_code == 400
@@ -190,7 +275,10 @@ def test_page_and_limit_outside_their_bounds_are_400(as_admin, query):
 
 
 def test_billing_history_page_bounds_are_400_not_500(as_admin):
-    assert as_admin.get("/api/admin/billing/history?limit=33&page=146643702288761025945941074193741250560").status_code == 400
+    assert (
+        as_admin.get("/api/admin/billing/history?limit=33&page=146643702288761025945941074193741250560").status_code
+        == 400
+    )
 
 
 def test_a_page_past_the_last_is_empty(as_admin):
@@ -198,8 +286,18 @@ def test_a_page_past_the_last_is_empty(as_admin):
     assert body["data"] == [] and body["pagination"]["page"] == 9
 
 
-@pytest.mark.parametrize("body", ["[]", '[{"name": "x"}]', "null", "3", '"texto"', "[" * 10_000 + "]" * 10_000,
-                                  '{"name": ' * 5_000 + "1" + "}" * 5_000])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        '[{"name": "x"}]',
+        "null",
+        "3",
+        '"texto"',
+        "[" * 10_000 + "]" * 10_000,
+        '{"name": ' * 5_000 + "1" + "}" * 5_000,
+    ],
+)
 @pytest.mark.parametrize("path", ["/api/patients", "/api/sessions", "/api/ai/reports/generate"])
 def test_a_body_that_is_not_an_object_is_400(as_admin, path, body):
     before = Patient.objects.count(), Session.objects.count()
@@ -208,7 +306,9 @@ def test_a_body_that_is_not_an_object_is_400(as_admin, path, body):
     assert (Patient.objects.count(), Session.objects.count()) == before
 
 
-@pytest.mark.parametrize("query", ["therapistId=", "status=", "ordering=", "ordering=,,,", "ordering=name,", "ordering=-,"])
+@pytest.mark.parametrize(
+    "query", ["therapistId=", "status=", "ordering=", "ordering=,,,", "ordering=name,", "ordering=-,"]
+)
 def test_an_empty_filter_value_is_400(as_admin, query):
     response = as_admin.get(f"/api/patients?{query}")
     assert response.status_code == 400 and response.json()["errors"]
@@ -233,8 +333,11 @@ def test_json_is_the_only_body_format_besides_uploads(as_therapist):
 
 
 def test_team_members_embed_their_weekly_schedule(as_admin, therapist_member):
-    as_admin.put(f"/api/admin/team/{therapist_member.user_id}/schedule",
-                 {"monday": {"start": "10:00", "end": "14:00", "available": True}}, format="json")
+    as_admin.put(
+        f"/api/admin/team/{therapist_member.user_id}/schedule",
+        {"monday": {"start": "10:00", "end": "14:00", "available": True}},
+        format="json",
+    )
     members = {m["id"]: m for m in as_admin.get("/api/admin/team").json()["data"]}
     schedule = members[str(therapist_member.user_id)]["schedule"]
     assert schedule["monday"] == {"start": "10:00", "end": "14:00", "available": True}
@@ -287,8 +390,12 @@ def test_a_therapist_sees_a_colleagues_patient_as_name_and_time(as_therapist, cl
 
 
 def test_cors_allows_idempotency_key_and_exposes_the_headers_a_client_reads(api, settings):
-    preflight = api.options("/api/ai/reports/generate", HTTP_ORIGIN="http://localhost:3000",
-                            HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST", HTTP_ACCESS_CONTROL_REQUEST_HEADERS="idempotency-key, authorization")
+    preflight = api.options(
+        "/api/ai/reports/generate",
+        HTTP_ORIGIN="http://localhost:3000",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="idempotency-key, authorization",
+    )
     assert "idempotency-key" in preflight["Access-Control-Allow-Headers"].lower()
     answer = api.get("/api/health", HTTP_ORIGIN="http://localhost:3000")
     exposed = {h.strip().lower() for h in answer["Access-Control-Expose-Headers"].split(",")}
@@ -312,8 +419,13 @@ def test_a_signed_in_users_language_beats_accept_language(as_therapist, therapis
 
 
 def test_anonymous_requests_follow_accept_language_spanish_by_default(api, db):
-    assert api.post("/api/auth/login", {"email": "x@x.cl", "password": "no"}, format="json").json()["message"] == "Credenciales inválidas"
-    english = api.post("/api/auth/login", {"email": "x@x.cl", "password": "no"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert (
+        api.post("/api/auth/login", {"email": "x@x.cl", "password": "no"}, format="json").json()["message"]
+        == "Credenciales inválidas"
+    )
+    english = api.post(
+        "/api/auth/login", {"email": "x@x.cl", "password": "no"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert english.json()["message"] == "Invalid credentials"
 
 
@@ -325,22 +437,41 @@ def test_dashboard_relative_time_speaks_the_users_language(as_therapist, therapi
     assert times and all(re.fullmatch(r"(Just now|\d+\W\w+ ago)", t) for t in times), times
 
 
-@pytest.mark.parametrize("path, body, field", [
-    ("/api/patients", {"name": "Ana", "notes": 0}, "notes"),
-    ("/api/patients", {"name": 5}, "name"),
-    ("/api/patients", {"name": "Ana", "therapistIds": [1]}, "therapistIds"),
-    ("/api/admin/calendar/settings", {"patientReminders": 0}, "patientReminders"),
-    ("/api/admin/team", {"name": "Ana", "email": "ana@x.cl", "specialty": 0}, "specialty"),
-    ("/api/sessions", {"patientId": "6f1c0a52-5d6e-4a8e-9d55-0b8e2d1f3a10", "date": "2030-01-07", "startTime": "09:00", "duration": "60"}, "duration"),
-])
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/api/patients", {"name": "Ana", "notes": 0}, "notes"),
+        ("/api/patients", {"name": 5}, "name"),
+        ("/api/patients", {"name": "Ana", "therapistIds": [1]}, "therapistIds"),
+        ("/api/admin/calendar/settings", {"patientReminders": 0}, "patientReminders"),
+        ("/api/admin/team", {"name": "Ana", "email": "ana@x.cl", "specialty": 0}, "specialty"),
+        (
+            "/api/sessions",
+            {
+                "patientId": "6f1c0a52-5d6e-4a8e-9d55-0b8e2d1f3a10",
+                "date": "2030-01-07",
+                "startTime": "09:00",
+                "duration": "60",
+            },
+            "duration",
+        ),
+    ],
+)
 def test_json_values_of_the_wrong_type_are_400_not_coerced(as_admin, path, body, field):
     method = as_admin.patch if path.endswith("settings") else as_admin.post
     response = method(path, body, format="json")
     assert response.status_code == 400 and field in response.json()["errors"], response.json()
 
 
-@pytest.mark.parametrize("query", ["/api/admin/billing/history?kind=", "/api/admin/billing/daily?days=",
-                                   "/api/sessions?start=2030-01-01&end=2030-01-02&type=", "/api/availability?therapistId=&date=2030-01-07"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/admin/billing/history?kind=",
+        "/api/admin/billing/daily?days=",
+        "/api/sessions?start=2030-01-01&end=2030-01-02&type=",
+        "/api/availability?therapistId=&date=2030-01-07",
+    ],
+)
 def test_an_empty_query_value_is_400(as_admin, query):
     response = as_admin.get(query)
     assert response.status_code == 400 and response.json()["errors"]
@@ -352,15 +483,22 @@ def test_free_text_query_parameters_declare_that_nul_is_refused(openapi, as_admi
     assert as_admin.get("/api/patients", {"search": "a\x00b"}).status_code == 400
 
 
-@pytest.mark.parametrize("path", ["/api/patients?search=-", "/api/patients?search=.", "/api/patients?search=--",
-                                  "/api/patients/search?q=-"])
+@pytest.mark.parametrize(
+    "path", ["/api/patients?search=-", "/api/patients?search=.", "/api/patients?search=--", "/api/patients/search?q=-"]
+)
 def test_searches_of_punctuation_only_find_nothing_instead_of_failing(as_admin, path):
     response = as_admin.get(path)
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/api/sessions?start=9999-12-30&end=9999-12-31", "/api/sessions?start=0001-01-01&end=0001-01-02",
-                                  "/api/blocked-times?start=9999-12-31&end=9999-12-31"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/sessions?start=9999-12-30&end=9999-12-31",
+        "/api/sessions?start=0001-01-01&end=0001-01-02",
+        "/api/blocked-times?start=9999-12-31&end=9999-12-31",
+    ],
+)
 def test_dates_at_the_edge_of_the_calendar_are_400(as_admin, path):
     response = as_admin.get(path)
     assert response.status_code == 400 and response.json()["errors"]

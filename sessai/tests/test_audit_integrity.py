@@ -5,6 +5,7 @@ from auditlog.models import LogEntry
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
+from billing.services import subscription_start
 from patients.tests.factories import patient_for
 
 
@@ -15,10 +16,13 @@ def entries(therapist_member):
     return LogEntry.objects.all()
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE auditlog_logentry SET changes_text = 'x'",
-    "DELETE FROM auditlog_logentry",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE auditlog_logentry SET changes_text = 'x'",
+        "DELETE FROM auditlog_logentry",
+    ],
+)
 def test_rows_cannot_be_changed_or_deleted(entries, statement):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL sessai.test_flush = 'off'")  # as on every connection outside tests
@@ -56,8 +60,6 @@ def test_the_scrub_path_may_update_but_never_delete(entries):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_ledger_refuses_truncate_too(practice):
-    from billing.services import subscription_start
-
     subscription_start(practice=practice)  # a grant row
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL sessai.test_flush = 'off'")

@@ -18,7 +18,7 @@ sys.path.insert(0, str(settings.BASE_DIR / "bench"))
 
 @pytest.mark.django_db(transaction=True)
 def test_floor_replays_the_sql_a_request_ran(tmp_path, monkeypatch, admin_member, therapist_member):
-    import run
+    import run  # noqa: PLC0415 (bench/run.py, importable once bench/ is on sys.path above)
 
     names = {patient_for(therapist_member, name=f"Paciente Número {n}").name for n in range(3)}
     token = login_tokens(admin_member.user)["access_token"]
@@ -26,7 +26,9 @@ def test_floor_replays_the_sql_a_request_ran(tmp_path, monkeypatch, admin_member
 
     counts, statements = run.capture_sql(paths, token)
 
-    assert counts == {"patient list": 3} and len(statements["/api/patients"]) == 3  # auth, total, page (the care team inside it)
+    assert (
+        counts == {"patient list": 3} and len(statements["/api/patients"]) == 3
+    )  # auth, total, page (the care team inside it)
     queries = tmp_path / "queries.json"
     queries.write_text(json.dumps(statements), encoding="utf-8")
     monkeypatch.setenv("FLOOR_QUERIES", str(queries))
@@ -34,7 +36,11 @@ def test_floor_replays_the_sql_a_request_ran(tmp_path, monkeypatch, admin_member
     floor = importlib.reload(importlib.import_module("floor"))
     answered = []
     try:
-        body = b"".join(floor.application({"PATH_INFO": "/api/patients", "QUERY_STRING": ""}, lambda status, headers: answered.append(status)))
+        body = b"".join(
+            floor.application(
+                {"PATH_INFO": "/api/patients", "QUERY_STRING": ""}, lambda status, headers: answered.append(status)
+            )
+        )
         missing = floor.application({"PATH_INFO": "/api/otra"}, lambda status, headers: answered.append(status))
     finally:
         floor._local.connection.close()

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from patients.tests.factories import patient_for
+from sessai.middleware import csrf_middleware_check
 
 
 def _api_views(patterns=None, prefix=""):
@@ -44,18 +45,20 @@ def test_a_console_session_does_not_authenticate_the_api(operator):
 
 def test_the_console_keeps_sessions_and_csrf(operator_user):
     browser = Client(enforce_csrf_checks=True)
-    assert browser.post("/admin/login/", {"username": operator_user.email, "password": "OpsClave123"}).status_code == 403
+    assert (
+        browser.post("/admin/login/", {"username": operator_user.email, "password": "OpsClave123"}).status_code == 403
+    )
     page = browser.get("/admin/login/")
     assert page.status_code == 200 and "csrftoken" in page.cookies
     token = page.cookies["csrftoken"].value
-    step = browser.post("/admin/login/", {"username": operator_user.email, "password": "OpsClave123", "csrfmiddlewaretoken": token})
+    step = browser.post(
+        "/admin/login/", {"username": operator_user.email, "password": "OpsClave123", "csrfmiddlewaretoken": token}
+    )
     assert step.status_code == 302 and "sessionid" in step.cookies  # on to the TOTP step, held in the session
     assert hasattr(step.wsgi_request, "session") and step.wsgi_request.session.get("console_pending_uid")
 
 
 def test_the_deploy_check_still_requires_csrf_protection(settings):
-    from sessai.middleware import csrf_middleware_check
-
     assert csrf_middleware_check() == []
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "Csrf" not in m]
     assert [w.id for w in csrf_middleware_check()] == ["sessai.W003"]

@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import services as billing
+from patients.record import access_log_csv
 from patients.tests.factories import patient_for
 from sessai.csvfile import cell
 
@@ -27,22 +29,36 @@ def _cells(rows) -> list[str]:
 
 
 def _safe(rows) -> None:
-    dangerous = [value for value in _cells(rows) if value.startswith(("=", "+", "@", "\t", "\r"))
-                 or (value.startswith("-") and not value.lstrip("-").replace(".", "").isdigit())]
+    dangerous = [
+        value
+        for value in _cells(rows)
+        if value.startswith(("=", "+", "@", "\t", "\r"))
+        or (value.startswith("-") and not value.lstrip("-").replace(".", "").isdigit())
+    ]
     assert dangerous == []
 
 
-@pytest.mark.parametrize(("value", "written"), [
-    ("=1+2", "'=1+2"), ("+56 9 1234", "'+56 9 1234"), ("-cmd", "'-cmd"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-    ("\rx", "'\rx"), ("-1.5", "-1.5"), ("+3", "+3"), ("María", "María"), (7, 7), (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+56 9 1234", "'+56 9 1234"),
+        ("-cmd", "'-cmd"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-1.5", "-1.5"),
+        ("+3", "+3"),
+        ("María", "María"),
+        (7, 7),
+        (None, None),
+    ],
+)
 def test_a_formula_cell_becomes_text(value, written):
     assert cell(value) == written
 
 
 def test_the_export_packages_access_log(as_therapist, therapist_member):
-    from patients.record import access_log_csv
-
     therapist_member.user.name = FORMULA
     therapist_member.user.save()
     patient = patient_for(therapist_member, name="Paciente Uno")
@@ -53,8 +69,6 @@ def test_the_export_packages_access_log(as_therapist, therapist_member):
 
 
 def test_incident_affected(capsys, as_therapist, therapist_member):
-    from django.utils import timezone
-
     patient = patient_for(therapist_member, name="=cmd|'/C calc'!A0", email="-x@correo.cl")
     as_therapist.get(f"/api/patients/{patient.id}")
     today = timezone.localdate()
@@ -80,8 +94,8 @@ def test_the_consoles_audit_csv_and_the_command(operator, as_admin, admin_member
 
 
 def test_the_billing_history_csv(as_admin, admin_member):
-    billing.credits_grant(practice=admin_member.practice, amount=Decimal("5"), reason="=HYPERLINK(\"x\")")
+    billing.credits_grant(practice=admin_member.practice, amount=Decimal("5"), reason='=HYPERLINK("x")')
     export = as_admin.get("/api/admin/billing/history.csv")
     rows = _rows(b"".join(export.streaming_content).decode())
-    assert "'=HYPERLINK(\"x\")" in _cells(rows) and "5.0" in _cells(rows)
+    assert '\'=HYPERLINK("x")' in _cells(rows) and "5.0" in _cells(rows)
     _safe(rows)

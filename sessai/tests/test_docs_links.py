@@ -10,7 +10,9 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "bench").glob("*.md"))]
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|<img [^>]*src=\"([^\"]+)\"")
-OUTSIDE = re.compile(r"\.\./shared|shared/[\w-]+\.md|ui-contract-gap|frontend-reference\.md|api-contract\.md|\brow \d+ of\b", re.I)
+OUTSIDE = re.compile(
+    r"\.\./shared|shared/[\w-]+\.md|ui-contract-gap|frontend-reference\.md|api-contract\.md|\brow \d+ of\b", re.I
+)
 
 
 def _anchor(heading: str) -> str:
@@ -40,6 +42,10 @@ def test_every_relative_link_resolves_inside_the_repository():
 
 
 def test_no_doc_names_a_file_outside_the_repository():
-    named = [f"{doc.relative_to(ROOT)}:{number}: {line.strip()[:100]}"
-             for doc in DOCS for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1) if OUTSIDE.search(line)]
+    named = [
+        f"{doc.relative_to(ROOT)}:{number}: {line.strip()[:100]}"
+        for doc in DOCS
+        for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1)
+        if OUTSIDE.search(line)
+    ]
     assert named == []

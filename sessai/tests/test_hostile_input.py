@@ -6,10 +6,12 @@ pages' forms are swept too."""
 
 import json
 import uuid
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
 
+from scheduling.models import BookingSettings
 from sessai.tests.test_api_bounds import PATH_OBJECTS, SPEC, _resolved, _role_for, world  # noqa: F401 (the fixture)
 
 SURROGATE = "\ud800"
@@ -27,8 +29,17 @@ HOSTILE = {
     "array for an object": "[]",
     "object for a string": '{"a": 1}',
 }
-QUERY_HOSTILE = ["\x00", SURROGATE, "\u202eabc", "x" * 10_000, "0001-01-01", "9999-12-31T23:59:59Z", "-1",
-                 "100000000000000000000000", "[]"]
+QUERY_HOSTILE = [
+    "\x00",
+    SURROGATE,
+    "\u202eabc",
+    "x" * 10_000,
+    "0001-01-01",
+    "9999-12-31T23:59:59Z",
+    "-1",
+    "100000000000000000000000",
+    "[]",
+]
 
 
 def _raw(client, method: str, path: str, body: str):
@@ -41,19 +52,26 @@ def _json_with(field: str, value_json: str) -> str:
 
 def _path(template: str, ids: dict) -> str:
     path = template.replace("{id}", ids.get(PATH_OBJECTS.get(template, ""), str(uuid.uuid4())))
-    return path.replace("{upload_id}", ids.get("upload", "")).replace("{index}", "0").replace("{therapist_id}", ids["member"])
+    return (
+        path.replace("{upload_id}", ids.get("upload", ""))
+        .replace("{index}", "0")
+        .replace("{therapist_id}", ids["member"])
+    )
 
 
 # --- The probe's own requests --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("method", "path", "field"), [
-    ("post", "/api/blocked-times", "type"),
-    ("post", "/api/sessions/{record}/assessments", "type"),
-    ("post", "/api/patients/{patient}/consents", "kind"),
-    ("post", "/api/ai/documentation/process", "format"),
-    ("patch", "/api/sessions/{record}/transcript/segments/0", "speaker"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [
+        ("post", "/api/blocked-times", "type"),
+        ("post", "/api/sessions/{record}/assessments", "type"),
+        ("post", "/api/patients/{patient}/consents", "kind"),
+        ("post", "/api/ai/documentation/process", "format"),
+        ("patch", "/api/sessions/{record}/transcript/segments/0", "speaker"),
+    ],
+)
 def test_a_lone_surrogate_in_a_choice_is_a_400_naming_it(world, method, path, field):  # noqa: F811
     callers, ids = world
     answer = _raw(callers["therapist"], method, path.format(**ids), _json_with(field, HOSTILE["lone surrogate"]))
@@ -84,16 +102,30 @@ def test_dates_outside_the_years_a_clinic_deals_in(world):  # noqa: F811
     callers, ids = world
     admin, therapist = callers["admin"], callers["therapist"]
     for received in ("9999-12-31T23:59:59Z", "1223-09-18T09:13:41Z"):
-        refused = admin.post("/api/privacy/requests", {"patientId": ids["patient"], "kind": "access", "receivedAt": received},
-                             format="json")
+        refused = admin.post(
+            "/api/privacy/requests",
+            {"patientId": ids["patient"], "kind": "access", "receivedAt": received},
+            format="json",
+        )
         assert refused.status_code == 400 and "receivedAt" in refused.json()["errors"], refused.json()
-    future = admin.post("/api/privacy/requests", {"patientId": ids["patient"], "kind": "access",
-                                                  "receivedAt": "2099-01-01T00:00:00Z"}, format="json")
-    assert future.status_code == 400 and future.json()["errors"]["receivedAt"] == ["La fecha de recepción no puede ser futura"]
-    for method, path in (("post", "/api/sessions"), ("put", f"/api/sessions/{ids['scheduled']}"),
-                         ("patch", f"/api/sessions/{ids['scheduled']}")):
-        answer = getattr(therapist, method)(path, {"patientId": ids["patient"], "start": "9999-12-31T23:59:59Z",
-                                                   "date": "9999-12-31", "startTime": "10:00"}, format="json")
+    future = admin.post(
+        "/api/privacy/requests",
+        {"patientId": ids["patient"], "kind": "access", "receivedAt": "2099-01-01T00:00:00Z"},
+        format="json",
+    )
+    assert future.status_code == 400 and future.json()["errors"]["receivedAt"] == [
+        "La fecha de recepción no puede ser futura"
+    ]
+    for method, path in (
+        ("post", "/api/sessions"),
+        ("put", f"/api/sessions/{ids['scheduled']}"),
+        ("patch", f"/api/sessions/{ids['scheduled']}"),
+    ):
+        answer = getattr(therapist, method)(
+            path,
+            {"patientId": ids["patient"], "start": "9999-12-31T23:59:59Z", "date": "9999-12-31", "startTime": "10:00"},
+            format="json",
+        )
         assert answer.status_code == 400, (method, answer.json())
 
 
@@ -104,8 +136,16 @@ def test_an_empty_patch_of_a_privacy_request_changes_nothing(world):  # noqa: F8
 
 
 def test_the_consoles_filters_take_hostile_values(operator):
-    for query in ("practice=not-a-uuid", "practice=%00", "action=%ED%A0%80", "q=%00", "o=zz", "timestamp__gte=9999-99-99",
-                  "actor__id__exact=-1", "p=-1"):
+    for query in (
+        "practice=not-a-uuid",
+        "practice=%00",
+        "action=%ED%A0%80",
+        "q=%00",
+        "o=zz",
+        "timestamp__gte=9999-99-99",
+        "actor__id__exact=-1",
+        "p=-1",
+    ):
         answer = operator.get(f"/admin/auditlog/logentry/?{query}")
         assert answer.status_code in (200, 302, 400), (query, answer.status_code)
 
@@ -150,28 +190,51 @@ def test_every_operation_survives_every_hostile_value(world, settings):  # noqa:
                 answer = client.generic(method.upper(), path, QUERY_STRING=f"{parameter['name']}={_quote(value)}")
                 sent += 1
                 if answer.status_code >= 500:
-                    failures.append(f"{method.upper()} {template} ?{parameter['name']}={value[:12]!r}: {answer.status_code}")
+                    failures.append(
+                        f"{method.upper()} {template} ?{parameter['name']}={value[:12]!r}: {answer.status_code}"
+                    )
     assert sent > 1000
     assert failures == []
 
 
 def _quote(value: str) -> str:
-    from urllib.parse import quote
-
     return quote(value, safe="", errors="surrogatepass")
 
 
-@pytest.mark.parametrize("path", ["/p/{slug}/reservar/datos", "/p/{slug}/lista-de-espera", "/cuenta/restablecer-contrasena",
-                                  "/cuenta/invitacion", "/admin/login/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/p/{slug}/reservar/datos",
+        "/p/{slug}/lista-de-espera",
+        "/cuenta/restablecer-contrasena",
+        "/cuenta/invitacion",
+        "/admin/login/",
+    ],
+)
 def test_the_pages_forms_take_hostile_values(db, practice, path):
-    from scheduling.models import BookingSettings
-
     practice.slug = "hostil"
     practice.save()
     BookingSettings.objects.update_or_create(practice=practice, defaults={"enabled": True})
     target = path.format(slug=practice.slug)
     for value in ("\x00", "\u202eabc", "x" * 10_000, "9999-12-31", "-1"):
-        fields = {name: value for name in ("name", "email", "phone", "rut", "type", "therapist", "date_from", "date_to",
-                                           "time_from", "time_to", "password", "confirm", "username", "code")}
+        fields = {
+            name: value
+            for name in (
+                "name",
+                "email",
+                "phone",
+                "rut",
+                "type",
+                "therapist",
+                "date_from",
+                "date_to",
+                "time_from",
+                "time_to",
+                "password",
+                "confirm",
+                "username",
+                "code",
+            )
+        }
         answer = Client().post(target, fields)
         assert answer.status_code < 500, (target, repr(value[:10]), answer.status_code)

@@ -12,14 +12,18 @@ from django.core import mail
 from django.db import connection
 
 from accounts import emails
-from accounts.models import OutgoingEmail
+from accounts.models import OutgoingEmail, User
+from accounts.tasks import send_email
+from conftest import console_login
 from sessai.tests.workers import due_now, jobs, retry_stalled, wait_for, worker
 
 FORGOT = "/api/auth/forgot-password"
 
 
 def test_an_email_is_sent_by_a_job_and_its_body_is_not_kept(run_jobs):
-    email = emails.send(template="password_reset", to="ana@clinica.cl", context={"user": None, "link": "https://x/reset?token=secreto"})
+    email = emails.send(
+        template="password_reset", to="ana@clinica.cl", context={"user": None, "link": "https://x/reset?token=secreto"}
+    )
     assert mail.outbox == []  # the request only queued it
     assert [job["args"] for job in jobs(task_name="accounts.tasks.send_email")] == [{"email_id": str(email.pk)}]
     run_jobs()
@@ -30,13 +34,19 @@ def test_an_email_is_sent_by_a_job_and_its_body_is_not_kept(run_jobs):
     assert len(mail.outbox) == 1
 
 
-def test_a_provider_outage_neither_fails_nor_slows_the_request_and_the_job_retries(api, therapist_member, run_jobs, settings):
+def test_a_provider_outage_neither_fails_nor_slows_the_request_and_the_job_retries(
+    api, therapist_member, run_jobs, settings
+):
     settings.RATELIMIT_ENABLE = False
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()  # nothing listens there: the provider is down
-    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = "django.core.mail.backends.smtp.EmailBackend", "127.0.0.1", port
+    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = (
+        "django.core.mail.backends.smtp.EmailBackend",
+        "127.0.0.1",
+        port,
+    )
 
     started = time.perf_counter()
     answer = api.post(FORGOT, {"email": therapist_member.user.email}, format="json")
@@ -52,7 +62,9 @@ def test_a_provider_outage_neither_fails_nor_slows_the_request_and_the_job_retri
     assert jobs() == []  # done jobs leave the table
 
 
-def test_forgot_password_takes_the_same_time_whether_or_not_the_account_exists(api, therapist_member, run_jobs, settings):
+def test_forgot_password_takes_the_same_time_whether_or_not_the_account_exists(
+    api, therapist_member, run_jobs, settings
+):
     settings.RATELIMIT_ENABLE = False
 
     def median_ms(email: str) -> float:
@@ -101,8 +113,14 @@ def test_a_worker_killed_mid_job_is_retried_and_the_email_goes_once(run_jobs, se
     settings.JOBS_STALLED_AFTER_SECONDS = 1
     smtp = HangingSMTP()
     email = emails.send(template="password_reset", to="ana@clinica.cl", context={"user": None, "link": "https://x/r"})
-    process = worker("--queues", "email", EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                     EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(smtp.port), EMAIL_TIMEOUT="120")
+    process = worker(
+        "--queues",
+        "email",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp.port),
+        EMAIL_TIMEOUT="120",
+    )
     try:
         assert smtp.accepted.wait(60), "the worker never started the job"
         wait_for(lambda: [j["status"] for j in jobs(task_name="accounts.tasks.send_email")] == ["doing"])
@@ -138,12 +156,8 @@ def test_two_workers_never_run_the_same_periodic_tick_twice(transactional_db):
 
 
 def test_operators_see_jobs_and_retry_a_failed_one(client, run_jobs, settings):
-    from accounts.models import User
-
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # discard port: refused
-    from accounts.tasks import send_email
-
     email = emails.send(template="password_reset", to="ana@clinica.cl", context={"user": None, "link": "https://x/r"})
     with connection.cursor() as cursor:  # this job gives up at once
         cursor.execute("UPDATE procrastinate_jobs SET attempts = %s", [send_email.retry_strategy.max_attempts])
@@ -151,13 +165,15 @@ def test_operators_see_jobs_and_retry_a_failed_one(client, run_jobs, settings):
     [job] = jobs()
     assert job["status"] == "failed"
 
-    from conftest import console_login
-
-    console_login(client, User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Operaciones"))
+    console_login(
+        client, User.objects.create_superuser(email="ops@sessai.com", password="OpsClave123", name="Operaciones")
+    )
     listing = client.get("/admin/procrastinate/procrastinatejob/?status__exact=failed")
     assert listing.status_code == 200 and "send_email" in listing.content.decode()
     assert "ana@clinica.cl" not in listing.content.decode()  # job arguments carry ids, not addresses or links
-    retried = client.post("/admin/procrastinate/procrastinatejob/", {"action": "retry", "_selected_action": [job["id"]]})
+    retried = client.post(
+        "/admin/procrastinate/procrastinatejob/", {"action": "retry", "_selected_action": [job["id"]]}
+    )
     assert retried.status_code == 302
     assert jobs()[0]["status"] == "todo"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

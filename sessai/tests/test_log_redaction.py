@@ -19,9 +19,10 @@ from django.utils import timezone
 from patients import consents, record
 from patients.models import ExportPackage
 from patients.tests.factories import patient_for
-from scheduling import portal
+from scheduling import links
 from scheduling.models import Session, WaitlistEntry, WaitlistOffer
 from sessai.logging import redact
+from sessai.tests.test_resilience import start_gunicorn
 
 
 def _links(therapist_member, admin_member) -> tuple[list[str], list[str]]:
@@ -29,23 +30,43 @@ def _links(therapist_member, admin_member) -> tuple[list[str], list[str]]:
     practice = therapist_member.practice
     patient = patient_for(therapist_member, name="Rosa Díaz", email="rosa@correo.cl")
     starts = timezone.now() + timedelta(days=3)
-    session = Session.objects.create(practice=practice, patient=patient, therapist=therapist_member.user, starts_at=starts,
-                                     ends_at=starts + timedelta(minutes=50), status="scheduled")
-    entry = WaitlistEntry.objects.create(practice=practice, therapist=therapist_member.user, name="Rosa", email="rosa@correo.cl",
-                                         date_from=starts.date(), date_to=starts.date())
+    session = Session.objects.create(
+        practice=practice,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=50),
+        status="scheduled",
+    )
+    entry = WaitlistEntry.objects.create(
+        practice=practice,
+        therapist=therapist_member.user,
+        name="Rosa",
+        email="rosa@correo.cl",
+        date_from=starts.date(),
+        date_to=starts.date(),
+    )
     offer = WaitlistOffer.objects.create(entry=entry, starts_at=starts, ends_at=starts + timedelta(minutes=50))
     consent = consents.consent_send(patient=patient, membership=therapist_member, kind="treatment")
     package = ExportPackage.objects.create(practice=practice, patient=patient, requested_by=admin_member.user)
-    links = [portal.appointment_link(session), portal.offer_link(offer), consents.consent_link(consent), record.package_link(package)]
-    paths = [link.split("://", 1)[1].split("/", 1)[1] for link in links]
+    made = [
+        links.appointment_link(session),
+        links.offer_link(offer),
+        consents.consent_link(consent),
+        record.package_link(package),
+    ]
+    paths = [link.split("://", 1)[1].split("/", 1)[1] for link in made]
     secrets = [path.rsplit("/", 1)[1] for path in paths]
     paths = ["/" + path for path in paths]
     query_secret = signing.dumps("una-clave-de-prueba")
     secrets.append(query_secret)
     paths += [path[:-6] + "XXXXXX" for path in paths]  # tampered: Django warns "Bad Request"/"Not Found" with the path
-    paths += [f"/api/calendar/{therapist_member.user_id}.ics?token={query_secret}",
-              f"/api/attachments/{uuid.uuid4()}/download?token={query_secret}",
-              f"/cuenta/restablecer-contrasena?token={query_secret}", f"/cuenta/invitacion?token={query_secret}"]
+    paths += [
+        f"/api/calendar/{therapist_member.user_id}.ics?token={query_secret}",
+        f"/api/attachments/{uuid.uuid4()}/download?token={query_secret}",
+        f"/cuenta/restablecer-contrasena?token={query_secret}",
+        f"/cuenta/invitacion?token={query_secret}",
+    ]
     secrets += [path.rsplit("/", 1)[1][:-6] for path in paths if path.endswith("XXXXXX")]
     return paths, secrets
 
@@ -61,7 +82,9 @@ def test_redact_masks_each_kind():
 
 
 def test_djangos_request_warnings_write_no_token(therapist_member, admin_member):
-    handler = next(h for h in logging.getLogger().handlers if any(type(f).__name__ == "RedactSecretsFilter" for f in h.filters))
+    handler = next(
+        h for h in logging.getLogger().handlers if any(type(f).__name__ == "RedactSecretsFilter" for f in h.filters)
+    )
     buffer = io.StringIO()
     previous = handler.setStream(buffer)
     try:
@@ -78,8 +101,6 @@ def test_djangos_request_warnings_write_no_token(therapist_member, admin_member)
 
 @pytest.mark.django_db(transaction=True)
 def test_gunicorns_access_log_writes_no_token(therapist_member, admin_member, tmp_path):
-    from sessai.tests.test_resilience import start_gunicorn
-
     paths, secrets = _links(therapist_member, admin_member)
     access_log = tmp_path / "access.log"
     process, base = start_gunicorn(access_log=str(access_log), log_level="INFO")

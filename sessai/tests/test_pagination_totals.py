@@ -29,15 +29,22 @@ def _count_plan(client, path: str, table: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-@pytest.mark.parametrize("table, path", [("patients_patient", "/api/patients"), ("scheduling_session", "/api/patients/{id}/sessions")])
+@pytest.mark.parametrize(
+    "table, path", [("patients_patient", "/api/patients"), ("scheduling_session", "/api/patients/{id}/sessions")]
+)
 def test_page_totals_are_index_only_scans(transactional_db, as_admin, admin_member, table, path):
     """With enough rows that the planner's choice means something: 40 patients, 4,000 sessions."""
     patients = [patient_for(admin_member, name=f"Cuenta Pérez {n}") for n in range(40)]
     start = datetime(2020, 1, 6, 9, tzinfo=UTC)
     Session.objects.bulk_create(
-        Session(practice_id=admin_member.practice_id, patient=patients[n % 40], therapist_id=admin_member.user_id,
-                starts_at=start + timedelta(hours=n), ends_at=start + timedelta(hours=n, minutes=50),
-                status=SessionStatus.COMPLETED if n % 5 else SessionStatus.CANCELLED)
+        Session(
+            practice_id=admin_member.practice_id,
+            patient=patients[n % 40],
+            therapist_id=admin_member.user_id,
+            starts_at=start + timedelta(hours=n),
+            ends_at=start + timedelta(hours=n, minutes=50),
+            status=SessionStatus.COMPLETED if n % 5 else SessionStatus.CANCELLED,
+        )
         for n in range(4000)
     )
     patient = patients[0]

@@ -1,11 +1,13 @@
 """Production readiness: security headers, deploy checks, request limits, rate-limit windows,
 structured logs with request ids and no secrets, metrics behind a credential, caching."""
 
+import csv
 import io
 import json
 import logging
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -13,10 +15,20 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from pythonjsonlogger.json import JsonFormatter
 
 from accounts.choices import Role
 from accounts.tests.factories import PASSWORD, MembershipFactory, login_tokens
+from ai_reports.models import AIModelPrice
+from ai_reports.services import price_for
+from billing.services import subscription_start
+from sessai.metrics import AI_CALLS
+from sessai.sentry import scrub_event
+from sessai.settings.base import LOGGING
 
 pytestmark = pytest.mark.django_db
 
@@ -59,12 +71,22 @@ def test_cors_is_limited_to_configured_origins(api, settings):
 
 
 def test_check_deploy_with_production_settings_reports_nothing():
-    import secrets
-
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sessai.settings.prod", "SECRET_KEY": secrets.token_urlsafe(50), "DEBUG": "false",
-           "DATABASE_URL": "postgres://u@127.0.0.1:1/none", "ALLOWED_HOSTS": "api.sessai.example"}
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=env,
-                            capture_output=True, text=True, timeout=120, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "sessai.settings.prod",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DEBUG": "false",
+        "DATABASE_URL": "postgres://u@127.0.0.1:1/none",
+        "ALLOWED_HOSTS": "api.sessai.example",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
@@ -98,7 +120,7 @@ def test_rate_limit_window_resets(api, therapist_member, settings):
 
 def test_uploads_and_ai_are_rate_limited(as_therapist, settings):
     settings.RATELIMITS = {**settings.RATELIMITS, "upload_user": "1/h", "ai_user": "1/h"}
-    from PIL import Image
+    from PIL import Image  # noqa: PLC0415 (heavy, loaded on first use)
 
     def photo():
         buffer = io.BytesIO()
@@ -110,7 +132,9 @@ def test_uploads_and_ai_are_rate_limited(as_therapist, settings):
     assert as_therapist.post("/api/auth/profile/photo", {"photo": photo()}, format="multipart").status_code == 200
     assert as_therapist.post("/api/auth/profile/photo", {"photo": photo()}, format="multipart").status_code == 429
     as_therapist.post("/api/ai/documentation/process", {"unstructuredNotes": "x"}, format="json")
-    assert as_therapist.post("/api/ai/documentation/process", {"unstructuredNotes": "x"}, format="json").status_code == 429
+    assert (
+        as_therapist.post("/api/ai/documentation/process", {"unstructuredNotes": "x"}, format="json").status_code == 429
+    )
 
 
 # --- Logs -----------------------------------------------------------------------------------
@@ -122,10 +146,6 @@ def json_log():
     handler = next(h for h in logging.getLogger().handlers if h.name == "console")
     stream = io.StringIO()
     old_stream, old_formatter = handler.setStream(stream), handler.formatter
-    from pythonjsonlogger.json import JsonFormatter
-
-    from sessai.settings.base import LOGGING
-
     spec = LOGGING["formatters"]["json"]
     handler.setFormatter(JsonFormatter(spec["fmt"], rename_fields=spec["rename_fields"]))
     yield stream
@@ -141,7 +161,9 @@ def test_logs_are_json_with_request_id_and_caller_and_no_secrets(as_therapist, j
     lines = [json.loads(line) for line in json_log.getvalue().splitlines() if line.strip()]
     not_found = next(line for line in lines if line["logger"] == "django.request")
     assert not_found["request_id"] == "req-abc-123"
-    assert not_found["user_id"] == str(as_therapist.user.id) and not_found["practice_id"] == str(as_therapist.membership.practice_id)
+    assert not_found["user_id"] == str(as_therapist.user.id) and not_found["practice_id"] == str(
+        as_therapist.membership.practice_id
+    )
     text = json_log.getvalue()
     assert token not in text and "Secreta123" not in text and "[redactado]" in text
 
@@ -169,9 +191,6 @@ def test_metrics_require_their_credential(client, api, settings):
 
 
 def test_ai_calls_are_counted(as_therapist, practice, settings):
-    from billing.services import subscription_start
-    from sessai.metrics import AI_CALLS
-
     settings.GEMINI_API_KEY = ""
     subscription_start(practice=practice)
     before = AI_CALLS.labels("documentation", "offline", "ok")._value.get()
@@ -183,9 +202,6 @@ def test_ai_calls_are_counted(as_therapist, practice, settings):
 
 
 def test_therapist_list_is_cached_and_invalidated(as_assistant, practice):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     member = MembershipFactory(practice=practice, role=Role.THERAPIST)
     as_assistant.get("/api/therapists")
     with CaptureQueriesContext(connection) as queries:
@@ -212,9 +228,6 @@ def test_calendar_settings_and_ai_tier_are_cached_and_invalidated(as_admin):
 
 
 def test_price_table_edits_reach_the_next_call(practice):
-    from ai_reports.models import AIModelPrice
-    from ai_reports.services import price_for
-
     assert price_for("fast").model_id == "gemini-2.5-flash-lite"
     row = AIModelPrice.objects.get(tier="fast")
     row.model_id = "gemini-3-flash-lite"
@@ -223,10 +236,6 @@ def test_price_table_edits_reach_the_next_call(practice):
 
 
 def test_audit_log_export(as_therapist, tmp_path):
-    import csv
-
-    from django.core.management import call_command
-
     created = as_therapist.post("/api/patients", {"name": "Exportada", "notes": "Texto clínico"}, format="json").json()
     as_therapist.get(f"/api/patients/{created['id']}")
     target = tmp_path / "audit.csv"
@@ -245,13 +254,19 @@ def test_a_hostile_request_id_is_replaced_not_echoed(api, sent):
 
 
 def test_sentry_events_leave_without_query_strings_messages_or_clinical_text():
-    from sessai.sentry import scrub_event
-
     token, note = "tok_" + "a" * 40, "La paciente relata ideación suicida"
     event = {
-        "request": {"url": f"https://api.sessai.cl/api/attachments/1/download?token={token}", "query_string": f"token={token}",
-                    "data": {"content": note}, "headers": {"Authorization": f"Bearer {token}"}},
-        "exception": {"values": [{"type": "ValueError", "value": f"bad value {note}", "stacktrace": {"frames": [{"vars": {"n": note}}]}}]},
+        "request": {
+            "url": f"https://api.sessai.cl/api/attachments/1/download?token={token}",
+            "query_string": f"token={token}",
+            "data": {"content": note},
+            "headers": {"Authorization": f"Bearer {token}"},
+        },
+        "exception": {
+            "values": [
+                {"type": "ValueError", "value": f"bad value {note}", "stacktrace": {"frames": [{"vars": {"n": note}}]}}
+            ]
+        },
         "breadcrumbs": {"values": [{"message": f"notes={note}", "data": {"url": f"/api/x?token={token}"}}]},
         "logentry": {"message": "failed for %s", "params": [note], "formatted": f"failed for {note}"},
     }
@@ -266,8 +281,6 @@ def test_the_access_log_writes_paths_without_query_strings():
 
 
 def test_export_audit_log_refuses_an_inverted_period():
-    from django.core.management import CommandError, call_command
-
     with pytest.raises(CommandError, match="after --until"):
         call_command("export_audit_log", "--since", "2026-12-31", "--until", "2026-01-01")
 
@@ -281,7 +294,10 @@ def test_an_empty_upload_says_so_in_correct_spanish(as_therapist):
 
 def test_env_example_lists_every_variable_the_code_reads():
     root = Path(__file__).resolve().parents[2]
-    code = "".join((root / f).read_text() for f in ["gunicorn.conf.py", *[f"sessai/settings/{n}" for n in ("base.py", "prod.py", "dev.py")]])
+    code = "".join(
+        (root / f).read_text()
+        for f in ["gunicorn.conf.py", *[f"sessai/settings/{n}" for n in ("base.py", "prod.py", "dev.py")]]
+    )
     read = set(re.findall(r"""env(?:_int|_bool|_list)?\(\s*["']([A-Z0-9_]+)["']""", code))
     read |= set(re.findall(r"""os\.environ\.get\(\s*["']([A-Z0-9_]+)["']""", code))
     listed = set(re.findall(r"^#?\s?([A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))

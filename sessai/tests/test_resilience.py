@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import login_tokens
@@ -26,6 +26,7 @@ from ai_reports.tests.fake_gemini import FakeGemini
 from billing import services as billing
 from billing.choices import EntryKind
 from billing.models import CreditAccount, CreditLedgerEntry
+from patients.api.views import PatientViewSet
 from patients.tests.factories import patient_for
 from scheduling.models import Session
 from sessai.db import url_for
@@ -64,7 +65,12 @@ def _race(attempts: int, workers: int, call) -> list[int]:
 def test_fifty_parallel_bookings_of_one_slot_leave_exactly_one_session(therapist_member, assistant_member):
     patient = patient_for(therapist_member)
     clients = [_client(therapist_member.user), _client(assistant_member.user)]
-    payload = {"patientId": str(patient.id), "therapistId": str(therapist_member.user_id), "date": "2030-01-07", "startTime": "10:00"}
+    payload = {
+        "patientId": str(patient.id),
+        "therapistId": str(therapist_member.user_id),
+        "date": "2030-01-07",
+        "startTime": "10:00",
+    }
 
     statuses = _race(50, 50, lambda n: clients[n % 2].post("/api/sessions", payload, format="json").status_code)
 
@@ -81,14 +87,18 @@ def test_hundred_parallel_ai_charges_never_overspend_a_balance_for_ten(settings,
     for _ in range(101):  # usage above the hold: each call is charged its whole hold, so exactly 10 fit
         fake.reply("Notas estructuradas.", prompt_tokens=1_000_000, output_tokens=100_000)
     try:
-        billing.credits_grant(practice=practice, amount=Decimal("1000"), reason="medir la reserva", kind=EntryKind.GRANT)
+        billing.credits_grant(
+            practice=practice, amount=Decimal("1000"), reason="medir la reserva", kind=EntryKind.GRANT
+        )
         assert client.post("/api/ai/documentation/process", ask, format="json").status_code == 200
         hold = -CreditLedgerEntry.objects.get(practice=practice, kind=EntryKind.RESERVATION).amount
         balance = billing.balance(practice)
         billing.credits_grant(practice=practice, amount=hold * 10 - balance, reason="saldo para diez")
         assert billing.balance(practice) == hold * 10
 
-        statuses = _race(100, 40, lambda n: client.post("/api/ai/documentation/process", ask, format="json").status_code)
+        statuses = _race(
+            100, 40, lambda n: client.post("/api/ai/documentation/process", ask, format="json").status_code
+        )
     finally:
         fake.close()
 
@@ -100,7 +110,9 @@ def test_hundred_parallel_ai_charges_never_overspend_a_balance_for_ten(settings,
     ledger_total = sum(e.amount for e in CreditLedgerEntry.objects.filter(practice=practice))
     assert account.balance == 0 == ledger_total
     reservations = CreditLedgerEntry.objects.filter(practice=practice, kind=EntryKind.RESERVATION).count()
-    assert reservations == CreditLedgerEntry.objects.filter(practice=practice, kind=EntryKind.RELEASE).count()  # none left held
+    assert (
+        reservations == CreditLedgerEntry.objects.filter(practice=practice, kind=EntryKind.RELEASE).count()
+    )  # none left held
 
 
 def start_gunicorn(access_log: str = "/dev/null", log_level: str = "WARNING"):
@@ -110,12 +122,35 @@ def start_gunicorn(access_log: str = "/dev/null", log_level: str = "WARNING"):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sessai.settings.prod", "DATABASE_URL": url, "SECRET_KEY": "x" * 30 + secrets.token_urlsafe(40),
-           "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"], "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-           "LOG_LEVEL": log_level, "PORT": str(port), "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4"}
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "sessai.wsgi:application", "--config", "gunicorn.conf.py",
-                                "--access-logfile", access_log], cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "sessai.settings.prod",
+        "DATABASE_URL": url,
+        "SECRET_KEY": "x" * 30 + secrets.token_urlsafe(40),
+        "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"],
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": log_level,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "4",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "sessai.wsgi:application",
+            "--config",
+            "gunicorn.conf.py",
+            "--access-logfile",
+            access_log,
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -142,7 +177,9 @@ def test_killed_database_connections_are_replaced_on_the_next_request(gunicorn_s
     token = login_tokens(admin_member.user)["access_token"]
 
     def get():
-        request = urllib.request.Request(f"{gunicorn_server}/api/patients", headers={"Authorization": f"Bearer {token}"})
+        request = urllib.request.Request(
+            f"{gunicorn_server}/api/patients", headers={"Authorization": f"Bearer {token}"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status
@@ -151,21 +188,22 @@ def test_killed_database_connections_are_replaced_on_the_next_request(gunicorn_s
 
     assert get() == 200
     with connection.cursor() as cursor:  # the server's kept-alive connection(s), not ours
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         assert cursor.rowcount >= 1
     assert [get() for _ in range(8)] == [200] * 8  # every worker thread, whichever connection it held
 
 
 @pytest.mark.django_db
 def test_database_unavailable_is_a_clear_503(as_admin, monkeypatch):
-    from django.db import OperationalError
-
-    from patients.api.views import PatientViewSet
-
     def down(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(PatientViewSet, "scoped_queryset", down)  # a class attribute: undone cleanly
     response = as_admin.get("/api/patients")
     assert response.status_code == 503 and response["Retry-After"] == "5"
-    assert response.json() == {"message": "Servicio no disponible. Intenta nuevamente en unos minutos.", "code": "service_unavailable"}
+    assert response.json() == {
+        "message": "Servicio no disponible. Intenta nuevamente en unos minutos.",
+        "code": "service_unavailable",
+    }

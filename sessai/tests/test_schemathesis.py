@@ -17,12 +17,20 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections, transaction
+from django.test import override_settings
+from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory, PracticeFactory, login_tokens
@@ -44,16 +52,16 @@ SELF_ENDING = r"auth/(logout|change-password|mfa/totp/(disable|confirm)|mfa/reco
 
 # Upload limits small enough to generate a file past each one (the coverage phase sends exactly
 # the bounds): the schema is generated with them, and the `members` fixture sets them on the server.
-SMALL_UPLOADS = {"ATTACHMENT_MAX_BYTES": 4096, "PROFILE_PHOTO_MAX_BYTES": 4096, "RECORDING_MAX_BYTES": 4096,
-                 "RECORDING_UPLOAD_CHUNK_MAX_BYTES": 4096}
+SMALL_UPLOADS = {
+    "ATTACHMENT_MAX_BYTES": 4096,
+    "PROFILE_PHOTO_MAX_BYTES": 4096,
+    "RECORDING_MAX_BYTES": 4096,
+    "RECORDING_UPLOAD_CHUNK_MAX_BYTES": 4096,
+}
 
 
 def _schema():
     """The schema drf-spectacular serves at /api/schema/, exercised against the app in-process."""
-    from django.core.wsgi import get_wsgi_application
-    from django.test import override_settings
-    from drf_spectacular.generators import SchemaGenerator
-
     config = SchemathesisConfig.from_path(str(Path(__file__).resolve().parents[2] / "schemathesis.toml"))
     with override_settings(**SMALL_UPLOADS):
         spec = SchemaGenerator().get_schema(request=None, public=True)
@@ -90,9 +98,6 @@ class Caller:
 @pytest.fixture
 def in_process_app(db):
     """Like Django's test client: requests must not close the test's database connection."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
@@ -128,8 +133,14 @@ def caller(request, members):
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_every_operation_as_every_role(case, caller, in_process_app):
     case.call_and_validate(checks=None if STRICT else BASIC_CHECKS)
 
@@ -157,9 +168,16 @@ def test_stateful_chains_as_every_role(role, members, in_process_app):
             case.validate_response(response, checks=BASIC_CHECKS, transport_kwargs=kwargs)
 
     try:
-        run_state_machine_as_test(Workflow, settings=settings(
-            max_examples=STATEFUL_STEPS, stateful_step_count=6, deadline=None, derandomize=True, database=None,
-            suppress_health_check=list(HealthCheck),
-        ))
+        run_state_machine_as_test(
+            Workflow,
+            settings=settings(
+                max_examples=STATEFUL_STEPS,
+                stateful_step_count=6,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
     finally:
         _caller.clear()

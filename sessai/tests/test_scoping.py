@@ -1,17 +1,40 @@
 """Fails when an API view is added without the tenant scope: every view under /api/ must be a
 public view (explicitly allowed below) or built on the practice-scoped bases with roles declared."""
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.generics import GenericAPIView
 
-from sessai.api.views import PracticeScopeMixin, PublicAPIView, ScopedQuerysetMixin
+from sessai.api.permissions import HasRole
+from sessai.api.views import (
+    PracticeAPIView,
+    PracticeGenericAPIView,
+    PracticeScopeMixin,
+    PublicAPIView,
+    ScopedQuerysetMixin,
+)
 
 PUBLIC_VIEWS = {
-    "HealthView", "ReadyView", "NotFoundView", "SpectacularAPIView", "SpectacularSwaggerSplitView", "SpectacularRedocView",
-    "LoginView", "MfaVerifyView", "RegisterView", "RefreshView", "ForgotPasswordView", "ResetPasswordView",
-    "VerifyEmailView", "ResendVerificationView", "AcceptInvitationView",
-    "AttachmentDownloadView", "CalendarIcsView",  # their secret tokens are the credential
+    "HealthView",
+    "ReadyView",
+    "NotFoundView",
+    "SpectacularAPIView",
+    "SpectacularSwaggerSplitView",
+    "SpectacularRedocView",
+    "LoginView",
+    "MfaVerifyView",
+    "RegisterView",
+    "RefreshView",
+    "ForgotPasswordView",
+    "ResetPasswordView",
+    "VerifyEmailView",
+    "ResendVerificationView",
+    "AcceptInvitationView",
+    "AttachmentDownloadView",
+    "CalendarIcsView",  # their secret tokens are the credential
 }
 
 
@@ -46,16 +69,11 @@ def test_every_api_view_is_scoped_or_explicitly_public():
 
 
 def test_a_view_overriding_get_queryset_is_refused():
-    from sessai.api.views import PracticeGenericAPIView
-
     with pytest.raises(TypeError):
         type("Leaky", (PracticeGenericAPIView,), {"get_queryset": lambda self: None})
 
 
 def test_views_without_roles_deny_everyone(rf):
-    from sessai.api.permissions import HasRole
-    from sessai.api.views import PracticeAPIView
-
     class NoRoles(PracticeAPIView):
         pass
 
@@ -68,16 +86,18 @@ def test_views_without_roles_deny_everyone(rf):
 def test_every_authenticated_operation_refuses_a_missing_token(client):
     """Walks the OpenAPI schema: each operation that documents bearer auth answers 401 (JSON
     envelope) to a request without a token, whatever the path parameters."""
-    import re
-
-    from drf_spectacular.generators import SchemaGenerator
-
     schema = SchemaGenerator().get_schema(request=None, public=True)
     checked = 0
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             kinds = {p["name"]: p["schema"].get("type") for p in operation.get("parameters", []) if p["in"] == "path"}
-            url = re.sub(r"\{([^}]+)\}", lambda m, kinds=kinds: "0" if kinds.get(m.group(1)) == "integer" else "00000000-0000-4000-8000-000000000000", path)
+            url = re.sub(
+                r"\{([^}]+)\}",
+                lambda m, kinds=kinds: (
+                    "0" if kinds.get(m.group(1)) == "integer" else "00000000-0000-4000-8000-000000000000"
+                ),
+                path,
+            )
             security = operation.get("security") or []
             if not any("bearerAuth" in requirement for requirement in security):
                 continue

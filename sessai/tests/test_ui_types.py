@@ -11,8 +11,9 @@ def test_the_profile_leaves_unset_optionals_out_and_sends_the_whole_address(as_t
     profile = as_therapist.get("/api/auth/profile").json()["profile"]
     assert "photo" not in profile and "yearsOfExperience" not in profile
     assert profile["address"] == {"street": "", "city": "", "region": "", "zipCode": "", "country": "Chile"}
-    updated = as_therapist.put("/api/profile", {"yearsOfExperience": 7, "address": {"street": "Av. Grecia 2450"}},
-                               format="json").json()["profile"]
+    updated = as_therapist.put(
+        "/api/profile", {"yearsOfExperience": 7, "address": {"street": "Av. Grecia 2450"}}, format="json"
+    ).json()["profile"]
     assert updated["yearsOfExperience"] == 7 and updated["address"]["street"] == "Av. Grecia 2450"
     assert updated["address"]["country"] == "Chile" and "photo" not in updated
 
@@ -20,13 +21,22 @@ def test_the_profile_leaves_unset_optionals_out_and_sends_the_whole_address(as_t
 def test_an_empty_emergency_contact_is_refused_also_in_a_patch(as_therapist, therapist_member):
     patient = patient_for(therapist_member)
     for method in ("patch", "put"):
-        answer = getattr(as_therapist, method)(f"/api/patients/{patient.id}", {"name": "Ana Díaz", "emergencyContact": {}},
-                                               format="json")
-        assert answer.status_code == 400 and {"emergencyContact.name", "emergencyContact.phone"} <= set(answer.json()["errors"])
-    flat = as_therapist.patch(f"/api/patients/{patient.id}", {"emergencyContact": "Ana Díaz", "emergencyPhone": "+56 9 1"},
-                              format="json")  # the UI's create form: declared in the schema as an alternative
+        answer = getattr(as_therapist, method)(
+            f"/api/patients/{patient.id}", {"name": "Ana Díaz", "emergencyContact": {}}, format="json"
+        )
+        assert answer.status_code == 400 and {"emergencyContact.name", "emergencyContact.phone"} <= set(
+            answer.json()["errors"]
+        )
+    flat = as_therapist.patch(
+        f"/api/patients/{patient.id}", {"emergencyContact": "Ana Díaz", "emergencyPhone": "+56 9 1"}, format="json"
+    )  # the UI's create form: declared in the schema as an alternative
     assert flat.status_code == 200 and flat.json()["emergencyContact"]["name"] == "Ana Díaz"
-    assert as_therapist.patch(f"/api/patients/{patient.id}", {"emergencyContact": None}, format="json").json()["emergencyContact"] is None
+    assert (
+        as_therapist.patch(f"/api/patients/{patient.id}", {"emergencyContact": None}, format="json").json()[
+            "emergencyContact"
+        ]
+        is None
+    )
 
 
 def test_an_empty_export_format_is_a_400(as_therapist, therapist_member):
@@ -35,7 +45,9 @@ def test_an_empty_export_format_is_a_400(as_therapist, therapist_member):
     assert answer.status_code == 400 and "format" in answer.json()["errors"]
 
 
-@pytest.mark.parametrize("path", ["/api/sessions/%0Aabc/assessments/x", "/api/patients/%C3%9A%0A/consents", "/api/nada"])
+@pytest.mark.parametrize(
+    "path", ["/api/sessions/%0Aabc/assessments/x", "/api/patients/%C3%9A%0A/consents", "/api/nada"]
+)
 def test_an_api_address_no_route_matches_is_the_json_404_with_debug_on(as_therapist, path):
     for debug in (False, True):
         with override_settings(DEBUG=debug):
@@ -57,10 +69,16 @@ def test_an_instant_before_the_zone_had_a_standard_offset_is_sent_in_utc(as_admi
     """Santiago's local mean time (−04:42:45, until 1910) cannot be written in RFC 3339: the bare
     schemathesis run found `1906-09-21T10:30:18-04:42:45` in data-rights requests."""
     patient = patient_for(admin_member)
-    filed = as_admin.post("/api/privacy/requests", {"patientId": str(patient.id), "kind": "access",
-                                                    "receivedAt": "1906-09-21T15:13:03Z"}, format="json")
+    filed = as_admin.post(
+        "/api/privacy/requests",
+        {"patientId": str(patient.id), "kind": "access", "receivedAt": "1906-09-21T15:13:03Z"},
+        format="json",
+    )
     assert filed.status_code == 201, filed.json()
     assert filed.json()["receivedAt"] == "1906-09-21T15:13:03Z" and filed.json()["dueAt"].endswith("Z")
-    modern = as_admin.post("/api/privacy/requests", {"patientId": str(patient.id), "kind": "access",
-                                                     "receivedAt": "2026-09-21T15:13:03Z"}, format="json")
+    modern = as_admin.post(
+        "/api/privacy/requests",
+        {"patientId": str(patient.id), "kind": "access", "receivedAt": "2026-09-21T15:13:03Z"},
+        format="json",
+    )
     assert modern.json()["receivedAt"] == "2026-09-21T12:13:03-03:00"  # the practice's offset, as everywhere else

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from accounts.tests.factories import login_tokens
 from ai_reports.models import PracticeAISettings, Recording, RecordingConsent
+from ai_reports.tests.fake_gemini import FakeGemini
+from ai_reports.tests.test_recordings import tone
 from billing import services as billing
 from patients.tests.factories import patient_for
 from scheduling.models import Session
@@ -86,37 +88,70 @@ def doc_blocks() -> list[str]:
 
 def test_the_doc_has_a_block_for_every_write():
     code = "\n".join(doc_blocks())
-    for function in ("apiRequest", "parseDateOnly", "fetchCalendarWindow", "calendarDatesSet", "searchPatients", "createBooking",
-                     "moveSession", "resizeSession", "onEventChange", "cancelSession", "markNoShow", "saveSessionRecord",
-                     "signSession", "addAddendum", "createPatient", "inviteTeamMember", "updateBookingSettings",
-                     "recordingAvailability", "uploadRecording"):
+    for function in (
+        "apiRequest",
+        "parseDateOnly",
+        "fetchCalendarWindow",
+        "calendarDatesSet",
+        "searchPatients",
+        "createBooking",
+        "moveSession",
+        "resizeSession",
+        "onEventChange",
+        "cancelSession",
+        "markNoShow",
+        "saveSessionRecord",
+        "signSession",
+        "addAddendum",
+        "createPatient",
+        "inviteTeamMember",
+        "updateBookingSettings",
+        "recordingAvailability",
+        "uploadRecording",
+    ):
         assert f"function {function}(" in code, function
 
 
-def test_every_snippet_against_the_live_server(live_server, practice, therapist_member, admin_member, settings, tmp_path):
-    from ai_reports.tests.fake_gemini import FakeGemini
-    from ai_reports.tests.test_recordings import tone
-
+def test_every_snippet_against_the_live_server(
+    live_server, practice, therapist_member, admin_member, settings, tmp_path
+):
     fake = FakeGemini()
     settings.GEMINI_API_KEY, settings.GEMINI_BASE_URL, settings.RATELIMIT_ENABLE = "test-key", fake.url, False
     billing.subscription_start(practice=practice)
     open_all_week(therapist_member)
     patient = patient_for(therapist_member, name="Rosa Díaz Mella", rut="123456785")
     PracticeAISettings.objects.create(practice=practice, audio_transcription=True)
-    RecordingConsent.objects.create(practice=practice, patient=patient, text_version="2026-12", registered_by=therapist_member.user)
+    RecordingConsent.objects.create(
+        practice=practice, patient=patient, text_version="2026-12", registered_by=therapist_member.user
+    )
     local = timezone.localtime(timezone.now(), timezone=__import__("zoneinfo").ZoneInfo(practice.timezone))
     future = (local + timedelta(days=7)).date()
     past = (local - timedelta(days=3)).date()
-    scenario = {"date": future.isoformat(), "past": past.isoformat(), "audio": base64.b64encode(tone("wav", 2.0)).decode(),
-                "adminToken": login_tokens(admin_member.user)["access_token"]}
+    scenario = {
+        "date": future.isoformat(),
+        "past": past.isoformat(),
+        "audio": base64.b64encode(tone("wav", 2.0)).decode(),
+        "adminToken": login_tokens(admin_member.user)["access_token"],
+    }
     starts = timezone.now() - timedelta(days=1)
-    scenario["recordSession"] = str(Session.objects.create(practice=practice, patient=patient, therapist=therapist_member.user,
-                                                           starts_at=starts, ends_at=starts + timedelta(minutes=50),
-                                                           status="completed").pk)
+    scenario["recordSession"] = str(
+        Session.objects.create(
+            practice=practice,
+            patient=patient,
+            therapist=therapist_member.user,
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=50),
+            status="completed",
+        ).pk
+    )
     script = tmp_path / "writes.mjs"
     script.write_text(PREAMBLE + "\n".join(doc_blocks()) + SCENARIO, encoding="utf-8")
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "API_BASE_URL": f"{live_server.url}/api",
-           "TOKEN": login_tokens(therapist_member.user)["access_token"], "SCENARIO": json.dumps(scenario)}
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "API_BASE_URL": f"{live_server.url}/api",
+        "TOKEN": login_tokens(therapist_member.user)["access_token"],
+        "SCENARIO": json.dumps(scenario),
+    }
     try:
         done = subprocess.run(["node", str(script)], env=env, capture_output=True, text=True, timeout=120)
     finally:

@@ -7,9 +7,11 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from djangorestframework_camel_case.render import CamelCaseJSONRenderer
 from djangorestframework_camel_case.util import camelize_re
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
 
 from sessai.api.renderers import JSONRenderer
@@ -40,9 +42,13 @@ def _sample():
     moment = datetime(2026, 12, 3, 14, 5, 6, 789123, tzinfo=UTC)
     inner = {"zip_code": "7500000", "created_at": moment}
     return {
-        "patient_id": uuid.UUID("12345678-1234-5678-1234-567812345678"), "total_credits": Decimal("12.5"),
-        "first_session_date": date(2026, 1, 2), "address": inner, "visits": [inner, inner],
-        "extra_data": {"nested_key": [{"deep_key": time(9, 30)}], "already": 1}, "phq9_score": 9,
+        "patient_id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        "total_credits": Decimal("12.5"),
+        "first_session_date": date(2026, 1, 2),
+        "address": inner,
+        "visits": [inner, inner],
+        "extra_data": {"nested_key": [{"deep_key": time(9, 30)}], "already": 1},
+        "phq9_score": 9,
     }
 
 
@@ -54,19 +60,40 @@ def test_keys_are_camelized_as_the_request_parser_expects():
 def test_the_wire_output_equals_the_previous_renderers():
     data = Outer(_sample()).data
     assert type(dict(data)) is dict and isinstance(Outer().to_representation(_sample()), WireDict)
-    envelope = {"data": [data, data], "pagination": {"total_pages": 1, "current_page": 1}, "message": gettext_lazy("Listo")}
+    envelope = {
+        "data": [data, data],
+        "pagination": {"total_pages": 1, "current_page": 1},
+        "message": gettext_lazy("Listo"),
+    }
     ours = JSONRenderer().render(envelope)
     old = CamelCaseJSONRenderer().render(envelope)
     assert json.loads(ours) == json.loads(old)
     assert ours == json.dumps(json.loads(old), ensure_ascii=False, separators=(",", ":")).encode()  # byte-for-byte
-    assert b'"zipCode"' in ours and b'"nestedKey"' in ours and b'"deepKey"' in ours and b"_" not in ours.replace(b"_code", b"")
+    assert (
+        b'"zipCode"' in ours
+        and b'"nestedKey"' in ours
+        and b'"deepKey"' in ours
+        and b"_" not in ours.replace(b"_code", b"")
+    )
 
 
 def test_values_orjson_cannot_write_go_through_drfs_encoder():
-    rendered = JSONRenderer().render({"at": datetime(2026, 1, 1, 12, 0, tzinfo=UTC), "amount": Decimal("1.5"), "on": date(2026, 1, 1),
-                                      "lazy": gettext_lazy("Paciente"), "ids": {uuid.UUID(int=1)}})
-    assert json.loads(rendered) == {"at": "2026-01-01T12:00:00Z", "amount": 1.5, "on": "2026-01-01", "lazy": "Paciente",
-                                    "ids": ["00000000-0000-0000-0000-000000000001"]}
+    rendered = JSONRenderer().render(
+        {
+            "at": datetime(2026, 1, 1, 12, 0, tzinfo=UTC),
+            "amount": Decimal("1.5"),
+            "on": date(2026, 1, 1),
+            "lazy": gettext_lazy("Paciente"),
+            "ids": {uuid.UUID(int=1)},
+        }
+    )
+    assert json.loads(rendered) == {
+        "at": "2026-01-01T12:00:00Z",
+        "amount": 1.5,
+        "on": "2026-01-01",
+        "lazy": "Paciente",
+        "ids": ["00000000-0000-0000-0000-000000000001"],
+    }
     assert to_wire(None) is None and JSONRenderer().render(None) == b""
 
 
@@ -86,12 +113,11 @@ def _snake_keys(value, path="") -> list[str]:
 def test_no_answer_of_the_api_has_a_snake_case_key(as_admin, victim):  # noqa: F811
     """Every GET without path parameters, on a practice with one of everything: the keys are
     camelCase all the way down, as the walk used to make them."""
-    from django.utils import timezone
-    from drf_spectacular.generators import SchemaGenerator
-
     today = timezone.localdate()
-    query_for = {"/api/sessions": {"start": str(today - timedelta(days=7)), "end": str(today + timedelta(days=7))},
-                 "/api/patients/search": {"q": "Pac"}}
+    query_for = {
+        "/api/sessions": {"start": str(today - timedelta(days=7)), "end": str(today + timedelta(days=7))},
+        "/api/patients/search": {"q": "Pac"},
+    }
     spec = SchemaGenerator().get_schema(request=None, public=True)
     checked = 0
     for path, item in spec["paths"].items():

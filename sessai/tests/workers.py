@@ -7,15 +7,16 @@ import time
 from pathlib import Path
 
 from django.db import connection
+from procrastinate.contrib.django.models import ProcrastinateJob
+from procrastinate.exceptions import AlreadyEnqueued
 
 from sessai.db import url_for
+from sessai.tasks import retry_stalled_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def jobs(**where) -> list[dict]:
-    from procrastinate.contrib.django.models import ProcrastinateJob
-
     return list(ProcrastinateJob.objects.filter(**where).values("id", "task_name", "status", "attempts", "args"))
 
 
@@ -29,12 +30,18 @@ def worker(*args: str, **env: str) -> subprocess.Popen:
     """`manage.py procrastinate worker` in its own process, on the test database; the development
     settings, so that email and AI configuration come from `env`."""
     environment = {
-        **os.environ, "DATABASE_URL": url_for(connection.settings_dict), "DJANGO_SETTINGS_MODULE": "sessai.settings.dev",
-        "JOBS_HEARTBEAT_SECONDS": "1", **env,
+        **os.environ,
+        "DATABASE_URL": url_for(connection.settings_dict),
+        "DJANGO_SETTINGS_MODULE": "sessai.settings.dev",
+        "JOBS_HEARTBEAT_SECONDS": "1",
+        **env,
     }
     return subprocess.Popen(
-        [sys.executable, "manage.py", "procrastinate", "worker", *args], cwd=ROOT, env=environment,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "manage.py", "procrastinate", "worker", *args],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -47,10 +54,6 @@ def wait_for(condition, timeout: float = 30) -> None:
 
 def retry_stalled(run_jobs) -> None:
     """The every-minute tick that puts a dead worker's jobs back in the queue, then a worker run."""
-    from procrastinate.exceptions import AlreadyEnqueued
-
-    from sessai.tasks import retry_stalled_jobs
-
     try:  # the dead worker may have queued this tick already
         retry_stalled_jobs.defer(timestamp=0)
     except AlreadyEnqueued:

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.choices import Role
 from accounts.models import Membership, Practice, Profile, User
+from accounts.signals import demo_seeded
 
 DEMO_PRACTICE = "Centro de Psicología SessAI Demo"
 DEMO_PASSWORD = "admin123"  # the credentials printed on the UI's login page; demo data only
@@ -14,9 +15,30 @@ STAFF_PASSWORD = "Demo12345"
 MEMBERS = [
     # email, name, role, color, title, specialties
     ("admin@sessai.com", "Dra. Carolina Muñoz", Role.ADMIN, "#3174ad", "Psicóloga Clínica", ["Psicología Clínica"]),
-    ("ana.silva@sessai.com", "Dr. Ana Silva", Role.THERAPIST, "#4caf50", "Psicóloga Clínica", ["Terapia Cognitivo-Conductual"]),
-    ("lucia.gomez@sessai.com", "Dra. Lucía Gómez", Role.THERAPIST, "#f44336", "Terapeuta Familiar", ["Terapia Familiar", "Terapia de Pareja"]),
-    ("martin.rojas@sessai.com", "Ps. Martín Rojas", Role.THERAPIST, "#9c27b0", "Psicólogo Infantojuvenil", ["Psicología Infantil"]),
+    (
+        "ana.silva@sessai.com",
+        "Dr. Ana Silva",
+        Role.THERAPIST,
+        "#4caf50",
+        "Psicóloga Clínica",
+        ["Terapia Cognitivo-Conductual"],
+    ),
+    (
+        "lucia.gomez@sessai.com",
+        "Dra. Lucía Gómez",
+        Role.THERAPIST,
+        "#f44336",
+        "Terapeuta Familiar",
+        ["Terapia Familiar", "Terapia de Pareja"],
+    ),
+    (
+        "martin.rojas@sessai.com",
+        "Ps. Martín Rojas",
+        Role.THERAPIST,
+        "#9c27b0",
+        "Psicólogo Infantojuvenil",
+        ["Psicología Infantil"],
+    ),
     ("asistente@sessai.com", "Camila Pérez", Role.ASSISTANT, "#06b6d4", "Asistente administrativa", []),
 ]
 
@@ -43,19 +65,24 @@ class Command(BaseCommand):
             first, _, last = (rest if honorific.endswith(".") else name).partition(" ")
             Profile.objects.get_or_create(
                 user=user,
-                defaults={"first_name": first, "last_name": last, "specialties": specialties, "credentials": [title] if title else []},
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "specialties": specialties,
+                    "credentials": [title] if title else [],
+                },
             )
             EmailAddress.objects.update_or_create(user=user, email=email, defaults={"primary": True, "verified": True})
             Membership.objects.get_or_create(
                 user=user, practice=practice, defaults={"role": role, "color": color, "title": title}
             )
-        from accounts.signals import demo_seeded
-
         demo_seeded.send(sender=self.__class__, practice=practice)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo practice ready ({created} new users). Log in as admin@sessai.com / {DEMO_PASSWORD}; "
-            f"other demo members use {STAFF_PASSWORD}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo practice ready ({created} new users). Log in as admin@sessai.com / {DEMO_PASSWORD}; "
+                f"other demo members use {STAFF_PASSWORD}."
+            )
+        )
         practice.refresh_from_db()
         if practice.slug:
             self.stdout.write(f"Patients book online at {settings.PUBLIC_BASE_URL}/p/{practice.slug}/reservar")

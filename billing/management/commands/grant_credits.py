@@ -17,7 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("practice", help="Practice id (UUID) or exact name")
         parser.add_argument("amount", help="Credits, e.g. 500 or -25.5")
         parser.add_argument("--reason", required=True)
-        parser.add_argument("--topup", action="store_true", help="Record it as a purchased top-up instead of an adjustment")
+        parser.add_argument(
+            "--topup", action="store_true", help="Record it as a purchased top-up instead of an adjustment"
+        )
 
     def handle(self, *args, practice, amount, reason, topup, **options):
         try:
@@ -33,7 +35,9 @@ class Command(BaseCommand):
         if target is None:
             raise CommandError(f"No practice with id or name {practice!r}")
         try:
-            credits_grant(practice=target, amount=value, reason=reason, kind=EntryKind.TOPUP if topup else EntryKind.ADJUSTMENT)
+            credits_grant(
+                practice=target, amount=value, reason=reason, kind=EntryKind.TOPUP if topup else EntryKind.ADJUSTMENT
+            )
         except InsufficientCredits as exc:
             raise CommandError("The balance cannot go below zero") from exc
         self.stdout.write(f"{target.name}: {value:+} credits; balance {balance(target)}")

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         patients = list(due(practice_id=practice))
         if not execute:
             for patient in patients:
-                self.stdout.write(f"would anonymize {patient.pk} ({patient.practice_id}), last clinical entry {patient.last_entry:%Y-%m-%d}")
+                self.stdout.write(
+                    f"would anonymize {patient.pk} ({patient.practice_id}), last clinical entry {patient.last_entry:%Y-%m-%d}"
+                )
             self.stdout.write(f"Dry run: {len(patients)} patient(s) past retention. Add --execute to anonymize them.")
             return
         done = sum(1 for patient in patients if anonymize(patient))

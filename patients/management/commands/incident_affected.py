@@ -37,5 +37,7 @@ class Command(BaseCommand):
         patients = Patient.objects.filter(pk__in=list(touched)).order_by("practice_id", "name")
         for patient in patients:
             counts = touched[patient.pk]
-            out.writerow([patient.practice_id, patient.pk, patient.name, patient.email, counts["read"], counts["changed"]])
+            out.writerow(
+                [patient.practice_id, patient.pk, patient.name, patient.email, counts["read"], counts["changed"]]
+            )
         self.stderr.write(f"{len(touched)} patient(s) touched between {since.isoformat()} and {until.isoformat()}.")

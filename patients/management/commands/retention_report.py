@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, practice=None, **options):
         patients = list(due(practice_id=practice))
-        self.stdout.write(f"Retention: {settings.RETENTION_YEARS} years; last clinical entry on or before {cutoff():%Y-%m-%d}.")
+        self.stdout.write(
+            f"Retention: {settings.RETENTION_YEARS} years; last clinical entry on or before {cutoff():%Y-%m-%d}."
+        )
         if not patients:
             self.stdout.write("No patient is past the retention period.")
             return

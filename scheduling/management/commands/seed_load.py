@@ -21,18 +21,102 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from accounts.choices import Role
+from accounts.models import Practice
 from patients.rut import rut_check_digit
 
-FIRST = ["María", "José", "Camila", "Sofía", "Valentina", "Martina", "Isidora", "Florencia", "Agustina", "Antonia", "Matías",
-         "Benjamín", "Vicente", "Tomás", "Joaquín", "Agustín", "Cristóbal", "Sebastián", "Ignacio", "Lucía", "Renata", "Maximiliano",
-         "Ángela", "Andrés", "Rocío", "Raúl", "Inés", "Simón", "Begoña", "Héctor"]
-LAST = ["González", "Muñoz", "Rojas", "Díaz", "Pérez", "Soto", "Contreras", "Silva", "Martínez", "Sepúlveda", "Morales", "Rodríguez",
-        "López", "Fuentes", "Hernández", "Torres", "Araya", "Flores", "Espinoza", "Valenzuela", "Castillo", "Tapia", "Reyes", "Gutiérrez",
-        "Castro", "Pizarro", "Álvarez", "Vásquez", "Sánchez", "Fernández", "Núñez", "Peña", "Ibáñez", "Cáceres", "Jiménez"]
-THEMES = ["ansiedad laboral", "duelo", "conflictos de pareja", "insomnio", "autoestima", "regulación emocional", "estrés académico",
-          "crianza", "consumo de alcohol", "ataques de pánico", "rumiación", "límites familiares"]
-TECHNIQUES = ["respiración diafragmática", "reestructuración cognitiva", "exposición gradual", "mindfulness", "psicoeducación",
-              "registro de pensamientos", "activación conductual", "role playing"]
+FIRST = [
+    "María",
+    "José",
+    "Camila",
+    "Sofía",
+    "Valentina",
+    "Martina",
+    "Isidora",
+    "Florencia",
+    "Agustina",
+    "Antonia",
+    "Matías",
+    "Benjamín",
+    "Vicente",
+    "Tomás",
+    "Joaquín",
+    "Agustín",
+    "Cristóbal",
+    "Sebastián",
+    "Ignacio",
+    "Lucía",
+    "Renata",
+    "Maximiliano",
+    "Ángela",
+    "Andrés",
+    "Rocío",
+    "Raúl",
+    "Inés",
+    "Simón",
+    "Begoña",
+    "Héctor",
+]
+LAST = [
+    "González",
+    "Muñoz",
+    "Rojas",
+    "Díaz",
+    "Pérez",
+    "Soto",
+    "Contreras",
+    "Silva",
+    "Martínez",
+    "Sepúlveda",
+    "Morales",
+    "Rodríguez",
+    "López",
+    "Fuentes",
+    "Hernández",
+    "Torres",
+    "Araya",
+    "Flores",
+    "Espinoza",
+    "Valenzuela",
+    "Castillo",
+    "Tapia",
+    "Reyes",
+    "Gutiérrez",
+    "Castro",
+    "Pizarro",
+    "Álvarez",
+    "Vásquez",
+    "Sánchez",
+    "Fernández",
+    "Núñez",
+    "Peña",
+    "Ibáñez",
+    "Cáceres",
+    "Jiménez",
+]
+THEMES = [
+    "ansiedad laboral",
+    "duelo",
+    "conflictos de pareja",
+    "insomnio",
+    "autoestima",
+    "regulación emocional",
+    "estrés académico",
+    "crianza",
+    "consumo de alcohol",
+    "ataques de pánico",
+    "rumiación",
+    "límites familiares",
+]
+TECHNIQUES = [
+    "respiración diafragmática",
+    "reestructuración cognitiva",
+    "exposición gradual",
+    "mindfulness",
+    "psicoeducación",
+    "registro de pensamientos",
+    "activación conductual",
+    "role playing",
+]
 COLORS = ["#3174ad", "#4caf50", "#f44336", "#9c27b0", "#06b6d4", "#f59e0b", "#ec4899", "#14b8a6"]
 
 
@@ -54,15 +138,26 @@ class Command(BaseCommand):
         parser.add_argument("--therapists-per-practice", type=int, default=10)
         parser.add_argument("--patients", type=int, default=1000, help="patients of the main practice")
         parser.add_argument("--sessions", type=int, default=10000, help="sessions of the main practice")
-        parser.add_argument("--per-therapist-week", type=float, default=28.0, help="sessions per therapist and week (realistic: 20–35)")
+        parser.add_argument(
+            "--per-therapist-week", type=float, default=28.0, help="sessions per therapist and week (realistic: 20–35)"
+        )
         parser.add_argument("--dense", action="store_true", help="all sessions in three years, whatever the density")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--name", default="Centro Benchmark", help="name of the main practice (idempotency key)")
 
-    def handle(self, *args, practices, therapists_per_practice, patients, sessions, seed, name, per_therapist_week=28.0, dense=False,
-               **options):
-        from accounts.models import Practice
-
+    def handle(
+        self,
+        *args,
+        practices,
+        therapists_per_practice,
+        patients,
+        sessions,
+        seed,
+        name,
+        per_therapist_week=28.0,
+        dense=False,
+        **options,
+    ):
         if Practice.objects.filter(name=name).exists():
             self.stdout.write(f"{name!r} already exists: nothing to do (drop it or use --name).")
             return
@@ -81,10 +176,12 @@ class Command(BaseCommand):
             # set): otherwise the first benchmark runs pay for it, and autovacuum competes with them.
             # Inside a transaction (tests) only ANALYZE can run.
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
-        self.stdout.write(self.style.SUCCESS(
-            f"Loaded {practices} practices ({sessions} sessions in the main one) in {time.monotonic() - started:.1f}s. "
-            f"Main practice id {main}; its therapists log in as bench-<n>@{self.domain(name)} / Bench12345."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {practices} practices ({sessions} sessions in the main one) in {time.monotonic() - started:.1f}s. "
+                f"Main practice id {main}; its therapists log in as bench-<n>@{self.domain(name)} / Bench12345."
+            )
+        )
 
     @staticmethod
     def domain(name: str) -> str:
@@ -96,8 +193,11 @@ class Command(BaseCommand):
     def _practice(self, rng, name, therapist_count, patient_count, session_count) -> str:
         now = self.now.isoformat()
         practice_id = self._uuid(rng)
-        _copy("accounts_practice", ["id", "name", "timezone", "country", "is_active", "created_at", "updated_at"],
-              [(practice_id, name, "America/Santiago", "CL", "t", now, now)])
+        _copy(
+            "accounts_practice",
+            ["id", "name", "timezone", "country", "is_active", "created_at", "updated_at"],
+            [(practice_id, name, "America/Santiago", "CL", "t", now, now)],
+        )
         users, profiles, memberships, addresses = [], [], [], []
         therapist_ids = []
         domain = self.domain(name)
@@ -107,19 +207,113 @@ class Command(BaseCommand):
             role = Role.ADMIN if n == therapist_count else Role.THERAPIST
             email = f"{'admin' if role == Role.ADMIN else f'bench-{n}'}@{domain}"
             users.append((user_id, self.password, None, "f", email, f"{first} {last}", "t", "f", now, now))
-            profiles.append((self._uuid(rng), user_id, first, last, "", "", "{}", "{}", "", "", "{}", "{Español}", None, "[]", "[]",
-                             "system", "es", "America/Santiago", "t", "t", "t", "f", now, now))
-            memberships.append((self._uuid(rng), user_id, practice_id, role, "t", COLORS[n % len(COLORS)], "Psicólogo/a Clínico/a", None, now, now))
+            profiles.append(
+                (
+                    self._uuid(rng),
+                    user_id,
+                    first,
+                    last,
+                    "",
+                    "",
+                    "{}",
+                    "{}",
+                    "",
+                    "",
+                    "{}",
+                    "{Español}",
+                    None,
+                    "[]",
+                    "[]",
+                    "system",
+                    "es",
+                    "America/Santiago",
+                    "t",
+                    "t",
+                    "t",
+                    "f",
+                    now,
+                    now,
+                )
+            )
+            memberships.append(
+                (
+                    self._uuid(rng),
+                    user_id,
+                    practice_id,
+                    role,
+                    "t",
+                    COLORS[n % len(COLORS)],
+                    "Psicólogo/a Clínico/a",
+                    None,
+                    now,
+                    now,
+                )
+            )
             addresses.append((email, "t", "t", user_id))
             if role == Role.THERAPIST:
                 therapist_ids.append(user_id)
-        _copy("accounts_user", ["id", "password", "last_login", "is_superuser", "email", "name", "is_active", "is_staff", "created_at", "updated_at"], users)
-        _copy("accounts_profile", ["id", "user_id", "first_name", "last_name", "photo", "bio", "specialties", "credentials", "license_number",
-                                   "phone_number", "address", "languages", "years_of_experience", "education", "certifications", "theme",
-                                   "language", "timezone", "notify_appointments", "notify_reminders", "notify_reports", "notify_marketing",
-                                   "created_at", "updated_at"], profiles)
-        _copy("accounts_membership", ["id", "user_id", "practice_id", "role", "is_active", "color", "title", "invited_by_id", "created_at", "updated_at"],
-              memberships)
+        _copy(
+            "accounts_user",
+            [
+                "id",
+                "password",
+                "last_login",
+                "is_superuser",
+                "email",
+                "name",
+                "is_active",
+                "is_staff",
+                "created_at",
+                "updated_at",
+            ],
+            users,
+        )
+        _copy(
+            "accounts_profile",
+            [
+                "id",
+                "user_id",
+                "first_name",
+                "last_name",
+                "photo",
+                "bio",
+                "specialties",
+                "credentials",
+                "license_number",
+                "phone_number",
+                "address",
+                "languages",
+                "years_of_experience",
+                "education",
+                "certifications",
+                "theme",
+                "language",
+                "timezone",
+                "notify_appointments",
+                "notify_reminders",
+                "notify_reports",
+                "notify_marketing",
+                "created_at",
+                "updated_at",
+            ],
+            profiles,
+        )
+        _copy(
+            "accounts_membership",
+            [
+                "id",
+                "user_id",
+                "practice_id",
+                "role",
+                "is_active",
+                "color",
+                "title",
+                "invited_by_id",
+                "created_at",
+                "updated_at",
+            ],
+            memberships,
+        )
         _copy("account_emailaddress", ["email", "verified", '"primary"', "user_id"], addresses)
 
         patient_rows, care = [], []
@@ -129,20 +323,65 @@ class Command(BaseCommand):
             patient_id = self._uuid(rng)
             body = str(bodies[index])
             therapist = rng.choice(therapist_ids)
-            patient_name = f"{rng.choice(FIRST)} {rng.choice(FIRST) if rng.random() < 0.3 else ''} {rng.choice(LAST)} {rng.choice(LAST)}".replace("  ", " ")
-            patient_rows.append((patient_id, practice_id, patient_name, body + rut_check_digit(body), "", f"+56 9 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}",
-                                 None, "{}", "{}", "active" if rng.random() < 0.85 else "inactive", "", therapist, 0, None, None, None, now, now))
+            patient_name = f"{rng.choice(FIRST)} {rng.choice(FIRST) if rng.random() < 0.3 else ''} {rng.choice(LAST)} {rng.choice(LAST)}".replace(  # noqa: E501
+                "  ", " "
+            )
+            patient_rows.append(
+                (
+                    patient_id,
+                    practice_id,
+                    patient_name,
+                    body + rut_check_digit(body),
+                    "",
+                    f"+56 9 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}",
+                    None,
+                    "{}",
+                    "{}",
+                    "active" if rng.random() < 0.85 else "inactive",
+                    "",
+                    therapist,
+                    0,
+                    None,
+                    None,
+                    None,
+                    now,
+                    now,
+                )
+            )
             care.append((patient_id, therapist, now))
             patient_therapist.append((patient_id, therapist))
-        _copy("patients_patient", ["id", "practice_id", "name", "rut", "email", "phone", "birth_date", "address", "emergency_contact", "status",
-                                   "notes", "primary_therapist_id", "total_sessions", "first_session_date", "last_session_date",
-                                   "created_by_id", "created_at", "updated_at"], patient_rows)
+        _copy(
+            "patients_patient",
+            [
+                "id",
+                "practice_id",
+                "name",
+                "rut",
+                "email",
+                "phone",
+                "birth_date",
+                "address",
+                "emergency_contact",
+                "status",
+                "notes",
+                "primary_therapist_id",
+                "total_sessions",
+                "first_session_date",
+                "last_session_date",
+                "created_by_id",
+                "created_at",
+                "updated_at",
+            ],
+            patient_rows,
+        )
         _copy("patients_careteammember", ["patient_id", "user_id", "created_at"], care)
 
         self._sessions(rng, practice_id, patient_therapist, session_count)
         self._blocked(rng, practice_id, therapist_ids)
         self._ledger(rng, practice_id, patient_therapist)
-        with connection.cursor() as cursor:  # derived columns, and each patient registered a week before their first session
+        with (
+            connection.cursor() as cursor
+        ):  # derived columns, and each patient registered a week before their first session
             cursor.execute(
                 """UPDATE patients_patient p SET total_sessions = s.n, first_session_date = s.first, last_session_date = s.last,
                           created_at = s.earliest - interval '7 days', updated_at = s.earliest - interval '7 days'
@@ -186,23 +425,108 @@ class Command(BaseCommand):
                 content = ""
                 if status == "completed":
                     theme, technique = rng.choice(THEMES), rng.choice(TECHNIQUES)
-                    content = (f"<h3>Temas Tratados</h3><p>Se abordó {theme}; la paciente describe avances y dificultades de la semana.</p>"
-                               f"<h3>Técnicas Utilizadas</h3><ul><li>{technique}</li></ul>"
-                               f"<h3>Plan para la Próxima Sesión</h3><p>Continuar con {technique} y registrar situaciones gatillantes.</p>")
+                    content = (
+                        f"<h3>Temas Tratados</h3><p>Se abordó {theme}; la paciente describe avances y dificultades de la semana.</p>"
+                        f"<h3>Técnicas Utilizadas</h3><ul><li>{technique}</li></ul>"
+                        f"<h3>Plan para la Próxima Sesión</h3><p>Continuar con {technique} y registrar situaciones gatillantes.</p>"
+                    )
                     if rng.random() < 0.1:
                         items = [rng.randint(0, 3) for _ in range(9)]
                         total = sum(items)
-                        band = next(b for upper, b in [(4, "minimal"), (9, "mild"), (14, "moderate"), (19, "moderately_severe"), (27, "severe")] if total <= upper)
-                        assessments.append((self._uuid(rng), session_id, patient_id, "phq9", "", None, "{" + ",".join(map(str, items)) + "}",
-                                            total, band, "", therapist_id, starts.isoformat()))
-                yield (session_id, practice_id, patient_id, therapist_id, starts.isoformat(), ends.isoformat(), rng.choice(["presencial", "virtual"]),
-                       status, "", "", "", content, "{}", None, None, "", None, therapist_id, starts.isoformat(), starts.isoformat())
+                        band = next(
+                            b
+                            for upper, b in [
+                                (4, "minimal"),
+                                (9, "mild"),
+                                (14, "moderate"),
+                                (19, "moderately_severe"),
+                                (27, "severe"),
+                            ]
+                            if total <= upper
+                        )
+                        assessments.append(
+                            (
+                                self._uuid(rng),
+                                session_id,
+                                patient_id,
+                                "phq9",
+                                "",
+                                None,
+                                "{" + ",".join(map(str, items)) + "}",
+                                total,
+                                band,
+                                "",
+                                therapist_id,
+                                starts.isoformat(),
+                            )
+                        )
+                yield (
+                    session_id,
+                    practice_id,
+                    patient_id,
+                    therapist_id,
+                    starts.isoformat(),
+                    ends.isoformat(),
+                    rng.choice(["presencial", "virtual"]),
+                    status,
+                    "",
+                    "",
+                    "",
+                    content,
+                    "{}",
+                    None,
+                    None,
+                    "",
+                    None,
+                    therapist_id,
+                    starts.isoformat(),
+                    starts.isoformat(),
+                )
 
-        _copy("scheduling_session", ["id", "practice_id", "patient_id", "therapist_id", "starts_at", "ends_at", "type", "status", "title",
-                                     "location", "notes", "content", "goals", "signed_at", "signed_by_id", "cancel_reason", "series_id",
-                                     "created_by_id", "created_at", "updated_at"], rows())
-        _copy("scheduling_assessment", ["id", "session_id", "patient_id", "type", "label", "scale", "items", "score", "severity", "notes",
-                                        "created_by_id", "created_at"], assessments)
+        _copy(
+            "scheduling_session",
+            [
+                "id",
+                "practice_id",
+                "patient_id",
+                "therapist_id",
+                "starts_at",
+                "ends_at",
+                "type",
+                "status",
+                "title",
+                "location",
+                "notes",
+                "content",
+                "goals",
+                "signed_at",
+                "signed_by_id",
+                "cancel_reason",
+                "series_id",
+                "created_by_id",
+                "created_at",
+                "updated_at",
+            ],
+            rows(),
+        )
+        _copy(
+            "scheduling_assessment",
+            [
+                "id",
+                "session_id",
+                "patient_id",
+                "type",
+                "label",
+                "scale",
+                "items",
+                "score",
+                "severity",
+                "notes",
+                "created_by_id",
+                "created_at",
+            ],
+            assessments,
+        )
 
     def _blocked(self, rng, practice_id, therapist_ids):
         rows = []
@@ -210,21 +534,106 @@ class Command(BaseCommand):
             for day in range(0, 28):
                 starts = (self.now + timedelta(days=day)).replace(hour=17, minute=0, second=0)  # 14:00 Santiago
                 if starts.weekday() < 5:
-                    rows.append((self._uuid(rng), practice_id, therapist_id, "lunch", "Almuerzo", starts.isoformat(),
-                                 (starts + timedelta(hours=1)).isoformat(), None, self.now.isoformat()))
-        _copy("scheduling_blockedtime", ["id", "practice_id", "therapist_id", "type", "reason", "starts_at", "ends_at", "created_by_id", "created_at"], rows)
+                    rows.append(
+                        (
+                            self._uuid(rng),
+                            practice_id,
+                            therapist_id,
+                            "lunch",
+                            "Almuerzo",
+                            starts.isoformat(),
+                            (starts + timedelta(hours=1)).isoformat(),
+                            None,
+                            self.now.isoformat(),
+                        )
+                    )
+        _copy(
+            "scheduling_blockedtime",
+            [
+                "id",
+                "practice_id",
+                "therapist_id",
+                "type",
+                "reason",
+                "starts_at",
+                "ends_at",
+                "created_by_id",
+                "created_at",
+            ],
+            rows,
+        )
 
     def _ledger(self, rng, practice_id, patient_therapist):
-        rows = [(self._uuid(rng), practice_id, "grant", "4900.0", None, "", "", "", 0, 0, None, None, None, "2026-10", "Plan Profesional",
-                 self.now.isoformat())]
+        rows = [
+            (
+                self._uuid(rng),
+                practice_id,
+                "grant",
+                "4900.0",
+                None,
+                "",
+                "",
+                "",
+                0,
+                0,
+                None,
+                None,
+                None,
+                "2026-10",
+                "Plan Profesional",
+                self.now.isoformat(),
+            )
+        ]
         balance = Decimal("4900.0")
         for n in range(300):
             patient_id, therapist_id = rng.choice(patient_therapist)
             credits = Decimal(rng.randint(5, 150)) / 10  # keeps the month within its 4900 credits
             balance -= credits
             when = (self.now - timedelta(hours=n * 2)).isoformat()
-            rows.append((self._uuid(rng), practice_id, "usage", str(-credits), therapist_id, "progress_report", "gemini-2.5-flash", "balanced",
-                         rng.randint(2000, 9000), rng.randint(500, 2000), patient_id, None, None, "", "", when))
-        _copy("billing_creditledgerentry", ["id", "practice_id", "kind", "amount", "actor_id", "operation", "model", "tier", "input_tokens",
-                                            "output_tokens", "patient_id", "report_id", "reservation_id", "period", "reason", "created_at"], rows)
-        _copy("billing_creditaccount", ["practice_id", "balance", "updated_at"], [(practice_id, str(balance), self.now.isoformat())])
+            rows.append(
+                (
+                    self._uuid(rng),
+                    practice_id,
+                    "usage",
+                    str(-credits),
+                    therapist_id,
+                    "progress_report",
+                    "gemini-2.5-flash",
+                    "balanced",
+                    rng.randint(2000, 9000),
+                    rng.randint(500, 2000),
+                    patient_id,
+                    None,
+                    None,
+                    "",
+                    "",
+                    when,
+                )
+            )
+        _copy(
+            "billing_creditledgerentry",
+            [
+                "id",
+                "practice_id",
+                "kind",
+                "amount",
+                "actor_id",
+                "operation",
+                "model",
+                "tier",
+                "input_tokens",
+                "output_tokens",
+                "patient_id",
+                "report_id",
+                "reservation_id",
+                "period",
+                "reason",
+                "created_at",
+            ],
+            rows,
+        )
+        _copy(
+            "billing_creditaccount",
+            ["practice_id", "balance", "updated_at"],
+            [(practice_id, str(balance), self.now.isoformat())],
+        )

@@ -4,7 +4,7 @@ Heroku Scheduler, a Procfile `reminders:` process). Safe to run often and concur
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from scheduling.reminders import send_due_reminders
+from scheduling.services.reminders import send_due_reminders
 
 
 class Command(BaseCommand):

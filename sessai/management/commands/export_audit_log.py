@@ -12,8 +12,12 @@ from django.utils import timezone
 
 from sessai import csvfile
 
-ACTIONS = {LogEntry.Action.CREATE: "create", LogEntry.Action.UPDATE: "update", LogEntry.Action.DELETE: "delete",
-           LogEntry.Action.ACCESS: "access"}
+ACTIONS = {
+    LogEntry.Action.CREATE: "create",
+    LogEntry.Action.UPDATE: "update",
+    LogEntry.Action.DELETE: "delete",
+    LogEntry.Action.ACCESS: "access",
+}
 
 
 class Command(BaseCommand):
@@ -42,10 +46,17 @@ class Command(BaseCommand):
         count = 0
         for entry in entries.iterator(chunk_size=2000):
             changes = entry.changes if isinstance(entry.changes, dict) else json.loads(entry.changes or "{}")
-            writer.writerow([
-                entry.timestamp.isoformat(), ACTIONS.get(entry.action, entry.action), entry.content_type.model if entry.content_type else "",
-                entry.object_pk, entry.actor_email or "", entry.remote_addr or "", " ".join(sorted(changes or {})),
-            ])
+            writer.writerow(
+                [
+                    entry.timestamp.isoformat(),
+                    ACTIONS.get(entry.action, entry.action),
+                    entry.content_type.model if entry.content_type else "",
+                    entry.object_pk,
+                    entry.actor_email or "",
+                    entry.remote_addr or "",
+                    " ".join(sorted(changes or {})),
+                ]
+            )
             count += 1
         if output:
             stream.close()

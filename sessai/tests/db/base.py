@@ -17,8 +17,18 @@ class DatabaseOperations(base.DatabaseWrapper.ops_class):
         if reset_sequences:
             return super().sql_flush(style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
         kept = [table for table in tables if table in APPEND_ONLY]
-        truncate = [f"{style.SQL_KEYWORD('TRUNCATE')} {', '.join(self.quote_name(t) for t in kept)} {style.SQL_KEYWORD('CASCADE')};"] if kept else []
-        return truncate + [f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(t))};" for t in tables if t not in APPEND_ONLY]
+        truncate = (
+            [
+                f"{style.SQL_KEYWORD('TRUNCATE')} {', '.join(self.quote_name(t) for t in kept)} {style.SQL_KEYWORD('CASCADE')};"
+            ]
+            if kept
+            else []
+        )
+        return truncate + [
+            f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(t))};"
+            for t in tables
+            if t not in APPEND_ONLY
+        ]
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

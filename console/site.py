@@ -8,15 +8,18 @@
   without a request.
 - **Headings**: one per domain, whatever app a model comes from (allauth's email addresses and
   authenticators sit with the accounts), with Spanish names for third-party models.
-- **Index**: the operations dashboard (`sessai.console_dashboard`)."""
+- **Index**: the operations dashboard (`console.dashboard`).
+
+What each domain contributes (headings, Spanish names, the practice page's actions) is listed in
+`console.registry`."""
 
 import io
 import time
 
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.http import HttpResponseRedirect
@@ -28,8 +31,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from accounts import services
+from accounts.models import User
+from accounts.services import mfa_code_valid
+from console.dashboard import dashboard
+from console.registry import DOMAINS, MODEL_NAMES
 from sessai.api.ratelimit import authenticate_limited
-from sessai.errors import RateLimited
+from sessai.errors import RateLimited, ValidationFailed
 
 MFA_OK = "console_mfa"  # set once this session has passed the second step
 PENDING = "console_pending_uid"  # password checked, code not yet
@@ -39,50 +47,38 @@ SETUP = "console_totp_setup"  # the setup in progress: secret, otpauth URL and t
 CODES = "console_codes"  # recovery codes just made, shown once before entering
 SEEN = "console_seen"
 
-# (app_label, model_name) → domain heading; a model not listed goes under "Otros".
-DOMAINS = [
-    (gettext_lazy("Cuentas y equipos"), [("accounts", None), ("account", None), ("mfa", None), ("auth", None)]),
-    (gettext_lazy("Pacientes"), [("patients", None)]),
-    (gettext_lazy("Agenda"), [("scheduling", None)]),
-    (gettext_lazy("Inteligencia artificial"), [("ai_reports", None)]),
-    (gettext_lazy("Planes y créditos"), [("billing", None)]),
-    (gettext_lazy("Auditoría"), [("auditlog", None)]),
-    (gettext_lazy("Tareas en segundo plano"), [("procrastinate", None)]),
-]
-# Third-party models whose own catalogues have no Spanish name.
-MODEL_NAMES = {
-    ("mfa", "authenticator"): gettext_lazy("Autenticadores (TOTP y códigos de recuperación)"),
-    ("auditlog", "logentry"): gettext_lazy("Registro de auditoría"),
-    ("procrastinate", "procrastinatejob"): gettext_lazy("Tareas"),
-    ("account", "emailaddress"): gettext_lazy("Direcciones de correo"),
-    ("auth", "group"): gettext_lazy("Grupos de permisos"),
-}
-
 
 WRONG_CODE = gettext_lazy("El código no es válido. Revisa la hora de tu teléfono e inténtalo de nuevo.")
 
 
 class PasswordForm(forms.Form):
-    username = forms.EmailField(label=gettext_lazy("Correo"), max_length=254,
-                                widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}))
-    password = forms.CharField(label=gettext_lazy("Contraseña"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.EmailField(
+        label=gettext_lazy("Correo"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=gettext_lazy("Contraseña"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=gettext_lazy("Código de 6 dígitos o código de recuperación"), max_length=20,
-                           widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}))
+    code = forms.CharField(
+        label=gettext_lazy("Código de 6 dígitos o código de recuperación"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 def _has_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def _qr_svg(url: str) -> str:
-    import qrcode
-    import qrcode.image.svg
+    import qrcode  # noqa: PLC0415 (heavy, loaded on first use)
+    import qrcode.image.svg  # noqa: PLC0415 (heavy, loaded on first use)
 
     buffer = io.BytesIO()
     qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).save(buffer)
@@ -113,20 +109,25 @@ class ConsoleSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         """Password, then TOTP (or its setup). Each step answers the same page on a mistake."""
         next_url = request.GET.get("next") or request.POST.get("next") or ""
-        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             next_url = reverse("admin:index", current_app=self.name)
         user = request.user if request.user.is_authenticated and request.user.is_staff else None
         if user is not None and request.session.get(MFA_OK) and self.has_permission(request):
             return HttpResponseRedirect(next_url)
         if user is None and request.session.get(PENDING):
-            from accounts.models import User
-
             if int(time.time()) - request.session.get(PENDING_AT, 0) > settings.MFA_TOKEN_MAX_AGE:
                 for key in (PENDING, PENDING_AT, TRIES, SETUP):  # the password step is stale: again
                     request.session.pop(key, None)
             else:
                 user = User.objects.filter(pk=request.session[PENDING], is_active=True, is_staff=True).first()
-        context = {**self.each_context(request), "next": next_url, "title": _("Iniciar sesión"), **(extra_context or {})}
+        context = {
+            **self.each_context(request),
+            "next": next_url,
+            "title": _("Iniciar sesión"),
+            **(extra_context or {}),
+        }
         if user is None:
             return self._password_step(request, context, next_url)
         if _has_totp(user) and not request.session.get(CODES):  # codes just made are shown first
@@ -137,15 +138,20 @@ class ConsoleSite(admin.AdminSite):
         form = PasswordForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
-                user = authenticate_limited(request, email=form.cleaned_data["username"].lower(),
-                                            password=form.cleaned_data["password"])
+                user = authenticate_limited(
+                    request, email=form.cleaned_data["username"].lower(), password=form.cleaned_data["password"]
+                )
             except RateLimited as exc:
                 form.add_error(None, exc.message)
-                response = render(request, "admin/console_login.html", {**context, "form": form, "step": "password"}, status=429)
+                response = render(
+                    request, "admin/console_login.html", {**context, "form": form, "step": "password"}, status=429
+                )
                 response["Retry-After"] = exc.headers["Retry-After"]
                 return response
             if user is None or not user.is_active or not user.is_staff:
-                form.add_error(None, _("Correo o contraseña incorrectos, o la cuenta no es de un operador de la plataforma."))
+                form.add_error(
+                    None, _("Correo o contraseña incorrectos, o la cuenta no es de un operador de la plataforma.")
+                )
             else:
                 request.session.cycle_key()
                 request.session[PENDING], request.session[TRIES] = str(user.pk), 0
@@ -170,8 +176,6 @@ class ConsoleSite(admin.AdminSite):
         return False
 
     def _code_step(self, request, context, user, next_url):
-        from accounts.services import mfa_code_valid
-
         form = CodeForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             if mfa_code_valid(user=user, code=form.cleaned_data["code"]):
@@ -184,21 +188,21 @@ class ConsoleSite(admin.AdminSite):
     def _setup_step(self, request, context, user, next_url):
         """Staff without TOTP set it up here before seeing any data, through the same services as
         the API's `/auth/mfa/totp/setup` and `/confirm`."""
-        from accounts import services
-        from sessai.errors import ValidationFailed
-
         if request.session.get(CODES) and request.method == "POST" and request.POST.get("saved"):
             request.session.pop(CODES)
             return self._finish(request, user, next_url)
         if request.session.get(CODES):
-            return render(request, "admin/console_login.html", {**context, "step": "codes", "codes": request.session[CODES]})
+            return render(
+                request, "admin/console_login.html", {**context, "step": "codes", "codes": request.session[CODES]}
+            )
         setup = request.session.get(SETUP) or services.mfa_totp_begin(user=user)
         request.session[SETUP] = setup
         form = CodeForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
-                request.session[CODES] = services.mfa_totp_confirm(user=user, setup_token=setup["setup_token"],
-                                                                   code=form.cleaned_data["code"])
+                request.session[CODES] = services.mfa_totp_confirm(
+                    user=user, setup_token=setup["setup_token"], code=form.cleaned_data["code"]
+                )
             except ValidationFailed as exc:
                 if "setupToken" in (exc.errors or {}):  # the setup lived too long: a new secret
                     request.session.pop(SETUP, None)
@@ -209,8 +213,18 @@ class ConsoleSite(admin.AdminSite):
             else:
                 request.session.pop(SETUP, None)
                 return HttpResponseRedirect(f"{request.path}?next={next_url}")
-        return render(request, "admin/console_login.html", {**context, "form": form, "step": "setup", "person": user,
-                                                             "secret": setup["secret"], "qr": _qr_svg(setup["otpauth_url"])})
+        return render(
+            request,
+            "admin/console_login.html",
+            {
+                **context,
+                "form": form,
+                "step": "setup",
+                "person": user,
+                "secret": setup["secret"],
+                "qr": _qr_svg(setup["otpauth_url"]),
+            },
+        )
 
     # --- headings ------------------------------------------------------------------------------
 
@@ -236,28 +250,10 @@ class ConsoleSite(admin.AdminSite):
                 grouped.append({**first, "name": heading, "models": models})
         rest = [m for app in apps_ if app["app_label"] not in used for m in app["models"]]
         if rest:
-            grouped.append({"name": _("Otros"), "app_label": "otros", "app_url": "", "has_module_perms": True, "models": rest})
+            grouped.append(
+                {"name": _("Otros"), "app_label": "otros", "app_url": "", "has_module_perms": True, "models": rest}
+            )
         return grouped
 
     def index(self, request, extra_context=None):
-        from sessai.console_dashboard import dashboard
-
         return super().index(request, {"dashboard": dashboard(), **(extra_context or {})})
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A record operators look at and never change here (the ledger, requests handled by the
-    practice, export packages)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ConsoleAdminConfig(AdminConfig):
-    default_site = "sessai.console.ConsoleSite"

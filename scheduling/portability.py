@@ -15,12 +15,30 @@ def sessions_section(patient) -> list[dict]:
     )
     return [
         {
-            "id": str(x.id), "startsAt": x.starts_at.isoformat(), "endsAt": x.ends_at.isoformat(), "status": x.status,
-            "type": x.type, "therapist": x.therapist.name, "title": x.title, "location": x.location, "notes": x.notes,
-            "content": x.content, "goals": x.goals, "signedAt": x.signed_at.isoformat() if x.signed_at else None,
-            "addenda": [{"author": a.author.name, "content": a.content, "createdAt": a.created_at.isoformat()} for a in x.addenda.all()],
+            "id": str(x.id),
+            "startsAt": x.starts_at.isoformat(),
+            "endsAt": x.ends_at.isoformat(),
+            "status": x.status,
+            "type": x.type,
+            "therapist": x.therapist.name,
+            "title": x.title,
+            "location": x.location,
+            "notes": x.notes,
+            "content": x.content,
+            "goals": x.goals,
+            "signedAt": x.signed_at.isoformat() if x.signed_at else None,
+            "addenda": [
+                {"author": a.author.name, "content": a.content, "createdAt": a.created_at.isoformat()}
+                for a in x.addenda.all()
+            ],
             "attachments": [
-                {"id": str(a.id), "fileName": a.file_name, "fileType": a.file_type, "size": a.size, "createdAt": a.created_at.isoformat()}
+                {
+                    "id": str(a.id),
+                    "fileName": a.file_name,
+                    "fileType": a.file_type,
+                    "size": a.size,
+                    "createdAt": a.created_at.isoformat(),
+                }
                 for a in x.attachments.all()
             ],
         }
@@ -31,8 +49,16 @@ def sessions_section(patient) -> list[dict]:
 def assessments_section(patient) -> list[dict]:
     return [
         {
-            "id": str(a.id), "sessionId": str(a.session_id), "type": a.type, "label": a.label, "scale": a.scale,
-            "items": a.items, "score": a.score, "severity": a.severity, "notes": a.notes, "createdAt": a.created_at.isoformat(),
+            "id": str(a.id),
+            "sessionId": str(a.session_id),
+            "type": a.type,
+            "label": a.label,
+            "scale": a.scale,
+            "items": a.items,
+            "score": a.score,
+            "severity": a.severity,
+            "notes": a.notes,
+            "createdAt": a.created_at.isoformat(),
         }
         for a in Assessment.objects.filter(patient=patient).order_by("created_at")
     ]
@@ -50,7 +76,9 @@ def erase_patient(erasure) -> None:
     for addendum in Addendum.objects.filter(session__patient=patient):
         erasure.object_ids.add(str(addendum.pk))
         addendum.delete()
-    for session in Session.objects.filter(patient=patient).exclude(content="", notes="", goals=[], title="", cancel_reason=""):
+    for session in Session.objects.filter(patient=patient).exclude(
+        content="", notes="", goals=[], title="", cancel_reason=""
+    ):
         session.content, session.notes, session.goals, session.title, session.cancel_reason = "", "", [], "", ""
         session.save(update_fields=["content", "notes", "goals", "title", "cancel_reason", "updated_at"])
     Assessment.objects.filter(patient=patient).exclude(notes="").update(notes="")

@@ -8,7 +8,9 @@ A name written with none of those cues cannot be recognised without a language m
 closing note of the AI issue says so."""
 
 import re
-import unicodedata
+
+from ai_reports.ner import person_names
+from ai_reports.words import COMMON_WORDS, fold
 
 NAME = r"[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+(?:\s+(?:de\s+(?:la\s+|los\s+)?)?[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+){0,3}"
 RELATION = (
@@ -25,37 +27,30 @@ PATTERNS = [
     ("RUT", re.compile(r"\b\d{1,2}\.?\d{3}\.?\d{3}\s?-\s?[\dkK]\b")),
     # Chilean mobiles (9 XXXX XXXX) and Santiago landlines (2 XXXX XXXX), with or without +56.
     ("TELEFONO", re.compile(r"(?:\+?56[\s.-]?)?(?:\(?[29]\)?)[\s.-]?\d{4}[\s.-]?\d{4}\b")),
-    ("DIRECCION", re.compile(
-        r"\b(?:[Cc]alle|[Aa]v\.|[Aa]venida|[Pp]asaje|[Pp]sje\.|[Cc]amino|[Cc]alle)\s+"
-        r"(?:(?:de|del|la|las|los|el)\s+|[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñ.]*\s*){1,6}\d{1,5}"
-        r"(?:\s*,\s*(?:depto\.?|dpto\.?|casa|oficina)\s*\w+)?"
-    )),
+    (
+        "DIRECCION",
+        re.compile(
+            r"\b(?:[Cc]alle|[Aa]v\.|[Aa]venida|[Pp]asaje|[Pp]sje\.|[Cc]amino|[Cc]alle)\s+"
+            r"(?:(?:de|del|la|las|los|el)\s+|[A-ZÁÉÍÓÚÑ0-9][\wáéíóúñ.]*\s*){1,6}\d{1,5}"
+            r"(?:\s*,\s*(?:depto\.?|dpto\.?|casa|oficina)\s*\w+)?"
+        ),
+    ),
 ]
 # The cue is case-insensitive ("Su madre", "Se llama"); the name itself must be capitalised.
-QUALIFIER = r"(?:\s+(?i:de\s+(?:trabajo|curso|colegio|universidad|oficina|departamento|infancia)|anterior|mayor|menor))?"
+QUALIFIER = (
+    r"(?:\s+(?i:de\s+(?:trabajo|curso|colegio|universidad|oficina|departamento|infancia)|anterior|mayor|menor))?"
+)
 NAME_CUES = [
     re.compile(rf"\b(?i:{RELATION}){QUALIFIER}(?:\s+(?i:de\s+)?(?i:nombre|llamad[oa]))?\s+({NAME})"),
     re.compile(rf"\b(?i:se\s+llama|llamad[oa]|conocid[oa]\s+como)\s+({NAME})"),
-    re.compile(rf"\b(?:Sr\.?|Sra\.?|Srta\.?|(?i:señor|señora|señorita)|Don|Doña|Dr\.?|Dra\.?|Ps\.?|Prof\.?)\s+({NAME})"),
+    re.compile(
+        rf"\b(?:Sr\.?|Sra\.?|Srta\.?|(?i:señor|señora|señorita)|Don|Doña|Dr\.?|Dra\.?|Ps\.?|Prof\.?)\s+({NAME})"
+    ),
     # "su hijo de 8 años, Tomás", "su madre (Carmen)": the name a comma or parenthesis away
     re.compile(rf"\b(?i:su|sus|mi|mis)\s+(?i:{RELATION})(?:\s+(?i:de)\s+\d+\s+(?i:años))?\s*[,(]\s*({NAME})"),
 ]
 
-# Words a person's name part can share with ordinary Spanish: matched as a name only inside the
-# person's full name, never alone ("Paz Rojas" is replaced; "sensación de paz" stays).
-COMMON_WORDS = frozenset(
-    "paz luz rosa flor mar cruz sol leal blanco blanca campos rios rio santos angeles angel pastor bravo rey reyes "
-    "serrano nieto vega mora fuentes rosales valle montes soto pinto salvo dulce amparo consuelo dolores mercedes "
-    "pilar rocio gracia esperanza victoria clemente justo prudencio inocencia fe caridad milagros socorro "
-    "alegria amor carmen trinidad soledad".split()
-)
-
-
 REPEATED_PLACEHOLDER = re.compile(r"(\[(?:PACIENTE|[A-Z]+_\d+)\])(?:[ \t]+\1)+")
-
-
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
 
 
 class Redactor:
@@ -72,7 +67,7 @@ class Redactor:
         self._capitalized: dict[str, str] = {}  # name parts that are also words: replaced only when capitalised
 
     def _placeholder(self, kind: str, value: str) -> str:
-        key = _fold(value.strip())
+        key = fold(value.strip())
         if key in self._by_value:
             return self._by_value[key]
         if kind == "PACIENTE":
@@ -89,7 +84,7 @@ class Redactor:
         if not value or len(value.strip()) < 3:
             return
         self._placeholder(kind, value)
-        self._spread.add(_fold(value.strip()))
+        self._spread.add(fold(value.strip()))
 
     def known_person(self, name: str) -> None:
         """Someone of the practice found in the text through the name index: the full name, and
@@ -97,7 +92,7 @@ class Redactor:
         name = " ".join(name.split())
         if len(name) >= 3:
             self.known("PERSONA", name)
-            self._parts(name, self._by_value[_fold(name)])
+            self._parts(name, self._by_value[fold(name)])
 
     def patient(self, name: str) -> None:
         name = " ".join(name.split())
@@ -108,16 +103,16 @@ class Redactor:
     def _unannounced_name(self, name: str) -> None:
         """A name only the model saw: replaced where it is written capitalised (the model found
         it so), one placeholder per person; a known person or patient keeps theirs."""
-        key = _fold(name)
-        if key in self._by_value or key in {_fold(form) for form in self._capitalized}:
+        key = fold(name)
+        if key in self._by_value or key in {fold(form) for form in self._capitalized}:
             return
         token = self._placeholder("PERSONA", name)
         self._capitalized.setdefault(name, token)
-        self._capitalized.setdefault(_fold(name).title(), token)
+        self._capitalized.setdefault(fold(name).title(), token)
 
     def _parts(self, name: str, token: str) -> None:
         for part in name.split():
-            folded = _fold(part)
+            folded = fold(part)
             if len(folded) < 3 or folded in {"del", "las", "los"}:
                 continue
             if folded in COMMON_WORDS:  # "Paz" is a name, "paz" a word
@@ -149,8 +144,6 @@ class Redactor:
                     self._looked_up.add(name)
                     self.known_person(name)
         if self._unannounced:
-            from ai_reports.ner import person_names
-
             for name in person_names(text):
                 self._unannounced_name(name)
 
@@ -161,13 +154,15 @@ class Redactor:
             text = cue.sub(self._cued_name, text)
         text = self._replace_spread(text)
         if self._capitalized:
-            pattern = re.compile(rf"(?<![\w\[])(?:{'|'.join(map(re.escape, sorted(self._capitalized, key=len, reverse=True)))})(?![\w\]])")
+            pattern = re.compile(
+                rf"(?<![\w\[])(?:{'|'.join(map(re.escape, sorted(self._capitalized, key=len, reverse=True)))})(?![\w\]])"
+            )
             text = pattern.sub(lambda m: self._capitalized[m.group(0)], text)
         # "Gracias, Juan Carlos" → "Gracias, [PACIENTE]", not "[PACIENTE] [PACIENTE]": one person, one placeholder
         return REPEATED_PLACEHOLDER.sub(r"\1", text)
 
     def _cued_name(self, match) -> str:
-        self._spread.add(_fold(match.group(1).strip()))
+        self._spread.add(fold(match.group(1).strip()))
         return match.group(0).replace(match.group(1), self._placeholder("PERSONA", match.group(1)))
 
     def _replace_spread(self, text: str) -> str:
@@ -177,10 +172,10 @@ class Redactor:
         values = sorted(self._spread, key=len, reverse=True)
         if not values:
             return text
-        folded = _fold(text)
+        folded = fold(text)
         if len(folded) != len(text):  # characters that decompose unusually: exact, case-insensitive match
             pattern = re.compile(rf"(?<![\w\[])(?:{'|'.join(map(re.escape, values))})(?![\w\]])", re.IGNORECASE)
-            return pattern.sub(lambda m: self._by_value.get(_fold(m.group(0)), m.group(0)), text)
+            return pattern.sub(lambda m: self._by_value.get(fold(m.group(0)), m.group(0)), text)
         pattern = re.compile(rf"(?<![\w\[])(?:{'|'.join(map(re.escape, values))})(?![\w\]])")
         out, start = [], 0
         for match in pattern.finditer(folded):

@@ -25,9 +25,9 @@ from billing import services as billing
 from billing.choices import EntryKind
 from billing.models import CreditLedgerEntry, Plan, Subscription
 from conftest import console_login
+from console.dashboard import dashboard
 from patients.tests.factories import patient_for
 from scheduling.models import Session
-from sessai.console_dashboard import dashboard
 from sessai.tests.test_bola_matrix import MARK, victim  # noqa: F401  (the fixture: one of everything, clinical text = MARK)
 
 
@@ -37,9 +37,12 @@ def _code(secret: str) -> str:
 
 # --- signing in -------------------------------------------------------------------------------------
 
+
 def test_an_operator_without_totp_sets_it_up_before_seeing_anything(client, operator_user):
     assert client.get("/admin/accounts/practice/").status_code == 302
-    step = client.post("/admin/login/?next=/admin/accounts/practice/", {"username": "ops@sessai.com", "password": "OpsClave123"})
+    step = client.post(
+        "/admin/login/?next=/admin/accounts/practice/", {"username": "ops@sessai.com", "password": "OpsClave123"}
+    )
     assert step.status_code == 302
     setup = client.get(step["Location"])
     html = setup.content.decode()
@@ -102,12 +105,20 @@ def test_a_console_session_ends_after_idle_minutes(operator, settings):
 
 # --- look and language --------------------------------------------------------------------------------
 
+
 def test_one_heading_per_domain_in_spanish(operator):
     html = operator.get("/admin/").content.decode()
     assert "SessAI — Consola" in html
-    for heading in ("Cuentas y equipos", "Pacientes", "Agenda", "Inteligencia artificial", "Planes y créditos", "Auditoría",
-                    "Tareas en segundo plano"):
-        assert len(re.findall(rf'<caption>\s*<a[^>]*>{heading}</a>', html)) == 1, heading
+    for heading in (
+        "Cuentas y equipos",
+        "Pacientes",
+        "Agenda",
+        "Inteligencia artificial",
+        "Planes y créditos",
+        "Auditoría",
+        "Tareas en segundo plano",
+    ):
+        assert len(re.findall(rf"<caption>\s*<a[^>]*>{heading}</a>", html)) == 1, heading
     for english in ("Authenticators", "Audit log", "Procrastinate", "Administración de Django", ">Cuentas<"):
         assert english not in html, english
 
@@ -116,13 +127,22 @@ SAME_IN_SPANISH = {"logo", "color", "audio", "error", "plan"}
 
 
 def test_every_field_of_our_models_has_a_spanish_name():
-    unnamed = [f"{m.__name__}.{f.name}" for m in apps.get_models() if m._meta.app_label in ("accounts", "patients", "scheduling", "ai_reports", "billing")
-               for f in m._meta.get_fields() if f.concrete and not f.auto_created and f.name not in ("id", "search_vector")
-               and str(f.verbose_name) == f.name.replace("_", " ") and f.name not in SAME_IN_SPANISH]
+    unnamed = [
+        f"{m.__name__}.{f.name}"
+        for m in apps.get_models()
+        if m._meta.app_label in ("accounts", "patients", "scheduling", "ai_reports", "billing")
+        for f in m._meta.get_fields()
+        if f.concrete
+        and not f.auto_created
+        and f.name not in ("id", "search_vector")
+        and str(f.verbose_name) == f.name.replace("_", " ")
+        and f.name not in SAME_IN_SPANISH
+    ]
     assert unnamed == []
 
 
 # --- no clinical content anywhere ---------------------------------------------------------------------
+
 
 def test_every_admin_page_renders_and_none_shows_clinical_text(operator, victim, practice):  # noqa: F811
     billing.credits_grant(practice=practice, amount=Decimal("5"), reason="prueba", kind=EntryKind.ADJUSTMENT)
@@ -141,10 +161,14 @@ def test_every_admin_page_renders_and_none_shows_clinical_text(operator, victim,
             assert page.status_code == 200, (info, obj.pk)
             assert MARK not in page.content.decode(), (info, obj.pk)
     for entry in LogEntry.objects.all():
-        assert MARK not in operator.get(reverse("admin:auditlog_logentry_change", args=[entry.pk])).content.decode(), entry.content_type
+        assert MARK not in operator.get(reverse("admin:auditlog_logentry_change", args=[entry.pk])).content.decode(), (
+            entry.content_type
+        )
     export = operator.get(reverse("admin:auditlog_logentry_export"))
     assert export.status_code == 200 and MARK not in b"".join(export.streaming_content).decode()
-    data = operator.post(reverse("admin:accounts_practice_changelist"), {"action": "export_data", "_selected_action": [practice.pk]})
+    data = operator.post(
+        reverse("admin:accounts_practice_changelist"), {"action": "export_data", "_selected_action": [practice.pk]}
+    )
     body = data.content.decode()
     assert data["Content-Type"] == "application/json" and MARK not in body and "Paciente Víctima" in body
     assert json.loads(body)[0]["sessions"]
@@ -152,15 +176,29 @@ def test_every_admin_page_renders_and_none_shows_clinical_text(operator, victim,
 
 # --- dashboard -------------------------------------------------------------------------------------------
 
+
 def _activity(practice, therapist, n: int):
     patient = patient_for(therapist.memberships.get(practice=practice))
     now = timezone.now()
     for i in range(n):
         start = now - timedelta(days=i % 40, hours=1)
-        Session.objects.create(practice=practice, patient=patient, therapist=therapist, starts_at=start, ends_at=start + timedelta(minutes=50),
-                               status=("completed", "scheduled", "cancelled")[i % 3])
-        CreditLedgerEntry.objects.create(practice=practice, kind=EntryKind.USAGE, amount=Decimal("-1.5"), operation="progress_report",
-                                         tier="balanced", model="gemini", patient_id=patient.pk)
+        Session.objects.create(
+            practice=practice,
+            patient=patient,
+            therapist=therapist,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=50),
+            status=("completed", "scheduled", "cancelled")[i % 3],
+        )
+        CreditLedgerEntry.objects.create(
+            practice=practice,
+            kind=EntryKind.USAGE,
+            amount=Decimal("-1.5"),
+            operation="progress_report",
+            tier="balanced",
+            model="gemini",
+            patient_id=patient.pk,
+        )
 
 
 def test_dashboard_figures_equal_independent_queries(operator, therapist_member, other_admin_member):
@@ -171,12 +209,18 @@ def test_dashboard_figures_equal_independent_queries(operator, therapist_member,
     figures = dashboard()
     assert figures["practices"]["active"] == Practice.objects.filter(is_active=True).count()
     assert figures["practices"]["suspended"] == 1
-    first_week = timezone.make_aware(timezone.datetime.combine(
-        timezone.localdate() - timedelta(days=timezone.localdate().weekday(), weeks=11), timezone.datetime.min.time()))
+    first_week = timezone.make_aware(
+        timezone.datetime.combine(
+            timezone.localdate() - timedelta(days=timezone.localdate().weekday(), weeks=11),
+            timezone.datetime.min.time(),
+        )
+    )
     in_window = Session.objects.filter(starts_at__gte=first_week, starts_at__lt=first_week + timedelta(weeks=12))
     assert sum(w["booked"] for w in figures["sessions_weeks"]) == in_window.exclude(status="cancelled").count()
     assert sum(w["completed"] for w in figures["sessions_weeks"]) == in_window.filter(status="completed").count()
-    usage = CreditLedgerEntry.objects.filter(kind="usage", created_at__gte=timezone.now() - timedelta(days=29, hours=23))
+    usage = CreditLedgerEntry.objects.filter(
+        kind="usage", created_at__gte=timezone.now() - timedelta(days=29, hours=23)
+    )
     assert figures["usage"]["total"] == -sum(e.amount for e in usage)
     (top,) = figures["top_practices"]
     assert top["practice_id"] == practice.pk and top["credits"] == Decimal("45.0") and top["calls"] == 30
@@ -203,16 +247,25 @@ def test_dashboard_query_count_does_not_grow_with_data(operator, therapist_membe
 
 # --- the practice page and its actions ----------------------------------------------------------------------
 
+
 def test_the_practice_page_shows_plan_balance_usage_and_storage(operator, therapist_member):
     practice = therapist_member.practice
     billing.subscription_start(practice=practice)
     _activity(practice, therapist_member.user, 3)
     page = operator.get(reverse("admin:accounts_practice_change", args=[practice.pk])).content.decode()
-    for expected in ("saldo (créditos)", "Uso de IA por día", "Libro de créditos", "almacenamiento", therapist_member.user.email):
+    for expected in (
+        "saldo (créditos)",
+        "Uso de IA por día",
+        "Libro de créditos",
+        "almacenamiento",
+        therapist_member.user.email,
+    ):
         assert expected in page, expected
 
 
-def test_suspension_blocks_login_and_tokens_and_reactivation_restores_them(operator, api, therapist_member, operator_user):
+def test_suspension_blocks_login_and_tokens_and_reactivation_restores_them(
+    operator, api, therapist_member, operator_user
+):
     tokens = login_tokens(therapist_member.user)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
     assert api.get("/api/auth/profile").status_code == 200
@@ -221,12 +274,19 @@ def test_suspension_blocks_login_and_tokens_and_reactivation_restores_them(opera
     assert api.get("/api/auth/profile").status_code == 401
     fresh = api.post("/api/auth/login", {"email": therapist_member.user.email, "password": PASSWORD}, format="json")
     assert fresh.status_code == 401 and fresh.json()["code"] == "practice_suspended"
-    entry = LogEntry.objects.filter(object_pk=str(therapist_member.practice_id), content_type__model="practice").latest("timestamp")
+    entry = LogEntry.objects.filter(object_pk=str(therapist_member.practice_id), content_type__model="practice").latest(
+        "timestamp"
+    )
     assert entry.actor == operator_user and entry.changes["is_active"] == ["True", "False"]
     operator.post(url, {"action": "reactivate_practices", "_selected_action": [therapist_member.practice_id]})
     assert api.get("/api/auth/profile").status_code == 200  # the same token works again: nothing was revoked
     api.credentials()
-    assert api.post("/api/auth/login", {"email": therapist_member.user.email, "password": PASSWORD}, format="json").status_code == 200
+    assert (
+        api.post(
+            "/api/auth/login", {"email": therapist_member.user.email, "password": PASSWORD}, format="json"
+        ).status_code
+        == 200
+    )
 
 
 def test_grant_credits_and_change_plan_from_the_practice_list(operator, practice, operator_user):
@@ -234,22 +294,37 @@ def test_grant_credits_and_change_plan_from_the_practice_list(operator, practice
     url = reverse("admin:accounts_practice_changelist")
     form = operator.post(url, {"action": "grant_credits", "_selected_action": [practice.pk]})
     assert form.status_code == 200 and "Motivo" in form.content.decode()
-    operator.post(url, {"action": "grant_credits", "_selected_action": [practice.pk], "apply": "1", "amount": "120", "reason": "Cortesía"})
+    operator.post(
+        url,
+        {
+            "action": "grant_credits",
+            "_selected_action": [practice.pk],
+            "apply": "1",
+            "amount": "120",
+            "reason": "Cortesía",
+        },
+    )
     grant = CreditLedgerEntry.objects.get(practice=practice, kind=EntryKind.ADJUSTMENT)
     assert grant.amount == Decimal("120") and grant.reason == "Cortesía" and grant.actor == operator_user
     plan = Plan.objects.create(name="Profesional", price_usd=Decimal("49"), credits_per_month=Decimal("3000"))
     operator.post(url, {"action": "change_plan", "_selected_action": [practice.pk], "apply": "1", "plan": str(plan.pk)})
     assert Subscription.objects.get(practice=practice).plan == plan
-    assert LogEntry.objects.filter(content_type__model="subscription", object_pk=str(practice.pk), actor=operator_user).exists()
+    assert LogEntry.objects.filter(
+        content_type__model="subscription", object_pk=str(practice.pk), actor=operator_user
+    ).exists()
 
 
 def test_the_audit_log_filters_by_dates_and_exports_what_is_filtered(operator, therapist_member):
     patient = patient_for(therapist_member, name="Auditada Pérez")
-    listing = operator.get(reverse("admin:auditlog_logentry_changelist"),
-                           {"timestamp__gte": timezone.localdate().isoformat(), "action__exact": "0"})
+    listing = operator.get(
+        reverse("admin:auditlog_logentry_changelist"),
+        {"timestamp__gte": timezone.localdate().isoformat(), "action__exact": "0"},
+    )
     assert listing.status_code == 200 and listing.context["cl"].result_count >= 1
     assert "Exportar CSV" in listing.content.decode()
-    export = operator.get(reverse("admin:auditlog_logentry_export"), {"timestamp__gte": "2001-01-01", "timestamp__lt": "2001-01-02"})
+    export = operator.get(
+        reverse("admin:auditlog_logentry_export"), {"timestamp__gte": "2001-01-01", "timestamp__lt": "2001-01-02"}
+    )
     assert b"".join(export.streaming_content).decode().strip().count("\n") == 0  # header only: nothing that day
     export = operator.get(reverse("admin:auditlog_logentry_export"), {"q": "Auditada"})
     rows = b"".join(export.streaming_content).decode().strip().splitlines()

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts import emails
 from scheduling.choices import SessionStatus
+from scheduling.links import appointment_link
 from scheduling.models import CalendarSettings, Session, SessionReminder
 
 
@@ -29,20 +30,28 @@ def _send(session: Session, recipient: str, to: str, language: str) -> bool:
     tz = ZoneInfo(session.practice.timezone)
     local = session.starts_at.astimezone(tz)
     context = {
-        "session": session, "practice": session.practice, "therapist": session.therapist, "patient": session.patient,
-        "recipient": recipient, "date": local.date(), "time": local.strftime("%H:%M"),
+        "session": session,
+        "practice": session.practice,
+        "therapist": session.therapist,
+        "patient": session.patient,
+        "recipient": recipient,
+        "date": local.date(),
+        "time": local.strftime("%H:%M"),
     }
     if recipient == "patient":  # the patient answers from the email: confirm or cancel
-        from scheduling.portal import appointment_link
-
         context["link"] = appointment_link(session)
-    earlier = (SessionReminder.objects.filter(session=session, recipient=recipient).exclude(starts_at=session.starts_at)
-               .order_by("-id").first())
+    earlier = (
+        SessionReminder.objects.filter(session=session, recipient=recipient)
+        .exclude(starts_at=session.starts_at)
+        .order_by("-id")
+        .first()
+    )
     if earlier is not None:  # reminded before for another time: say that it moved
         before = earlier.starts_at.astimezone(tz)
         context.update(previous_date=before.strftime("%d/%m/%Y"), previous_time=before.strftime("%H:%M"))
-    emails.send(template="session_reminder", to=to, language=language, context=context,
-                from_name=session.practice.name)  # queued; its job retries
+    emails.send(
+        template="session_reminder", to=to, language=language, context=context, from_name=session.practice.name
+    )  # queued; its job retries
     return True
 
 
@@ -51,17 +60,29 @@ def send_due_reminders(*, hours: int, now=None) -> dict:
     enabled it and the patient has an email) of scheduled sessions starting within `hours`."""
     now = now or timezone.now()
     sessions = (
-        Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now, starts_at__lte=now + timedelta(hours=hours),
-                               practice__is_active=True)  # a suspended practice sends nothing
+        Session.objects.filter(
+            status=SessionStatus.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lte=now + timedelta(hours=hours),
+            practice__is_active=True,
+        )  # a suspended practice sends nothing
         .select_related("practice", "patient", "therapist__profile")
         .order_by("starts_at")
     )
-    patient_reminders = set(CalendarSettings.objects.filter(patient_reminders=True).values_list("practice_id", flat=True))
+    patient_reminders = set(
+        CalendarSettings.objects.filter(patient_reminders=True).values_list("practice_id", flat=True)
+    )
     sent = {"therapist": 0, "patient": 0}
     for session in sessions:
         profile = getattr(session.therapist, "profile", None)
         if profile is None or (profile.notify_appointments and profile.notify_reminders):
-            sent["therapist"] += _send(session, "therapist", session.therapist.email, profile.language if profile else "es")
-        if session.practice_id in patient_reminders and session.patient.email and not session.patient.processing_blocked:
+            sent["therapist"] += _send(
+                session, "therapist", session.therapist.email, profile.language if profile else "es"
+            )
+        if (
+            session.practice_id in patient_reminders
+            and session.patient.email
+            and not session.patient.processing_blocked
+        ):
             sent["patient"] += _send(session, "patient", session.patient.email, "es")
     return sent

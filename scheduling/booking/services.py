@@ -1,7 +1,8 @@
 """What patients do on the practice's public pages, without an account: answer a reminder
 (confirm or cancel), book a free hour online after proving their email with a 6-digit code, wait
 for an hour and claim it when one frees. Every booking takes the same per-therapist lock as the
-calendar's, so an online booking can never double-book against it."""
+calendar's (`scheduling.rules`), so an online booking can never double-book against it. A
+booked person becomes a patient through `patients.services.patient_find_or_register` only."""
 
 import hashlib
 import hmac
@@ -11,10 +12,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.core import signing
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -23,38 +22,17 @@ from accounts import emails
 from accounts.choices import Role
 from accounts.models import Membership, Practice
 from patients.services import patient_find_or_register
-from scheduling.availability import free_slots
 from scheduling.choices import BookingSource, ConfirmationStatus, SessionStatus, WaitlistStatus
+from scheduling.links import appointment_link, offer_link
 from scheduling.models import BookingSettings, EmailCode, Session, WaitlistEntry, WaitlistOffer
-from scheduling.services import ACTIVE_STATUSES, _lock_therapist, conflicts_check, patient_stats_refresh, slot_check
+from scheduling.rules import conflicts_check, slot_check, slot_free, therapist_lock
+from scheduling.selectors import free_slots
+from scheduling.services.sessions import patient_stats_refresh
 from sessai.errors import Conflict, ValidationFailed
 from sessai.jobs import defer_on_commit
 
-APPOINTMENT_SALT = "scheduling.portal.appointment"
-OFFER_SALT = "scheduling.portal.waitlist-offer"
 CODE_ATTEMPTS = 5
 SLOT_TAKEN = _lazy("Esta hora ya no está disponible.")
-
-
-class LinkInvalid(Exception):
-    """A link that was tampered with, or has expired (`expired` says which)."""
-
-    def __init__(self, expired: bool = False):
-        self.expired = expired
-
-
-def public_url(path: str) -> str:
-    """An absolute link to one of our pages, for an email."""
-    return f"{settings.PUBLIC_BASE_URL}{path}"
-
-
-def _load(token: str, *, salt: str, max_age: int | None = None) -> str:
-    try:
-        return signing.loads(token, salt=salt, max_age=max_age)
-    except signing.SignatureExpired as exc:
-        raise LinkInvalid(expired=True) from exc
-    except signing.BadSignature as exc:
-        raise LinkInvalid() from exc
 
 
 def booking_settings(practice) -> BookingSettings:
@@ -62,23 +40,6 @@ def booking_settings(practice) -> BookingSettings:
 
 
 # --- The appointment link in reminders ---------------------------------------------------------
-
-
-def appointment_link(session: Session) -> str:
-    token = signing.dumps(str(session.pk), salt=APPOINTMENT_SALT)
-    return public_url(reverse("portal:appointment", args=[token]))
-
-
-def appointment_from_token(token: str) -> Session:
-    """The appointment a reminder's link names. The link ends when the appointment starts (or
-    after APPOINTMENT_LINK_MAX_DAYS, whichever comes first)."""
-    session_id = _load(token, salt=APPOINTMENT_SALT, max_age=settings.APPOINTMENT_LINK_MAX_DAYS * 86400)
-    session = Session.objects.select_related("practice", "therapist", "patient").filter(pk=session_id).first()
-    if session is None:
-        raise LinkInvalid()
-    if session.starts_at <= timezone.now():
-        raise LinkInvalid(expired=True)
-    return session
 
 
 def cancellation_deadline(session: Session) -> datetime:
@@ -121,14 +82,25 @@ def _notify_therapist(session: Session, template: str) -> None:
     profile = getattr(session.therapist, "profile", None)
     if profile is not None and not profile.notify_appointments:
         return
-    emails.send(template=template, to=session.therapist.email, language=profile.language if profile else None,
-                context=_appointment_context(session) | {"recipient": "therapist"}, from_name=session.practice.name)
+    emails.send(
+        template=template,
+        to=session.therapist.email,
+        language=profile.language if profile else None,
+        context=_appointment_context(session) | {"recipient": "therapist"},
+        from_name=session.practice.name,
+    )
 
 
 def _appointment_context(session: Session) -> dict:
     local = session.starts_at.astimezone(ZoneInfo(session.practice.timezone))
-    return {"session": session, "practice": session.practice, "therapist": session.therapist, "patient": session.patient,
-            "date": local.date(), "time": local.strftime("%H:%M")}
+    return {
+        "session": session,
+        "practice": session.practice,
+        "therapist": session.therapist,
+        "patient": session.patient,
+        "date": local.date(),
+        "time": local.strftime("%H:%M"),
+    }
 
 
 # --- Online booking --------------------------------------------------------------------------
@@ -147,9 +119,13 @@ def bookable_therapists(practice, config: BookingSettings) -> list[Membership]:
     """Active therapists (and admins) who have joined: an invitee who has not set a password yet
     is not offered."""
     chosen = list(config.therapists.all().values_list("pk", flat=True))
-    members = (Membership.objects.active().filter(practice=practice, role__in=[Role.THERAPIST, Role.ADMIN])
-               .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
-               .select_related("user__profile").order_by("user__name"))
+    members = (
+        Membership.objects.active()
+        .filter(practice=practice, role__in=[Role.THERAPIST, Role.ADMIN])
+        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .select_related("user__profile")
+        .order_by("user__name")
+    )
     return [m for m in members if not chosen or m.pk in chosen]
 
 
@@ -176,12 +152,16 @@ def open_slots(*, practice, config: BookingSettings, membership: Membership, day
     return slots
 
 
-def slot_offered(*, practice, config: BookingSettings, membership: Membership, starts_at: datetime, duration: int) -> bool:
+def slot_offered(
+    *, practice, config: BookingSettings, membership: Membership, starts_at: datetime, duration: int
+) -> bool:
     """Whether the booking page offers this start: one of the day's free starts, after the lead
     time and within the horizon. A start typed into the address (10:07, a blocked hour) is not."""
     day = starts_at.astimezone(ZoneInfo(practice.timezone)).date()
-    return any(slot["starts_at"] == starts_at for slot in open_slots(practice=practice, config=config, membership=membership,
-                                                                      day=day, duration=duration))
+    return any(
+        slot["starts_at"] == starts_at
+        for slot in open_slots(practice=practice, config=config, membership=membership, day=day, duration=duration)
+    )
 
 
 def _code_digest(code_id, code: str) -> str:
@@ -192,13 +172,22 @@ def _code_digest(code_id, code: str) -> str:
 def email_code_send(*, practice, purpose: str, email: str, payload: dict) -> EmailCode:
     """Store what the patient asked for and email them a 6-digit code that unlocks it."""
     code = f"{secrets.randbelow(10**6):06d}"
-    pending = EmailCode(practice=practice, purpose=purpose, email=email.lower(), payload=payload, code_hash="",
-                        expires_at=timezone.now() + timedelta(minutes=settings.BOOKING_CODE_MINUTES))
+    pending = EmailCode(
+        practice=practice,
+        purpose=purpose,
+        email=email.lower(),
+        payload=payload,
+        code_hash="",
+        expires_at=timezone.now() + timedelta(minutes=settings.BOOKING_CODE_MINUTES),
+    )
     pending.code_hash = _code_digest(pending.pk, code)
     pending.save()
-    emails.send(template="booking_code", to=email, context={"practice": practice, "code": code,
-                                                            "minutes": settings.BOOKING_CODE_MINUTES},
-                from_name=practice.name)
+    emails.send(
+        template="booking_code",
+        to=email,
+        context={"practice": practice, "code": code, "minutes": settings.BOOKING_CODE_MINUTES},
+        from_name=practice.name,
+    )
     return pending
 
 
@@ -214,14 +203,22 @@ def email_code_check(*, code_id, code: str) -> EmailCode:
     A wrong try is counted (and committed) before the refusal is raised."""
     with transaction.atomic():
         pending = EmailCode.objects.select_for_update().filter(pk=code_id).first()
-        if pending is None or pending.used_at or pending.expires_at < timezone.now() or pending.attempts >= CODE_ATTEMPTS:
+        if (
+            pending is None
+            or pending.used_at
+            or pending.expires_at < timezone.now()
+            or pending.attempts >= CODE_ATTEMPTS
+        ):
             refusal = CodeRefused(_("El código expiró o ya se usó. Vuelve a empezar."), final=True)
         elif not hmac.compare_digest(pending.code_hash, _code_digest(pending.pk, (code or "").strip())):
             pending.attempts += 1
             pending.save(update_fields=["attempts"])
             left = CODE_ATTEMPTS - pending.attempts
-            refusal = (CodeRefused(_("Demasiados intentos. Vuelve a empezar."), final=True) if left <= 0
-                       else CodeRefused(_("El código no es correcto. Te quedan %(left)d intentos.") % {"left": left}))
+            refusal = (
+                CodeRefused(_("Demasiados intentos. Vuelve a empezar."), final=True)
+                if left <= 0
+                else CodeRefused(_("El código no es correcto. Te quedan %(left)d intentos.") % {"left": left})
+            )
         else:
             pending.used_at = timezone.now()
             pending.save(update_fields=["used_at"])
@@ -229,22 +226,41 @@ def email_code_check(*, code_id, code: str) -> EmailCode:
     raise refusal
 
 
-def _book(*, practice, therapist_id, person: dict, starts_at, ends_at, type_: str, awaiting_approval: bool = False) -> Session:
+def _book(
+    *, practice, therapist_id, person: dict, starts_at, ends_at, type_: str, awaiting_approval: bool = False
+) -> Session:
     """The booking a patient made themselves (online or from the wait-list), once its slot was
     checked under the therapist's lock: the patient found by their proven email or registered
     (patients' own rule, care team included), the session (confirmed by the patient), the
     therapist told, the patient sent their link."""
-    patient = patient_find_or_register(practice=practice, therapist_id=therapist_id, name=person["name"],
-                                       email=person["email"], phone=person["phone"], rut=person["rut"])
+    patient = patient_find_or_register(
+        practice=practice,
+        therapist_id=therapist_id,
+        name=person["name"],
+        email=person["email"],
+        phone=person["phone"],
+        rut=person["rut"],
+    )
     session = Session.objects.create(
-        practice=practice, patient=patient, therapist_id=therapist_id, starts_at=starts_at, ends_at=ends_at, type=type_,
-        source=BookingSource.ONLINE, awaiting_approval=awaiting_approval,
-        confirmation_status=ConfirmationStatus.CONFIRMED, confirmation_at=timezone.now(),
+        practice=practice,
+        patient=patient,
+        therapist_id=therapist_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        type=type_,
+        source=BookingSource.ONLINE,
+        awaiting_approval=awaiting_approval,
+        confirmation_status=ConfirmationStatus.CONFIRMED,
+        confirmation_at=timezone.now(),
     )
     session = Session.objects.select_related("practice", "therapist__profile", "patient").get(pk=session.pk)
     _notify_therapist(session, "online_booking")
-    emails.send(template="booking_done", to=person["email"],
-                context=_appointment_context(session) | {"link": appointment_link(session)}, from_name=practice.name)
+    emails.send(
+        template="booking_done",
+        to=person["email"],
+        context=_appointment_context(session) | {"link": appointment_link(session)},
+        from_name=practice.name,
+    )
     return session
 
 
@@ -252,21 +268,35 @@ def online_book(*, practice, config: BookingSettings, payload: dict) -> Session:
     """Book the slot of a verified request under the therapist's lock: 409 when someone (online
     or at the calendar) took it first."""
     with transaction.atomic():
-        membership = _lock_therapist(practice_id=practice.pk, therapist_id=payload["therapist_id"])
+        membership = therapist_lock(practice_id=practice.pk, therapist_id=payload["therapist_id"])
         if not membership.is_active:
             raise Conflict(SLOT_TAKEN, code="slot_taken")
         starts_at = datetime.fromisoformat(payload["starts_at"])
         ends_at = starts_at + timedelta(minutes=payload["duration"])
-        if not slot_offered(practice=practice, config=config, membership=membership, starts_at=starts_at,
-                            duration=payload["duration"]):
+        if not slot_offered(
+            practice=practice, config=config, membership=membership, starts_at=starts_at, duration=payload["duration"]
+        ):
             raise Conflict(SLOT_TAKEN, code="slot_taken")
         try:
-            slot_check(practice=practice, therapist_id=membership.user_id, starts_at=starts_at, ends_at=ends_at,
-                       status=SessionStatus.SCHEDULED, allow_outside=False)
+            slot_check(
+                practice=practice,
+                therapist_id=membership.user_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                status=SessionStatus.SCHEDULED,
+                allow_outside=False,
+            )
         except (Conflict, ValidationFailed) as exc:
             raise Conflict(SLOT_TAKEN, code="slot_taken") from exc
-        return _book(practice=practice, therapist_id=membership.user_id, person=payload, starts_at=starts_at,
-                     ends_at=ends_at, type_=payload["type"], awaiting_approval=not config.auto_confirm)
+        return _book(
+            practice=practice,
+            therapist_id=membership.user_id,
+            person=payload,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            type_=payload["type"],
+            awaiting_approval=not config.auto_confirm,
+        )
 
 
 @transaction.atomic
@@ -278,17 +308,29 @@ def booking_approve(*, session: Session) -> Session:
     session.awaiting_approval = False
     session.save(update_fields=["awaiting_approval", "updated_at"])
     if session.patient.email and not session.patient.processing_blocked:
-        emails.send(template="booking_approved", to=session.patient.email,
-                    context=_appointment_context(session) | {"link": appointment_link(session)}, from_name=session.practice.name)
+        emails.send(
+            template="booking_approved",
+            to=session.patient.email,
+            context=_appointment_context(session) | {"link": appointment_link(session)},
+            from_name=session.practice.name,
+        )
     return session
 
 
 def booking_declined(session: Session) -> None:
     """A request the therapist cancelled before approving it: the patient hears so."""
-    if session.source == BookingSource.ONLINE and session.awaiting_approval and session.patient.email \
-            and not session.patient.processing_blocked:
-        emails.send(template="booking_declined", to=session.patient.email, context=_appointment_context(session),
-                    from_name=session.practice.name)
+    if (
+        session.source == BookingSource.ONLINE
+        and session.awaiting_approval
+        and session.patient.email
+        and not session.patient.processing_blocked
+    ):
+        emails.send(
+            template="booking_declined",
+            to=session.patient.email,
+            context=_appointment_context(session),
+            from_name=session.practice.name,
+        )
 
 
 # --- Wait-list ---------------------------------------------------------------------------------
@@ -296,9 +338,16 @@ def booking_declined(session: Session) -> None:
 
 def waitlist_join(*, practice, payload: dict) -> WaitlistEntry:
     return WaitlistEntry.objects.create(
-        practice=practice, therapist_id=payload["therapist_id"], name=payload["name"], email=payload["email"],
-        phone=payload["phone"], rut=payload["rut"], date_from=date.fromisoformat(payload["date_from"]),
-        date_to=date.fromisoformat(payload["date_to"]), duration=payload["duration"], type=payload["type"],
+        practice=practice,
+        therapist_id=payload["therapist_id"],
+        name=payload["name"],
+        email=payload["email"],
+        phone=payload["phone"],
+        rut=payload["rut"],
+        date_from=date.fromisoformat(payload["date_from"]),
+        date_to=date.fromisoformat(payload["date_to"]),
+        duration=payload["duration"],
+        type=payload["type"],
         time_from=time.fromisoformat(payload["time_from"]) if payload.get("time_from") else None,
         time_to=time.fromisoformat(payload["time_to"]) if payload.get("time_to") else None,
     )
@@ -306,22 +355,25 @@ def waitlist_join(*, practice, payload: dict) -> WaitlistEntry:
 
 def hour_freed(session: Session) -> None:
     """Offer a cancelled appointment's hour to the wait-list, in the background, once committed."""
-    time_freed(practice_id=session.practice_id, therapist_id=session.therapist_id, starts_at=session.starts_at,
-               ends_at=session.ends_at)
+    time_freed(
+        practice_id=session.practice_id,
+        therapist_id=session.therapist_id,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+    )
 
 
 def time_freed(*, practice_id, therapist_id, starts_at, ends_at) -> None:
     """Time that became free (a cancelled appointment, a removed block) goes to the wait-list: the
     job offers its start to the people whose window and length fit."""
     if starts_at > timezone.now():
-        from scheduling.tasks import waitlist_offer
-
-        defer_on_commit(waitlist_offer, therapist_id=str(therapist_id), practice_id=str(practice_id),
-                        starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())
-
-
-def offer_link(offer: WaitlistOffer) -> str:
-    return public_url(reverse("portal:waitlist-claim", args=[signing.dumps(str(offer.pk), salt=OFFER_SALT)]))
+        defer_on_commit(
+            "scheduling.tasks.waitlist_offer",
+            therapist_id=str(therapist_id),
+            practice_id=str(practice_id),
+            starts_at=starts_at.isoformat(),
+            ends_at=ends_at.isoformat(),
+        )
 
 
 def waitlist_offer_hour(*, practice_id, therapist_id, starts_at: datetime, ends_at: datetime) -> int:
@@ -338,8 +390,12 @@ def waitlist_offer_hour(*, practice_id, therapist_id, starts_at: datetime, ends_
     minutes = int((ends_at - starts_at).total_seconds() // 60)
     entries = (
         WaitlistEntry.objects.filter(
-            practice=practice, therapist_id=therapist_id, status=WaitlistStatus.ACTIVE,
-            date_from__lte=local_start.date(), date_to__gte=local_start.date(), duration__lte=minutes,
+            practice=practice,
+            therapist_id=therapist_id,
+            status=WaitlistStatus.ACTIVE,
+            date_from__lte=local_start.date(),
+            date_to__gte=local_start.date(),
+            duration__lte=minutes,
         )
         .filter(Q(time_from__isnull=True) | Q(time_from__lte=local_start.time()))
         .filter(Q(time_to__isnull=True) | Q(time_to__gte=local_end.time()))
@@ -352,27 +408,20 @@ def waitlist_offer_hour(*, practice_id, therapist_id, starts_at: datetime, ends_
         if not slot_free(therapist_id=therapist_id, starts_at=starts_at, ends_at=offer_end):
             continue  # taken again (or blocked) since it was freed
         offer = WaitlistOffer.objects.create(entry=entry, starts_at=starts_at, ends_at=offer_end)
-        emails.send(template="waitlist_offer", to=entry.email, from_name=practice.name, context={
-            "practice": practice, "entry": entry, "date": local_start.date(), "time": local_start.strftime("%H:%M"),
-            "link": offer_link(offer),
-        })
+        emails.send(
+            template="waitlist_offer",
+            to=entry.email,
+            from_name=practice.name,
+            context={
+                "practice": practice,
+                "entry": entry,
+                "date": local_start.date(),
+                "time": local_start.strftime("%H:%M"),
+                "link": offer_link(offer),
+            },
+        )
         sent += 1
     return sent
-
-
-def slot_free(*, therapist_id, starts_at, ends_at) -> bool:
-    from scheduling.availability import blocked_conflict
-
-    busy = Session.objects.overlapping(starts_at, ends_at).filter(therapist_id=therapist_id, status__in=ACTIVE_STATUSES)
-    return not busy.exists() and blocked_conflict(therapist_id=therapist_id, starts_at=starts_at, ends_at=ends_at) is None
-
-
-def offer_from_token(token: str) -> WaitlistOffer:
-    offer_id = _load(token, salt=OFFER_SALT, max_age=settings.APPOINTMENT_LINK_MAX_DAYS * 86400)
-    offer = WaitlistOffer.objects.select_related("entry__practice", "entry__therapist").filter(pk=offer_id).first()
-    if offer is None:
-        raise LinkInvalid()
-    return offer
 
 
 def offer_available(offer: WaitlistOffer) -> bool:
@@ -390,13 +439,21 @@ def waitlist_claim(offer: WaitlistOffer) -> Session:
         if offer.claimed_at or entry.status != WaitlistStatus.ACTIVE or offer.starts_at <= timezone.now():
             raise taken
         practice = entry.practice
-        _lock_therapist(practice_id=practice.pk, therapist_id=entry.therapist_id)
+        therapist_lock(practice_id=practice.pk, therapist_id=entry.therapist_id)
         try:
-            conflicts_check(practice=practice, therapist_id=entry.therapist_id, starts_at=offer.starts_at, ends_at=offer.ends_at)
+            conflicts_check(
+                practice=practice, therapist_id=entry.therapist_id, starts_at=offer.starts_at, ends_at=offer.ends_at
+            )
         except Conflict as exc:
             raise taken from exc
-        session = _book(practice=practice, therapist_id=entry.therapist_id, starts_at=offer.starts_at, ends_at=offer.ends_at,
-                        type_=entry.type, person={"name": entry.name, "email": entry.email, "phone": entry.phone, "rut": entry.rut})
+        session = _book(
+            practice=practice,
+            therapist_id=entry.therapist_id,
+            starts_at=offer.starts_at,
+            ends_at=offer.ends_at,
+            type_=entry.type,
+            person={"name": entry.name, "email": entry.email, "phone": entry.phone, "rut": entry.rut},
+        )
         offer.claimed_at = timezone.now()
         offer.save(update_fields=["claimed_at"])
         entry.status, entry.session = WaitlistStatus.BOOKED, session
