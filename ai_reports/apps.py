@@ -22,7 +22,7 @@ class AiReportsConfig(AppConfig):
         post_save.connect(forget_price, sender=AIModelPrice, dispatch_uid="ai.price.cache", weak=False)
         post_delete.connect(forget_price, sender=AIModelPrice, dispatch_uid="ai.price.cache.delete", weak=False)
         register_section("reports", contributions.reports_section)
-        from patients.retention import register_eraser
+        from patients.services.retention import register_eraser
 
         register_eraser(contributions.erase_patient)
         register_contributor(contributions.dashboard_numbers)
@@ -30,8 +30,10 @@ class AiReportsConfig(AppConfig):
         from ai_reports.demo import seed_demo_recording
 
         demo_seeded.connect(seed_demo_recording, dispatch_uid="ai_reports.demo")
-        from ai_reports import recordings
-        from patients.signals import recording_consent_revoked, recording_consent_signed
+        from ai_reports.services import recordings
+        from patients.signals import patient_merged, recording_consent_revoked, recording_consent_signed
+
+        patient_merged.connect(contributions.patient_merged, dispatch_uid="ai_reports.patient_merged")
 
         recording_consent_signed.connect(recordings.consent_signed_by_patient, dispatch_uid="ai_reports.consent_signed")
         recording_consent_revoked.connect(

@@ -7,8 +7,8 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from ai_reports.models import AIReport, IdempotencyKey, Recording, RecordingUpload, Transcript
-from ai_reports.recordings import _staging
+from ai_reports.models import AIReport, IdempotencyKey, Recording, RecordingConsent, RecordingUpload, Transcript
+from ai_reports.services.recordings import _staging
 from billing.choices import EntryKind
 from billing.models import CreditLedgerEntry
 
@@ -84,3 +84,14 @@ def erase_patient(erasure) -> None:
         .filter(text__contains=str(patient.pk))
         .delete()
     )
+
+
+# ai_reports' tables with a patient: a merged duplicate's rows move to the patient kept.
+MOVED_ON_MERGE = (AIReport, RecordingConsent)
+
+
+def patient_merged(sender, source, target, **kwargs) -> None:
+    """A duplicate patient was merged (patients.signals.patient_merged, inside the merge's
+    transaction): the reports and recording consents written on it now belong to `target`."""
+    for model in MOVED_ON_MERGE:
+        model.objects.filter(patient_id=source.pk).update(patient_id=target.pk)

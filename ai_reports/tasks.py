@@ -4,8 +4,8 @@ the credits released), analysis, and the audio retention purge."""
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
-from ai_reports import recordings
 from ai_reports.models import Recording
+from ai_reports.services import recordings
 
 TRANSCRIBE_RETRY = RetryStrategy(max_attempts=recordings.TRANSCRIBE_ATTEMPTS, exponential_wait=5)
 

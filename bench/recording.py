@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory, PracticeFactory
-from ai_reports import providers, recordings
+from ai_reports import providers
 from ai_reports.models import PracticeAISettings, RecordingConsent
+from ai_reports.services import recordings
 from ai_reports.tests.fake_gemini import FakeGemini
 from billing import services as billing
 from patients.tests.factories import patient_for

@@ -24,7 +24,7 @@ from billing.choices import EntryKind, Operation
 from billing.models import CreditAccount, CreditLedgerEntry, Subscription
 from billing.selectors import ledger_history
 from patients.models import ExportPackage, Patient, PrivacyRequest
-from patients.privacy import OPEN
+from patients.services.data_rights import OPEN
 from scheduling.models import Attachment, Session
 
 WEEKS = 12

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import ExportPackage, Patient, PrivacyRequest, SecurityIncident
-from patients.privacy import OPEN
+from patients.services.data_rights import OPEN
 from sessai.admin import ReadOnlyAdmin
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from patients import consents, record
+from patients.services import consents, record
 from sessai.audit import acting_as, record_access
 from sessai.errors import Conflict, ValidationFailed
 from sessai.pages import client_meta, limited, link_problem, page

@@ -2,8 +2,10 @@
 
 from django.dispatch import Signal
 
-# A patient's rows were moved into another's: `source` (archived) and `target`, both Patient.
-# Apps that keep per-patient figures (scheduling's session counts) recompute them.
+# A duplicate patient was merged into another: `source` (archived) and `target`, both Patient,
+# sent inside the merge's transaction. Each app that keeps rows about a patient moves its own to
+# `target` (scheduling: sessions, assessments; ai_reports: reports, recording consents) and
+# recomputes its per-patient figures. A test fails when a table with a patient is left out.
 patient_merged = Signal()
 
 # The patient signed (or revoked) a recording consent on their link: the scribe, which checks its

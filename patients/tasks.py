@@ -3,8 +3,8 @@ package (built, then its file removed when its link expires)."""
 
 from procrastinate.contrib.django import app
 
-from patients.privacy import remind_due_requests
-from patients.record import package_build, packages_expire
+from patients.services.data_rights import remind_due_requests
+from patients.services.record import package_build, packages_expire
 
 
 @app.periodic(cron="0 11 * * *")  # 08:00 in Santiago (UTC-3)

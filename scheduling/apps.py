@@ -10,7 +10,7 @@ class SchedulingConfig(AppConfig):
     def ready(self):
         from accounts.signals import demo_seeded
         from patients.export import register_section
-        from patients.retention import register_eraser
+        from patients.services.retention import register_eraser
         from scheduling.demo import open_demo_booking, seed_demo_clinic
         from scheduling.portability import assessments_section, erase_patient, sessions_section
 

@@ -5,7 +5,7 @@ from django.db.models.signals import post_delete, post_save
 from accounts.models import Membership, User
 from accounts.signals import practice_created
 from patients.signals import patient_merged as merged
-from scheduling.models import CalendarSettings
+from scheduling.models import Assessment, CalendarSettings, Session
 from scheduling.selectors import therapists_cache_key
 from scheduling.services.sessions import patient_stats_refresh
 from sessai.cache import forget
@@ -35,8 +35,15 @@ def practice_started(sender, practice, **kwargs):
     CalendarSettings.objects.get_or_create(practice=practice)
 
 
+# scheduling's tables with a patient: a merged duplicate's rows move to the patient kept.
+MOVED_ON_MERGE = (Session, Assessment)
+
+
 def patient_merged(sender, source, target, **kwargs):
-    """A patient's sessions moved to another patient: both counts and dates are recomputed."""
+    """A duplicate patient was merged (inside the merge's transaction): its sessions and
+    assessments move to `target`, and both patients' counts and dates are recomputed."""
+    for model in MOVED_ON_MERGE:
+        model.objects.filter(patient_id=source.pk).update(patient_id=target.pk)
     patient_stats_refresh(source.pk)
     patient_stats_refresh(target.pk)
 

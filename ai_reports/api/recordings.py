@@ -15,10 +15,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 
-from ai_reports import recordings as rec
 from ai_reports.api import serializers as s
 from ai_reports.choices import Speaker
 from ai_reports.models import Recording, RecordingConsent, RecordingUpload, Transcript
+from ai_reports.services import recordings as rec
 from patients.selectors import patient_scope
 from scheduling.models import Session
 from scheduling.selectors import record_scope

@@ -39,9 +39,11 @@ def test_a_30000_character_prompt_redacts_in_under_1_5_seconds():
     ) * 170
     assert len(text) >= 30_000
     Redactor(unannounced_names=True).redact("calentar el modelo")  # loaded once per process
-    start = time.perf_counter()
+    # CPU time of this process: the redactor's own cost, whatever else the machine runs (the suite
+    # runs on every core at once)
+    start = time.process_time()
     sent = Redactor(unannounced_names=True).redact(text)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert "Pedro" not in sent and "8123" not in sent
     assert elapsed < 1.5, f"{elapsed:.2f} s"
 

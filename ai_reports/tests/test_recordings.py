@@ -22,8 +22,9 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import Membership
 from accounts.tests.factories import MembershipFactory
-from ai_reports import prompts, recordings
+from ai_reports import prompts
 from ai_reports.models import PracticeAISettings, Recording, RecordingConsent, Transcript
+from ai_reports.services import recordings
 from ai_reports.tests.fake_gemini import FakeGemini
 from billing import services as billing
 from billing.choices import EntryKind

@@ -16,9 +16,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import MembershipFactory
-from ai_reports import recordings
 from ai_reports.models import PracticeAISettings, Recording, RecordingConsent, Transcript
 from ai_reports.redaction import Redactor
+from ai_reports.services import recordings
 from ai_reports.tests.redaction_corpus import DIALOGUES, MEMBERS, NOTES, PATIENTS, UNCUED
 from ai_reports.tests.test_api_ai import funded, gemini  # noqa: F401 (fixtures)
 from ai_reports.tests.test_recordings import ANALYSIS

@@ -15,8 +15,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from ai_reports import recordings
 from ai_reports.models import PracticeAISettings, Recording, RecordingConsent, RecordingUpload, Transcript
+from ai_reports.services import recordings
 from ai_reports.tasks import expire_recording_uploads
 from ai_reports.tests.test_recordings import ANALYSIS, SEGMENTS, clinic, gemini, tone, upload  # noqa: F401 (fixtures)
 from billing import services as billing

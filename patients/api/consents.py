@@ -5,11 +5,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from patients import consents
 from patients import messages as msg
 from patients.choices import CONSENT_STATUSES, ConsentKind
 from patients.models import Consent
 from patients.selectors import patient_scope
+from patients.services import consents
 from sessai.api.permissions import CLINICAL, STAFF
 from sessai.api.serializers import InputSerializer
 from sessai.api.views import PracticeAPIView

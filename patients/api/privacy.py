@@ -9,10 +9,10 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from patients import privacy
 from patients.choices import PrivacyRequestKind, PrivacyRequestStatus
 from patients.models import PrivacyRequest
 from patients.selectors import patient_scope
+from patients.services import data_rights
 from sessai.api.permissions import ADMIN
 from sessai.api.serializers import InputSerializer, QuerySerializer
 from sessai.api.views import PracticeGenericViewSet
@@ -107,7 +107,7 @@ class PrivacyRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pr
         if patient is None:
             message = _("El paciente no existe en esta consulta")
             raise ValidationFailed(message, errors={"patientId": [str(message)]})
-        filed = privacy.request_file(
+        filed = data_rights.request_file(
             membership=self.membership,
             patient=patient,
             kind=values["kind"],
@@ -132,12 +132,12 @@ class PrivacyRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pr
         item = self.get_object()
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._out(privacy.request_extend(request=item, reason=data.validated_data["reason"]))
+        return self._out(data_rights.request_extend(request=item, reason=data.validated_data["reason"]))
 
     @extend_schema(request=None, responses={200: PrivacyRequestSerializer})
     @action(detail=True, methods=["post"])
     def fulfill(self, request, pk=None):
-        return self._out(privacy.request_fulfill(request=self.get_object(), membership=self.membership))
+        return self._out(data_rights.request_fulfill(request=self.get_object(), membership=self.membership))
 
     @extend_schema(request=ReasonSerializer, responses={200: PrivacyRequestSerializer})
     @action(detail=True, methods=["post"])
@@ -146,5 +146,5 @@ class PrivacyRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Pr
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._out(
-            privacy.request_refuse(request=item, membership=self.membership, reason=data.validated_data["reason"])
+            data_rights.request_refuse(request=item, membership=self.membership, reason=data.validated_data["reason"])
         )

@@ -14,7 +14,7 @@ from patients.export import patient_export
 from patients.fhir import patient_bundle
 from patients.filters import PatientFilter
 from patients.models import Patient
-from patients.record import package_request, record_pdf
+from patients.services.record import package_request, record_pdf
 from sessai.api.permissions import ADMIN, CLINICAL, STAFF
 from sessai.api.renderers import FHIRJSONRenderer, JSONRenderer, PDFRenderer, WireResponse
 from sessai.api.serializers import may_see_clinical

@@ -7,11 +7,14 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory
+from ai_reports import contributions
 from patients.models import CareTeamMember, Patient
 from patients.rut import rut_check_digit, rut_format, rut_is_valid
 from patients.selectors import search_query
 from patients.services import patient_find_or_register
+from patients.services import patients as patient_services
 from patients.tests.factories import PatientFactory, patient_for
+from scheduling import receivers
 from scheduling.models import Session
 
 pytestmark = pytest.mark.django_db
@@ -304,13 +307,22 @@ def test_list_query_count_is_constant(as_admin, admin_member, django_assert_max_
 
 
 def test_search_uses_the_gin_index(admin_member):
-    Patient.objects.bulk_create(
-        [
-            Patient(practice=admin_member.practice, name=f"Nombre{i % 150} Apellido{i % 997} Segundo{i % 499}")
-            for i in range(30000)
-        ],
-        batch_size=5000,
-    )
+    # 30,000 patients, enough rows for the planner to choose the index: copies of one saved row
+    # made by the database (generate_series), in a second rather than the ORM's fifteen
+    template = Patient.objects.create(practice=admin_member.practice, name="Plantilla")
+    copied = [
+        f.column
+        for f in Patient._meta.concrete_fields
+        if f.column not in ("id", "name", "search_vector") and not f.generated
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO patients_patient (id, name, {', '.join(copied)}) "
+            f"SELECT gen_random_uuid(), format('Nombre%%s Apellido%%s Segundo%%s', i %% 150, i %% 997, i %% 499), "
+            f"{', '.join('t.' + c for c in copied)} FROM patients_patient t, generate_series(0, 29999) i WHERE t.id = %s",
+            [template.pk],
+        )
+    template.delete()
     qs = Patient.objects.filter(search_vector=search_query("apellido777 segundo1"))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE patients_patient")
@@ -408,6 +420,18 @@ def test_admin_merges_a_flagged_online_booking_into_the_patient_on_file(as_admin
 
     again = as_admin.post(f"{URL}/{newcomer.pk}/merge", {"targetId": str(original.pk)}, format="json")
     assert again.status_code == 409 and again.json()["message"] == "Esta ficha ya está archivada"
+
+
+def test_every_table_that_names_a_patient_moves_on_a_merge():
+    """Each app moves its own rows when a duplicate is merged (patients.signals.patient_merged); a
+    new table with a patient must be added to its app's MOVED_ON_MERGE, or this fails."""
+    naming = {
+        relation.related_model
+        for relation in Patient._meta.related_objects
+        if relation.related_model not in (Patient, CareTeamMember)
+    }
+    moved = [*patient_services.MOVED_ON_MERGE, *receivers.MOVED_ON_MERGE, *contributions.MOVED_ON_MERGE]
+    assert sorted(m._meta.label for m in moved) == sorted(m._meta.label for m in naming)
 
 
 @pytest.mark.parametrize(

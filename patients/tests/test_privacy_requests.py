@@ -9,7 +9,7 @@ from procrastinate.contrib.django import app
 
 from accounts.models import OutgoingEmail
 from patients.models import PrivacyRequest
-from patients.privacy import request_file
+from patients.services.data_rights import request_file
 from patients.tests.factories import patient_for
 
 URL = "/api/privacy/requests"

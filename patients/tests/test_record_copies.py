@@ -14,7 +14,7 @@ from fhir.resources.R4B.bundle import Bundle
 from pypdf import PdfReader
 
 from patients.models import ExportPackage
-from patients.record import packages_expire
+from patients.services.record import packages_expire
 from patients.tests.factories import patient_for
 from patients.tests.test_fhir_export import _record
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 from ai_reports.choices import RecordingStatus
 from ai_reports.models import AIReport, Recording, Transcript
 from billing.models import CreditLedgerEntry
-from patients import consents
 from patients.models import Patient
-from patients.retention import ANONYMOUS_NAME
+from patients.services import consents
+from patients.services.retention import ANONYMOUS_NAME
 from patients.tests.factories import patient_for
 from scheduling.models import Addendum, Assessment, Attachment, EmailCode, Session, WaitlistEntry
 

@@ -24,7 +24,7 @@ from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory, PracticeFactory, login_tokens
 from ai_reports.models import RecordingUpload
 from billing.services import subscription_start
-from patients.privacy import request_file
+from patients.services.data_rights import request_file
 from patients.tests.factories import patient_for
 
 BOUNDS = ("maxLength", "maxItems", "maximum", "minimum")

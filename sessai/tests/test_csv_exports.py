@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import services as billing
-from patients.record import access_log_csv
+from patients.services.record import access_log_csv
 from patients.tests.factories import patient_for
 from sessai.csvfile import cell
 

@@ -16,8 +16,8 @@ from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from patients import consents, record
 from patients.models import ExportPackage
+from patients.services import consents, record
 from patients.tests.factories import patient_for
 from scheduling import links
 from scheduling.models import Session, WaitlistEntry, WaitlistOffer

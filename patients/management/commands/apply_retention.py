@@ -5,7 +5,7 @@ nothing more."""
 
 from django.core.management.base import BaseCommand
 
-from patients.retention import anonymize, due
+from patients.services.retention import anonymize, due
 
 
 class Command(BaseCommand):

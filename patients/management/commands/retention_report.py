@@ -5,7 +5,7 @@ are listed by id, never by name: the report may be pasted into a ticket."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from patients.retention import cutoff, due
+from patients.services.retention import cutoff, due
 
 
 class Command(BaseCommand):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Practice, User
 from accounts.services import account_page_base
 from patients.choices import ConsentKind
-from patients.consents import consent_link, consent_send
+from patients.services.consents import consent_link, consent_send
 from scheduling import links
 from scheduling.booking import services as booking
 from scheduling.choices import SessionStatus

@@ -30,7 +30,14 @@ from ai_reports import prompts
 from ai_reports.choices import RecordingStatus, Speaker
 from ai_reports.models import PracticeAISettings, Recording, RecordingConsent, RecordingUpload, Transcript
 from ai_reports.providers import AITask, ProviderBadAnswer, ProviderUnavailable, get_provider
-from ai_reports.services import _run, ai_processing_check, ai_settings_row, practice_tier, price_for, redactor_for
+from ai_reports.services.reports import (
+    _run,
+    ai_processing_check,
+    ai_settings_row,
+    practice_tier,
+    price_for,
+    redactor_for,
+)
 from billing import services as billing
 from billing.choices import Operation
 from patients.models import Patient

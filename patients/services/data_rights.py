@@ -15,8 +15,8 @@ from accounts.models import Membership
 from patients.choices import PrivacyRequestKind as Kind
 from patients.choices import PrivacyRequestStatus as Status
 from patients.models import Patient, PrivacyRequest
-from patients.record import RECIPIENTS, package_request
-from patients.retention import anonymize, retention_ends
+from patients.services.record import RECIPIENTS, package_request
+from patients.services.retention import anonymize, retention_ends
 from sessai.errors import Conflict
 
 OPEN = (Status.OPEN, Status.EXTENDED)

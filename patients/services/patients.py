@@ -7,7 +7,7 @@ from accounts.choices import Role
 from accounts.models import Membership
 from patients import messages as msg
 from patients.choices import PatientStatus
-from patients.models import CareTeamMember, Patient
+from patients.models import CareTeamMember, Consent, ExportPackage, Patient, PrivacyRequest
 from patients.signals import patient_merged
 from sessai.errors import Conflict, Forbidden, ValidationFailed
 
@@ -128,6 +128,11 @@ def patient_register(*, practice, primary_therapist, **data) -> Patient:
     return patient
 
 
+# patients' tables with a patient, besides the care team: a merged duplicate's rows move to the
+# patient kept (the other apps move theirs on patient_merged).
+MOVED_ON_MERGE = (Consent, PrivacyRequest, ExportPackage)
+
+
 @transaction.atomic
 def patient_merge(*, source: Patient, target_id) -> Patient:
     """Move everything recorded on `source` (sessions, assessments, consents, reports, requests…)
@@ -150,12 +155,8 @@ def patient_merge(*, source: Patient, target_id) -> Patient:
     for user_id in source.care_team.values_list("user_id", flat=True):
         _care_team_add(target, user_id)
     source.care_team.all().delete()
-    for relation in Patient._meta.related_objects:
-        if relation.related_model is Patient or relation.related_model is CareTeamMember:
-            continue
-        relation.related_model._base_manager.filter(**{relation.field.name: source}).update(
-            **{relation.field.name: target}
-        )
+    for model in MOVED_ON_MERGE:  # patients' own rows; the other apps move theirs (patient_merged)
+        model.objects.filter(patient=source).update(patient=target)
     if (
         not target.rut
         and source.claimed_rut
