@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Language, Role, Theme
 from accounts.validators import validate_public_slug
+from sessai.tenancy import PracticeFromParent, practice_field
 
 
 def normalize_email(email: str) -> str:
@@ -276,14 +277,17 @@ class DeviceSession(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
-class Invitation(models.Model):
+class Invitation(PracticeFromParent):
     """An admin's invitation to join the practice. Only a SHA-256 of the token is stored."""
+
+    practice_parent = "membership"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     membership = models.ForeignKey(
         Membership, verbose_name=_("membresía"), on_delete=models.CASCADE, related_name="invitations"
     )
-    token_hash = models.CharField(max_length=64, verbose_name=_("hash del token"), unique=True)
+    practice = practice_field()
+    token_hash = models.CharField(max_length=64, verbose_name=_("hash del token"), db_index=True)
     invited_by = models.ForeignKey(
         User, verbose_name=_("invitado por"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -296,6 +300,7 @@ class Invitation(models.Model):
         verbose_name = _("invitación")
         verbose_name_plural = _("invitaciones")
         ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["practice", "token_hash"], name="invitation_token_unique")]
 
     def __str__(self):
         return f"{self.membership.user.email} ({self.created_at:%Y-%m-%d})"
@@ -311,6 +316,17 @@ class OutgoingEmail(models.Model):
     the body is cleared once the provider has taken the message."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The practice whose patient or member it goes to; empty for a person's own account mail
+    # (verification, password reset), which belongs to no practice.
+    practice = models.ForeignKey(
+        "accounts.Practice",
+        verbose_name=_("consulta"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
     template = models.CharField(_("plantilla"), max_length=50)
     to = models.EmailField(_("destinatario"))
     from_name = models.CharField(_("remitente visible"), max_length=150, blank=True)

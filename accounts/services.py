@@ -505,6 +505,7 @@ def _invitation_email(*, membership: Membership, token: str, invited_by: User) -
     emails.send(
         template="invitation",
         to=user.email,
+        practice=membership.practice,
         language=_language(invited_by),
         context={
             "user": user,

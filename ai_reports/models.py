@@ -169,7 +169,9 @@ class RecordingConsent(models.Model):
         ordering = ["-registered_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["patient"], condition=models.Q(withdrawn_at__isnull=True), name="one_active_recording_consent"
+                fields=["practice", "patient"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_active_recording_consent",
             )
         ]
 
@@ -221,7 +223,9 @@ class Recording(models.Model):
         verbose_name = _("grabación")
         verbose_name_plural = _("grabaciones")
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["session", "sha256"], name="recording_once_per_session")]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "session", "sha256"], name="recording_once_per_session")
+        ]
         indexes = [models.Index(fields=["audio_deleted_at", "transcribed_at"], name="recording_retention")]
 
     def __str__(self):

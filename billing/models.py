@@ -123,7 +123,9 @@ class CreditLedgerEntry(models.Model):
                 name="ledger_one_grant_per_period",
             ),
             models.UniqueConstraint(
-                fields=["reservation"], condition=models.Q(kind="release"), name="ledger_one_release_per_reservation"
+                fields=["practice", "reservation"],
+                condition=models.Q(kind="release"),
+                name="ledger_one_release_per_reservation",
             ),
         ]
 

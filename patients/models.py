@@ -21,6 +21,7 @@ from patients.choices import (
     PrivacyRequestStatus,
 )
 from patients.rut import rut_format
+from sessai.tenancy import PracticeFromParent, practice_field
 
 # Accent folding without the `unaccent` extension: translate() is core and immutable, so the
 # search column can be a generated column that bulk inserts fill too.
@@ -143,11 +144,14 @@ class Patient(models.Model):
         return [{"id": str(user_id), "name": name} for user_id, name in members]
 
 
-class CareTeamMember(models.Model):
+class CareTeamMember(PracticeFromParent):
     """A therapist who may see this patient's clinical record (the primary therapist included)."""
+
+    practice_parent = "patient"
 
     id = models.BigAutoField(primary_key=True)
     patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.CASCADE, related_name="care_team")
+    practice = practice_field()
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="care_teams"
     )
@@ -156,7 +160,9 @@ class CareTeamMember(models.Model):
     class Meta:
         verbose_name = _("miembro del equipo tratante")
         verbose_name_plural = _("equipo tratante")
-        constraints = [models.UniqueConstraint(fields=["user", "patient"], name="careteam_user_patient_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "user", "patient"], name="careteam_user_patient_unique")
+        ]
 
     def __str__(self):
         return f"{self.user_id} → {self.patient_id}"

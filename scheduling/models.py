@@ -26,6 +26,7 @@ from scheduling.choices import (
     SessionType,
     WaitlistStatus,
 )
+from sessai.tenancy import PracticeFromParent, practice_field
 
 
 class SessionSeries(models.Model):
@@ -173,11 +174,13 @@ class Session(models.Model):
         return self.starts_at.astimezone(tz), self.ends_at.astimezone(tz)
 
 
-class Addendum(models.Model):
+class Addendum(PracticeFromParent):
+    practice_parent = "session"
     """A correction to a signed record: the record itself never changes after signing."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.PROTECT, related_name="addenda")
+    practice = practice_field()
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("autor"), on_delete=models.PROTECT, related_name="+"
     )
@@ -193,9 +196,11 @@ class Addendum(models.Model):
         return f"{self.session_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class Assessment(models.Model):
+class Assessment(PracticeFromParent):
+    practice_parent = "session"
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.PROTECT, related_name="assessments")
+    practice = practice_field()
     patient = models.ForeignKey(
         Patient, verbose_name=_("paciente"), on_delete=models.PROTECT, related_name="assessments"
     )
@@ -234,9 +239,11 @@ def attachment_path(instance, filename: str) -> str:
     return f"attachments/{instance.session.practice_id}/{uuid.uuid4().hex}.{ext}"
 
 
-class Attachment(models.Model):
+class Attachment(PracticeFromParent):
+    practice_parent = "session"
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.PROTECT, related_name="attachments")
+    practice = practice_field()
     file = models.FileField(upload_to=attachment_path, verbose_name=_("archivo"), max_length=300)
     file_name = models.CharField(_("nombre del archivo"), max_length=255)
     file_type = models.CharField(_("tipo de archivo"), max_length=100)
@@ -292,13 +299,15 @@ class BlockedTime(models.Model):
         return f"{self.get_type_display()} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
-class AvailabilityDay(models.Model):
+class AvailabilityDay(PracticeFromParent):
+    practice_parent = "membership"
     """One weekday of a member's weekly schedule; a missing day takes the default of settings."""
 
     id = models.BigAutoField(primary_key=True)
     membership = models.ForeignKey(
         "accounts.Membership", verbose_name=_("membresía"), on_delete=models.CASCADE, related_name="availability"
     )
+    practice = practice_field()
     weekday = models.PositiveSmallIntegerField(
         validators=[MaxValueValidator(6)], verbose_name=_("día de la semana"), help_text="0 = lunes … 6 = domingo"
     )
@@ -310,7 +319,9 @@ class AvailabilityDay(models.Model):
         verbose_name = _("día de disponibilidad")
         verbose_name_plural = _("disponibilidad semanal")
         constraints = [
-            models.UniqueConstraint(fields=["membership", "weekday"], name="availability_member_weekday_unique"),
+            models.UniqueConstraint(
+                fields=["practice", "membership", "weekday"], name="availability_member_weekday_unique"
+            ),
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="availability_end_after_start"),
         ]
 
@@ -348,11 +359,13 @@ class CalendarSettings(models.Model):
         return str(self.practice)
 
 
-class SessionReminder(models.Model):
+class SessionReminder(PracticeFromParent):
+    practice_parent = "session"
     """One row per reminder sent: the unique key makes sending idempotent, even for concurrent runs."""
 
     id = models.BigAutoField(primary_key=True)
     session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.CASCADE, related_name="reminders")
+    practice = practice_field()
     recipient = models.CharField(
         max_length=10, verbose_name=_("destinatario"), choices=[("therapist", "therapist"), ("patient", "patient")]
     )
@@ -364,13 +377,16 @@ class SessionReminder(models.Model):
     class Meta:
         verbose_name = _("recordatorio enviado")
         verbose_name_plural = _("recordatorios enviados")
-        constraints = [models.UniqueConstraint(fields=["session", "recipient", "starts_at"], name="reminder_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "session", "recipient", "starts_at"], name="reminder_once")
+        ]
 
     def __str__(self):
         return f"{self.session_id} → {self.recipient}"
 
 
-class CalendarFeed(models.Model):
+class CalendarFeed(PracticeFromParent):
+    practice_parent = "membership"
     """A therapist's private iCal feed. Only a SHA-256 of the secret token is stored."""
 
     membership = models.OneToOneField(
@@ -380,7 +396,8 @@ class CalendarFeed(models.Model):
         primary_key=True,
         related_name="calendar_feed",
     )
-    token_hash = models.CharField(max_length=64, verbose_name=_("hash del token"), unique=True)
+    practice = practice_field()
+    token_hash = models.CharField(max_length=64, verbose_name=_("hash del token"), db_index=True)
     created_at = models.DateTimeField(auto_now=True, verbose_name=_("creado"))
     expires_at = models.DateTimeField(_("vence"), null=True, blank=True, help_text=_("Vacío: no vence."))
     last_used_at = models.DateTimeField(_("último uso"), null=True, blank=True)
@@ -388,6 +405,7 @@ class CalendarFeed(models.Model):
     class Meta:
         verbose_name = _("feed iCal")
         verbose_name_plural = _("feeds iCal")
+        constraints = [models.UniqueConstraint(fields=["practice", "token_hash"], name="calendar_feed_token_unique")]
 
     def __str__(self):
         return str(self.membership_id)
@@ -545,13 +563,15 @@ class WaitlistEntry(models.Model):
         return f"{self.name} ({self.date_from}–{self.date_to})"
 
 
-class WaitlistOffer(models.Model):
+class WaitlistOffer(PracticeFromParent):
+    practice_parent = "entry"
     """A freed hour offered to one person on the wait-list. The first claim books it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entry = models.ForeignKey(
         WaitlistEntry, verbose_name=_("persona en espera"), on_delete=models.CASCADE, related_name="offers"
     )
+    practice = practice_field()
     starts_at = models.DateTimeField(verbose_name=_("inicio"))
     ends_at = models.DateTimeField(verbose_name=_("término"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
@@ -560,7 +580,9 @@ class WaitlistOffer(models.Model):
     class Meta:
         verbose_name = _("hora ofrecida")
         verbose_name_plural = _("horas ofrecidas")
-        constraints = [models.UniqueConstraint(fields=["entry", "starts_at"], name="one_offer_per_entry_and_hour")]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "entry", "starts_at"], name="one_offer_per_entry_and_hour")
+        ]
 
     def __str__(self):
         return f"{self.entry_id} {self.starts_at:%Y-%m-%d %H:%M}"

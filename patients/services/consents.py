@@ -59,6 +59,7 @@ def consent_send(*, patient: Patient, membership, kind: str, in_person: bool = F
         emails.send(
             template="consent_request",
             to=patient.email,
+            practice=patient.practice,
             from_name=patient.practice.name,
             context={
                 "practice": patient.practice,

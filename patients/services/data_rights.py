@@ -157,6 +157,7 @@ def remind_due_requests(*, today=None) -> int:
                 emails.send(
                     template="privacy_requests_due",
                     to=admin.user.email,
+                    practice=practice,
                     language=profile.language if profile else None,
                     context={"practice": practice, "requests": requests, "now": timezone.now()},
                     from_name=practice.name,

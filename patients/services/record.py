@@ -186,6 +186,7 @@ def package_build(package_id) -> bool:
             template="export_package_ready",
             to=user.email,
             language=profile.language if profile else None,
+            practice=package.patient.practice,
             from_name=package.patient.practice.name,
             context={
                 "link": package_link(package),

@@ -22,10 +22,11 @@ from auditlog.models import LogEntry
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import DateField, Exists, Max, OuterRef, Q
+from django.db.models import DateField, Exists, Max, OuterRef
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from accounts import emails
 from patients.access_log import object_ids
 from patients.choices import PatientStatus
 from patients.models import Consent, ExportPackage, Patient, PrivacyRequest
@@ -218,15 +219,12 @@ def _erase_own(erasure: Erasure) -> None:
     packages = list(ExportPackage.objects.filter(patient=patient).exclude(file=""))
     erasure.add_files(p.file for p in packages)
     ExportPackage.objects.filter(pk__in=[p.pk for p in packages]).update(file="")
-    # Emails still waiting in the outbox (a sent one's body is already cleared) and their subjects.
-    OutgoingEmail = apps.get_model("accounts", "OutgoingEmail")
+    # Emails still waiting in the outbox (a sent one's body is already cleared) and their subjects:
+    # this practice's mail only (accounts owns the outbox).
     if erasure.terms:
-        mentions = Q(to__iexact=patient.email) if patient.email else Q(pk__in=[])
-        for term in erasure.terms:  # the same terms `scrub` replaces, not the shorter identifiers
-            mentions |= Q(subject__icontains=term) | Q(text__icontains=term) | Q(html__icontains=term)
-        OutgoingEmail.objects.filter(mentions).update(subject=SCRUBBED, text="", html="")
-        if patient.email:
-            OutgoingEmail.objects.filter(to__iexact=patient.email).update(to="anonimizado@invalid.invalid")
+        emails.outbox_scrub(
+            practice_id=patient.practice_id, address=patient.email, terms=erasure.terms, replacement=SCRUBBED
+        )
 
 
 @transaction.atomic

@@ -87,6 +87,7 @@ def _notify_therapist(session: Session, template: str) -> None:
         to=session.therapist.email,
         language=profile.language if profile else None,
         context=_appointment_context(session) | {"recipient": "therapist"},
+        practice=session.practice,
         from_name=session.practice.name,
     )
 
@@ -186,6 +187,7 @@ def email_code_send(*, practice, purpose: str, email: str, payload: dict) -> Ema
         template="booking_code",
         to=email,
         context={"practice": practice, "code": code, "minutes": settings.BOOKING_CODE_MINUTES},
+        practice=practice,
         from_name=practice.name,
     )
     return pending
@@ -259,6 +261,7 @@ def _book(
         template="booking_done",
         to=person["email"],
         context=_appointment_context(session) | {"link": appointment_link(session)},
+        practice=practice,
         from_name=practice.name,
     )
     return session
@@ -312,6 +315,7 @@ def booking_approve(*, session: Session) -> Session:
             template="booking_approved",
             to=session.patient.email,
             context=_appointment_context(session) | {"link": appointment_link(session)},
+            practice=session.practice,
             from_name=session.practice.name,
         )
     return session
@@ -329,6 +333,7 @@ def booking_declined(session: Session) -> None:
             template="booking_declined",
             to=session.patient.email,
             context=_appointment_context(session),
+            practice=session.practice,
             from_name=session.practice.name,
         )
 
@@ -411,6 +416,7 @@ def waitlist_offer_hour(*, practice_id, therapist_id, starts_at: datetime, ends_
         emails.send(
             template="waitlist_offer",
             to=entry.email,
+            practice=practice,
             from_name=practice.name,
             context={
                 "practice": practice,

@@ -50,7 +50,12 @@ def _send(session: Session, recipient: str, to: str, language: str) -> bool:
         before = earlier.starts_at.astimezone(tz)
         context.update(previous_date=before.strftime("%d/%m/%Y"), previous_time=before.strftime("%H:%M"))
     emails.send(
-        template="session_reminder", to=to, language=language, context=context, from_name=session.practice.name
+        template="session_reminder",
+        to=to,
+        language=language,
+        context=context,
+        practice=session.practice,
+        from_name=session.practice.name,
     )  # queued; its job retries
     return True
 

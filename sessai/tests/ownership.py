@@ -41,6 +41,20 @@ def foreign_manager_writes() -> list[str]:
                 and node.module.split(".")[0] != app
                 for alias in node.names
             }
+            # `Model = apps.get_model("other_app", "Model")`
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Assign)
+                    and isinstance(node.value, ast.Call)
+                    and getattr(node.value.func, "attr", "") == "get_model"
+                    and node.value.args
+                    and isinstance(node.value.args[0], ast.Constant)
+                    and node.value.args[0].value in APPS
+                    and node.value.args[0].value != app
+                ):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            foreign[target.id] = node.value.args[0].value
             for node in ast.walk(tree):
                 if not (
                     isinstance(node, ast.Call)

@@ -1,0 +1,68 @@
+"""Every row of a practice's data carries the practice (`practice_id`), also rows that hang off
+another one (an addendum off its session, a care-team member off its patient). The column is filled
+from the parent, by the model on save and by the database on any insert that leaves it empty
+(`practice_from_parent()`, sessai/migrations/0003), and a composite foreign key
+(`practice_id, parent_id`) → parent (`practice_id, id`) refuses a child whose practice differs
+from its parent's (docs/security.md, "Every row carries its practice")."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def practice_field(**kwargs) -> models.ForeignKey:
+    """The `practice` column of a table whose rows hang off another tenant row."""
+    return models.ForeignKey(
+        "accounts.Practice",
+        verbose_name=_("consulta"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        **kwargs,
+    )
+
+
+class PracticeFromParent(models.Model):
+    """Fills `practice` from the row named by `practice_parent` before the first save."""
+
+    practice_parent: str = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.practice_id is None:
+            parent = getattr(self, self.practice_parent, None)
+            if parent is not None:
+                self.practice_id = parent.practice_id
+        super().save(*args, **kwargs)
+
+
+def fill_trigger_sql(table: str, parent_table: str, parent_column: str) -> tuple[str, str]:
+    """(forward, reverse) SQL: the insert trigger that fills `practice_id` from the parent row."""
+    name = f"{table}_practice_fill"
+    forward = (
+        f"CREATE TRIGGER {name} BEFORE INSERT ON {table} FOR EACH ROW "
+        f"EXECUTE FUNCTION practice_from_parent('{parent_table}', '{parent_column}')"
+    )
+    return forward, f"DROP TRIGGER IF EXISTS {name} ON {table}"
+
+
+def parent_key_sql(table: str, parent_table: str, parent_column: str) -> tuple[str, str]:
+    """(forward, reverse) SQL: the composite foreign key that keeps the child in its parent's practice.
+    Checked at commit, as Django's own foreign keys are (its deletions do not order parents and
+    children)."""
+    name = f"{table}_{parent_column}_same_practice"[:63]
+    forward = (
+        f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY (practice_id, {parent_column}) "
+        f"REFERENCES {parent_table} (practice_id, id) DEFERRABLE INITIALLY DEFERRED"
+    )
+    return forward, f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}"
+
+
+def parent_unique_sql(parent_table: str) -> tuple[str, str]:
+    """(forward, reverse) SQL: UNIQUE (practice_id, id) on a parent, which the composite keys reference."""
+    name = f"{parent_table}_practice_id_key"[:63]
+    return (
+        f"ALTER TABLE {parent_table} ADD CONSTRAINT {name} UNIQUE (practice_id, id)",
+        f"ALTER TABLE {parent_table} DROP CONSTRAINT IF EXISTS {name}",
+    )
