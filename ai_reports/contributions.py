@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from ai_reports.models import AIReport, IdempotencyKey, Recording, RecordingConsent, RecordingUpload, Transcript
-from ai_reports.services.recordings import _staging
+from ai_reports.services.recordings import chunks_delete
 from billing.choices import EntryKind
 from billing.models import CreditLedgerEntry
 
@@ -72,7 +72,7 @@ def erase_patient(erasure) -> None:
         erasure.object_ids.add(str(recording.pk))
         recording.delete()
     for upload in RecordingUpload.objects.filter(session__patient=patient):
-        _staging(upload).unlink(missing_ok=True)
+        chunks_delete(upload.pk)
         upload.delete()
     for report in AIReport.objects.filter(patient=patient):
         erasure.add_files([report.pdf])

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import shutil
 import tempfile
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 import av
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -302,10 +304,53 @@ def _reserve_and_queue(recording: Recording, membership, **save) -> None:
 # --- Resumable upload ---------------------------------------------------------------------------
 
 
-def _staging(upload: RecordingUpload) -> Path:
+# The chunks of a resumable upload are kept in the file storage (S3 when configured, else the
+# media folder), one object per chunk named by its offset, so any web host continues any upload.
+# They are put together on one host only when the upload completes.
+CHUNKS = "recording-uploads"
+
+
+def _chunk_name(upload_id, offset: int) -> str:
+    return f"{CHUNKS}/{upload_id}/{offset:012d}"
+
+
+def chunks_delete(upload_id) -> None:
+    """The staged chunks of an upload, gone (patient audio: cancel, expiry, erasure)."""
+    try:
+        _dirs, names = default_storage.listdir(f"{CHUNKS}/{upload_id}")
+    except FileNotFoundError:
+        return
+    for name in names:
+        default_storage.delete(f"{CHUNKS}/{upload_id}/{name}")
+
+
+def staged_bytes(upload_id) -> int:
+    """How many bytes of the upload the storage holds."""
+    try:
+        _dirs, names = default_storage.listdir(f"{CHUNKS}/{upload_id}")
+    except FileNotFoundError:
+        return 0
+    return sum(default_storage.size(f"{CHUNKS}/{upload_id}/{name}") for name in names)
+
+
+def _assemble(upload: RecordingUpload) -> Path:
+    """The whole upload in one local temporary file (PyAV measures it, the digest is taken, then
+    it is stored as the recording's audio)."""
     directory = Path(settings.RECORDING_STAGING_DIR)
     directory.mkdir(parents=True, exist_ok=True)
-    return directory / f"{upload.pk}.part"
+    handle, name = tempfile.mkstemp(dir=directory, suffix=".part")
+    offset = 0
+    with os.fdopen(handle, "wb") as target:
+        while offset < upload.size:
+            with default_storage.open(_chunk_name(upload.pk, offset), "rb") as chunk:
+                copied = 0
+                for block in iter(lambda: chunk.read(1024 * 1024), b""):
+                    target.write(block)
+                    copied += len(block)
+            if not copied:
+                raise RuntimeError(f"empty chunk at {offset} of upload {upload.pk}")
+            offset += copied
+    return Path(name)
 
 
 def upload_start(*, session, membership, size: int) -> RecordingUpload:
@@ -314,11 +359,9 @@ def upload_start(*, session, membership, size: int) -> RecordingUpload:
         raise PayloadTooLarge(
             too_large(settings.RECORDING_MAX_BYTES), errors={"size": [too_large(settings.RECORDING_MAX_BYTES)]}
         )
-    upload = RecordingUpload.objects.create(
+    return RecordingUpload.objects.create(
         practice=session.practice, session=session, created_by=membership.user, size=size
     )
-    _staging(upload).touch()
-    return upload
 
 
 def upload_append(*, upload: RecordingUpload, offset: int, stream, length: int) -> RecordingUpload:
@@ -334,17 +377,19 @@ def upload_append(*, upload: RecordingUpload, offset: int, stream, length: int) 
         if upload.offset + length > upload.size:
             text = str(CHUNK_PAST_END) % {"size": upload.size}
             raise PayloadTooLarge(text, errors={"offset": [text]})
-        path = _staging(upload)
-        with open(path, "r+b") as file:
-            file.truncate(upload.offset)  # a chunk cut off mid-way before is dropped, not kept
-            file.seek(upload.offset)
+        with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as buffer:
             written = 0
             while written < length:
                 block = stream.read(min(1024 * 1024, length - written))
                 if not block:
                     break  # the connection ended early: what arrived counts, the client resumes from it
-                file.write(block)
+                buffer.write(block)
                 written += len(block)
+            if written:
+                name = _chunk_name(upload.pk, upload.offset)
+                default_storage.delete(name)  # a chunk stored at this offset by a request that then failed
+                buffer.seek(0)
+                default_storage.save(name, File(buffer))
         upload.offset += written
         upload.save(update_fields=["offset"])
     return upload
@@ -365,11 +410,16 @@ def upload_complete(*, upload: RecordingUpload, membership) -> tuple[Recording, 
         if upload.offset != upload.size:
             text = str(UPLOAD_INCOMPLETE) % {"offset": upload.offset, "size": upload.size}
             raise Conflict(text, code="upload_incomplete", errors={"offset": [text]})
-        path = _staging(upload)
-        recording, created = recording_add(session=upload.session, membership=membership, path=path, size=upload.size)
+        path = _assemble(upload)
+        try:
+            recording, created = recording_add(
+                session=upload.session, membership=membership, path=path, size=upload.size
+            )
+        finally:
+            path.unlink(missing_ok=True)
         upload.completed_at, upload.recording = timezone.now(), recording
         upload.save(update_fields=["completed_at", "recording"])
-    path.unlink(missing_ok=True)
+    chunks_delete(upload.pk)
     return recording, created
 
 
@@ -379,7 +429,7 @@ def upload_cancel(*, upload: RecordingUpload) -> None:
         upload = RecordingUpload.objects.select_for_update().get(pk=upload.pk)
         if upload.completed_at is not None:
             raise Conflict(UPLOAD_DONE, code="upload_completed")
-        _staging(upload).unlink(missing_ok=True)
+        chunks_delete(upload.pk)
         upload.delete()
 
 
@@ -389,7 +439,7 @@ def uploads_expire(*, now=None) -> int:
     cutoff = (now or timezone.now()) - timedelta(hours=settings.RECORDING_UPLOAD_EXPIRY_HOURS)
     expired = 0
     for upload in RecordingUpload.objects.filter(created_at__lt=cutoff):
-        _staging(upload).unlink(missing_ok=True)
+        chunks_delete(upload.pk)
         expired += upload.completed_at is None
         upload.delete()
     return expired

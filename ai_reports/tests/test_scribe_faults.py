@@ -9,7 +9,6 @@ import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -22,6 +21,7 @@ from ai_reports.tests.test_recordings import ANALYSIS, SEGMENTS, clinic, gemini,
 from billing import services as billing
 from billing.choices import EntryKind
 from billing.models import CreditLedgerEntry
+from scheduling.tests.test_api_records import s3  # noqa: F401 (fixture)
 from sessai.tests.workers import due_now, jobs, retry_stalled, wait_for, worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -235,11 +235,12 @@ def test_an_upload_is_cancelled_and_abandoned_ones_expire(as_therapist, clinic, 
     base = f"/api/sessions/{clinic.id}/recording-uploads"
     first = as_therapist.post(base, {"size": len(audio)}, format="json").json()["id"]
     as_therapist.generic("PUT", f"{base}/{first}?offset=0", audio[:5000], content_type="application/octet-stream")
-    staged = Path(settings.RECORDING_STAGING_DIR) / f"{first}.part"
-    assert staged.stat().st_size == 5000
+    assert recordings.staged_bytes(first) == 5000
     cancelled = as_therapist.delete(f"{base}/{first}")
     assert (
-        cancelled.status_code == 204 and not staged.exists() and not RecordingUpload.objects.filter(pk=first).exists()
+        cancelled.status_code == 204
+        and recordings.staged_bytes(first) == 0
+        and not RecordingUpload.objects.filter(pk=first).exists()
     )
     assert as_therapist.get(f"{base}/{first}").status_code == 404
 
@@ -252,7 +253,7 @@ def test_an_upload_is_cancelled_and_abandoned_ones_expire(as_therapist, clinic, 
         )
         == 1
     )
-    assert not (Path(settings.RECORDING_STAGING_DIR) / f"{second}.part").exists()
+    assert recordings.staged_bytes(second) == 0
 
 
 def test_a_chunk_past_the_end_says_the_declared_size(as_therapist, clinic, gemini):  # noqa: F811
@@ -335,7 +336,7 @@ def test_the_hourly_expiry_runs_in_the_worker(as_therapist, clinic, gemini, run_
     expire_recording_uploads.defer(timestamp=int(timezone.now().timestamp()))  # what the periodic tick defers
     run_jobs()
     assert not RecordingUpload.objects.filter(pk=upload_id).exists()
-    assert not (Path(settings.RECORDING_STAGING_DIR) / f"{upload_id}.part").exists()
+    assert recordings.staged_bytes(upload_id) == 0
 
 
 def test_a_worker_killed_mid_analysis_is_retried_and_the_analysis_charged_once(
@@ -381,3 +382,38 @@ def test_a_worker_killed_mid_analysis_is_retried_and_the_analysis_charged_once(
     )
     used = -sum(e.amount for e in CreditLedgerEntry.objects.filter(kind=EntryKind.USAGE))
     assert billing.balance(clinic.practice) == start - used
+
+
+def test_an_upload_started_on_one_host_continues_and_completes_on_others(
+    as_therapist, clinic, gemini, s3, settings, tmp_path
+):  # noqa: F811
+    """Three web hosts, each with its own disk, one bucket: the chunks go to the storage, so the
+    host that takes the next chunk, or the completion, needs nothing the previous one kept."""
+    audio = tone("wav", 2.0)
+    base = f"/api/sessions/{clinic.id}/recording-uploads"
+    upload_id = as_therapist.post(base, {"size": len(audio)}, format="json").json()["id"]
+    half = len(audio) // 2
+
+    def on_host(name):
+        settings.MEDIA_ROOT = tmp_path / name / "media"
+        settings.RECORDING_STAGING_DIR = tmp_path / name / "staging"
+
+    on_host("a")
+    first = as_therapist.generic(
+        "PUT", f"{base}/{upload_id}?offset=0", audio[:half], content_type="application/octet-stream"
+    )
+    assert first.status_code == 200 and first.json()["offset"] == half
+    on_host("b")
+    second = as_therapist.generic(
+        "PUT", f"{base}/{upload_id}?offset={half}", audio[half:], content_type="application/octet-stream"
+    )
+    assert second.status_code == 200 and second.json()["offset"] == len(audio)
+    on_host("c")
+    done = as_therapist.post(f"{base}/{upload_id}/complete")
+    assert done.status_code == 201, done.json()
+    recording = Recording.objects.get(pk=done.json()["id"])
+    stored = s3.get_object(Bucket="sessai-test", Key=recording.audio.name)["Body"].read()
+    assert stored == audio and abs(done.json()["durationSeconds"] - 2) < 0.1
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="sessai-test").get("Contents", [])]
+    assert keys == [recording.audio.name]  # the chunks are gone once the recording holds the audio
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []  # nothing left on any host's disk

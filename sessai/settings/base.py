@@ -209,7 +209,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # non-file request bodies
 PROFILE_PHOTO_MAX_BYTES = env_int("PROFILE_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 # Recorded sessions: the direct upload is streamed to a temporary file, never held in memory; the
-# resumable one appends chunks to a staging file under RECORDING_STAGING_DIR.
+# resumable one keeps its chunks in the file storage (any host continues it) and puts them together
+# in a temporary file under RECORDING_STAGING_DIR when it completes.
 RECORDING_MAX_BYTES = env_int("RECORDING_MAX_BYTES", 300 * 1024 * 1024)
 RECORDING_MAX_SECONDS = env_int("RECORDING_MAX_SECONDS", 3 * 3600)
 RECORDING_CHUNK_SECONDS = env_int("RECORDING_CHUNK_SECONDS", 20 * 60)  # longer audio goes to the provider in parts
