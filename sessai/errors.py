@@ -57,6 +57,13 @@ class RateLimited(DomainError):
         super().__init__(message, headers={"Retry-After": str(max(1, int(retry_after)))})
 
 
+class PreconditionFailed(DomainError):
+    """A required request header says something the server does not speak (tus' `Tus-Resumable`)."""
+
+    status_code = 412
+    code = "precondition_failed"
+
+
 class PayloadTooLarge(DomainError):
     status_code = 413
     code = "file_too_large"

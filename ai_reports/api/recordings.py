@@ -4,14 +4,17 @@ note. Only those who may read the session's clinical record reach any of it (404
 
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -27,7 +30,7 @@ from sessai.api.permissions import CLINICAL
 from sessai.api.schema import UUID_PATTERN
 from sessai.api.views import PracticeAPIView, PracticeGenericViewSet
 from sessai.audit import record_access
-from sessai.errors import NotFound, PayloadTooLarge, ValidationFailed
+from sessai.errors import NotFound, PayloadTooLarge, PreconditionFailed, ValidationFailed
 from sessai.files import too_large
 
 BAD_LENGTH = _("Indica el tamaño del fragmento en Content-Length.")
@@ -40,6 +43,39 @@ class ChunkParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         return stream
+
+
+class TusChunkParser(BaseParser):
+    """A tus PATCH: the raw bytes, read by the view as a stream."""
+
+    media_type = "application/offset+octet-stream"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream
+
+
+# tus 1.0 (https://tus.io/protocols/resumable-upload): core, creation, termination, expiration.
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,termination,expiration"
+TUS_UNSUPPORTED = _("Versión del protocolo tus no soportada: envía `Tus-Resumable: 1.0.0`.")
+TUS_CONTENT_TYPE = _("Los fragmentos tus van con `Content-Type: application/offset+octet-stream`.")
+BAD_UPLOAD_LENGTH = _("Indica el tamaño total del archivo en Upload-Length (un entero mayor que 0).")
+BAD_UPLOAD_OFFSET = _("Indica en Upload-Offset el byte donde empieza este fragmento.")
+
+
+def _header(name: str, description, **schema) -> OpenApiParameter:
+    """A required request header of the tus protocol."""
+    if "enum" in schema:
+        return OpenApiParameter(
+            name, str, OpenApiParameter.HEADER, required=True, enum=schema["enum"], description=str(description)
+        )
+    return OpenApiParameter(
+        name,
+        {"type": "integer", "format": "int64", **schema},
+        OpenApiParameter.HEADER,
+        required=True,
+        description=str(description),
+    )
 
 
 class RecordingConsentView(PracticeAPIView):
@@ -129,8 +165,13 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
         "segment": CLINICAL,
         "apply_note": CLINICAL,
         "recording_availability": CLINICAL,
+        "tus_uploads": CLINICAL,
+        "tus_upload_detail": CLINICAL,
     }
     error_statuses = {
+        "tus_uploads": (400, 409, 412, 413, 503),
+        "tus_upload_detail PATCH": (400, 409, 412, 413),
+        "tus_upload_detail DELETE": (409, 412),
         "recordings POST": (402, 409, 413, 429, 503),
         "recording_retry": (402, 409, 503),
         "uploads": (409, 413, 503),
@@ -277,6 +318,119 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
         upload = self._upload(self._session(), upload_id)
         recording, created = rec.upload_complete(upload=upload, membership=self.membership)
         return self._created(recording, created)
+
+    # -- the same resumable upload through tus 1.0, for tus-js-client, Uppy or tuspy
+
+    def initialize_request(self, request, *args, **kwargs):
+        request = super().initialize_request(request, *args, **kwargs)
+        if request.method == "OPTIONS" and self.action_map.get("options", "").startswith("tus_"):
+            self.action = self.action_map["options"]  # DRF calls every OPTIONS "metadata"; tus answers its own
+        return request
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "action", None) in ("tus_uploads", "tus_upload_detail"):
+            response["Tus-Resumable"] = TUS_VERSION  # on every tus answer, errors included
+            if response.status_code == status.HTTP_412_PRECONDITION_FAILED or request.method == "OPTIONS":
+                response["Tus-Version"] = TUS_VERSION
+            response["Cache-Control"] = "no-store"
+        return response
+
+    def _tus(self, request):
+        """The protocol's version header, on everything but OPTIONS."""
+        if request.method != "OPTIONS" and request.headers.get("Tus-Resumable") != TUS_VERSION:
+            raise PreconditionFailed(TUS_UNSUPPORTED)
+
+    def _tus_capabilities(self):
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response["Tus-Extension"] = TUS_EXTENSIONS
+        response["Tus-Max-Size"] = str(settings.RECORDING_MAX_BYTES)
+        return response
+
+    def _tus_expires(self, upload) -> str:
+        return http_date((upload.created_at + timedelta(hours=settings.RECORDING_UPLOAD_EXPIRY_HOURS)).timestamp())
+
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        parameters=[
+            _header("Tus-Resumable", _("Versión del protocolo tus."), enum=[TUS_VERSION]),
+            _header("Upload-Length", _("Tamaño total del archivo en bytes."), minimum=1, maximum=2**40),
+            OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=[201], description="URL"),
+            OpenApiParameter("Upload-Expires", str, OpenApiParameter.HEADER, response=[201], description="RFC 9110"),
+        ],
+        responses={201: OpenApiResponse(description=str(_("Creada: `Location` es la dirección de la subida.")))},
+    )
+    @action(detail=True, methods=["post", "options"], url_path="recording-uploads/tus", parser_classes=[TusChunkParser])
+    def tus_uploads(self, request, pk=None):
+        """tus creation: `Upload-Length` in a header, no body. OPTIONS: what this server speaks."""
+        if request.method == "OPTIONS":
+            return self._tus_capabilities()
+        self._tus(request)
+        size = _int_param(request.headers.get("Upload-Length"), "Upload-Length", BAD_UPLOAD_LENGTH)
+        if size < 1:
+            raise ValidationFailed(str(BAD_UPLOAD_LENGTH), errors={"Upload-Length": [str(BAD_UPLOAD_LENGTH)]})
+        upload = rec.upload_start(session=self._session(), membership=self.membership, size=size)
+        response = Response(status=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"{request.path.rstrip('/')}/{upload.pk}")
+        response["Upload-Expires"] = self._tus_expires(upload)
+        return response
+
+    @extend_schema(
+        methods=["PATCH"],
+        parameters=[
+            _header("Tus-Resumable", _("Versión del protocolo tus."), enum=[TUS_VERSION]),
+            _header(
+                "Upload-Offset", _("Byte donde empieza este fragmento: el que informó HEAD."), minimum=0, maximum=2**40
+            ),
+        ],
+        request={
+            "application/offset+octet-stream": {
+                "type": "string",
+                "format": "binary",
+                "x-max-bytes-setting": "RECORDING_UPLOAD_CHUNK_MAX_BYTES",
+            }
+        },
+        responses={204: OpenApiResponse(description=str(_("Recibido: `Upload-Offset` dice cuántos bytes tiene.")))},
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        parameters=[_header("Tus-Resumable", _("Versión del protocolo tus."), enum=[TUS_VERSION])],
+        request=None,
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["head", "patch", "delete", "options"],
+        url_path=rf"recording-uploads/tus/(?P<upload_id>{UUID_PATTERN})",
+        parser_classes=[TusChunkParser],
+    )
+    def tus_upload_detail(self, request, pk=None, upload_id=None):
+        """HEAD: `Upload-Offset` and `Upload-Length`, where to resume. PATCH: the next bytes at
+        `Upload-Offset`. DELETE: termination. Once every byte is there, the recording is made by
+        `POST .../recording-uploads/{id}/complete`, the same id (credits, 402 and 400 answer there)."""
+        if request.method == "OPTIONS":
+            return self._tus_capabilities()
+        self._tus(request)
+        upload = self._upload(self._session(), upload_id)
+        if request.method == "DELETE":
+            rec.upload_cancel(upload=upload)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        if request.method == "PATCH":
+            if request.content_type.split(";")[0].strip() != TusChunkParser.media_type:
+                raise UnsupportedMediaType(request.content_type, detail=str(TUS_CONTENT_TYPE))
+            offset = _int_param(request.headers.get("Upload-Offset"), "Upload-Offset", BAD_UPLOAD_OFFSET)
+            length = _int_param(request.META.get("CONTENT_LENGTH"), "Content-Length", BAD_LENGTH)
+            if length > settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES:
+                raise PayloadTooLarge(too_large(settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES))
+            upload = rec.upload_append(upload=upload, offset=offset, stream=request.stream, length=length)
+            response = Response(status=status.HTTP_204_NO_CONTENT)
+        else:  # HEAD
+            response = Response(status=status.HTTP_200_OK)
+            response["Upload-Length"] = str(upload.size)
+        response["Upload-Offset"] = str(upload.offset)
+        response["Upload-Expires"] = self._tus_expires(upload)
+        return response
 
     # -- transcript
 

@@ -35,6 +35,7 @@ ERROR_DESCRIPTIONS = {
     404: _("No existe, o pertenece a otra consulta."),
     406: _("El formato pedido en `Accept` no está disponible."),
     409: _("Conflicto con el estado actual (horario ocupado, registro firmado, ...)."),
+    412: _("Falta una cabecera obligatoria o trae un valor no soportado (tus: `Tus-Resumable: 1.0.0`)."),
     413: _("Archivo demasiado grande."),
     415: _("Tipo de contenido no soportado."),
     429: _("Demasiadas solicitudes: reintentar después de `Retry-After` segundos."),

@@ -206,6 +206,8 @@ PATH_OBJECTS = {
     "/api/sessions/{id}/recordings": "record",
     "/api/sessions/{id}/recording-uploads": "record",
     "/api/sessions/{id}/recording-uploads/{upload_id}": "record",
+    "/api/sessions/{id}/recording-uploads/tus": "record",
+    "/api/sessions/{id}/recording-uploads/tus/{upload_id}": "record",
     "/api/sessions/{id}/transcript/segments/{index}": "record",
     "/api/patients/{id}/consents": "patient",
     "/api/sessions/{id}/approve": "scheduled",
@@ -232,17 +234,27 @@ def _role_for(template: str) -> str:
 BASE_QUERY = {("get", "/api/sessions"): {"start": "2026-03-01T00:00:00Z", "end": "2026-03-08T00:00:00Z"}}
 
 
+# The tus protocol's headers, valid, around the one a case puts past its bound.
+TUS_HEADERS = {"HTTP_TUS_RESUMABLE": "1.0.0", "HTTP_UPLOAD_LENGTH": "100", "HTTP_UPLOAD_OFFSET": "0"}
+TUS_CHUNK = "application/offset+octet-stream"
+
+
 def _send(client, method: str, path: str, location: str, field: tuple, value, template: str = ""):
     if location.startswith("query"):
         if location == "query,csv" and isinstance(value, list):  # `style: form, explode: false`
             value = ",".join(value)
         query = {**BASE_QUERY.get((method, template), {}), field[0]: value}
         return client.generic(method.upper(), path, QUERY_STRING=_query(query))
+    tus = TUS_HEADERS if "/tus" in template else {}
     if location == "header":
-        headers = {f"HTTP_{field[0].upper().replace('-', '_')}": value}
+        headers = {**tus, f"HTTP_{field[0].upper().replace('-', '_')}": value}
+        if tus and method == "patch":  # a tus chunk: one byte of its own media type
+            return client.generic("PATCH", path, b"x", content_type=TUS_CHUNK, **headers)
         return getattr(client, method)(path, {}, format="json", **headers)
     if location == "application/octet-stream":
         return client.generic(method.upper(), f"{path}?offset=0", value, content_type=location)
+    if location == TUS_CHUNK:
+        return client.generic(method.upper(), path, value, content_type=location, **tus)
     if location == "multipart/form-data":
         upload = io.BytesIO(value)
         upload.name = "archivo.pdf"
@@ -282,7 +294,7 @@ def test_every_declared_bound_is_enforced(method, template, cases, world):
             past, at = _past(schema, bound)
             key = _error_key(field)
             answer = _send(client, method, path, location, field, past, template)
-            if location in ("multipart/form-data", "application/octet-stream"):
+            if location in ("multipart/form-data", "application/octet-stream", TUS_CHUNK):
                 if answer.status_code != 413:
                     failures.append(f"{key} {bound}+1: {answer.status_code} (expected 413)")
                 continue
