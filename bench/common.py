@@ -3,7 +3,6 @@ tokens, count queries and check the database), the real server on loopback, and 
 
 import json
 import os
-import platform
 import secrets
 import statistics
 import subprocess
@@ -13,12 +12,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 from pathlib import Path
-
-import django
-from django.conf import settings
-from django.db import connection
-
-from sessai.db import url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -31,11 +24,17 @@ def django_setup() -> str:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sessai.settings.dev")
     os.environ["JWT_SIGNING_KEY"] = JWT_KEY
     sys.path.insert(0, str(ROOT))
+    import django
+
     django.setup()
     return os.environ.get("DATABASE_URL") or database_url()
 
 
 def database_url(name: str | None = None) -> str:
+    from django.conf import settings
+
+    from sessai.db import url_for
+
     return url_for(settings.DATABASES["default"], name)
 
 
@@ -147,6 +146,11 @@ def drive(port: int, method: str, path_fn, token: str | None, concurrency: int, 
 
 
 def machine_lines() -> list[str]:
+    import platform
+
+    import django
+    from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         pg = cursor.fetchone()[0]

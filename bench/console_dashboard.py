@@ -15,17 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import django
-from django.conf import settings
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-
-from accounts.models import Practice, User
-from billing.models import CreditLedgerEntry
-from console.dashboard import dashboard
-from scheduling.models import Session
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sessai.settings.dev")
@@ -42,10 +31,22 @@ def _times(fn, runs: int) -> list[float]:
 
 
 def main() -> None:
+    import django
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Practice, User
+    from billing.models import CreditLedgerEntry
+    from console.dashboard import dashboard
+    from scheduling.models import Session
+
     settings.ALLOWED_HOSTS = ["*"]
     user = User.objects.filter(email="bench-ops@sessai.com").first() or User.objects.create_superuser(
         email="bench-ops@sessai.com", password="OpsClave123", name="Bench Ops"

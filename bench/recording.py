@@ -10,7 +10,6 @@ that is rolled back, and the stored file is deleted: the database is left as it 
 """
 
 import array
-import json
 import math
 import os
 import sys
@@ -19,28 +18,13 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import django
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
-
-from accounts.choices import Role
-from accounts.tests.factories import MembershipFactory, PracticeFactory
-from ai_reports import providers
-from ai_reports.models import PracticeAISettings, RecordingConsent
-from ai_reports.services import recordings
-from ai_reports.tests.fake_gemini import FakeGemini
-from billing import services as billing
-from patients.tests.factories import patient_for
-from scheduling.models import Session
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sessai.settings.dev")
 
 
 def encode(path: Path, minutes: int) -> None:
-    import av  # noqa: PLC0415 (heavy, loaded on first use)
+    import av
 
     rate, frame = 48000, 960
     second = array.array("h", (int(9000 * math.sin(2 * math.pi * 220 * i / rate)) for i in range(rate))).tobytes()
@@ -58,7 +42,24 @@ def encode(path: Path, minutes: int) -> None:
 
 
 def main(minutes: int) -> None:
+    import django
+
     django.setup()
+    import json
+
+    from django.conf import settings
+    from django.db import transaction
+
+    from accounts.choices import Role
+    from accounts.tests.factories import MembershipFactory, PracticeFactory
+    from ai_reports import providers
+    from ai_reports.models import PracticeAISettings, RecordingConsent
+    from ai_reports.services import recordings
+    from ai_reports.tests.fake_gemini import FakeGemini
+    from billing import services as billing
+    from patients.tests.factories import patient_for
+    from scheduling.models import Session
+
     fake = FakeGemini()
     settings.GEMINI_API_KEY, settings.GEMINI_BASE_URL = "bench", fake.url
     provider_seconds = [0.0]
@@ -109,6 +110,8 @@ def main(minutes: int) -> None:
             RecordingConsent.objects.create(
                 practice=practice, patient=patient, text_version="bench", registered_by=member.user
             )
+            from django.utils import timezone
+
             now = timezone.now()
             session = Session.objects.create(
                 practice=practice,

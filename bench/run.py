@@ -18,28 +18,15 @@
 Nothing in RESULTS.md is typed by hand."""
 
 import argparse
-import cProfile
 import json
 import os
-import pstats
-import re
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-
-from accounts.models import Membership
-from accounts.services import session_start
-from patients.models import Patient
-from scheduling.models import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PY, ROOT, database_url, django_setup, drive, machine_lines, start_server, stop_server  # noqa: E402
@@ -68,6 +55,8 @@ GROWTH_TARGET = 1.2
 @contextmanager
 def using_database(name: str):
     """Point this process's Django connection at another database on the same server."""
+    from django.db import connection
+
     original = connection.settings_dict["NAME"]
     connection.close()
     connection.settings_dict["NAME"] = name
@@ -80,6 +69,8 @@ def using_database(name: str):
 
 def ensure_database(name: str, url: str, args, *, sessions: int, practices: int, dense: bool) -> None:
     """Create, migrate and seed a database on the same server, unless the practice is there."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
@@ -123,6 +114,11 @@ def seed(args, *, sessions: int, practices: int, env=None, dense: bool = False) 
 def endpoints() -> tuple[str, dict]:
     """An admin's access token, and name → (method, path_fn) for the practice in the database
     Django is connected to."""
+    from accounts.models import Membership
+    from accounts.services import session_start
+    from patients.models import Patient
+    from scheduling.models import Session
+
     Session.objects.filter(
         practice__name=NAME, starts_at__gte=datetime(2030, 1, 1, tzinfo=UTC)
     ).delete()  # earlier runs' bookings: same data every run
@@ -174,6 +170,10 @@ def endpoints() -> tuple[str, dict]:
 def capture_sql(paths: dict, token: str) -> tuple[dict, dict]:
     """Each request once in-process through Django's test client: its query count, and for reads
     the exact SQL it ran (what the floor replays)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
     counts, statements = {}, {}
     for name, (method, path_fn) in paths.items():
@@ -195,6 +195,10 @@ def count_plans(paths: dict, statements: dict) -> list[tuple]:
     """Each read's page total (its `SELECT COUNT(*)`) as PostgreSQL runs it: the scans, the rows it
     had to fetch from the table (heap fetches; 0 for an index-only scan over an all-visible table),
     and the execution time."""
+    import re
+
+    from django.db import connection
+
     out = []
     for name, (method, path_fn) in paths.items():
         path = path_fn(0)[0] if method == "GET" else None
@@ -274,6 +278,12 @@ PROFILE_PARTS = [
 
 
 def profile_breakdown(paths: dict, token: str, runs: int = 40) -> dict:
+    import cProfile
+    import pstats
+    import time
+
+    from django.test import Client
+
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
     result = {}
     for name, (method, path_fn) in paths.items():
@@ -314,6 +324,8 @@ def main():
     args = parser.parse_args()
 
     big_url = django_setup()
+    from django.db import connection
+
     base = connection.settings_dict["NAME"]
     runs = {}
     for density, dense in (("realistic", False), ("dense", True)):
@@ -358,8 +370,8 @@ def _verdict(ok: bool) -> str:
 
 def _latency_table(paths, big, queries, clients_list) -> list[str]:
     lines = [
-        "| endpoint | clients | p50 ms | p95 ms | p99 ms | req/s | errors | 409 | queries | "
-        "answer KB | floor p50 | floor p99 | ours/floor p50 |",
+        "| endpoint | clients | p50 ms | p95 ms | p99 ms | req/s | errors | 409 | queries | answer KB "
+        "| floor p50 | floor p99 | ours/floor p50 |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in paths:

@@ -13,16 +13,17 @@ import time
 from pathlib import Path
 
 import django
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value
-
-from accounts.models import Practice, User
 
 BASE = os.environ.get("BASE", "http://127.0.0.1:8765")
 OUT = Path(__file__).resolve().parent.parent / "docs" / "img" / "console"
 
 
 def operator_secret() -> str:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from accounts.models import User
+
     user = User.objects.filter(email="ops@sessai.com").first() or User.objects.create_superuser(
         email="ops@sessai.com", password="OpsClave123", name="Operaciones"
     )
@@ -36,7 +37,10 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sessai.settings.dev")
     django.setup()
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (heavy, loaded on first use)
+    from allauth.mfa.totp.internal.auth import hotp_value
+    from playwright.sync_api import sync_playwright
+
+    from accounts.models import Practice
 
     secret = operator_secret()
     practice = Practice.objects.order_by("created_at").first()

@@ -17,11 +17,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import django
-from django.db import connection
-
-from sessai.db import url_for
-
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_ENDING = [
     "POST /api/auth/logout",
@@ -34,7 +29,13 @@ SESSION_ENDING = [
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sessai.settings.dev")
+    import django
+
     django.setup()
+    from django.db import connection
+
+    from sessai.db import url_for
+
     with connection.cursor() as cursor:
         cursor.execute("DROP DATABASE IF EXISTS sessai_fuzz WITH (FORCE)")
         cursor.execute("CREATE DATABASE sessai_fuzz")
