@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from psycopg.types.datetime import TimestamptzLoader
 
@@ -138,7 +138,7 @@ def calendar_rows(**filters) -> list[tuple]:
     for 40,000 datetimes costs more than the query too. The session time zone is UTC (Django sets
     it), so the values are the same aware datetimes."""
     sql, params = calendar(**filters).values_list(*CALENDAR_COLUMNS).query.sql_with_params()
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Session)].cursor() as cursor:  # the replica's, in replica_reads()
         cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -31,6 +31,7 @@ from scheduling.timeutils import day_bounds
 from sessai import metrics
 from sessai.cache import cached, forget
 from sessai.errors import Conflict, ValidationFailed
+from sessai.replica import replica_reads
 from sessai.sanitize import clean_clinical_html, html_text
 
 logger = logging.getLogger("sessai.ai")
@@ -226,6 +227,7 @@ def report_range(*, practice, params: dict) -> tuple[str, object, object, int | 
     return RangeType.DATES, params["start_date"], params["end_date"], None
 
 
+@replica_reads()  # the report's source data: a heavy read the replica may serve
 def report_data(*, patient, start, end, last_n) -> prompts.ReportData:
     """The patient's completed records, assessments and goals in the range (this patient only)."""
     tz = ZoneInfo(patient.practice.timezone)

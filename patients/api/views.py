@@ -20,6 +20,7 @@ from sessai.api.renderers import FHIRJSONRenderer, JSONRenderer, PDFRenderer, Wi
 from sessai.api.serializers import may_see_clinical
 from sessai.api.views import PracticeGenericViewSet
 from sessai.audit import record_access
+from sessai.replica import replica_reads
 
 
 class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeGenericViewSet):
@@ -121,6 +122,10 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
         patient = self.get_object()
         s.PatientExportQuerySerializer(data=request.query_params).is_valid(raise_exception=True)  # `?format=` is a 400
         record_access(patient)
+        with replica_reads():  # the whole record: a heavy read the replica may serve
+            return self._export(request, patient)
+
+    def _export(self, request, patient):
         if request.accepted_renderer.format == "fhir":
             response = WireResponse(patient_bundle(patient))
             response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.fhir.json"'

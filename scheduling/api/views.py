@@ -28,6 +28,7 @@ from sessai.api.schema import UUID_PATTERN as UUID_RE
 from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet, PublicAPIView
 from sessai.audit import acting_as, record_access
 from sessai.errors import Forbidden, NotFound, ValidationFailed
+from sessai.replica import replica_reads
 
 
 class SessionContextMixin:
@@ -133,16 +134,17 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         params = s.CalendarQuerySerializer(data=request.query_params, context=self.get_serializer_context())
         params.is_valid(raise_exception=True)
         q = params.validated_data
-        rows = selectors.calendar_rows(
-            membership=self.membership,
-            start=q["start"],
-            end=q["end"],
-            therapist_ids=q.get("therapistId"),
-            statuses=q.get("status"),
-            patient_id=q.get("patientId"),
-            session_type=q.get("type"),
-        )
-        data = s.calendar_events(rows, context=self.get_serializer_context())
+        with replica_reads():  # the practice's calendar: a heavy read the replica may serve
+            rows = selectors.calendar_rows(
+                membership=self.membership,
+                start=q["start"],
+                end=q["end"],
+                therapist_ids=q.get("therapistId"),
+                statuses=q.get("status"),
+                patient_id=q.get("patientId"),
+                session_type=q.get("type"),
+            )
+            data = s.calendar_events(rows, context=self.get_serializer_context())
         return WireResponse(
             {"data": data, "pagination": {"page": 1, "limit": len(data), "total": len(data), "totalPages": 1}}
         )
@@ -432,4 +434,5 @@ class DashboardView(PracticeAPIView):
 
     @extend_schema(responses={200: s.DashboardSerializer})
     def get(self, request):
-        return Response(dashboard(membership=self.membership))
+        with replica_reads():
+            return Response(dashboard(membership=self.membership))

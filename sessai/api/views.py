@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from sessai import logging as request_logging
+from sessai import replica
 from sessai.api import ratelimit
 from sessai.api.permissions import HasRole, IsPracticeMember
 from sessai.audit import acting_as
@@ -53,12 +54,17 @@ class PracticeScopeMixin(RateLimitedMixin):
             use_language(request)
             self._audit_context = acting_as(request.user, remote_addr=request.META.get("REMOTE_ADDR"))
             self._audit_context.__enter__()
+            replica.request_started_for(request.user.pk)
             membership = request.user.active_membership
             request_logging.bind(
                 user_id=str(request.user.pk), practice_id=str(membership.practice_id) if membership else ""
             )
 
     def finalize_response(self, request, response, *args, **kwargs):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+            user = getattr(request, "_user", None)  # only when authentication ran: never start it here
+            if getattr(user, "is_authenticated", False):
+                replica.wrote(user.pk)  # their next reads stay on the primary, whatever host serves them
         context = getattr(self, "_audit_context", None)
         if context is not None:
             context.__exit__(None, None, None)

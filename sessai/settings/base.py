@@ -136,6 +136,18 @@ if _db.get("OPTIONS", {}).get("host"):  # unix-socket URLs (`?host=/path`) from 
     _db["HOST"] = _db["OPTIONS"].pop("host")
 _db["ENGINE"] = "django_prometheus.db.backends.postgresql"  # counts queries for /metrics
 DATABASES = {"default": _db}
+# A streaming replica for the heavy reads (sessai/replica.py), when configured.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    _replica = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    _replica["ENGINE"] = _db["ENGINE"]
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["sessai.replica.ReplicaRouter"]
+# After a user writes, their reads stay on the primary this long (longer than the replica's lag).
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when REDIS_URL is set, else the database cache (shared by all processes).
