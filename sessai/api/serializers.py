@@ -125,6 +125,20 @@ def _bound_dates(fields) -> None:
             target.validators = [*target.validators, year_in_range]
 
 
+def raw_length_error(field, value):
+    """The schema's `maxLength` counts what the client sent: a text past it is refused even when
+    trimming its surrounding whitespace (DRF trims before it measures, and Python's whitespace
+    includes control characters JSON Schema's does not) would bring it under."""
+    if isinstance(field, serializers.ListField):
+        field, values = field.child, value if isinstance(value, list) else []
+    else:
+        values = [value]
+    limit = getattr(field, "max_length", None) if isinstance(field, serializers.CharField) else None
+    if limit and any(isinstance(item, str) and len(item) > limit for item in values):
+        return field.error_messages["max_length"].format(max_length=limit)
+    return None
+
+
 class InputSerializer(WireSerializer):
     """A JSON request body read as its schema declares it:
     - each value has its field's JSON type (`"notes": 0` and `"flag": 0` are 400s, not coerced);
@@ -149,7 +163,7 @@ class InputSerializer(WireSerializer):
                     data[name] = ""
                 elif data[name] == "" and blank_means_null(field):
                     data[name] = None
-                error = json_type_error(field, data[name])
+                error = json_type_error(field, data[name]) or raw_length_error(field, data[name])
                 if error:
                     errors[name] = [str(error)]
             if errors:
