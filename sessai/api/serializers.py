@@ -128,13 +128,18 @@ def _bound_dates(fields) -> None:
 def raw_length_error(field, value):
     """The schema's `maxLength` counts what the client sent: a text past it is refused even when
     trimming its surrounding whitespace (DRF trims before it measures, and Python's whitespace
-    includes control characters JSON Schema's does not) would bring it under."""
+    includes control characters JSON Schema's does not) would bring it under. A list's items are
+    answered by index, as DRF answers them."""
     if isinstance(field, serializers.ListField):
-        field, values = field.child, value if isinstance(value, list) else []
-    else:
-        values = [value]
+        child = field.child
+        limit = getattr(child, "max_length", None) if isinstance(child, serializers.CharField) else None
+        if not limit or not isinstance(value, list):
+            return None
+        message = child.error_messages["max_length"].format(max_length=limit)
+        errors = {index: [message] for index, item in enumerate(value) if isinstance(item, str) and len(item) > limit}
+        return errors or None
     limit = getattr(field, "max_length", None) if isinstance(field, serializers.CharField) else None
-    if limit and any(isinstance(item, str) and len(item) > limit for item in values):
+    if limit and isinstance(value, str) and len(value) > limit:
         return field.error_messages["max_length"].format(max_length=limit)
     return None
 
@@ -164,7 +169,9 @@ class InputSerializer(WireSerializer):
                 elif data[name] == "" and blank_means_null(field):
                     data[name] = None
                 error = json_type_error(field, data[name]) or raw_length_error(field, data[name])
-                if error:
+                if isinstance(error, dict):
+                    errors[name] = error
+                elif error:
                     errors[name] = [str(error)]
             if errors:
                 raise serializers.ValidationError(errors)

@@ -245,6 +245,6 @@ def test_text_past_its_max_length_is_refused_before_trimming(as_therapist, as_ad
     with control characters Python strips, passed a `maxLength` of 100 or 2000 once trimmed."""
     too_long = " " + "a" * 100
     answer = as_therapist.patch("/api/auth/profile", {"specialties": [too_long]}, format="json")
-    assert answer.status_code == 400 and "specialties" in answer.json()["errors"]
+    assert answer.status_code == 400 and "specialties.0" in answer.json()["errors"]
     fits = as_therapist.patch("/api/auth/profile", {"specialties": [" " + "a" * 99]}, format="json")
     assert fits.status_code == 200 and fits.json()["profile"]["specialties"] == ["a" * 99]
