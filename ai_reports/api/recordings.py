@@ -361,7 +361,7 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
         ],
         responses={201: OpenApiResponse(description=str(_("Creada: `Location` es la dirección de la subida.")))},
     )
-    @action(detail=True, methods=["post", "options"], url_path="recording-uploads/tus", parser_classes=[TusChunkParser])
+    @action(detail=True, methods=["post", "options"], url_path="tus-uploads", parser_classes=[TusChunkParser])
     def tus_uploads(self, request, pk=None):
         """tus creation: `Upload-Length` in a header, no body. OPTIONS: what this server speaks."""
         if request.method == "OPTIONS":
@@ -402,7 +402,7 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
     @action(
         detail=True,
         methods=["head", "patch", "delete", "options"],
-        url_path=rf"recording-uploads/tus/(?P<upload_id>{UUID_PATTERN})",
+        url_path=rf"tus-uploads/(?P<upload_id>{UUID_PATTERN})",
         parser_classes=[TusChunkParser],
     )
     def tus_upload_detail(self, request, pk=None, upload_id=None):

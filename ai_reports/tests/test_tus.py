@@ -16,7 +16,7 @@ CHUNK = "application/offset+octet-stream"
 
 
 def _base(session) -> str:
-    return f"/api/sessions/{session.id}/recording-uploads/tus"
+    return f"/api/sessions/{session.id}/tus-uploads"
 
 
 def test_a_tus_client_uploads_in_chunks_resumes_with_a_new_client_and_the_upload_completes(

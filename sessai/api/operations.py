@@ -479,19 +479,19 @@ _OPERATIONS = {
             "Borra los bytes recibidos (204). Las subidas sin terminar vencen a las 24 horas y un trabajo periódico borra su audio; 409 si ya se completó."
         ),
     ),
-    "sessions_recording_uploads_tus_create": (
+    "sessions_tus_uploads_create": (
         _("Iniciar una subida tus"),
         _(
             "La misma subida reanudable con el protocolo tus 1.0 (creation, termination, expiration), para tus-js-client, Uppy o tuspy: `Upload-Length` en una cabecera, sin cuerpo; responde 201 con `Location`. HEAD en esa dirección dice el `Upload-Offset`; OPTIONS, lo que habla el servidor. Al terminar, la grabación se crea con `POST .../recording-uploads/{id}/complete`."
         ),
     ),
-    "sessions_recording_uploads_tus_partial_update": (
+    "sessions_tus_uploads_partial_update": (
         _("Enviar un fragmento tus"),
         _(
             "Los bytes siguientes (`Content-Type: application/offset+octet-stream`) con `Upload-Offset` igual a lo recibido: 204 con el nuevo `Upload-Offset`; 409 si no coincide, 415 con otro tipo de contenido, 412 sin `Tus-Resumable: 1.0.0`."
         ),
     ),
-    "sessions_recording_uploads_tus_destroy": (
+    "sessions_tus_uploads_destroy": (
         _("Cancelar una subida tus"),
         _("Terminación tus: borra los bytes recibidos (204); 409 si ya se completó."),
     ),

@@ -136,7 +136,7 @@ def victim(practice, therapist_member, settings):
         "reports": report.pk,
         "recordings": recording.pk,
         "recording-uploads": upload.pk,
-        "tus": upload.pk,  # /recording-uploads/tus/{upload_id}: the same upload through tus
+        "tus-uploads": upload.pk,  # /tus-uploads/{upload_id}: the same upload through tus
         "segments": 0,
         "blocked-times": blocked.pk,
         "team": therapist_member.user_id,
