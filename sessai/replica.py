@@ -52,7 +52,6 @@ def wrote(user_id) -> None:
     """After a request of this user that changed something."""
     if configured():
         cache.set(_pin_key(user_id), 1, settings.DATABASE_REPLICA_PIN_SECONDS)
-        _pinned.set(True)
 
 
 class ReplicaRouter:

@@ -306,10 +306,7 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
             rec.upload_cancel(upload=upload)
             return Response(status=status.HTTP_204_NO_CONTENT)
         offset = _int_param(request.query_params.get("offset"), "offset")
-        length = _int_param(request.META.get("CONTENT_LENGTH"), "Content-Length", BAD_LENGTH)
-        if length > settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES:
-            raise PayloadTooLarge(too_large(settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES))
-        upload = rec.upload_append(upload=upload, offset=offset, stream=request.stream, length=length)
+        upload = _append_chunk(request, upload, offset)
         return Response(s.UploadSerializer(upload).data)
 
     @extend_schema(request=None, responses={201: s.RecordingSerializer, 200: s.RecordingSerializer})
@@ -420,10 +417,7 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
             if request.content_type.split(";")[0].strip() != TusChunkParser.media_type:
                 raise UnsupportedMediaType(request.content_type, detail=str(TUS_CONTENT_TYPE))
             offset = _int_param(request.headers.get("Upload-Offset"), "Upload-Offset", BAD_UPLOAD_OFFSET)
-            length = _int_param(request.META.get("CONTENT_LENGTH"), "Content-Length", BAD_LENGTH)
-            if length > settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES:
-                raise PayloadTooLarge(too_large(settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES))
-            upload = rec.upload_append(upload=upload, offset=offset, stream=request.stream, length=length)
+            upload = _append_chunk(request, upload, offset)
             response = Response(status=status.HTTP_204_NO_CONTENT)
         else:  # HEAD
             response = Response(status=status.HTTP_200_OK)
@@ -503,6 +497,14 @@ class SessionRecordingViewSet(PracticeGenericViewSet):
 
 
 NOTE_APPLIED = _("Nota sugerida copiada al registro de la sesión.")
+
+
+def _append_chunk(request, upload: RecordingUpload, offset: int) -> RecordingUpload:
+    """The request's body as the upload's next chunk at `offset` (both dialects: PUT and tus PATCH)."""
+    length = _int_param(request.META.get("CONTENT_LENGTH"), "Content-Length", BAD_LENGTH)
+    if length > settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES:
+        raise PayloadTooLarge(too_large(settings.RECORDING_UPLOAD_CHUNK_MAX_BYTES))
+    return rec.upload_append(upload=upload, offset=offset, stream=request.stream, length=length)
 
 
 def _int_param(raw, name: str, message=None) -> int:

@@ -314,42 +314,42 @@ def _chunk_name(upload_id, offset: int) -> str:
     return f"{CHUNKS}/{upload_id}/{offset:012d}"
 
 
-def chunks_delete(upload_id) -> None:
-    """The staged chunks of an upload, gone (patient audio: cancel, expiry, erasure)."""
+def _staged_chunks(upload_id) -> list[str]:
+    """The storage names of an upload's chunks (none once deleted, or before the first)."""
     try:
         _dirs, names = default_storage.listdir(f"{CHUNKS}/{upload_id}")
-    except FileNotFoundError:
-        return
-    for name in names:
-        default_storage.delete(f"{CHUNKS}/{upload_id}/{name}")
+    except FileNotFoundError:  # the media folder has no directory for it
+        return []
+    return [f"{CHUNKS}/{upload_id}/{name}" for name in names]
+
+
+def chunks_delete(upload_id) -> None:
+    """The staged chunks of an upload, gone (patient audio: cancel, expiry, erasure)."""
+    for name in _staged_chunks(upload_id):
+        default_storage.delete(name)
 
 
 def staged_bytes(upload_id) -> int:
     """How many bytes of the upload the storage holds."""
-    try:
-        _dirs, names = default_storage.listdir(f"{CHUNKS}/{upload_id}")
-    except FileNotFoundError:
-        return 0
-    return sum(default_storage.size(f"{CHUNKS}/{upload_id}/{name}") for name in names)
+    return sum(default_storage.size(name) for name in _staged_chunks(upload_id))
 
 
 def _assemble(upload: RecordingUpload) -> Path:
     """The whole upload in one local temporary file (PyAV measures it, the digest is taken, then
-    it is stored as the recording's audio)."""
+    it is stored as the recording's audio). Each chunk starts where the previous one ended."""
     directory = Path(settings.RECORDING_STAGING_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(dir=directory, suffix=".part")
-    offset = 0
-    with os.fdopen(handle, "wb") as target:
-        while offset < upload.size:
-            with default_storage.open(_chunk_name(upload.pk, offset), "rb") as chunk:
-                copied = 0
-                for block in iter(lambda: chunk.read(1024 * 1024), b""):
-                    target.write(block)
-                    copied += len(block)
-            if not copied:
-                raise RuntimeError(f"empty chunk at {offset} of upload {upload.pk}")
-            offset += copied
+    try:
+        with os.fdopen(handle, "wb") as target:
+            while (offset := target.tell()) < upload.size:
+                with default_storage.open(_chunk_name(upload.pk, offset), "rb") as chunk:
+                    shutil.copyfileobj(chunk, target, 1024 * 1024)
+                if target.tell() == offset:
+                    raise RuntimeError(f"empty chunk at {offset} of upload {upload.pk}")
+    except BaseException:
+        Path(name).unlink(missing_ok=True)  # patient audio: never left behind on this host
+        raise
     return Path(name)
 
 

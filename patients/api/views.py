@@ -11,7 +11,6 @@ from accounts.models import Membership
 from patients import access_log, selectors, services
 from patients.api import serializers as s
 from patients.export import patient_export
-from patients.fhir import patient_bundle
 from patients.filters import PatientFilter
 from patients.models import Patient
 from patients.services.record import package_request, record_pdf
@@ -127,6 +126,8 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
 
     def _export(self, request, patient):
         if request.accepted_renderer.format == "fhir":
+            from patients.fhir import patient_bundle  # noqa: PLC0415 (heavy: fhir.resources, ~0.2 s at start-up, loaded on first use)
+
             response = WireResponse(patient_bundle(patient))
             response["Content-Disposition"] = f'attachment; filename="paciente-{patient.pk}.fhir.json"'
             return response

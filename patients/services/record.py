@@ -31,7 +31,6 @@ from accounts.models import Membership
 from patients import access_log
 from patients.choices import ExportPackageStatus
 from patients.export import patient_export
-from patients.fhir import patient_bundle
 from patients.models import ExportPackage, Patient
 from patients.rut import rut_format
 from sessai import csvfile
@@ -130,6 +129,8 @@ def access_log_csv(patient: Patient) -> bytes:
 
 
 def build_package_zip(patient: Patient) -> bytes:
+    from patients.fhir import patient_bundle  # noqa: PLC0415 (heavy: fhir.resources, ~0.2 s at start-up, loaded on first use)
+
     Attachment = apps.get_model("scheduling", "Attachment")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
