@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from accounts.choices import Role
 from accounts.models import User
 from accounts.tests.factories import MembershipFactory, PracticeFactory, login_tokens
+from sessai import scope
 from sessai.tests.browser import browser, desktop, missing_reason, phone  # noqa: F401 (fixtures)
 from sessai.tests.ownership import WriteGuard
 
@@ -64,6 +65,16 @@ def _one_owner_per_write():
     with WriteGuard() as guard:
         yield
     assert not guard.violations, "writes outside the owning app:\n" + "\n".join(sorted(set(guard.violations)))
+
+
+@pytest.fixture(autouse=True)
+def _platform_scope():
+    """Test code (factories, assertions) reaches every practice's rows, on the `tests` platform path
+    (sessai.tenancy). What it calls is scoped as in production: each request starts with no practice
+    (ScopeMiddleware) and each job with the practice of its row, so the whole suite runs with the
+    row-level security policies binding the application role."""
+    with scope.platform("tests"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -169,7 +180,8 @@ def run_jobs(transactional_db, monkeypatch):
     monkeypatch.setattr(app.periodic_registry, "periodic_tasks", {})
 
     def run(**options):
-        with app.replace_connector(app.connector.get_worker_connector()):
+        # the worker starts with no practice, as in its own process (tasks inherit the caller's scope)
+        with scope.nobody(), app.replace_connector(app.connector.get_worker_connector()):
             app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False, **options)
 
     return run

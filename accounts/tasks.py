@@ -7,11 +7,13 @@ from procrastinate.contrib.django import app
 
 from accounts import emails, services
 from accounts.models import OutgoingEmail
+from sessai import scope
 
 EMAIL_RETRY = RetryStrategy(max_attempts=settings.EMAIL_MAX_ATTEMPTS, exponential_wait=3)
 
 
 @app.task(queue="email", retry=EMAIL_RETRY)
+@scope.job_in_practice_of("accounts.OutgoingEmail", "email_id")
 def send_email(email_id: str) -> None:
     email = OutgoingEmail.objects.filter(pk=email_id).first()
     if email is not None:

@@ -13,6 +13,7 @@
 What each domain contributes (headings, Spanish names, the practice page's actions) is listed in
 `console.registry`."""
 
+import functools
 import io
 import time
 
@@ -36,6 +37,7 @@ from accounts.models import User
 from accounts.services import mfa_code_valid
 from console.dashboard import dashboard
 from console.registry import DOMAINS, MODEL_NAMES
+from sessai import scope
 from sessai.api.ratelimit import authenticate_limited
 from sessai.errors import RateLimited, ValidationFailed
 from sessai.replica import replica_reads
@@ -93,6 +95,20 @@ class ConsoleSite(admin.AdminSite):
     index_template = "admin/console_index.html"
 
     # --- access --------------------------------------------------------------------------------
+
+    def admin_view(self, view, cacheable=False):
+        """Every console page runs on the `console` platform path (sessai.tenancy): it lists and
+        counts across practices. Rendered inside it, as its templates follow relations."""
+
+        @functools.wraps(view)
+        def across_practices(request, *args, **kwargs):
+            with scope.platform("console"):
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                    response.render()
+                return response
+
+        return super().admin_view(across_practices, cacheable)
 
     def has_permission(self, request):
         if not (super().has_permission(request) and request.session.get(MFA_OK)):

@@ -8,10 +8,12 @@ from procrastinate.contrib.django import app
 
 from scheduling.booking.services import waitlist_offer_hour
 from scheduling.services.reminders import send_due_reminders
+from sessai import scope
 
 
 @app.periodic(cron="*/10 * * * *")
 @app.task(queueing_lock="session_reminders")
+@scope.platform_job
 def session_reminders(timestamp: int) -> dict:
     """Every 10 minutes: reminders for sessions starting within SESSION_REMINDER_HOURS. Each one
     is claimed in the database first, so overlapping runs never send the same reminder twice."""
@@ -19,6 +21,7 @@ def session_reminders(timestamp: int) -> dict:
 
 
 @app.task(retry=5)
+@scope.job_in_practice()
 def waitlist_offer(*, practice_id: str, therapist_id: str, starts_at: str, ends_at: str) -> int:
     """A cancelled hour goes to the first people on the wait-list whose window holds it. Running it
     twice sends nothing new: an entry gets one offer per hour."""

@@ -5,7 +5,13 @@ repository root and keeps running between commands, so a second `make run` reuse
 """
 
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
+
+from django.db import IntegrityError, ProgrammingError, transaction
+from psycopg import errors
+
+from sessai.scope import PLATFORM_ROLE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".pgdata"
@@ -35,3 +41,75 @@ def url_for(settings_dict: dict, name: str | None = None) -> str:
         f"{':' + str(settings_dict['PORT']) if settings_dict.get('PORT') else ''}/{name or settings_dict['NAME']}"
         + (f"?host={host}" if socket else "")
     )
+
+
+# --- Two roles: the owner migrates, the application runs under row-level security --------------
+#
+# DATABASE_URL names the owner of the tables (migrations, `make run`'s set-up). The web and worker
+# processes connect as DATABASE_APP_USER, an ordinary role: no superuser, no BYPASSRLS, not the
+# tables' owner, so every tenant table's policy binds it (docs/security.md, "The two walls").
+# `migrate` (sessai/management/commands/migrate.py) and the test database's creation run as the
+# owner, create the application role when it is missing, and grant it the rows' privileges.
+
+
+@contextmanager
+def as_owner(alias: str = "default"):
+    """The connection `alias` runs as the tables' owner inside the block."""
+    from django.conf import settings  # noqa: PLC0415 (settings import this module)
+    from django.db import connections  # noqa: PLC0415
+
+    connection = connections[alias]
+    owner = getattr(settings, "DATABASE_OWNER", None)
+    if not owner or connection.settings_dict["USER"] == owner["USER"]:
+        yield connection
+        return
+    saved = {key: connection.settings_dict.get(key) for key in owner}
+    connection.close()
+    connection.settings_dict.update(owner)
+    try:
+        yield connection
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
+
+
+APPEND_ONLY_TABLES = ("billing_creditledgerentry", "auditlog_logentry")
+
+
+def ensure_app_role(connection, *, truncate: bool = False) -> str | None:
+    """Creates the application role when missing and grants it what it needs on every table
+    (no UPDATE or DELETE on the append-only ones). `truncate` is for test databases only: their
+    flush empties tables between tests. Returns the role, or None when the app runs as the owner."""
+    from django.conf import settings  # noqa: PLC0415
+
+    role = settings.DATABASE_APP_USER
+    if not getattr(settings, "DATABASE_OWNER", None) or role == settings.DATABASE_OWNER["USER"]:
+        return None
+    quoted = connection.ops.quote_name(role)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if cursor.fetchone() is None:
+            try:  # two test processes may create it at once
+                with transaction.atomic(using=connection.alias):
+                    cursor.execute(
+                        f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD %s",
+                        [settings.DATABASE_APP_PASSWORD],
+                    )
+            except (errors.DuplicateObject, errors.UniqueViolation, IntegrityError, ProgrammingError):
+                pass
+        cursor.execute(
+            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %s",
+            [role],
+        )
+        if cursor.fetchone()[0]:
+            raise RuntimeError(f"DATABASE_APP_USER {role} is a superuser or bypasses row-level security")
+        database = connection.ops.quote_name(connection.settings_dict["NAME"])
+        cursor.execute(f"GRANT CONNECT ON DATABASE {database} TO {quoted}; GRANT {PLATFORM_ROLE} TO {quoted}")
+        for grantee in (quoted, PLATFORM_ROLE):
+            cursor.execute(
+                f"GRANT USAGE ON SCHEMA public TO {grantee}; "
+                f"GRANT SELECT, INSERT, UPDATE, DELETE{', TRUNCATE' if truncate else ''} ON ALL TABLES IN SCHEMA "
+                f"public TO {grantee}; GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {grantee}; "
+                f"REVOKE UPDATE, DELETE ON {', '.join(APPEND_ONLY_TABLES)} FROM {grantee}"
+            )
+    return role

@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from sessai import logging as request_logging
+from sessai import scope
 from sessai.api.exceptions import handler404, is_api
 from sessai.pages import page
 from sessai.validtext import MESSAGE, invalid_in_request
@@ -168,3 +169,16 @@ def csrf_middleware_check(app_configs=None, **kwargs):
             id="sessai.W003",
         )
     ]
+
+
+class ScopeMiddleware:
+    """Every request starts with no practice's rows in reach (sessai.tenancy): the API's base views
+    scope it to the caller's practice, a patient's page to its link's, the console to its platform
+    path. Whatever a request forgot, a persistent connection does not carry it into the next one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with scope.nobody():
+            return self.get_response(request)

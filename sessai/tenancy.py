@@ -8,6 +8,8 @@ from its parent's (docs/security.md, "Every row carries its practice")."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sessai.scope import PLATFORM_ROLE, PRACTICE_SETTING
+
 
 def practice_field(**kwargs) -> models.ForeignKey:
     """The `practice` column of a table whose rows hang off another tenant row."""
@@ -66,3 +68,32 @@ def parent_unique_sql(parent_table: str) -> tuple[str, str]:
         f"ALTER TABLE {parent_table} ADD CONSTRAINT {name} UNIQUE (practice_id, id)",
         f"ALTER TABLE {parent_table} DROP CONSTRAINT IF EXISTS {name}",
     )
+
+
+# The platform paths' role (sessai.scope.platform) has a policy of its own that lets it through;
+# the practice policy stays a plain equality, which PostgreSQL can answer from the practice's indexes.
+
+CREATE_PLATFORM_ROLE = f"""
+DO $$ BEGIN
+    CREATE ROLE {PLATFORM_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END $$
+"""
+
+
+def row_security_sql(table: str, column: str = "practice_id", *, nullable: bool = False) -> tuple[str, str]:
+    """(forward, reverse) SQL: the table's FORCEd policies. Rows of the connection's practice
+    (`sessai.practice_id`; none when it is unset), and every row for the platform role. A nullable
+    practice (a person's own account mail) leaves the rows without one visible to any scope."""
+    practice = f"(SELECT NULLIF(current_setting('{PRACTICE_SETTING}', true), '')::uuid)"
+    condition = f"{column} = {practice}" + (f" OR {column} IS NULL" if nullable else "")
+    forward = (
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; ALTER TABLE {table} FORCE ROW LEVEL SECURITY; "
+        f"CREATE POLICY practice_isolation ON {table} USING ({condition}); "
+        f"CREATE POLICY platform_paths ON {table} TO {PLATFORM_ROLE} USING (true)"
+    )
+    reverse = (
+        f"DROP POLICY IF EXISTS platform_paths ON {table}; DROP POLICY IF EXISTS practice_isolation ON {table}; "
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"
+    )
+    return forward, reverse

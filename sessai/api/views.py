@@ -9,13 +9,14 @@
 tests/test_scoping.py walks the URLconf and fails for any API view not built on these bases.
 """
 
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import translation
 from rest_framework import generics, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from sessai import logging as request_logging
-from sessai import replica
+from sessai import replica, scope
 from sessai.api import ratelimit
 from sessai.api.permissions import HasRole, IsPracticeMember
 from sessai.audit import acting_as
@@ -49,13 +50,17 @@ class PracticeScopeMixin(RateLimitedMixin):
     def initial(self, request, *args, **kwargs):
         # DRF authenticates lazily; make the audit actor the API caller, not Django's AnonymousUser.
         self._audit_context = None
+        self._scope = None
         super().initial(request, *args, **kwargs)
         if request.user:
+            membership = request.user.active_membership
+            if membership is not None:  # the second wall: the database sees this practice's rows only
+                self._scope = scope.in_practice(membership.practice_id)
+                self._scope.__enter__()
             use_language(request)
             self._audit_context = acting_as(request.user, remote_addr=request.META.get("REMOTE_ADDR"))
             self._audit_context.__enter__()
             replica.request_started_for(request.user.pk)
-            membership = request.user.active_membership
             request_logging.bind(
                 user_id=str(request.user.pk), practice_id=str(membership.practice_id) if membership else ""
             )
@@ -69,6 +74,12 @@ class PracticeScopeMixin(RateLimitedMixin):
         if context is not None:
             context.__exit__(None, None, None)
             self._audit_context = None
+        practice_scope = getattr(self, "_scope", None)
+        if practice_scope is not None:
+            if isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse):
+                response.streaming_content = scope.carried(response.streaming_content)  # read after we return
+            practice_scope.__exit__(None, None, None)
+            self._scope = None
         return super().finalize_response(request, response, *args, **kwargs)
 
     def get_serializer_context(self):

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "sessai.middleware.NoStoreMiddleware",  # outermost: the 413s below carry it too
+    "sessai.middleware.ScopeMiddleware",  # no practice's rows in reach until the caller is known
     "sessai.middleware.ApiNotFoundMiddleware",  # /api/ 404s are JSON with DEBUG on too
     "sessai.middleware.RequestSizeLimitMiddleware",
     "sessai.clientip.ClientAddressMiddleware",  # REMOTE_ADDR = the client, behind trusted proxies only
@@ -134,7 +135,16 @@ if not DATABASE_URL:
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
 if _db.get("OPTIONS", {}).get("host"):  # unix-socket URLs (`?host=/path`) from the embedded server
     _db["HOST"] = _db["OPTIONS"].pop("host")
-_db["ENGINE"] = "django_prometheus.db.backends.postgresql"  # counts queries for /metrics
+_db["ENGINE"] = "sessai.engine"  # django-prometheus's (query counts for /metrics), scoped per practice
+# The application runs as an ordinary role that row-level security binds; DATABASE_URL's user owns the
+# tables and runs the migrations (sessai/db.py, docs/security.md "The two walls"). A host given
+# the application role's own URL sets DATABASE_APP_USER to that user and holds no owner password.
+DATABASE_APP_USER = env("DATABASE_APP_USER", "sessai_app")
+DEV_DATABASE_APP_PASSWORD = "sessai-app-dev"
+DATABASE_APP_PASSWORD = env("DATABASE_APP_PASSWORD", DEV_DATABASE_APP_PASSWORD)
+DATABASE_OWNER = {"USER": _db["USER"], "PASSWORD": _db.get("PASSWORD") or ""}
+if DATABASE_APP_USER and DATABASE_APP_USER != _db["USER"]:
+    _db.update(USER=DATABASE_APP_USER, PASSWORD=DATABASE_APP_PASSWORD)
 DATABASES = {"default": _db}
 # A streaming replica for the heavy reads (sessai/replica.py), when configured.
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
@@ -143,6 +153,8 @@ if DATABASE_REPLICA_URL:
         DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
     )
     _replica["ENGINE"] = _db["ENGINE"]
+    if DATABASE_APP_USER and DATABASE_APP_USER != _replica["USER"]:
+        _replica.update(USER=DATABASE_APP_USER, PASSWORD=DATABASE_APP_PASSWORD)
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES["replica"] = _replica
 DATABASE_ROUTERS = ["sessai.replica.ReplicaRouter"]

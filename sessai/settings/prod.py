@@ -3,12 +3,28 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEV_SECRET_KEY, SECRET_KEY, env, env_bool, env_int
+from .base import (
+    DATABASE_APP_PASSWORD,
+    DATABASE_APP_USER,
+    DEV_DATABASE_APP_PASSWORD,
+    DEV_SECRET_KEY,
+    SECRET_KEY,
+    env,
+    env_bool,
+    env_int,
+)
 
 DEBUG = env_bool("DEBUG", False)
 
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured("SECRET_KEY must be set to a private value of at least 32 characters when DEBUG is off.")
+
+if not DATABASE_APP_USER:
+    raise ImproperlyConfigured(
+        "DATABASE_APP_USER must name the application's database role: row-level security binds it, not the owner."
+    )
+if DATABASE_APP_PASSWORD == DEV_DATABASE_APP_PASSWORD and DATABASE_APP_USER != DATABASE_OWNER["USER"]:  # noqa: F405
+    raise ImproperlyConfigured("DATABASE_APP_PASSWORD must be set to a private value in production.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts.choices import Role
 from accounts.models import Membership, Practice, Profile, User
 from accounts.signals import demo_seeded
+from sessai import scope
 
 DEMO_PRACTICE = "Centro de Psicología SessAI Demo"
 DEMO_PASSWORD = "admin123"  # the credentials printed on the UI's login page; demo data only
@@ -43,6 +44,7 @@ MEMBERS = [
 ]
 
 
+@scope.platform_command
 class Command(BaseCommand):
     help = "Create (or complete) the demo practice with admin@sessai.com / admin123. Never in production."
 

@@ -8,8 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import Practice
 from billing.choices import EntryKind
 from billing.services import InsufficientCredits, balance, credits_grant
+from sessai import scope
 
 
+@scope.platform_command
 class Command(BaseCommand):
     help = "Add (or remove) credits to a practice with a reason, as a ledger adjustment."
 

@@ -4,8 +4,10 @@ renewal date, once per period however often it runs."""
 from django.core.management.base import BaseCommand
 
 from billing.services import renew_due
+from sessai import scope
 
 
+@scope.platform_command
 class Command(BaseCommand):
     help = "Grant monthly credits to the practices whose renewal date has come (idempotent per period)."
 

@@ -6,8 +6,10 @@ nothing more."""
 from django.core.management.base import BaseCommand
 
 from patients.services.retention import anonymize, due
+from sessai import scope
 
 
+@scope.platform_command
 class Command(BaseCommand):
     help = "Anonymize patients past the retention period (dry run unless --execute)."
 

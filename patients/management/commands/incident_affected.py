@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from patients.access_log import patients_touched
 from patients.models import Patient
-from sessai import csvfile
+from sessai import csvfile, scope
 
 
 def _moment(value: str) -> datetime:
@@ -20,6 +20,7 @@ def _moment(value: str) -> datetime:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
+@scope.platform_command
 class Command(BaseCommand):
     help = "List the patients whose records were read or changed in a window (for a security incident)."
 

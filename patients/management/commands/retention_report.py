@@ -6,8 +6,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from patients.services.retention import cutoff, due
+from sessai import scope
 
 
+@scope.platform_command
 class Command(BaseCommand):
     help = "List, per practice, the patients past the clinical record's retention period."
 

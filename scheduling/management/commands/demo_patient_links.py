@@ -20,8 +20,10 @@ from scheduling.booking import services as booking
 from scheduling.choices import SessionStatus
 from scheduling.demo import DEMO_SLUG
 from scheduling.models import EmailCode, Session, WaitlistEntry, WaitlistOffer
+from sessai import scope
 
 
+@scope.platform_command
 class Command(BaseCommand):
     help = "Print links to the demo practice's patient pages (run seed_demo first). Never in production."
 

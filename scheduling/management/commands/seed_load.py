@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from accounts.choices import Role
 from accounts.models import Practice
 from patients.rut import rut_check_digit
+from sessai import scope
 
 FIRST = [
     "María",
@@ -130,6 +131,7 @@ def _copy(table: str, columns: list[str], rows) -> int:
     return count
 
 
+@scope.platform_command
 class Command(BaseCommand):
     help = "Load realistic benchmark data quickly (COPY) and deterministically (--seed)."
 

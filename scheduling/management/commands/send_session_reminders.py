@@ -5,8 +5,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from scheduling.services.reminders import send_due_reminders
+from sessai import scope
 
 
+@scope.platform_command
 class Command(BaseCommand):
     help = "Email reminders for sessions starting in the next N hours (never the same reminder twice)."
 

@@ -7,7 +7,9 @@ the flush runs in one transaction, so the order of the DELETEs does not matter.
 The append-only tables refuse DELETE from anyone (their triggers); they are TRUNCATEd first, as
 their triggers allow on test connections only, before any DELETE leaves trigger events pending."""
 
-from django_prometheus.db.backends.postgresql import base
+from sessai import scope
+from sessai.db import as_owner, ensure_app_role
+from sessai.engine import base
 
 APPEND_ONLY = {"billing_creditledgerentry", "auditlog_logentry"}
 
@@ -24,12 +26,33 @@ class DatabaseOperations(base.DatabaseWrapper.ops_class):
             if kept
             else []
         )
-        return truncate + [
+        deletes = [
             f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(t))};"
             for t in tables
             if t not in APPEND_ONLY
         ]
+        return truncate + deletes
+
+    def execute_sql_flush(self, sql_list):
+        with scope.platform("tests"):  # every practice's rows
+            super().execute_sql_flush(sql_list)
+
+
+class DatabaseCreation(base.DatabaseWrapper.creation_class):
+    """The test database is created, migrated and dropped by the owner (DATABASE_URL's user); the
+    tests then run as the application role, under row-level security, as production does."""
+
+    def create_test_db(self, *args, **kwargs):
+        with as_owner(self.connection.alias):
+            name = super().create_test_db(*args, **kwargs)
+            ensure_app_role(self.connection, truncate=True)
+        return name
+
+    def destroy_test_db(self, *args, **kwargs):
+        with as_owner(self.connection.alias):
+            return super().destroy_test_db(*args, **kwargs)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+    creation_class = DatabaseCreation

@@ -1,0 +1,181 @@
+"""The second wall: each connection sees only the rows of the practice its code is scoped to.
+
+Every tenant table has FORCEd policies (sessai/migrations/0004): a row is visible, and may be
+written, only when its practice is the connection's `sessai.practice_id`, or when the connection
+has taken the platform role (`sessai_platform`) on one of the named platform paths below. A
+connection with neither sees no rows. The application connects as an ordinary role
+(`DATABASE_APP_USER`), which the policies bind; migrations run as the owner (sessai.db.as_owner).
+
+The setting and the role are per connection (`set_config(…, false)`): API requests are not transactions (an AI
+call holds none while the provider answers), so `SET LOCAL` would not outlive the first statement.
+The database engine (sessai/engine) sets it before a statement whenever the code's scope differs
+from the one the connection last took, on its own cursor (not counted as one of the request's
+queries): one round trip when the scope changes, none while a process keeps serving one practice.
+A rollback can undo a setting made inside its transaction, so after one the engine sets it again.
+`ScopeMiddleware` starts every request with no scope, so a persistent connection never carries
+one request's practice into the next.
+"""
+
+import functools
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import psycopg
+from django.apps import apps
+
+PRACTICE_SETTING = "sessai.practice_id"
+# The role of the platform paths: NOLOGIN, granted to the application's role, which takes it with
+# SET ROLE for the block (sessai/migrations/0004 creates it; sessai.db.ensure_app_role grants it).
+PLATFORM_ROLE = "sessai_platform"
+
+# The platform paths: code that legitimately spans practices. Each use names one of these, and
+# docs/security.md lists them (sessai/tests/test_row_security.py checks both ways).
+PLATFORM_PATHS = {
+    "console": "the operators' console (Django admin): lists and dashboards across practices",
+    "periodic": "periodic sweeps over every practice (reminders, renewals, retention, expiries)",
+    "job-lookup": "a job finds the practice of the row it was queued for, then runs in that practice",
+    "token-lookup": "a patient's or invitee's link finds the practice of its token, then runs in that practice",
+    "signup": "a new practice's first rows, written before anyone is a member of it",
+    "command": "operators' manage.py commands (seed_demo, seed_load, grant_credits, renew_credits, "
+    "apply_retention, retention_report, incident_affected, send_session_reminders, demo_patient_links)",
+    "tests": "the test suite's own set-up and checks (factories, assertions); what they call is scoped",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    practice_id: str = ""
+    platform: str = ""  # the name of a PLATFORM_PATHS entry, or ""
+
+
+NOBODY = Scope()
+UNKNOWN = Scope(practice_id="?", platform="?")  # a connection's setting after a rollback
+_scope: ContextVar[Scope] = ContextVar("sessai_scope", default=NOBODY)
+
+
+def current_scope() -> Scope:
+    return _scope.get()
+
+
+def _set_on(connection, scope: Scope) -> None:
+    raw = connection.connection
+    if raw.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+        return  # the statement fails anyway; the rollback that follows makes the engine set it again
+    with raw.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config(%s, %s, false), set_config('role', %s, false)",
+            [PRACTICE_SETTING, scope.practice_id, PLATFORM_ROLE if scope.platform else "none"],
+        )
+    connection.sessai_scope = scope
+
+
+def scope_statement(execute, sql, params, many, context):
+    """An execute wrapper (installed by sessai/engine on every connection): the connection takes the
+    code's scope before the statement runs."""
+    connection = context["connection"]
+    scope = _scope.get()
+    if connection.sessai_scope != scope:
+        _set_on(connection, scope)
+    return execute(sql, params, many, context)
+
+
+@contextmanager
+def _scoped(scope: Scope):
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+
+
+def in_practice(practice_id):
+    """Rows of this practice only, whatever the queries inside forget to filter."""
+    if not practice_id:
+        raise ValueError("in_practice needs a practice")
+    return _scoped(Scope(practice_id=str(practice_id)))
+
+
+def platform(path: str):
+    """Every practice's rows: only for the named PLATFORM_PATHS."""
+    if path not in PLATFORM_PATHS:
+        raise ValueError(f"{path!r} is not a platform path (sessai.tenancy.PLATFORM_PATHS)")
+    return _scoped(Scope(platform=path))
+
+
+def nobody():
+    """No practice's rows (a request before it knows its caller; anonymous pages)."""
+    return _scoped(NOBODY)
+
+
+def carried(iterable):
+    """Iterates `iterable` (a streamed answer's body, consumed after the view returned) in the scope
+    that is current now."""
+    scope = _scope.get()
+
+    def iterate():
+        with _scoped(scope):
+            yield from iterable
+
+    return iterate()
+
+
+def practice_of(model_label: str, pk, column: str = "practice_id", *, path: str = "job-lookup", field: str = "pk"):
+    """The practice of one row, looked up across practices (a job's or a link's first step)."""
+    model = apps.get_model(model_label)
+    with platform(path):
+        return model._base_manager.filter(**{field: pk}).values_list(column, flat=True).first()
+
+
+def job_in_practice_of(model_label: str, argument: str, column: str = "practice_id"):
+    """A task runs in the practice of the row its `argument` names (no rows of any other practice
+    reach it); a row that is gone, or has no practice, runs it with no practice."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def run(*args, **kwargs):
+            practice_id = practice_of(model_label, kwargs[argument], column)
+            with in_practice(practice_id) if practice_id else nobody():
+                return func(*args, **kwargs)
+
+        return run
+
+    return decorate
+
+
+def job_in_practice(argument: str = "practice_id"):
+    """A task runs in the practice its `argument` holds."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def run(*args, **kwargs):
+            with in_practice(kwargs[argument]):
+                return func(*args, **kwargs)
+
+        return run
+
+    return decorate
+
+
+def platform_job(func):
+    """A periodic sweep over every practice (the `periodic` platform path)."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        with platform("periodic"):
+            return func(*args, **kwargs)
+
+    return run
+
+
+def platform_command(command_class):
+    """Class decorator: a manage.py command that spans practices (the `command` platform path)."""
+    execute = command_class.execute
+
+    @functools.wraps(execute)
+    def run(self, *args, **options):
+        with platform("command"):
+            return execute(self, *args, **options)
+
+    command_class.execute = run
+    return command_class
