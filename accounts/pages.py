@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.models import Invitation, Practice
+from sessai import scope
 from sessai.errors import ValidationFailed
 from sessai.pages import limited, page
 from sessai.secrets import token_digest
@@ -99,6 +100,7 @@ def reset_password(request):
 
 
 @require_http_methods(["GET", "POST"])
+@scope.found_in_practice(lambda request: services.invitation_named(request.GET.get("token", "")))
 def accept_invitation(request):
     token = request.GET.get("token", "")[:200]
     invitation = (

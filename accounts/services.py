@@ -35,6 +35,7 @@ from accounts.models import (
     normalize_email,
 )
 from accounts.signals import practice_created
+from sessai import scope
 from sessai.api.ratelimit import authenticate_limited
 from sessai.errors import AuthenticationError, Conflict, ValidationFailed
 from sessai.jobs import defer_on_commit
@@ -261,7 +262,8 @@ def user_register(
     )
     practice = Practice.objects.create(name=name.strip(), timezone=settings.DEFAULT_PRACTICE_TIMEZONE)
     Membership.objects.create(user=user, practice=practice, role=Role.ADMIN, color=settings.MEMBER_COLOR_PALETTE[0])
-    practice_created.send(sender=Practice, practice=practice, created_by=user)
+    with scope.in_practice(practice.pk):  # its first rows (plan, credits), in the new practice's scope
+        practice_created.send(sender=Practice, practice=practice, created_by=user)
     tokens = session_start(user=user, request=request)
     transaction.on_commit(lambda: email_verification_send(user=user))
     return user, tokens
@@ -554,6 +556,11 @@ def member_invitation_resend(*, membership: Membership, invited_by: User) -> Non
 
 
 @transaction.atomic
+def invitation_named(token: str | None) -> Invitation | None:
+    """The invitation a link's token names (its hash is what is stored)."""
+    return Invitation.objects.filter(token_hash=token_digest(token[:200])).first() if token else None
+
+
 def invitation_accept(*, token: str, password: str, confirm: str, request=None) -> tuple[User, dict]:
     """Set the invitee's password, mark the email verified (the link reached the inbox), log in."""
     invitation = (
@@ -660,5 +667,6 @@ def practice_save(*, practice: Practice, created_by) -> Practice:
     created = practice._state.adding
     practice.save()
     if created:
-        practice_created.send(sender=Practice, practice=practice, created_by=created_by)
+        with scope.in_practice(practice.pk):
+            practice_created.send(sender=Practice, practice=practice, created_by=created_by)
     return practice

@@ -13,7 +13,6 @@
 What each domain contributes (headings, Spanish names, the practice page's actions) is listed in
 `console.registry`."""
 
-import functools
 import io
 import time
 
@@ -97,18 +96,9 @@ class ConsoleSite(admin.AdminSite):
     # --- access --------------------------------------------------------------------------------
 
     def admin_view(self, view, cacheable=False):
-        """Every console page runs on the `console` platform path (sessai.tenancy): it lists and
-        counts across practices. Rendered inside it, as its templates follow relations."""
-
-        @functools.wraps(view)
-        def across_practices(request, *args, **kwargs):
-            with scope.platform("console"):
-                response = view(request, *args, **kwargs)
-                if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                    response.render()
-                return response
-
-        return super().admin_view(across_practices, cacheable)
+        """Every console page runs on the `console` platform path (sessai.scope): it lists and
+        counts across practices."""
+        return super().admin_view(scope.view_on_platform("console", view), cacheable)
 
     def has_permission(self, request):
         if not (super().has_permission(request) and request.session.get(MFA_OK)):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from patients.services import consents, record
+from sessai import scope
 from sessai.audit import acting_as, record_access
 from sessai.errors import Conflict, ValidationFailed
 from sessai.pages import client_meta, limited, link_problem, page
@@ -21,6 +22,9 @@ class SignForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@scope.found_in_practice(
+    lambda request, token: consents.consent_from_token(token), errors=(consents.ConsentLinkInvalid,)
+)
 def consent(request, token):
     if request.method == "POST" and (refused := limited(request, LIMITS)):
         return refused
@@ -73,6 +77,7 @@ def consent(request, token):
 
 
 @require_GET
+@scope.found_in_practice(lambda request, pk, token: record.package_from_token(pk, token))
 def export_package(request, pk, token):
     """The ZIP, while the link lives and its requester is still an admin there; each download is
     audited as an export of the patient by that admin."""

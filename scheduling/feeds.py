@@ -53,6 +53,10 @@ def initials(name: str) -> str:
     return ".".join(part[0].upper() for part in name.split() if part) + "."
 
 
+def feed_named(*, therapist_id, token: str) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(token_hash=token_digest(token), membership__user_id=therapist_id).first()
+
+
 def feed_ics(*, therapist_id, token: str) -> bytes | None:
     feed = (
         CalendarFeed.objects.select_related("membership__practice", "membership__user")

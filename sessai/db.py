@@ -66,11 +66,13 @@ def as_owner(alias: str = "default"):
     saved = {key: connection.settings_dict.get(key) for key in owner}
     connection.close()
     connection.settings_dict.update(owner)
+    connection.runs_as_owner = True  # the engine leaves its role and settings alone (sessai.scope)
     try:
         yield connection
     finally:
         connection.close()
         connection.settings_dict.update(saved)
+        connection.runs_as_owner = False
 
 
 APPEND_ONLY_TABLES = ("billing_creditledgerentry", "auditlog_logentry")
@@ -78,7 +80,8 @@ APPEND_ONLY_TABLES = ("billing_creditledgerentry", "auditlog_logentry")
 
 def ensure_app_role(connection, *, truncate: bool = False) -> str | None:
     """Creates the application role when missing and grants it what it needs on every table
-    (no UPDATE or DELETE on the append-only ones). `truncate` is for test databases only: their
+    (no DELETE on the append-only ones; UPDATE stays, as SELECT … FOR UPDATE needs it, and their
+    triggers refuse any change). `truncate` is for test databases only: their
     flush empties tables between tests. Returns the role, or None when the app runs as the owner."""
     from django.conf import settings  # noqa: PLC0415
 
@@ -110,6 +113,6 @@ def ensure_app_role(connection, *, truncate: bool = False) -> str | None:
                 f"GRANT USAGE ON SCHEMA public TO {grantee}; "
                 f"GRANT SELECT, INSERT, UPDATE, DELETE{', TRUNCATE' if truncate else ''} ON ALL TABLES IN SCHEMA "
                 f"public TO {grantee}; GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {grantee}; "
-                f"REVOKE UPDATE, DELETE ON {', '.join(APPEND_ONLY_TABLES)} FROM {grantee}"
+                f"REVOKE DELETE ON {', '.join(APPEND_ONLY_TABLES)} FROM {grantee}"
             )
     return role

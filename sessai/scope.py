@@ -36,7 +36,6 @@ PLATFORM_PATHS = {
     "periodic": "periodic sweeps over every practice (reminders, renewals, retention, expiries)",
     "job-lookup": "a job finds the practice of the row it was queued for, then runs in that practice",
     "token-lookup": "a patient's or invitee's link finds the practice of its token, then runs in that practice",
-    "signup": "a new practice's first rows, written before anyone is a member of it",
     "command": "operators' manage.py commands (seed_demo, seed_load, grant_credits, renew_credits, "
     "apply_retention, retention_report, incident_affected, send_session_reminders, demo_patient_links)",
     "tests": "the test suite's own set-up and checks (factories, assertions); what they call is scoped",
@@ -75,7 +74,7 @@ def scope_statement(execute, sql, params, many, context):
     code's scope before the statement runs."""
     connection = context["connection"]
     scope = _scope.get()
-    if connection.sessai_scope != scope:
+    if connection.sessai_scope != scope and not connection.runs_as_owner:
         _set_on(connection, scope)
     return execute(sql, params, many, context)
 
@@ -108,6 +107,20 @@ def nobody():
     return _scoped(NOBODY)
 
 
+def view_on_platform(path: str, view):
+    """A view on a platform path, its template rendered inside it too (templates follow relations)."""
+
+    @functools.wraps(view)
+    def run(request, *args, **kwargs):
+        with platform(path):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            return response
+
+    return run
+
+
 def carried(iterable):
     """Iterates `iterable` (a streamed answer's body, consumed after the view returned) in the scope
     that is current now."""
@@ -125,6 +138,38 @@ def practice_of(model_label: str, pk, column: str = "practice_id", *, path: str 
     model = apps.get_model(model_label)
     with platform(path):
         return model._base_manager.filter(**{field: pk}).values_list(column, flat=True).first()
+
+
+def found_in_practice(find, *, errors: tuple = ()):
+    """A link's page or endpoint runs in the practice of what its link names. `find(request, *args,
+    **kwargs)` returns that object (anything with a `practice_id`, or the practice itself) or None, looked up on the
+    `token-lookup` platform path; `errors` are the exceptions that mean "no such link". A link that
+    names nothing runs with no practice: the view's own lookup then finds nothing and says so."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def run(request, *args, **kwargs):
+            with platform("token-lookup"):
+                try:
+                    found = find(request, *args, **kwargs)
+                except errors:
+                    found = None
+            practice_id = practice_id_of(found)
+            with in_practice(practice_id) if practice_id else nobody():
+                return view(request, *args, **kwargs)
+
+        return run
+
+    return decorate
+
+
+def practice_id_of(found):
+    """The practice of a found row (or the practice itself); None for nothing."""
+    if found is None:
+        return None
+    if getattr(getattr(found, "_meta", None), "label", None) == "accounts.Practice":
+        return found.pk
+    return getattr(found, "practice_id", None)
 
 
 def job_in_practice_of(model_label: str, argument: str, column: str = "practice_id"):

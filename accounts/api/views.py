@@ -150,6 +150,11 @@ class ResendVerificationView(PublicAPIView):
 class AcceptInvitationView(PublicAPIView):
     rate_limits = [("password_reset_ip", "ip")]
 
+    @staticmethod
+    def practice_from(request):
+        token = request.data.get("token") if isinstance(request.data, dict) else None
+        return services.invitation_named(token) if isinstance(token, str) else None
+
     @extend_schema(request=s.NewPasswordSerializer, responses={200: s.AuthResponseSerializer})
     def post(self, request):
         data = _validated(s.NewPasswordSerializer, request)

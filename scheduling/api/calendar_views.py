@@ -190,6 +190,11 @@ class CalendarFeedView(PracticeAPIView):
 class CalendarIcsView(PublicAPIView):
     """`GET /api/calendar/{therapistId}.ics?token=`: the feed itself; the token is the credential."""
 
+    @staticmethod
+    def practice_from(request, therapist_id):
+        token = request.query_params.get("token")
+        return feeds.feed_named(therapist_id=therapist_id, token=token) if isinstance(token, str) else None
+
     @extend_schema(parameters=[s.LinkTokenQuerySerializer], responses={(200, "text/calendar"): bytes})
     def get(self, request, therapist_id):
         params = s.LinkTokenQuerySerializer(data=request.query_params)

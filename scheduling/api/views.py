@@ -395,6 +395,10 @@ class PatientAssessmentsView(SessionContextMixin, PracticeGenericAPIView):
 class AttachmentDownloadView(PublicAPIView):
     """The short-lived link of local-disk attachments: the signed token is the credential."""
 
+    @staticmethod
+    def practice_from(request, pk):
+        return Attachment.objects.filter(pk=pk).only("practice_id").first()
+
     @extend_schema(parameters=[s.LinkTokenQuerySerializer], responses={200: bytes})
     def get(self, request, pk):
         params = s.LinkTokenQuerySerializer(data=request.query_params)

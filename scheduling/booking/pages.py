@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Membership
+from accounts.models import Membership, Practice
 from patients.rut import rut_normalize
 from scheduling import links
 from scheduling.booking import services
 from scheduling.choices import ConfirmationStatus, SessionStatus, SessionType
 from scheduling.models import EmailCode
+from sessai import scope
 from sessai.errors import Conflict
 from sessai.pages import email_key, limited, link_problem, page
 
@@ -118,6 +119,7 @@ class CodeForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@scope.found_in_practice(lambda request, token: links.appointment_from_token(token), errors=(links.LinkInvalid,))
 def appointment(request, token):
     if request.method == "POST" and (refused := limited(request, LINK_LIMITS)):
         return refused
@@ -186,7 +188,12 @@ def _int(value, default):
         return default
 
 
+def _practice_named(request, slug, *args, **kwargs):
+    return Practice.objects.filter(slug=slug, is_active=True).first()
+
+
 @require_http_methods(["GET"])
+@scope.found_in_practice(_practice_named)
 def booking(request, slug):
     """Choose a professional, a length and a day; see that week's free hours."""
     practice, config = _booking_practice(slug)
@@ -251,6 +258,7 @@ def _slot_request(request, practice, config):
 
 
 @require_http_methods(["GET", "POST"])
+@scope.found_in_practice(_practice_named)
 def booking_details(request, slug):
     """The patient's data for the chosen slot; a code goes to their email."""
     practice, config = _booking_practice(slug)
@@ -296,6 +304,7 @@ def booking_details(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
+@scope.found_in_practice(_practice_named)
 def verify(request, slug, code_id):
     """The 6-digit code; right, it books (or joins the wait-list)."""
     practice, config = _booking_practice(slug)
@@ -365,6 +374,7 @@ def _fulfil(request, practice, config, pending):
 
 
 @require_http_methods(["GET", "POST"])
+@scope.found_in_practice(_practice_named)
 def waitlist(request, slug):
     practice, config = _booking_practice(slug)
     if not config.waitlist_enabled:
@@ -409,6 +419,7 @@ def waitlist(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
+@scope.found_in_practice(lambda request, token: links.offer_from_token(token), errors=(links.LinkInvalid,))
 def waitlist_claim(request, token):
     if request.method == "POST" and (refused := limited(request, LINK_LIMITS)):
         return refused

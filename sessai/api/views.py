@@ -9,9 +9,11 @@
 tests/test_scoping.py walks the URLconf and fails for any API view not built on these bases.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import translation
 from rest_framework import generics, viewsets
+from rest_framework.exceptions import ParseError
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
@@ -23,24 +25,54 @@ from sessai.audit import acting_as
 
 
 class RateLimitedMixin:
-    """`rate_limits = [("login_ip", "ip"), ("login_account", "account")]` applied to unsafe methods."""
+    """`rate_limits = [("login_ip", "ip"), ("login_account", "account")]` applied to unsafe methods.
+    Also where a request's practice scope (sessai.scope) ends: `enter_practice` starts it."""
 
     rate_limits: list = []
 
     def initial(self, request, *args, **kwargs):
+        self._practice_scope = None
         super().initial(request, *args, **kwargs)
         if self.rate_limits and request.method not in ("GET", "HEAD", "OPTIONS"):
             ratelimit.enforce(request, self.rate_limits)
 
+    def enter_practice(self, practice_id) -> None:
+        """The rest of the request sees this practice's rows only (the second wall)."""
+        self._practice_scope = scope.in_practice(practice_id)
+        self._practice_scope.__enter__()
+
     def finalize_response(self, request, response, *args, **kwargs):
+        practice_scope = getattr(self, "_practice_scope", None)
+        if practice_scope is not None:
+            if isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse):
+                response.streaming_content = scope.carried(response.streaming_content)  # read after we return
+            practice_scope.__exit__(None, None, None)
+            self._practice_scope = None
         response = super().finalize_response(request, response, *args, **kwargs)
         ratelimit.add_headers(request, response)
         return response
 
 
 class PublicAPIView(RateLimitedMixin, APIView):
+    """No token. A view whose link names a practice's row (an invitation, a calendar feed, an
+    attachment's signed link) declares `practice_from(request, **kwargs)` returning that row, looked
+    up on the `token-lookup` platform path, and then runs in its practice; any other runs with no
+    practice's rows in reach (sessai.scope)."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    practice_from = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.practice_from is not None:
+            with scope.platform("token-lookup"):
+                try:
+                    found = type(self).practice_from(request, *args, **kwargs)
+                except (ParseError, ValueError, DjangoValidationError):
+                    found = None  # the view's own reading of the request answers it
+            if practice_id := scope.practice_id_of(found):
+                self.enter_practice(practice_id)
 
 
 class PracticeScopeMixin(RateLimitedMixin):
@@ -50,13 +82,11 @@ class PracticeScopeMixin(RateLimitedMixin):
     def initial(self, request, *args, **kwargs):
         # DRF authenticates lazily; make the audit actor the API caller, not Django's AnonymousUser.
         self._audit_context = None
-        self._scope = None
         super().initial(request, *args, **kwargs)
         if request.user:
             membership = request.user.active_membership
             if membership is not None:  # the second wall: the database sees this practice's rows only
-                self._scope = scope.in_practice(membership.practice_id)
-                self._scope.__enter__()
+                self.enter_practice(membership.practice_id)
             use_language(request)
             self._audit_context = acting_as(request.user, remote_addr=request.META.get("REMOTE_ADDR"))
             self._audit_context.__enter__()
@@ -74,12 +104,6 @@ class PracticeScopeMixin(RateLimitedMixin):
         if context is not None:
             context.__exit__(None, None, None)
             self._audit_context = None
-        practice_scope = getattr(self, "_scope", None)
-        if practice_scope is not None:
-            if isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse):
-                response.streaming_content = scope.carried(response.streaming_content)  # read after we return
-            practice_scope.__exit__(None, None, None)
-            self._scope = None
         return super().finalize_response(request, response, *args, **kwargs)
 
     def get_serializer_context(self):

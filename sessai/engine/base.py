@@ -1,5 +1,5 @@
 """The database engine: PostgreSQL through django-prometheus (query counts for /metrics), and each
-connection scoped to the practice of the code that uses it (sessai.tenancy, row-level security):
+connection scoped to the practice of the code that uses it (sessai.scope, row-level security):
 the scope is set before a statement when it changed, and again after any rollback, which can undo
 a setting made inside the rolled-back transaction."""
 
@@ -12,6 +12,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sessai_scope = scope.NOBODY
+        self.runs_as_owner = False  # sessai.db.as_owner: migrations, the test database's set-up
         self.execute_wrappers.append(scope.scope_statement)
 
     def connect(self):

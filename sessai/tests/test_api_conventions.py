@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import OperationalError
 
-from sessai.settings.base import DEV_SECRET_KEY
+from sessai.settings.base import DEV_DATABASE_APP_PASSWORD, DEV_SECRET_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,12 @@ def test_cors_allows_the_ui_origin(api):
 
 
 def _import_settings(module: str, **env) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "DATABASE_URL": "postgres://u@127.0.0.1:1/none", **env}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": "postgres://u@127.0.0.1:1/none",
+        "DATABASE_APP_PASSWORD": "private-app-password",
+        **env,
+    }
     environment.pop("SECRET_KEY", None) if "SECRET_KEY" not in env else None
     code = f"import importlib; importlib.import_module('{module}'); print('loaded')"
     return subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=60)
@@ -105,6 +110,25 @@ def test_production_refuses_dev_or_missing_secret_key():
     assert dev.returncode != 0
     ok = _import_settings("sessai.settings.prod", DEBUG="false", SECRET_KEY="k" * 50)
     assert ok.returncode == 0 and "loaded" in ok.stdout
+
+
+def test_production_refuses_the_dev_database_password_or_no_application_role():
+    key = "k" * 50
+    dev = _import_settings(
+        "sessai.settings.prod", DEBUG="false", SECRET_KEY=key, DATABASE_APP_PASSWORD=DEV_DATABASE_APP_PASSWORD
+    )
+    assert dev.returncode != 0 and "DATABASE_APP_PASSWORD" in dev.stderr
+    owner = _import_settings("sessai.settings.prod", DEBUG="false", SECRET_KEY=key, DATABASE_APP_USER="")
+    assert owner.returncode != 0 and "DATABASE_APP_USER" in owner.stderr
+    # a host given the application role's own URL holds no owner password, and no second one
+    own = _import_settings(
+        "sessai.settings.prod",
+        DEBUG="false",
+        SECRET_KEY=key,
+        DATABASE_URL="postgres://sessai_app:secret@db:5432/sessai",
+        DATABASE_APP_PASSWORD=DEV_DATABASE_APP_PASSWORD,
+    )
+    assert own.returncode == 0 and "loaded" in own.stdout
 
 
 def test_migrations_are_complete():

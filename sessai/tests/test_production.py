@@ -77,6 +77,7 @@ def test_check_deploy_with_production_settings_reports_nothing():
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DEBUG": "false",
         "DATABASE_URL": "postgres://u@127.0.0.1:1/none",
+        "DATABASE_APP_PASSWORD": secrets.token_urlsafe(20),
         "ALLOWED_HOSTS": "api.sessai.example",
     }
     result = subprocess.run(

@@ -29,6 +29,7 @@ from billing.models import CreditAccount, CreditLedgerEntry
 from patients.api.views import PatientViewSet
 from patients.tests.factories import patient_for
 from scheduling.models import Session
+from sessai import scope
 from sessai.db import url_for
 
 pytestmark = pytest.mark.resilience
@@ -187,7 +188,8 @@ def test_killed_database_connections_are_replaced_on_the_next_request(gunicorn_s
             return error.code
 
     assert get() == 200
-    with connection.cursor() as cursor:  # the server's kept-alive connection(s), not ours
+    # the server's kept-alive connection(s), not ours; as the application's role, which they run as
+    with scope.nobody(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )

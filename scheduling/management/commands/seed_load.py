@@ -122,12 +122,20 @@ COLORS = ["#3174ad", "#4caf50", "#f44336", "#9c27b0", "#06b6d4", "#f59e0b", "#ec
 
 
 def _copy(table: str, columns: list[str], rows) -> int:
-    """COPY rows (tuples of already-formatted text, None for NULL) into `table`."""
+    """COPY rows (tuples of already-formatted text, None for NULL) into `table`. PostgreSQL refuses
+    COPY FROM into a table under row-level security, so the rows go to a temporary table first
+    (none of its own policies) and from there in one INSERT (the platform role's policy)."""
     count = 0
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DROP TABLE IF EXISTS seed_load_rows; CREATE TEMP TABLE seed_load_rows AS SELECT {names} FROM {table} WITH NO DATA"
+        )
+        with cursor.copy(f"COPY seed_load_rows ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM seed_load_rows; DROP TABLE seed_load_rows")
     return count
 
 
