@@ -95,7 +95,8 @@ def ensure_app_role(connection, *, truncate: bool = False) -> str | None:
             try:  # two test processes may create it at once
                 with transaction.atomic(using=connection.alias):
                     cursor.execute(
-                        f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD %s",
+                        f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT "
+                        "PASSWORD %s",
                         [settings.DATABASE_APP_PASSWORD],
                     )
             except (errors.DuplicateObject, errors.UniqueViolation, IntegrityError, ProgrammingError):
@@ -107,7 +108,12 @@ def ensure_app_role(connection, *, truncate: bool = False) -> str | None:
         if cursor.fetchone()[0]:
             raise RuntimeError(f"DATABASE_APP_USER {role} is a superuser or bypasses row-level security")
         database = connection.ops.quote_name(connection.settings_dict["NAME"])
-        cursor.execute(f"GRANT CONNECT ON DATABASE {database} TO {quoted}; GRANT {PLATFORM_ROLE} TO {quoted}")
+        # NOINHERIT: the platform role's policy must not apply to the application's role until it
+        # takes the role (SET ROLE); a policy for a role applies to the members that inherit it
+        cursor.execute(
+            f"ALTER ROLE {quoted} NOINHERIT; GRANT CONNECT ON DATABASE {database} TO {quoted}; "
+            f"GRANT {PLATFORM_ROLE} TO {quoted}"
+        )
         for grantee in (quoted, PLATFORM_ROLE):
             cursor.execute(
                 f"GRANT USAGE ON SCHEMA public TO {grantee}; "
