@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 # pytest-xdist processes for `make test`: one per CPU (each gets its own test database)
 TEST_WORKERS ?= auto
 
-.PHONY: install run test fuzz migrate lint lint-api audit messages clean-db bench bench-resilience
+.PHONY: install run test fuzz migrate lint lint-api audit messages clean-db bench bench-rls bench-resilience
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-models.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,6 @@ install: $(VENV)/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 
 # The API and a background worker (emails, reminders, renewals, transcriptions) together.
 run: migrate
@@ -69,9 +68,14 @@ messages: install
 clean-db:
 	rm -rf .pgdata
 
-# Seeds (or reuses) 1M sessions, serves with gunicorn on loopback and writes bench/RESULTS.md.
+# Seeds (or reuses) 1M sessions, serves with gunicorn on loopback and writes bench/RESULTS.md;
+# then row-level security on and off on the same data, interleaved (bench/RLS.md).
 bench: migrate
 	$(PY) bench/run.py
+	$(PY) bench/rls.py
+
+bench-rls: migrate
+	$(PY) bench/rls.py
 
 # 100 AI charges at once against a balance for 10; PostgreSQL restarted under write load.
 bench-resilience: migrate

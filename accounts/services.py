@@ -555,12 +555,12 @@ def member_invitation_resend(*, membership: Membership, invited_by: User) -> Non
     transaction.on_commit(lambda: _invitation_email(membership=membership, token=token, invited_by=invited_by))
 
 
-@transaction.atomic
 def invitation_named(token: str | None) -> Invitation | None:
     """The invitation a link's token names (its hash is what is stored)."""
     return Invitation.objects.filter(token_hash=token_digest(token[:200])).first() if token else None
 
 
+@transaction.atomic
 def invitation_accept(*, token: str, password: str, confirm: str, request=None) -> tuple[User, dict]:
     """Set the invitee's password, mark the email verified (the link reached the inbox), log in."""
     invitation = (

@@ -27,6 +27,9 @@ def django_setup() -> str:
     import django
 
     django.setup()
+    from sessai import scope
+
+    scope.platform("command").__enter__()  # the benchmark's own set-up spans practices, as seed_load does
     return os.environ.get("DATABASE_URL") or database_url()
 
 
@@ -35,16 +38,31 @@ def database_url(name: str | None = None) -> str:
 
     from sessai.db import url_for
 
-    return url_for(settings.DATABASES["default"], name)
+    # the owner's: the servers and commands started with it derive the application's role themselves
+    return url_for({**settings.DATABASES["default"], **settings.DATABASE_OWNER}, name)
+
+
+def app_url(owner_url: str) -> str:
+    """The same database as the application's role."""
+    import dj_database_url
+    from django.conf import settings
+
+    from sessai.db import url_for
+
+    parsed = dj_database_url.parse(owner_url)
+    if parsed.get("OPTIONS", {}).get("host"):
+        parsed["HOST"] = parsed["OPTIONS"].pop("host")
+    return url_for({**parsed, "USER": settings.DATABASE_APP_USER, "PASSWORD": settings.DATABASE_APP_PASSWORD})
 
 
 def start_server(
     port: int, database_url: str, app: str = "sessai.wsgi:application", extra_env: dict | None = None
 ) -> subprocess.Popen:
-    """gunicorn with the project's config (2 × 8 gthread) and production settings on 127.0.0.1."""
+    """gunicorn with the project's config (2 × 8 gthread) and production settings on 127.0.0.1,
+    connected as the application's role, as a web host is (its own URL: no owner password)."""
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": app_url(database_url),
         "JWT_SIGNING_KEY": JWT_KEY,
         "DJANGO_SETTINGS_MODULE": "sessai.settings.prod",
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -142,6 +160,7 @@ def drive(port: int, method: str, path_fn, token: str | None, concurrency: int, 
         "bytes": statistics.median(sizes),
         "errors": sum(1 for s in statuses if s >= 400 and s != 409),
         "conflicts": sum(1 for s in statuses if s == 409),
+        "latencies": latencies,
     }
 
 

@@ -53,6 +53,24 @@ def appointment_from_token(token: str) -> Session:
     return session
 
 
+def named_by(token: str, *, salt: str, model):
+    """The row a link names, expired or not (its practice scopes the page, which then says which);
+    None for a link that is not ours."""
+    try:
+        pk = _load(token, salt=salt)
+    except LinkInvalid:
+        return None
+    return model.objects.filter(pk=pk).only("practice_id").first()
+
+
+def appointment_named(token: str) -> Session | None:
+    return named_by(token, salt=APPOINTMENT_SALT, model=Session)
+
+
+def offer_named(token: str) -> WaitlistOffer | None:
+    return named_by(token, salt=OFFER_SALT, model=WaitlistOffer)
+
+
 def offer_link(offer: WaitlistOffer) -> str:
     return public_url(reverse("portal:waitlist-claim", args=[signing.dumps(str(offer.pk), salt=OFFER_SALT)]))
 

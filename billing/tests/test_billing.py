@@ -18,6 +18,7 @@ from billing.models import CreditAccount, CreditLedgerEntry, Plan, Subscription
 from billing.tasks import release_stale_holds
 from patients.tests.factories import patient_for
 from scheduling.models import Session
+from sessai import scope
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("America/Santiago")
@@ -132,13 +133,16 @@ def test_concurrent_charges_never_overspend(practice, admin_member):
     barrier = threading.Barrier(20)
     outcomes = []
 
-    def charge():
+    def charge():  # as an AI request does, in its practice's scope (a new thread starts with none)
         barrier.wait()
         try:
-            reservation = services.credits_reserve(
-                practice=practice, amount=Decimal("1.0"), actor=admin_member.user, operation=Operation.DOCUMENTATION
-            )
-            services.credits_settle(reservation=reservation, usage=services.Usage(Decimal("1.0"), 10, 10, "m", "fast"))
+            with scope.in_practice(practice.id):
+                reservation = services.credits_reserve(
+                    practice=practice, amount=Decimal("1.0"), actor=admin_member.user, operation=Operation.DOCUMENTATION
+                )
+                services.credits_settle(
+                    reservation=reservation, usage=services.Usage(Decimal("1.0"), 10, 10, "m", "fast")
+                )
             outcomes.append("ok")
         except services.InsufficientCredits:
             outcomes.append("402")

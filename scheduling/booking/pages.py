@@ -119,7 +119,7 @@ class CodeForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@scope.found_in_practice(lambda request, token: links.appointment_from_token(token), errors=(links.LinkInvalid,))
+@scope.found_in_practice(lambda request, token: links.appointment_named(token))
 def appointment(request, token):
     if request.method == "POST" and (refused := limited(request, LINK_LIMITS)):
         return refused
@@ -419,7 +419,7 @@ def waitlist(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
-@scope.found_in_practice(lambda request, token: links.offer_from_token(token), errors=(links.LinkInvalid,))
+@scope.found_in_practice(lambda request, token: links.offer_named(token))
 def waitlist_claim(request, token):
     if request.method == "POST" and (refused := limited(request, LINK_LIMITS)):
         return refused

@@ -35,6 +35,7 @@ from scheduling.models import (
 )
 from scheduling.page_urls import urlpatterns as scheduling_pages
 from scheduling.services.reminders import send_due_reminders
+from sessai import scope
 from sessai.errors import Conflict
 from sessai.tests.a11y import invalid_fields_marked, violations
 from sessai.tests.workers import jobs
@@ -482,13 +483,16 @@ def _verified(practice, therapist_member, email):
     }
 
 
-def _race(functions):
+def _race(functions, practice_id):
+    """The functions at once, each in its own thread and connection, in the practice's scope as the
+    page that calls them runs (a new thread starts with no practice)."""
     results, barrier = [], threading.Barrier(len(functions))
 
     def run(function):
         barrier.wait()
         try:
-            results.append(function())
+            with scope.in_practice(practice_id):
+                results.append(function())
         except Exception as exc:  # the loser's Conflict
             results.append(exc)
         finally:
@@ -514,7 +518,8 @@ def test_two_patients_one_slot_one_wins(practice, therapist_member):
                 practice=practice, config=config, payload=_verified(practice, therapist_member, e)
             )
             for email in ("a@correo.cl", "b@correo.cl")
-        ]
+        ],
+        practice.id,
     )
     booked = [r for r in results if isinstance(r, Session)]
     refused = [r for r in results if not isinstance(r, Session)]
@@ -638,7 +643,7 @@ def test_two_claims_one_hour_one_wins(practice, therapist_member):
     offers = [
         WaitlistOffer.objects.create(entry=e, starts_at=starts, ends_at=starts + timedelta(minutes=50)) for e in entries
     ]
-    results = _race([lambda o=offer: booking.waitlist_claim(o) for offer in offers])
+    results = _race([lambda o=offer: booking.waitlist_claim(o) for offer in offers], offers[0].practice_id)
     assert sum(isinstance(r, Session) for r in results) == 1
     assert Session.objects.filter(therapist=therapist_member.user, starts_at=starts).count() == 1
 

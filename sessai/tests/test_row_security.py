@@ -46,9 +46,7 @@ def _two_practices():
 
 def test_every_tenant_table_has_forced_policies(db):
     expected = sorted(
-        (m._meta.db_table, _practice_field(m).column)
-        for m in _tenant_models()
-        if m._meta.label not in NOT_ROW_SECURED
+        (m._meta.db_table, _practice_field(m).column) for m in _tenant_models() if m._meta.label not in NOT_ROW_SECURED
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -166,5 +164,5 @@ def test_platform_paths_are_named_and_documented():
         if ".venv" in path.parts or "tests" in path.parts:
             continue
         used |= set(re.findall(r'platform\("([a-z-]+)"', path.read_text()))
-    used |= {"periodic", "command"}  # platform_job and platform_command name them
+    used |= {"periodic", "command", "job-lookup"}  # platform_job, platform_command and practice_of name them
     assert used == set(scope.PLATFORM_PATHS) - {"tests"}
