@@ -123,12 +123,29 @@ def view_on_platform(path: str, view):
 
 def carried(iterable):
     """Iterates `iterable` (a streamed answer's body, consumed after the view returned) in the scope
-    that is current now."""
+    that is current now. The scope is set around each step, never held across a `yield`: a stream
+    left unread and collected later must not put an old scope back in the middle of other code."""
     scope = _scope.get()
+    iterator = iter(iterable)
+
+    def step(action):
+        token = _scope.set(scope)
+        try:
+            return action()
+        finally:
+            _scope.reset(token)
 
     def iterate():
-        with _scoped(scope):
-            yield from iterable
+        try:
+            while True:
+                try:
+                    item = step(lambda: next(iterator))
+                except StopIteration:
+                    return
+                yield item
+        finally:
+            if (close := getattr(iterator, "close", None)) is not None:
+                step(close)  # its own clean-up (a released hold) runs in the scope too
 
     return iterate()
 

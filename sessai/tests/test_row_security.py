@@ -5,6 +5,7 @@ code runs for, refuses a row for another practice, and returns nothing where no 
 The whole suite runs this way: the tests connect as the application's role, each request and job
 takes its practice's scope, and only the tests' own set-up runs on the `tests` platform path."""
 
+import gc
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -166,3 +167,21 @@ def test_platform_paths_are_named_and_documented():
         used |= set(re.findall(r'platform\("([a-z-]+)"', path.read_text()))
     used |= {"periodic", "command", "job-lookup"}  # platform_job, platform_command and practice_of name them
     assert used == set(scope.PLATFORM_PATHS) - {"tests"}
+
+
+def test_a_streamed_answer_is_read_in_its_requests_scope_and_an_unread_one_changes_nothing(db):
+    a, b = _two_practices()
+
+    def names():  # a CSV export's or a report stream's body, read after the view returned
+        yield from Patient.objects.values_list("name", flat=True)
+
+    with scope.in_practice(a.practice_id):
+        read_later, left_unread = scope.carried(names()), scope.carried(names())
+    with scope.nobody():
+        assert list(read_later) == [f"Paciente de {a.practice.name}"]
+        assert next(left_unread) == f"Paciente de {a.practice.name}"
+    with scope.in_practice(b.practice_id):
+        del left_unread  # collected in the middle of other code: it must not put its scope back
+        gc.collect()
+        assert scope.current_scope() == scope.Scope(practice_id=str(b.practice_id))
+        assert list(Patient.objects.values_list("name", flat=True)) == [f"Paciente de {b.practice.name}"]
