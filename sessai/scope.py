@@ -49,7 +49,9 @@ class Scope:
 
 
 NOBODY = Scope()
-UNKNOWN = Scope(practice_id="?", platform="?")  # a connection's setting after a rollback
+# What a connection has taken: (practice, platform role or not). Platform paths differ in name only.
+UNSET = ("", False)  # a new connection's: no practice, its own role
+UNKNOWN = ("?", None)  # after a rollback, which can undo a setting made in its transaction
 _scope: ContextVar[Scope] = ContextVar("sessai_scope", default=NOBODY)
 
 
@@ -66,7 +68,11 @@ def _set_on(connection, scope: Scope) -> None:
             "SELECT set_config(%s, %s, false), set_config('role', %s, false)",
             [PRACTICE_SETTING, scope.practice_id, PLATFORM_ROLE if scope.platform else "none"],
         )
-    connection.sessai_scope = scope
+    connection.sessai_scope = _taken(scope)
+
+
+def _taken(scope: Scope) -> tuple:
+    return (scope.practice_id, bool(scope.platform))
 
 
 def scope_statement(execute, sql, params, many, context):
@@ -74,7 +80,7 @@ def scope_statement(execute, sql, params, many, context):
     code's scope before the statement runs."""
     connection = context["connection"]
     scope = _scope.get()
-    if connection.sessai_scope != scope and not connection.runs_as_owner:
+    if connection.sessai_scope != _taken(scope) and not connection.runs_as_owner:
         _set_on(connection, scope)
     return execute(sql, params, many, context)
 
@@ -98,7 +104,7 @@ def in_practice(practice_id):
 def platform(path: str):
     """Every practice's rows: only for the named PLATFORM_PATHS."""
     if path not in PLATFORM_PATHS:
-        raise ValueError(f"{path!r} is not a platform path (sessai.tenancy.PLATFORM_PATHS)")
+        raise ValueError(f"{path!r} is not a platform path (sessai.scope.PLATFORM_PATHS)")
     return _scoped(Scope(platform=path))
 
 

@@ -11,12 +11,12 @@ from sessai import scope
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sessai_scope = scope.NOBODY
+        self.sessai_scope = scope.UNSET
         self.runs_as_owner = False  # sessai.db.as_owner: migrations, the test database's set-up
         self.execute_wrappers.append(scope.scope_statement)
 
     def connect(self):
-        self.sessai_scope = scope.NOBODY  # a new server session: the settings are unset
+        self.sessai_scope = scope.UNSET  # a new server session: the settings are unset
         super().connect()
 
     def _rollback(self):
