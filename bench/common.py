@@ -29,7 +29,7 @@ def django_setup() -> str:
     django.setup()
     from sessai import scope
 
-    scope.platform("command").__enter__()  # the benchmark's own set-up spans practices, as seed_load does
+    scope.use_platform("command")  # the benchmark's own set-up spans practices, as seed_load does
     return os.environ.get("DATABASE_URL") or database_url()
 
 

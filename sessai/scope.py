@@ -108,6 +108,13 @@ def platform(path: str):
     return _scoped(Scope(platform=path))
 
 
+def use_platform(path: str) -> None:
+    """The rest of this thread runs on a platform path: a `manage.py shell`, a benchmark script."""
+    if path not in PLATFORM_PATHS:
+        raise ValueError(f"{path!r} is not a platform path (sessai.scope.PLATFORM_PATHS)")
+    _scope.set(Scope(platform=path))
+
+
 def nobody():
     """No practice's rows (a request before it knows its caller; anonymous pages)."""
     return _scoped(NOBODY)

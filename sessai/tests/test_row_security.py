@@ -165,6 +165,7 @@ def test_platform_paths_are_named_and_documented():
         if ".venv" in path.parts or "tests" in path.parts:
             continue
         used |= set(re.findall(r'platform\("([a-z-]+)"', path.read_text()))
+    used |= set(re.findall(r'use_platform\("([a-z-]+)"', (Path(settings.BASE_DIR) / "bench" / "common.py").read_text()))
     used |= {"periodic", "command", "job-lookup"}  # platform_job, platform_command and practice_of name them
     assert used == set(scope.PLATFORM_PATHS) - {"tests"}
 
