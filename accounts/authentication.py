@@ -10,6 +10,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from accounts.models import DeviceSession, Membership, Practice, Profile, User
+from sessai import scope
 
 MODELS = (Membership, User, Practice, Profile)  # the order of the statement's columns
 
@@ -58,7 +59,9 @@ def live_membership(user_id, session_id):
     still live, else None: one SQL statement."""
     user_id, session_id = uuid.UUID(str(user_id)), uuid.UUID(str(session_id))  # ValueError for garbage, as the ORM did
     sql, layout = _live_membership_sql()
-    with connection.cursor() as cursor:
+    # its tables (memberships, people, practices, profiles, device sessions) carry no row-level
+    # policy, so whichever practice the connection last took changes nothing: no switch for it
+    with scope.indifferent(), connection.cursor() as cursor:
         cursor.execute(sql, [user_id, session_id, timezone.now()])
         row = cursor.fetchone()
     if row is None:

@@ -53,6 +53,7 @@ NOBODY = Scope()
 UNSET = ("", False)  # a new connection's: no practice, its own role
 UNKNOWN = ("?", None)  # after a rollback, which can undo a setting made in its transaction
 _scope: ContextVar[Scope] = ContextVar("sessai_scope", default=NOBODY)
+_indifferent: ContextVar[bool] = ContextVar("sessai_scope_indifferent", default=False)
 
 
 def current_scope() -> Scope:
@@ -80,7 +81,7 @@ def scope_statement(execute, sql, params, many, context):
     code's scope before the statement runs."""
     connection = context["connection"]
     scope = _scope.get()
-    if connection.sessai_scope != _taken(scope) and not connection.runs_as_owner:
+    if connection.sessai_scope != _taken(scope) and not connection.runs_as_owner and not _indifferent.get():
         _set_on(connection, scope)
     return execute(sql, params, many, context)
 
@@ -118,6 +119,18 @@ def use_platform(path: str) -> None:
 def nobody():
     """No practice's rows (a request before it knows its caller; anonymous pages)."""
     return _scoped(NOBODY)
+
+
+@contextmanager
+def indifferent():
+    """Statements that read no table with a row-level policy (the sign-in's membership lookup): they
+    run on whatever scope the connection has, saving a switch. Only for SQL whose tables are fixed;
+    sessai/tests/test_row_security.py checks the one use."""
+    token = _indifferent.set(True)
+    try:
+        yield
+    finally:
+        _indifferent.reset(token)
 
 
 def view_on_platform(path: str, view):

@@ -85,7 +85,11 @@ def row_security_sql(table: str, column: str = "practice_id", *, nullable: bool 
     """(forward, reverse) SQL: the table's FORCEd policies. Rows of the connection's practice
     (`sessai.practice_id`; none when it is unset), and every row for the platform role. A nullable
     practice (a person's own account mail) leaves the rows without one visible to any scope."""
-    practice = f"(SELECT NULLIF(current_setting('{PRACTICE_SETTING}', true), '')::uuid)"
+    # A plain stable expression, not a `(SELECT …)` sub-plan: the planner folds current_setting()
+    # when it estimates, so a joined table's policy counts the practice's real rows (a sub-plan's
+    # unknown value gave generic estimates, and the dashboard's recent-sessions join went from
+    # 0.5 ms to 2 s); beside the query's own `practice_id = …` it becomes a one-time check.
+    practice = f"NULLIF(current_setting('{PRACTICE_SETTING}', true), '')::uuid"
     condition = f"{column} = {practice}" + (f" OR {column} IS NULL" if nullable else "")
     forward = (
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; ALTER TABLE {table} FORCE ROW LEVEL SECURITY; "

@@ -186,3 +186,14 @@ def test_a_streamed_answer_is_read_in_its_requests_scope_and_an_unread_one_chang
         gc.collect()
         assert scope.current_scope() == scope.Scope(practice_id=str(b.practice_id))
         assert list(Patient.objects.values_list("name", flat=True)) == [f"Paciente de {b.practice.name}"]
+
+
+def test_the_sign_in_lookup_that_skips_the_switch_reads_no_table_with_a_policy(db):
+    from accounts.authentication import _live_membership_sql  # noqa: PLC0415
+
+    sql, _layout = _live_membership_sql()
+    tables = set(re.findall(r'(?:FROM|JOIN) "([a-z_]+)"', sql))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relrowsecurity", [list(tables)])
+        secured = [row[0] for row in cursor.fetchall()]
+    assert tables >= {"accounts_membership", "accounts_devicesession"} and secured == []
