@@ -37,6 +37,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     django.setup()
+    from sessai import scope
+
+    scope.use_platform("command")  # a benchmark's own set-up spans practices
     from django.conf import settings
     from django.db import connection
     from django.test import Client

@@ -45,6 +45,10 @@ def main(minutes: int) -> None:
     import django
 
     django.setup()
+
+    from sessai import scope
+
+    scope.use_platform("command")  # a benchmark's own set-up spans practices
     import json
 
     from django.conf import settings

@@ -32,22 +32,23 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.db import connection
+    from django.conf import settings
 
-    from sessai.db import url_for
+    from sessai.db import as_owner, url_for
 
-    with connection.cursor() as cursor:
+    with as_owner() as connection, connection.cursor() as cursor:  # the owner creates and migrates
         cursor.execute("DROP DATABASE IF EXISTS sessai_fuzz WITH (FORCE)")
         cursor.execute("CREATE DATABASE sessai_fuzz")
+        owner_url = url_for({**connection.settings_dict, **settings.DATABASE_OWNER}, "sessai_fuzz")
     env = {
         **os.environ,
-        "DATABASE_URL": url_for(connection.settings_dict, "sessai_fuzz"),
+        "DATABASE_URL": owner_url,  # the server derives the application's role from it
         "RATELIMIT_ENABLE": "false",
         "DJANGO_SETTINGS_MODULE": "sessai.settings.dev",
         "LOG_LEVEL": "ERROR",
     }
     python = sys.executable
-    for command in (["migrate", "--noinput", "-v0"], ["createcachetable"], ["seed_demo"]):
+    for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
