@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import psycopg
 from django.apps import apps
+from django.db import transaction
 
 PRACTICE_SETTING = "sessai.practice_id"
 # The role of the platform paths: NOLOGIN, granted to the application's role, which takes it with
@@ -60,14 +61,14 @@ def current_scope() -> Scope:
     return _scope.get()
 
 
-def _set_on(connection, scope: Scope) -> None:
+def _set_on(connection, scope: Scope, *, local: bool = False) -> None:
     raw = connection.connection
     if raw.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
         return  # the statement fails anyway; the rollback that follows makes the engine set it again
     with raw.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config(%s, %s, false), set_config('role', %s, false)",
-            [PRACTICE_SETTING, scope.practice_id, PLATFORM_ROLE if scope.platform else "none"],
+            "SELECT set_config(%s, %s, %s), set_config('role', %s, %s)",
+            [PRACTICE_SETTING, scope.practice_id, local, PLATFORM_ROLE if scope.platform else "none", local],
         )
     connection.sessai_scope = _taken(scope)
 
@@ -78,11 +79,31 @@ def _taken(scope: Scope) -> tuple:
 
 def scope_statement(execute, sql, params, many, context):
     """An execute wrapper (installed by sessai/engine on every connection): the connection takes the
-    code's scope before the statement runs."""
+    code's scope before the statement runs.
+
+    Behind a transaction-mode pooler (`DB_POOL_MODE=transaction`) only a transaction is ours, so the
+    scope is set transaction-locally (`SET LOCAL`'s `set_config(…, true)`): once in each transaction
+    that needs it, and a statement outside any transaction that needs a scope runs in one of its
+    own with it. Nothing is left on the server connection for the next client."""
     connection = context["connection"]
+    if connection.runs_as_owner or _indifferent.get():
+        return execute(sql, params, many, context)
     scope = _scope.get()
-    if connection.sessai_scope != _taken(scope) and not connection.runs_as_owner and not _indifferent.get():
-        _set_on(connection, scope)
+    taken = _taken(scope)
+    if not connection.scope_per_transaction:
+        if connection.sessai_scope != taken:
+            _set_on(connection, scope)
+        return execute(sql, params, many, context)
+    if taken == UNSET:  # no scope: outside a transaction nothing is set, inside one it is undone
+        if connection.in_atomic_block and connection.sessai_scope != UNSET:
+            _set_on(connection, scope, local=True)
+        return execute(sql, params, many, context)
+    if not connection.in_atomic_block:
+        with transaction.atomic(using=connection.alias):
+            _set_on(connection, scope, local=True)
+            return execute(sql, params, many, context)
+    if connection.sessai_scope != taken:
+        _set_on(connection, scope, local=True)
     return execute(sql, params, many, context)
 
 

@@ -13,14 +13,21 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         self.sessai_scope = scope.UNSET
         self.runs_as_owner = False  # sessai.db.as_owner: migrations, the test database's set-up
+        # behind a transaction-mode pooler the scope is set per transaction (sessai.scope)
+        self.scope_per_transaction = self.settings_dict.get("POOL_MODE") == "transaction"
         self.execute_wrappers.append(scope.scope_statement)
 
     def connect(self):
         self.sessai_scope = scope.UNSET  # a new server session: the settings are unset
         super().connect()
 
+    def _commit(self):
+        super()._commit()
+        if self.scope_per_transaction:
+            self.sessai_scope = scope.UNSET  # transaction-local settings end with their transaction
+
     def _rollback(self):
-        self.sessai_scope = scope.UNKNOWN
+        self.sessai_scope = scope.UNSET if self.scope_per_transaction else scope.UNKNOWN
         super()._rollback()
 
     def _savepoint_rollback(self, sid):

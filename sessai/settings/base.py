@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from corsheaders.defaults import default_headers as cors_default_headers
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -145,6 +146,13 @@ DATABASE_APP_PASSWORD = env("DATABASE_APP_PASSWORD", DEV_DATABASE_APP_PASSWORD)
 DATABASE_OWNER = {"USER": _db["USER"], "PASSWORD": _db.get("PASSWORD") or ""}
 if DATABASE_APP_USER and DATABASE_APP_USER != _db["USER"]:
     _db.update(USER=DATABASE_APP_USER, PASSWORD=DATABASE_APP_PASSWORD)
+# Behind a transaction-mode pooler (PgBouncer `pool_mode = transaction`): the practice scope is set
+# per transaction and server-side cursors are off, as only a transaction is the process's own.
+DB_POOL_MODE = env("DB_POOL_MODE", "session")
+if DB_POOL_MODE not in ("session", "transaction"):
+    raise ImproperlyConfigured("DB_POOL_MODE must be session or transaction")
+_db["POOL_MODE"] = DB_POOL_MODE
+_db["DISABLE_SERVER_SIDE_CURSORS"] = DB_POOL_MODE == "transaction"
 DATABASES = {"default": _db}
 # A streaming replica for the heavy reads (sessai/replica.py), when configured.
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
@@ -155,6 +163,7 @@ if DATABASE_REPLICA_URL:
     _replica["ENGINE"] = _db["ENGINE"]
     if DATABASE_APP_USER and DATABASE_APP_USER != _replica["USER"]:
         _replica.update(USER=DATABASE_APP_USER, PASSWORD=DATABASE_APP_PASSWORD)
+    _replica.update(POOL_MODE=DB_POOL_MODE, DISABLE_SERVER_SIDE_CURSORS=DB_POOL_MODE == "transaction")
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES["replica"] = _replica
 DATABASE_ROUTERS = ["sessai.replica.ReplicaRouter"]

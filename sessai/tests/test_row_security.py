@@ -197,3 +197,49 @@ def test_the_sign_in_lookup_that_skips_the_switch_reads_no_table_with_a_policy(d
         cursor.execute("SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relrowsecurity", [list(tables)])
         secured = [row[0] for row in cursor.fetchall()]
     assert tables >= {"accounts_membership", "accounts_devicesession"} and secured == []
+
+
+@pytest.fixture
+def per_transaction():
+    """The engine as behind a transaction-mode pooler (DB_POOL_MODE=transaction)."""
+    connection.scope_per_transaction = True
+    connection.sessai_scope = scope.UNKNOWN  # whatever this connection held before is re-set
+    yield
+    connection.scope_per_transaction = False
+    connection.sessai_scope = scope.UNKNOWN
+
+
+def _left_on_the_session():
+    """What a pooled server connection would carry to its next client: the session-level values."""
+    with connection.connection.cursor() as raw:  # not through the engine's wrapper
+        raw.execute("SELECT coalesce(current_setting('sessai.practice_id', true), ''), current_user")
+        return raw.fetchone()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_behind_a_transaction_pooler_the_scope_lives_in_each_transaction_only(per_transaction, client_for):
+    a, b = _two_practices()
+    with scope.nobody():
+        assert _left_on_the_session() == ("", settings.DATABASE_APP_USER)
+    with scope.in_practice(a.practice_id):
+        assert {p.practice_id for p in Patient.objects.all()} == {a.practice_id}  # a transaction of its own
+        assert _left_on_the_session() == ("", settings.DATABASE_APP_USER)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT practice_id FROM scheduling_session")
+                assert {row[0] for row in cursor.fetchall()} == {a.practice_id}
+            with scope.in_practice(b.practice_id):
+                assert Patient.objects.get().practice_id == b.practice_id  # switched inside the transaction
+            assert Patient.objects.get().practice_id == a.practice_id
+        assert _left_on_the_session() == ("", settings.DATABASE_APP_USER)  # committed: nothing stays
+        with pytest.raises(RuntimeError), transaction.atomic():
+            assert Patient.objects.count() == 1
+            raise RuntimeError
+        assert Patient.objects.count() == 1  # after a rollback, set again
+    a.role = "admin"
+    a.save(update_fields=["role"])
+    response = client_for(a).get("/api/patients")
+    assert [row["name"] for row in response.json()["data"]] == [f"Paciente de {a.practice.name}"]
+    with scope.nobody():
+        assert Patient.objects.count() == 0
+        assert _left_on_the_session() == ("", settings.DATABASE_APP_USER)
