@@ -36,22 +36,19 @@ def django_setup() -> str:
 def database_url(name: str | None = None) -> str:
     from django.conf import settings
 
-    from sessai.db import url_for
+    from sessai.db import owner_url
 
     # the owner's: the servers and commands started with it derive the application's role themselves
-    return url_for({**settings.DATABASES["default"], **settings.DATABASE_OWNER}, name)
+    return owner_url(settings.DATABASES["default"], name)
 
 
-def app_url(owner_url: str) -> str:
+def app_url(url: str) -> str:
     """The same database as the application's role."""
-    import dj_database_url
     from django.conf import settings
 
-    from sessai.db import url_for
+    from sessai.db import parse_url, url_for
 
-    parsed = dj_database_url.parse(owner_url)
-    if parsed.get("OPTIONS", {}).get("host"):
-        parsed["HOST"] = parsed["OPTIONS"].pop("host")
+    parsed = parse_url(url)
     return url_for({**parsed, "USER": settings.DATABASE_APP_USER, "PASSWORD": settings.DATABASE_APP_PASSWORD})
 
 

@@ -8,6 +8,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+import dj_database_url
 from django.db import IntegrityError, ProgrammingError, transaction
 from psycopg import errors
 
@@ -31,6 +32,15 @@ def embedded_database_url() -> str:
     return server.get_uri(DATABASE_NAME)
 
 
+def parse_url(url: str, **kwargs) -> dict:
+    """Django's settings for a database URL (dj-database-url), the embedded server's unix socket
+    (`?host=/path`) as its HOST."""
+    parsed = dj_database_url.parse(url, **kwargs)
+    if parsed.get("OPTIONS", {}).get("host"):
+        parsed["HOST"] = parsed["OPTIONS"].pop("host")
+    return parsed
+
+
 def url_for(settings_dict: dict, name: str | None = None) -> str:
     """A libpq URL for a Django database setting (another database `name` on the same server):
     what a second process — a benchmark server, a test's gunicorn — needs as DATABASE_URL."""
@@ -50,6 +60,14 @@ def url_for(settings_dict: dict, name: str | None = None) -> str:
 # tables' owner, so every tenant table's policy binds it (docs/security.md, "The two walls").
 # `migrate` (sessai/management/commands/migrate.py) and the test database's creation run as the
 # owner, create the application role when it is missing, and grant it the rows' privileges.
+
+
+def owner_url(settings_dict: dict, name: str | None = None) -> str:
+    """`url_for` with the tables' owner's credentials: for a process that creates or migrates a
+    database (the processes it starts derive the application's role from it)."""
+    from django.conf import settings  # noqa: PLC0415 (settings import this module)
+
+    return url_for({**settings_dict, **settings.DATABASE_OWNER}, name)
 
 
 @contextmanager

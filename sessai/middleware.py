@@ -172,7 +172,7 @@ def csrf_middleware_check(app_configs=None, **kwargs):
 
 
 class ScopeMiddleware:
-    """Every request starts with no practice's rows in reach (sessai.tenancy): the API's base views
+    """Every request starts with no practice's rows in reach (sessai.scope): the API's base views
     scope it to the caller's practice, a patient's page to its link's, the console to its platform
     path. Whatever a request forgot, a persistent connection does not carry it into the next one."""
 

@@ -90,21 +90,16 @@ def scope_statement(execute, sql, params, many, context):
         return execute(sql, params, many, context)
     scope = _scope.get()
     taken = _taken(scope)
-    if not connection.scope_per_transaction:
+    per_transaction = connection.scope_per_transaction
+    if not per_transaction or connection.in_atomic_block:
         if connection.sessai_scope != taken:
-            _set_on(connection, scope)
+            _set_on(connection, scope, local=per_transaction)
         return execute(sql, params, many, context)
-    if taken == UNSET:  # no scope: outside a transaction nothing is set, inside one it is undone
-        if connection.in_atomic_block and connection.sessai_scope != UNSET:
-            _set_on(connection, scope, local=True)
+    if taken == UNSET:  # outside a transaction, with no scope to set: nothing is left there
         return execute(sql, params, many, context)
-    if not connection.in_atomic_block:
-        with transaction.atomic(using=connection.alias):
-            _set_on(connection, scope, local=True)
-            return execute(sql, params, many, context)
-    if connection.sessai_scope != taken:
+    with transaction.atomic(using=connection.alias):  # a transaction of its own, to hold the scope
         _set_on(connection, scope, local=True)
-    return execute(sql, params, many, context)
+        return execute(sql, params, many, context)
 
 
 @contextmanager
@@ -123,23 +118,30 @@ def in_practice(practice_id):
     return _scoped(Scope(practice_id=str(practice_id)))
 
 
-def platform(path: str):
-    """Every practice's rows: only for the named PLATFORM_PATHS."""
+def _platform_scope(path: str) -> Scope:
     if path not in PLATFORM_PATHS:
         raise ValueError(f"{path!r} is not a platform path (sessai.scope.PLATFORM_PATHS)")
-    return _scoped(Scope(platform=path))
+    return Scope(platform=path)
+
+
+def platform(path: str):
+    """Every practice's rows: only for the named PLATFORM_PATHS."""
+    return _scoped(_platform_scope(path))
 
 
 def use_platform(path: str) -> None:
     """The rest of this thread runs on a platform path: a `manage.py shell`, a benchmark script."""
-    if path not in PLATFORM_PATHS:
-        raise ValueError(f"{path!r} is not a platform path (sessai.scope.PLATFORM_PATHS)")
-    _scope.set(Scope(platform=path))
+    _scope.set(_platform_scope(path))
 
 
 def nobody():
     """No practice's rows (a request before it knows its caller; anonymous pages)."""
     return _scoped(NOBODY)
+
+
+def in_practice_or_nobody(practice_id):
+    """The practice's rows, or none when there is no practice (a link or a job whose row is gone)."""
+    return in_practice(practice_id) if practice_id else nobody()
 
 
 @contextmanager
@@ -197,11 +199,22 @@ def carried(iterable):
     return iterate()
 
 
-def practice_of(model_label: str, pk, column: str = "practice_id", *, path: str = "job-lookup", field: str = "pk"):
-    """The practice of one row, looked up across practices (a job's or a link's first step)."""
+def practice_of(model_label: str, pk, column: str = "practice_id"):
+    """The practice of one row, looked up across practices (a job's first step)."""
     model = apps.get_model(model_label)
-    with platform(path):
-        return model._base_manager.filter(**{field: pk}).values_list(column, flat=True).first()
+    with platform("job-lookup"):
+        return model._base_manager.filter(pk=pk).values_list(column, flat=True).first()
+
+
+def practice_found(find, *args, errors: tuple = (), **kwargs):
+    """The practice of what `find(*args, **kwargs)` returns (a row with a `practice_id`, the practice
+    itself, or None), looked up on the `token-lookup` platform path; `errors` mean "nothing"."""
+    with platform("token-lookup"):
+        try:
+            found = find(*args, **kwargs)
+        except errors:
+            found = None
+    return practice_id_of(found)
 
 
 def found_in_practice(find, *, errors: tuple = ()):
@@ -213,13 +226,7 @@ def found_in_practice(find, *, errors: tuple = ()):
     def decorate(view):
         @functools.wraps(view)
         def run(request, *args, **kwargs):
-            with platform("token-lookup"):
-                try:
-                    found = find(request, *args, **kwargs)
-                except errors:
-                    found = None
-            practice_id = practice_id_of(found)
-            with in_practice(practice_id) if practice_id else nobody():
+            with in_practice_or_nobody(practice_found(find, request, *args, errors=errors, **kwargs)):
                 return view(request, *args, **kwargs)
 
         return run
@@ -243,8 +250,7 @@ def job_in_practice_of(model_label: str, argument: str, column: str = "practice_
     def decorate(func):
         @functools.wraps(func)
         def run(*args, **kwargs):
-            practice_id = practice_of(model_label, kwargs[argument], column)
-            with in_practice(practice_id) if practice_id else nobody():
+            with in_practice_or_nobody(practice_of(model_label, kwargs[argument], column)):
                 return func(*args, **kwargs)
 
         return run

@@ -32,17 +32,16 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.conf import settings
 
-    from sessai.db import as_owner, url_for
+    from sessai.db import as_owner, owner_url
 
     with as_owner() as connection, connection.cursor() as cursor:  # the owner creates and migrates
         cursor.execute("DROP DATABASE IF EXISTS sessai_fuzz WITH (FORCE)")
         cursor.execute("CREATE DATABASE sessai_fuzz")
-        owner_url = url_for({**connection.settings_dict, **settings.DATABASE_OWNER}, "sessai_fuzz")
+        database_url = owner_url(connection.settings_dict, "sessai_fuzz")
     env = {
         **os.environ,
-        "DATABASE_URL": owner_url,  # the server derives the application's role from it
+        "DATABASE_URL": database_url,  # the server derives the application's role from it
         "RATELIMIT_ENABLE": "false",
         "DJANGO_SETTINGS_MODULE": "sessai.settings.dev",
         "LOG_LEVEL": "ERROR",

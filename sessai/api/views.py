@@ -25,19 +25,31 @@ from sessai.audit import acting_as
 
 
 class RateLimitedMixin:
-    """`rate_limits = [("login_ip", "ip"), ("login_account", "account")]` applied to unsafe methods.
-    Also where a request's practice scope (sessai.scope) ends: `enter_practice` starts it."""
+    """`rate_limits = [("login_ip", "ip"), ("login_account", "account")]` applied to unsafe methods."""
 
     rate_limits: list = []
 
     def initial(self, request, *args, **kwargs):
-        self._practice_scope = None
         super().initial(request, *args, **kwargs)
         if self.rate_limits and request.method not in ("GET", "HEAD", "OPTIONS"):
             ratelimit.enforce(request, self.rate_limits)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        ratelimit.add_headers(request, response)
+        return response
+
+
+class RequestScopeMixin:
+    """A request's practice scope (sessai.scope, the second wall): `enter_practice` starts it, the
+    response ends it (a streamed body keeps it while it is read)."""
+
+    def initial(self, request, *args, **kwargs):
+        self._practice_scope = None
+        super().initial(request, *args, **kwargs)
+
     def enter_practice(self, practice_id) -> None:
-        """The rest of the request sees this practice's rows only (the second wall)."""
+        """The rest of the request sees this practice's rows only."""
         self._practice_scope = scope.in_practice(practice_id)
         self._practice_scope.__enter__()
 
@@ -48,12 +60,10 @@ class RateLimitedMixin:
                 response.streaming_content = scope.carried(response.streaming_content)  # read after we return
             practice_scope.__exit__(None, None, None)
             self._practice_scope = None
-        response = super().finalize_response(request, response, *args, **kwargs)
-        ratelimit.add_headers(request, response)
-        return response
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
-class PublicAPIView(RateLimitedMixin, APIView):
+class PublicAPIView(RequestScopeMixin, RateLimitedMixin, APIView):
     """No token. A view whose link names a practice's row (an invitation, a calendar feed, an
     attachment's signed link) declares `practice_from(request, **kwargs)` returning that row, looked
     up on the `token-lookup` platform path, and then runs in its practice; any other runs with no
@@ -66,16 +76,13 @@ class PublicAPIView(RateLimitedMixin, APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if self.practice_from is not None:
-            with scope.platform("token-lookup"):
-                try:
-                    found = type(self).practice_from(request, *args, **kwargs)
-                except (ParseError, ValueError, DjangoValidationError):
-                    found = None  # the view's own reading of the request answers it
-            if practice_id := scope.practice_id_of(found):
+            # a request the lookup cannot read is answered by the view's own reading of it
+            errors = (ParseError, ValueError, DjangoValidationError)
+            if practice_id := scope.practice_found(type(self).practice_from, request, *args, errors=errors, **kwargs):
                 self.enter_practice(practice_id)
 
 
-class PracticeScopeMixin(RateLimitedMixin):
+class PracticeScopeMixin(RequestScopeMixin, RateLimitedMixin):
     permission_classes = [IsPracticeMember, HasRole]
     allowed_roles = None  # must be declared by every concrete view
 

@@ -128,14 +128,14 @@ TEMPLATES = [
 ]
 
 # --- Database: DATABASE_URL, or the embedded PostgreSQL (sessai/db.py) when it is unset.
+from sessai.db import parse_url  # noqa: E402 (sessai/db.py imports no settings at import time)
+
 DATABASE_URL = env("DATABASE_URL")
 if not DATABASE_URL:
     from sessai.db import embedded_database_url
 
     DATABASE_URL = embedded_database_url()
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
-if _db.get("OPTIONS", {}).get("host"):  # unix-socket URLs (`?host=/path`) from the embedded server
-    _db["HOST"] = _db["OPTIONS"].pop("host")
+_db = parse_url(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
 _db["ENGINE"] = "sessai.engine"  # django-prometheus's (query counts for /metrics), scoped per practice
 # The application runs as an ordinary role that row-level security binds; DATABASE_URL's user owns the
 # tables and runs the migrations (sessai/db.py, docs/security.md "The two walls"). A host given

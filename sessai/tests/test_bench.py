@@ -11,7 +11,7 @@ from django.db import connection
 
 from accounts.tests.factories import login_tokens
 from patients.tests.factories import patient_for
-from sessai.db import url_for
+from sessai.db import owner_url
 
 sys.path.insert(0, str(settings.BASE_DIR / "bench"))
 
@@ -33,7 +33,7 @@ def test_floor_replays_the_sql_a_request_ran(tmp_path, monkeypatch, admin_member
     queries.write_text(json.dumps(statements), encoding="utf-8")
     monkeypatch.setenv("FLOOR_QUERIES", str(queries))
     # as make bench starts it: the owner's URL, whom no policy binds (bench/run.py)
-    monkeypatch.setenv("DATABASE_URL", url_for({**connection.settings_dict, **settings.DATABASE_OWNER}))
+    monkeypatch.setenv("DATABASE_URL", owner_url(connection.settings_dict))
     floor = importlib.reload(importlib.import_module("floor"))
     answered = []
     try:
