@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 # pytest-xdist processes for `make test`: one per CPU (each gets its own test database)
 TEST_WORKERS ?= auto
 
-.PHONY: install run test fuzz migrate lint lint-api audit messages clean-db bench bench-rls bench-resilience
+.PHONY: install run test test-cluster fuzz migrate lint lint-api audit messages clean-db bench bench-rls bench-resilience
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-models.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ test: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -n $(TEST_WORKERS)
+
+# SessAI on more than one machine, built on this one (tools/cluster.py, docs/scaling.md): a primary
+# and a streaming replica, PgBouncer in transaction mode, Redis, S3 (moto), HAProxy over two web
+# hosts with their own disks, two workers; installs haproxy, pgbouncer and redis-server from Debian
+# when missing (as root). About two minutes. Part of .ci/run.
+test-cluster: install
+	$(PY) tools/cluster.py
 
 # The strict schemathesis run: every check, coverage + fuzzing (50 examples) + stateful phases,
 # every case as admin, therapist and assistant; then the bare CLI as an outside prober runs it
