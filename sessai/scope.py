@@ -39,7 +39,8 @@ PLATFORM_PATHS = {
     "token-lookup": "a patient's or invitee's link finds the practice of its token, then runs in that practice",
     "command": "operators' manage.py commands (seed_demo, seed_load, grant_credits, renew_credits, "
     "apply_retention, retention_report, incident_affected, send_session_reminders, demo_patient_links)",
-    "tests": "the test suite's own set-up and checks (factories, assertions); what they call is scoped",
+    "tests": "the test suite's and the cluster test's own set-up and checks (factories, assertions); what they "
+    "call is scoped",
 }
 
 
