@@ -52,6 +52,14 @@ class AssessmentType(models.TextChoices):
 
 SCALE_TYPES = {AssessmentType.MOOD, AssessmentType.ANXIETY, AssessmentType.PROGRESS, AssessmentType.CUSTOM}
 INSTRUMENT_ITEMS = {AssessmentType.PHQ9: 9, AssessmentType.GAD7: 7}
+# The instruments a patient can be sent by link (scheduling/instrument_data/)
+LINK_INSTRUMENTS = [AssessmentType.PHQ9, AssessmentType.GAD7]
+
+
+class MeasurementFrequency(models.TextChoices):
+    EVERY_SESSION = "every_session", _("Antes de cada sesión")
+    EVERY_N = "every_n", _("Cada N sesiones")
+    ONCE = "once", _("Una vez")
 
 
 class BlockedTimeType(models.TextChoices):

@@ -27,3 +27,10 @@ RANGE_REQUIRED = _("Indica el rango con start y end")
 RANGE_TOO_LONG = _("El rango no puede superar %(days)d días")
 RECURRENCE_END_REQUIRED = _("Indica la cantidad de sesiones (count) o la fecha final (until)")
 FEED_DISABLED = _("El calendario privado no está activo")
+
+# Measurement-based care
+PLAN_INSTRUMENTS_REQUIRED = _("Elige al menos un cuestionario: PHQ-9 o GAD-7")
+PLAN_EVERY_N_REQUIRED = _("Indica cada cuántas sesiones (2 o más)")
+ANSWER_EVERY_QUESTION = _("Responde esta pregunta")
+QUESTIONNAIRE_DONE = _("Este cuestionario ya fue respondido. ¡Gracias!")
+RISK_ALERT_ACKNOWLEDGED = _("La alerta ya fue revisada")

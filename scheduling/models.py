@@ -22,6 +22,7 @@ from scheduling.choices import (
     CalendarView,
     ConfirmationStatus,
     Frequency,
+    MeasurementFrequency,
     SessionStatus,
     SessionType,
     WaitlistStatus,
@@ -425,6 +426,110 @@ auditlog.register(
     mask_callable="sessai.audit.mask_clinical",
 )
 auditlog.register(Attachment, mask_fields=["file_name", "file"], mask_callable="sessai.audit.mask_clinical")
+
+
+# --- Measurement-based care: questionnaires patients answer by link, risk alerts -----------------
+
+
+class MeasurementPlan(PracticeFromParent):
+    """Which questionnaires a patient is sent before their sessions, and how often."""
+
+    practice_parent = "patient"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = practice_field()
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("paciente"), on_delete=models.CASCADE, related_name="measurement_plans"
+    )
+    instruments = ArrayField(models.CharField(max_length=10), verbose_name=_("cuestionarios"))
+    frequency = models.CharField(_("frecuencia"), max_length=15, choices=MeasurementFrequency.choices)
+    every_sessions = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("cada cuántas sesiones"), validators=[MinValueValidator(2)]
+    )
+    active = models.BooleanField(_("activo"), default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actualizado por"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
+
+    class Meta:
+        verbose_name = _("plan de medición")
+        verbose_name_plural = _("planes de medición")
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "patient"], name="measurement_plan_one_per_patient"),
+            models.CheckConstraint(
+                condition=~Q(frequency="every_n") | Q(every_sessions__gte=2), name="measurement_plan_every_n_count"
+            ),
+        ]
+
+
+class QuestionnaireRequest(PracticeFromParent):
+    """The questionnaires sent for one session: the link's answers are kept as the patient goes
+    (resumable), become assessments of the session when the last one is answered, and the link
+    is then spent; it expires when the session ends."""
+
+    practice_parent = "session"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = practice_field()
+    session = models.ForeignKey(
+        Session, verbose_name=_("sesión"), on_delete=models.CASCADE, related_name="questionnaire_requests"
+    )
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("paciente"), on_delete=models.CASCADE, related_name="questionnaire_requests"
+    )
+    instruments = ArrayField(models.CharField(max_length=10), verbose_name=_("cuestionarios"))
+    answers = models.JSONField(_("respuestas"), default=dict, blank=True)
+    sent_at = models.DateTimeField(_("enviado"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expira"))
+    completed_at = models.DateTimeField(_("respondido"), null=True, blank=True)
+    risk = models.BooleanField(_("señal de riesgo"), default=False)
+
+    class Meta:
+        verbose_name = _("cuestionario enviado")
+        verbose_name_plural = _("cuestionarios enviados")
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "session"], name="questionnaire_one_per_session"),
+        ]
+        indexes = [models.Index(fields=["practice", "patient", "sent_at"], name="questionnaire_patient")]
+
+
+class RiskAlert(PracticeFromParent):
+    """A risk item answered above 0 at home (PHQ-9 item 9): the treating therapist is told at once
+    and acknowledges it; the alert holds no clinical text, only which item and its answer."""
+
+    practice_parent = "session"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = practice_field()
+    session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.CASCADE, related_name="+")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("terapeuta"), on_delete=models.PROTECT, related_name="+"
+    )
+    instrument = models.CharField(_("cuestionario"), max_length=10)
+    item = models.PositiveSmallIntegerField(_("pregunta"))
+    answer = models.PositiveSmallIntegerField(_("respuesta"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creada"))
+    acknowledged_at = models.DateTimeField(_("revisada"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("revisada por"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("alerta de riesgo")
+        verbose_name_plural = _("alertas de riesgo")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["practice", "acknowledged_at", "created_at"], name="risk_alert_open"),
+            models.Index(fields=["practice", "patient"], name="risk_alert_patient"),
+        ]
+
+
+auditlog.register(MeasurementPlan)
+auditlog.register(QuestionnaireRequest, mask_fields=["answers"], mask_callable="sessai.audit.mask_clinical")
+auditlog.register(RiskAlert)
 
 
 # --- Patients' own pages: online booking and the wait-list ---------------------------------------

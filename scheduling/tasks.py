@@ -7,6 +7,8 @@ from django.conf import settings
 from procrastinate.contrib.django import app
 
 from scheduling.booking.services import waitlist_offer_hour
+from scheduling.models import RiskAlert
+from scheduling.services import measurement
 from scheduling.services.reminders import send_due_reminders
 from sessai import scope
 
@@ -31,3 +33,21 @@ def waitlist_offer(*, practice_id: str, therapist_id: str, starts_at: str, ends_
         starts_at=datetime.fromisoformat(starts_at),
         ends_at=datetime.fromisoformat(ends_at),
     )
+
+
+@app.periodic(cron="*/10 * * * *")
+@app.task(queueing_lock="questionnaires_send")
+@scope.platform_job
+def questionnaires_send(timestamp: int) -> int:
+    """Every 10 minutes: the questionnaire links of the sessions starting within
+    QUESTIONNAIRE_HOURS_BEFORE whose patient's plan makes them due (each claimed once)."""
+    return measurement.send_due_questionnaires(hours=settings.QUESTIONNAIRE_HOURS_BEFORE)
+
+
+@app.task(retry=5)
+@scope.job_in_practice_of("scheduling.RiskAlert", "alert_id")
+def risk_alert_notify(alert_id: str) -> None:
+    """The treating therapist's email about a new risk alert (queued once, with the alert)."""
+    alert = RiskAlert.objects.select_related("therapist", "practice").filter(pk=alert_id).first()
+    if alert is not None:
+        measurement.risk_alert_notify(alert)

@@ -19,7 +19,7 @@ SECRET_PATTERNS = [
 
 # Routes whose last segment is a signed token (`<app>/page_urls.py`); `?token=` is covered above.
 TOKEN_PATHS = [
-    re.compile(r"(/p/(?:cita|lista-de-espera|consentimiento)/)[^/?#\s\"']+"),
+    re.compile(r"(/p/(?:cita|lista-de-espera|consentimiento|cuestionario)/)[^/?#\s\"']+"),
     re.compile(r"(/exportacion/[0-9a-fA-F-]{36}/)[^/?#\s\"']+"),
 ]
 

@@ -1,16 +1,20 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from scheduling.api import booking_views, calendar_views, views
+from scheduling.api import booking_views, calendar_views, measurement_views, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("sessions", views.SessionViewSet, basename="session")
 router.register("blocked-times", calendar_views.BlockedTimeViewSet, basename="blocked-time")
 router.register("admin/waitlist", booking_views.WaitlistViewSet, basename="waitlist")
+router.register("risk-alerts", measurement_views.RiskAlertViewSet, basename="risk-alert")
 
 urlpatterns = [
     path("patients/<uuid:pk>/sessions", views.PatientSessionsView.as_view(), name="patient-sessions"),
     path("patients/<uuid:pk>/assessments", views.PatientAssessmentsView.as_view(), name="patient-assessments"),
+    path(
+        "patients/<uuid:pk>/measurement-plan", measurement_views.MeasurementPlanView.as_view(), name="measurement-plan"
+    ),
     path("attachments/<uuid:pk>/download", views.AttachmentDownloadView.as_view(), name="attachment-download"),
     path("therapists", calendar_views.TherapistListView.as_view(), name="therapists"),
     path("admin/team/<uuid:pk>/schedule", calendar_views.WeeklyScheduleView.as_view(), name="team-schedule"),

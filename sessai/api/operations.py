@@ -32,6 +32,12 @@ TAGS = [
     {"name": "calendar", "description": _("Enlace iCal privado para suscribirse a la agenda desde otro calendario.")},
     {"name": "dashboard", "description": _("Cifras de la página de inicio.")},
     {
+        "name": "risk-alerts",
+        "description": _(
+            "Alertas de riesgo de los cuestionarios que los pacientes responden por enlace (PHQ-9, pregunta 9)."
+        ),
+    },
+    {
         "name": "ai",
         "description": _(
             "Inteligencia artificial: informes de progreso y estructuración de notas (consumen créditos)."
@@ -340,6 +346,28 @@ _OPERATIONS = {
     "admin_booking_logo_create": (
         _("Subir el logo de la consulta"),
         _("PNG, JPEG o WebP; se muestra en las páginas de los pacientes."),
+    ),
+    "patients_measurement_plan_retrieve": (
+        _("Plan de medición del paciente"),
+        _(
+            "Qué cuestionarios (PHQ-9, GAD-7) recibe el paciente por enlace antes de sus sesiones y con qué frecuencia; `active: false` si no tiene plan."
+        ),
+    ),
+    "patients_measurement_plan_update": (
+        _("Definir el plan de medición"),
+        _(
+            "Antes de cada sesión (`every_session`), cada N sesiones (`every_n` con `everySessions`) o una vez (`once`). El enlace sale QUESTIONNAIRE_HOURS_BEFORE horas antes de la sesión."
+        ),
+    ),
+    "risk_alerts_list": (
+        _("Alertas de riesgo"),
+        _(
+            "Respuestas de riesgo en cuestionarios (PHQ-9, pregunta 9, sobre 0), las más nuevas primero: sin revisar (`status=open`, por defecto) o revisadas. El terapeuta ve las de sus pacientes; el administrador, todas."
+        ),
+    ),
+    "risk_alerts_acknowledge_create": (
+        _("Marcar una alerta como revisada"),
+        _("Registra quién la revisó y cuándo (auditado); 409 si ya estaba revisada."),
     ),
     "admin_waitlist_list": (
         _("Lista de espera"),

@@ -378,6 +378,8 @@ SPECTACULAR_SETTINGS = {
         "WaitlistStatusEnum": "scheduling.choices.WaitlistStatus",
         "ConfirmationStatusEnum": "scheduling.choices.ConfirmationStatus",
         "BookingSourceEnum": "scheduling.choices.BookingSource",
+        "MeasurementFrequencyEnum": "scheduling.choices.MeasurementFrequency",
+        "LinkInstrumentEnum": "scheduling.choices.LINK_INSTRUMENTS",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -473,6 +475,8 @@ CALENDAR_MAX_RANGE_DAYS = 100
 SLOT_MINUTES = 30
 RECURRENCE_MAX_OCCURRENCES = 52  # a year of weekly sessions
 SESSION_REMINDER_HOURS = env_int("SESSION_REMINDER_HOURS", 24)
+# Measurement-based care: questionnaire links go out this long before a due session
+QUESTIONNAIRE_HOURS_BEFORE = env_int("QUESTIONNAIRE_HOURS_BEFORE", 48)
 
 # --- Background jobs (Procrastinate on the same PostgreSQL). `manage.py procrastinate worker`
 # runs them; periodic tasks (reminders, renewals, purges) are deferred by the workers themselves,

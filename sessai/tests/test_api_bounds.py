@@ -210,6 +210,7 @@ PATH_OBJECTS = {
     "/api/sessions/{id}/tus-uploads/{upload_id}": "record",
     "/api/sessions/{id}/transcript/segments/{index}": "record",
     "/api/patients/{id}/consents": "patient",
+    "/api/patients/{id}/measurement-plan": "patient",
     "/api/sessions/{id}/approve": "scheduled",
     "/api/patients/{id}/access-log": "patient",
     "/api/patients/{id}/export-package": "patient",

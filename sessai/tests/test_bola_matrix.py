@@ -31,7 +31,7 @@ from patients.models import Consent, PrivacyRequest
 from patients.tests.factories import patient_for
 from scheduling.api.serializers import ATTACHMENT_SALT
 from scheduling.feeds import feed_rotate
-from scheduling.models import Addendum, Assessment, Attachment, BlockedTime, Session, WaitlistEntry
+from scheduling.models import Addendum, Assessment, Attachment, BlockedTime, RiskAlert, Session, WaitlistEntry
 
 MARK = "MARCA-CLINICA-7f3a"  # in every clinical text of the victim practice; must never come back
 
@@ -127,8 +127,12 @@ def victim(practice, therapist_member, settings):
         date_from=now.date(),
         date_to=now.date(),
     )
+    alert = RiskAlert.objects.create(
+        session=record, patient=patient, therapist=therapist_member.user, instrument="phq9", item=9, answer=1
+    )
     login_tokens(therapist_member.user)
     objects = {
+        "risk-alerts": alert.pk,
         "patients": patient.pk,
         "sessions": record.pk,
         "assessments": assessment.pk,

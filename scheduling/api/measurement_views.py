@@ -1,0 +1,134 @@
+"""Measurement-based care in the API: a patient's measurement plan (which questionnaires go out by
+link before sessions, and how often) and the risk alerts a questionnaire raised."""
+
+from types import SimpleNamespace
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from patients.selectors import patient_scope
+from scheduling.choices import LINK_INSTRUMENTS, MeasurementFrequency
+from scheduling.models import MeasurementPlan, RiskAlert
+from scheduling.services import measurement
+from sessai.api.permissions import CLINICAL
+from sessai.api.serializers import InputSerializer, QuerySerializer
+from sessai.api.views import PracticeAPIView, PracticeGenericViewSet
+from sessai.api.wire import WireSerializer
+
+
+class MeasurementPlanSerializer(WireSerializer):
+    patient_id = serializers.UUIDField()
+    active = serializers.BooleanField()
+    instruments = serializers.ListField(child=serializers.ChoiceField(choices=LINK_INSTRUMENTS))
+    frequency = serializers.ChoiceField(choices=MeasurementFrequency.choices, allow_null=True)
+    every_sessions = serializers.IntegerField(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class MeasurementPlanInputSerializer(InputSerializer):
+    instruments = serializers.ListField(
+        child=serializers.ChoiceField(choices=LINK_INSTRUMENTS), max_length=len(LINK_INSTRUMENTS)
+    )
+    frequency = serializers.ChoiceField(choices=MeasurementFrequency.choices)
+    every_sessions = serializers.IntegerField(
+        min_value=2, max_value=52, required=False, allow_null=True, help_text=_("Con `every_n`: cada cuántas sesiones.")
+    )
+    active = serializers.BooleanField(required=False, default=True)
+
+
+class MeasurementPlanView(PracticeAPIView):
+    """`GET/PUT /api/patients/{id}/measurement-plan`."""
+
+    allowed_roles = CLINICAL
+
+    def _patient(self, pk):
+        patient = patient_scope(self.membership).filter(pk=pk).first()
+        if patient is None:
+            raise NotFound()
+        return patient
+
+    @extend_schema(responses={200: MeasurementPlanSerializer})
+    def get(self, request, pk):
+        """The patient's plan; `active: false` and nulls when none was ever set."""
+        patient = self._patient(pk)
+        plan = MeasurementPlan.objects.filter(patient=patient).first()
+        if plan is None:
+            plan = SimpleNamespace(
+                patient_id=patient.pk,
+                active=False,
+                instruments=[],
+                frequency=None,
+                every_sessions=None,
+                updated_at=None,
+            )
+        return Response(MeasurementPlanSerializer(plan).data)
+
+    @extend_schema(request=MeasurementPlanInputSerializer, responses={200: MeasurementPlanSerializer})
+    def put(self, request, pk):
+        """Set (or replace) the plan: the questionnaires, and before every session (`every_session`),
+        every N sessions (`every_n` with `everySessions`) or once (`once`)."""
+        patient = self._patient(pk)
+        data = MeasurementPlanInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = measurement.plan_set(patient=patient, membership=self.membership, data=data.validated_data)
+        return Response(MeasurementPlanSerializer(plan).data)
+
+
+class RiskAlertSerializer(WireSerializer):
+    id = serializers.UUIDField()
+    patient_id = serializers.UUIDField()
+    patient_name = serializers.CharField(source="patient.name")
+    session_id = serializers.UUIDField()
+    therapist_id = serializers.UUIDField()
+    instrument = serializers.CharField()
+    item = serializers.IntegerField()
+    answer = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    acknowledged_by_id = serializers.UUIDField(allow_null=True)
+
+
+class RiskAlertQuerySerializer(QuerySerializer):
+    status = serializers.ChoiceField(
+        choices=[("open", _("Sin revisar")), ("acknowledged", _("Revisadas"))], required=False, default="open"
+    )
+    patientId = serializers.UUIDField(required=False)  # noqa: N815 (query parameters keep the wire's names)
+
+
+class RiskAlertViewSet(mixins.ListModelMixin, PracticeGenericViewSet):
+    """`GET /api/risk-alerts?status=open|acknowledged&patientId=` (newest first) and
+    `POST /api/risk-alerts/{id}/acknowledge`. A therapist sees the alerts of their care-team
+    patients; an admin every alert of the practice."""
+
+    allowed_roles = CLINICAL
+    serializer_class = RiskAlertSerializer
+    queryset = RiskAlert.objects.none()
+    error_statuses = {"POST": (409,)}
+
+    def scoped_queryset(self, membership):
+        return RiskAlert.objects.filter(
+            practice_id=membership.practice_id, patient__in=patient_scope(membership)
+        ).select_related("patient")
+
+    @extend_schema(parameters=[RiskAlertQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        params = RiskAlertQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        q = params.validated_data
+        rows = self.get_queryset().filter(acknowledged_at__isnull=q["status"] == "open").order_by("-created_at")
+        if q.get("patientId"):
+            rows = rows.filter(patient_id=q["patientId"])
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={200: RiskAlertSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """Mark the alert as reviewed by the caller (audited); 409 when it already was."""
+        alert = measurement.risk_alert_acknowledge(alert=self.get_object(), membership=self.membership)
+        alert = self.get_queryset().get(pk=alert.pk)
+        return Response(RiskAlertSerializer(alert).data, status=status.HTTP_200_OK)

@@ -1,0 +1,262 @@
+"""Measurement-based care (issue 35): a patient's plan, the questionnaire link sent by the worker
+before a session, answered page by page (resumable, single use, expiring), scored into the
+session's assessments, and a risk answer that alerts the therapist through the worker."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from auditlog.models import LogEntry
+from django.test import Client
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import OutgoingEmail
+from accounts.tests.factories import MembershipFactory
+from patients.tests.factories import PatientFactory, patient_for
+from scheduling import instruments
+from scheduling.models import Assessment, MeasurementPlan, QuestionnaireRequest, RiskAlert, Session
+from scheduling.services import measurement
+from scheduling.tasks import questionnaires_send
+
+PHQ9_CALM = [1, 0, 1, 1, 0, 0, 1, 0, 0]  # 4: minimal, item 9 at 0
+PHQ9_RISK = [2, 2, 1, 2, 1, 2, 1, 1, 1]  # 13: moderate, item 9 at 1
+GAD7 = [1, 1, 2, 1, 0, 1, 1]  # 7: mild
+
+
+def _session(therapist_member, patient, hours=20):
+    starts = timezone.now() + timedelta(hours=hours)
+    return Session.objects.create(
+        practice=therapist_member.practice,
+        patient=patient,
+        therapist=therapist_member.user,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=50),
+        status="scheduled",
+    )
+
+
+@pytest.fixture
+def patient(therapist_member):
+    return patient_for(therapist_member, name="Camila Rojas", email="camila@correo.cl")
+
+
+def _plan(patient, therapist_member, **data):
+    return measurement.plan_set(
+        patient=patient,
+        membership=therapist_member,
+        data={"instruments": ["phq9", "gad7"], "frequency": "every_session", **data},
+    )
+
+
+def _link_path(email: OutgoingEmail) -> str:
+    return re.search(r"https?://[^/\s]+(/p/cuestionario/\S+)", email.text).group(1)
+
+
+def _answer(client, path, code, values):
+    data = {"instrument": code, **{f"item_{n}": str(v) for n, v in enumerate(values, start=1)}}
+    return client.post(path, data)
+
+
+# -- The plan through the API ---------------------------------------------------------------------
+
+
+def test_the_plan_is_read_set_and_replaced(as_therapist, patient):
+    url = f"/api/patients/{patient.id}/measurement-plan"
+    empty = as_therapist.get(url)
+    assert empty.status_code == 200 and empty.json()["active"] is False and empty.json()["instruments"] == []
+    put = as_therapist.put(
+        url, {"instruments": ["phq9", "gad7"], "frequency": "every_n", "everySessions": 3}, format="json"
+    )
+    assert put.status_code == 200, put.json()
+    assert put.json() | {"updatedAt": None} == {
+        "patientId": str(patient.id),
+        "active": True,
+        "instruments": ["phq9", "gad7"],
+        "frequency": "every_n",
+        "everySessions": 3,
+        "updatedAt": None,
+    }
+    again = as_therapist.put(url, {"instruments": ["phq9"], "frequency": "once"}, format="json")
+    assert again.json()["everySessions"] is None and as_therapist.get(url).json()["instruments"] == ["phq9"]
+    assert MeasurementPlan.objects.count() == 1
+    assert LogEntry.objects.filter(object_pk=str(MeasurementPlan.objects.get().pk)).count() == 2
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"instruments": [], "frequency": "once"}, "instruments"),
+        ({"instruments": ["bdi"], "frequency": "once"}, "instruments"),
+        ({"instruments": ["phq9"], "frequency": "every_n"}, "everySessions"),
+        ({"instruments": ["phq9"], "frequency": "every_n", "everySessions": 1}, "everySessions"),
+        ({"instruments": ["phq9"], "frequency": "weekly"}, "frequency"),
+    ],
+)
+def test_a_bad_plan_is_400_in_spanish_and_nothing_is_saved(as_therapist, patient, body, field):
+    answer = as_therapist.put(f"/api/patients/{patient.id}/measurement-plan", body, format="json")
+    assert answer.status_code == 400 and any(k.split(".")[0] == field for k in answer.json()["errors"]), answer.json()
+    assert answer.json()["message"] and not MeasurementPlan.objects.exists()
+
+
+def test_the_plan_needs_a_token_a_clinical_role_and_a_patient_of_ones_own(
+    api, as_assistant, as_other_admin, patient, therapist_member, practice, client_for
+):
+    url = f"/api/patients/{patient.id}/measurement-plan"
+    body = {"instruments": ["phq9"], "frequency": "once"}
+    assert api.get(url).status_code == 401
+    assert as_assistant.put(url, body, format="json").status_code == 403
+    assert as_other_admin.get(url).status_code == 404
+    assert as_other_admin.put(url, body, format="json").status_code == 404
+    colleague = MembershipFactory(practice=practice, role=Role.THERAPIST)  # not in the care team
+    assert client_for(colleague).get(url).status_code == 404
+    assert not MeasurementPlan.objects.exists()
+
+
+# -- Sending ----------------------------------------------------------------------------------------
+
+
+def test_due_sessions_get_the_link_once_and_plans_decide_which(therapist_member, patient, run_jobs):
+    _plan(patient, therapist_member)
+    soon = _session(therapist_member, patient, hours=20)
+    later = _session(therapist_member, patient, hours=24 * 5)  # outside the 48 hours
+    other = patient_for(therapist_member, email="sin-plan@correo.cl")
+    _session(therapist_member, other, hours=10)  # no plan: nothing
+    questionnaires_send.defer(timestamp=0)
+    run_jobs()
+    assert list(QuestionnaireRequest.objects.values_list("session_id", flat=True)) == [soon.pk]
+    email = OutgoingEmail.objects.get(template="questionnaire_request")
+    assert email.to == "camila@correo.cl" and "/p/cuestionario/" in email.text or email.sent_at
+    questionnaires_send.defer(timestamp=1)
+    run_jobs()
+    assert QuestionnaireRequest.objects.count() == 1  # once per session
+    assert measurement.send_due_questionnaires(hours=24 * 6) == 1  # the later one, when it comes near
+    assert QuestionnaireRequest.objects.filter(session=later).exists()
+
+
+def test_every_n_and_once_plans(therapist_member, patient):
+    _plan(patient, therapist_member, frequency="every_n", every_sessions=2)
+    sessions = [_session(therapist_member, patient, hours=2 + 3 * n) for n in range(4)]
+    sent = [measurement.send_due_questionnaires(hours=2 + 3 * n) for n in range(4)]
+    asked = set(QuestionnaireRequest.objects.values_list("session_id", flat=True))
+    assert sent == [1, 0, 1, 0] and asked == {sessions[0].pk, sessions[2].pk}
+
+    once = patient_for(therapist_member, email="una-vez@correo.cl")
+    _plan(once, therapist_member, frequency="once")
+    first, second = _session(therapist_member, once, hours=30), _session(therapist_member, once, hours=40)
+    measurement.send_due_questionnaires(hours=48)
+    assert list(QuestionnaireRequest.objects.filter(patient=once).values_list("session_id", flat=True)) == [first.pk]
+    assert second.pk not in asked
+
+
+# -- The patient's page ----------------------------------------------------------------------------
+
+
+def test_the_patient_answers_page_by_page_resumes_and_the_link_is_spent(therapist_member, patient):
+    session = _session(therapist_member, patient)
+    request = measurement.questionnaire_send(session=session, instruments_=["phq9", "gad7"])
+    path = _link_path(OutgoingEmail.objects.get(template="questionnaire_request"))
+    client = Client()
+    first = client.get(path)
+    assert first.status_code == 200 and first["Cache-Control"] == "no-store"
+    body = first.content.decode()
+    assert instruments.instrument("phq9").items[8] in body and "Cuestionario 1 de 2" in body
+    incomplete = client.post(path, {"instrument": "phq9", "item_1": "1"})
+    assert incomplete.status_code == 400 and "Responde todas las preguntas" in incomplete.content.decode()
+    assert QuestionnaireRequest.objects.get().answers == {}
+    assert _answer(client, path, "phq9", PHQ9_CALM).status_code == 302
+    resumed = Client().get(path)  # another day, another browser: where it was left
+    assert (
+        "Cuestionario 2 de 2" in resumed.content.decode()
+        and instruments.instrument("gad7").items[0] in resumed.content.decode()
+    )
+    done = _answer(client, path, "gad7", GAD7)
+    assert done.status_code == 302
+    thanks = client.get(path).content.decode()
+    assert "Tus respuestas llegaron a tu terapeuta" in thanks and "*4141" not in thanks
+    request.refresh_from_db()
+    assert request.completed_at and not request.risk
+    scored = {a.type: (a.score, a.severity, a.items) for a in Assessment.objects.filter(session=session)}
+    assert scored == {"phq9": (4, "minimal", PHQ9_CALM), "gad7": (7, "mild", GAD7)}
+    assert _answer(client, path, "gad7", GAD7).status_code == 200  # spent: the thanks again, nothing saved
+    assert Assessment.objects.filter(session=session).count() == 2
+    assert not RiskAlert.objects.exists()
+
+
+def test_a_bad_or_expired_link_says_so(therapist_member, patient):
+    assert Client().get("/p/cuestionario/no-es-un-token").status_code == 400
+    session = _session(therapist_member, patient, hours=-2)  # already over
+    measurement.questionnaire_send(session=session, instruments_=["phq9"])
+    path = _link_path(OutgoingEmail.objects.get(template="questionnaire_request"))
+    expired = Client().get(path)
+    assert expired.status_code == 400 and "expiró" in expired.content.decode()
+    assert _answer(Client(), path, "phq9", PHQ9_CALM).status_code == 400
+    assert not Assessment.objects.exists()
+
+
+def test_a_risk_answer_shows_the_crisis_lines_and_alerts_the_therapist_through_the_worker(
+    therapist_member, patient, run_jobs, client_for
+):
+    session = _session(therapist_member, patient)
+    measurement.questionnaire_send(session=session, instruments_=["phq9"])
+    path = _link_path(OutgoingEmail.objects.get(template="questionnaire_request"))
+    client = Client()
+    assert _answer(client, path, "phq9", PHQ9_RISK).status_code == 302
+    crisis = client.get(path).content.decode()
+    assert "600 360 7777" in crisis and "*4141" in crisis and 'href="tel:*4141"' in crisis
+    alert = RiskAlert.objects.get()
+    assert (alert.instrument, alert.item, alert.answer, alert.therapist_id) == ("phq9", 9, 1, therapist_member.user_id)
+    run_jobs()  # the questionnaire's email and the alert's
+    email = OutgoingEmail.objects.get(template="risk_alert")
+    assert email.to == therapist_member.user.email and email.sent_at is not None
+    assert "Camila" not in email.subject  # no name, no answers in an email
+
+    therapist = client_for(therapist_member)
+    listed = therapist.get("/api/risk-alerts").json()
+    assert [a["id"] for a in listed["data"]] == [str(alert.pk)] and listed["data"][0]["patientName"] == "Camila Rojas"
+    done = therapist.post(f"/api/risk-alerts/{alert.pk}/acknowledge")
+    assert done.status_code == 200 and done.json()["acknowledgedById"] == str(therapist_member.user_id)
+    assert therapist.post(f"/api/risk-alerts/{alert.pk}/acknowledge").status_code == 409
+    assert therapist.get("/api/risk-alerts").json()["data"] == []
+    assert len(therapist.get("/api/risk-alerts?status=acknowledged").json()["data"]) == 1
+    assert LogEntry.objects.filter(object_pk=str(alert.pk), changes__icontains="acknowledged_at").exists()
+
+
+def test_risk_alerts_need_a_token_a_clinical_role_and_stay_in_the_care_team_and_practice(
+    api, as_assistant, as_other_admin, as_admin, therapist_member, patient, practice, client_for
+):
+    session = _session(therapist_member, patient)
+    alert = RiskAlert.objects.create(
+        session=session, patient=patient, therapist=therapist_member.user, instrument="phq9", item=9, answer=2
+    )
+    assert api.get("/api/risk-alerts").status_code == 401
+    assert as_assistant.get("/api/risk-alerts").status_code == 403
+    assert as_other_admin.get("/api/risk-alerts").json()["data"] == []
+    assert as_other_admin.post(f"/api/risk-alerts/{alert.pk}/acknowledge").status_code == 404
+    colleague = client_for(MembershipFactory(practice=practice, role=Role.THERAPIST))
+    assert colleague.get("/api/risk-alerts").json()["data"] == []
+    assert colleague.post(f"/api/risk-alerts/{alert.pk}/acknowledge").status_code == 404
+    assert len(as_admin.get("/api/risk-alerts").json()["data"]) == 1
+    bad = as_admin.get("/api/risk-alerts?status=todas")
+    assert bad.status_code == 400 and "status" in bad.json()["errors"]
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+
+
+def test_the_alert_list_costs_the_same_queries_for_many_rows(
+    as_admin, therapist_member, practice, django_assert_max_num_queries
+):
+    def add(count):
+        for _ in range(count):
+            someone = PatientFactory(practice=practice)
+            session = _session(therapist_member, someone)
+            RiskAlert.objects.create(
+                session=session, patient=someone, therapist=therapist_member.user, instrument="phq9", item=9, answer=1
+            )
+
+    add(2)
+    with django_assert_max_num_queries(8) as few:
+        assert len(as_admin.get("/api/risk-alerts").json()["data"]) == 2
+    add(30)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(as_admin.get("/api/risk-alerts").json()["data"]) == 25  # a page
