@@ -12,10 +12,11 @@ class SchedulingConfig(AppConfig):
         from patients.export import register_section
         from patients.services.retention import register_eraser
         from scheduling.demo import open_demo_booking, seed_demo_clinic
-        from scheduling.portability import assessments_section, erase_patient, sessions_section
+        from scheduling.portability import assessments_section, erase_patient, questionnaires_section, sessions_section
 
         register_section("sessions", sessions_section)
         register_section("assessments", assessments_section)
+        register_section("questionnaires", questionnaires_section)
         register_eraser(erase_patient)
         demo_seeded.connect(seed_demo_clinic, dispatch_uid="scheduling.demo")
         demo_seeded.connect(open_demo_booking, dispatch_uid="scheduling.demo_booking")

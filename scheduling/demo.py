@@ -10,8 +10,10 @@ from accounts.models import Membership, Practice
 from accounts.services import practice_public_profile_set
 from patients.models import Patient
 from patients.services import patient_register
+from scheduling import instruments
 from scheduling.choices import SessionStatus, SessionType
-from scheduling.models import BookingSettings, Session
+from scheduling.models import Assessment, BookingSettings, Session
+from scheduling.services import measurement
 from scheduling.services.sessions import patient_stats_refresh
 
 PATIENTS = [
@@ -72,6 +74,37 @@ def seed_demo_clinic(sender, practice, **kwargs):
                 title="Sesión de seguimiento",
             )
         patient_stats_refresh(patient.pk)
+        if index == 0:
+            _measurement(patient, therapist)
+
+
+# The first demo patient's PHQ-9 and GAD-7 over the three past sessions (improving), then the
+# questionnaire of the next session answered by link with item 9 at «Varios días»: a risk alert.
+TREND = {
+    "phq9": [[2, 2, 2, 2, 1, 2, 2, 1, 0], [2, 1, 2, 1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 0, 1, 1, 0, 0]],
+    "gad7": [[2, 2, 2, 2, 1, 2, 1], [2, 1, 2, 1, 1, 1, 1], [1, 1, 1, 1, 0, 1, 0]],
+}
+BY_LINK = {"phq9": [1, 1, 1, 1, 0, 1, 0, 0, 1], "gad7": [1, 1, 1, 0, 0, 1, 0]}
+
+
+def _measurement(patient, therapist) -> None:
+    membership = therapist
+    measurement.plan_set(
+        patient=patient, membership=membership, data={"instruments": ["phq9", "gad7"], "frequency": "every_session"}
+    )
+    past = Session.objects.filter(patient=patient, status=SessionStatus.COMPLETED).order_by("starts_at")
+    for session, position in zip(past, range(3), strict=False):
+        for code, series in TREND.items():
+            score, severity = instruments.score(code, series[position])
+            Assessment.objects.create(
+                session=session, patient=patient, type=code, items=series[position], score=score, severity=severity
+            )
+    upcoming = Session.objects.filter(patient=patient, starts_at__gt=timezone.now()).order_by("-starts_at").first()
+    request = measurement.questionnaire_send(session=upcoming, instruments_=["phq9", "gad7"])
+    for code, answers in BY_LINK.items():
+        request = measurement.answer_save(
+            request=request, code=code, answers={n: value for n, value in enumerate(answers, start=1)}
+        )
 
 
 DEMO_SLUG = "centro-demo"

@@ -3,7 +3,15 @@ here when the record's retention period ends."""
 
 from django.db.models import Q
 
-from scheduling.models import Addendum, Assessment, Attachment, EmailCode, Session, WaitlistEntry
+from scheduling.models import (
+    Addendum,
+    Assessment,
+    Attachment,
+    EmailCode,
+    QuestionnaireRequest,
+    Session,
+    WaitlistEntry,
+)
 
 
 def sessions_section(patient) -> list[dict]:
@@ -46,6 +54,22 @@ def sessions_section(patient) -> list[dict]:
     ]
 
 
+def questionnaires_section(patient) -> list[dict]:
+    """The questionnaires sent by link: when, which, the answers given, any risk alert."""
+    return [
+        {
+            "id": str(q.id),
+            "sessionId": str(q.session_id),
+            "instruments": q.instruments,
+            "sentAt": q.sent_at.isoformat(),
+            "completedAt": q.completed_at.isoformat() if q.completed_at else None,
+            "answers": q.answers,
+            "risk": q.risk,
+        }
+        for q in QuestionnaireRequest.objects.filter(patient=patient).order_by("sent_at")
+    ]
+
+
 def assessments_section(patient) -> list[dict]:
     return [
         {
@@ -82,6 +106,11 @@ def erase_patient(erasure) -> None:
         session.content, session.notes, session.goals, session.title, session.cancel_reason = "", "", [], "", ""
         session.save(update_fields=["content", "notes", "goals", "title", "cancel_reason", "updated_at"])
     Assessment.objects.filter(patient=patient).exclude(notes="").update(notes="")
+    # the answers given by link go; the scored assessments stay, as the therapist's typed ones do
+    for request in QuestionnaireRequest.objects.filter(patient=patient).exclude(answers={}):
+        erasure.object_ids.add(str(request.pk))
+        request.answers = {}
+        request.save(update_fields=["answers"])
     who = Q(session__patient=patient)
     if patient.email:
         who |= Q(practice_id=patient.practice_id, email__iexact=patient.email)

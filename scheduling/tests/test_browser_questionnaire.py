@@ -75,6 +75,7 @@ def test_a_patient_answers_on_a_phone_and_a_risk_answer_ends_on_the_crisis_lines
     assert scores == {"phq9": 9, "gad7": 5}
     alert = RiskAlert.objects.get()
     assert (alert.item, alert.answer) == (9, 1)
+
     def work():
         try:
             run_jobs()

@@ -260,3 +260,19 @@ def test_the_alert_list_costs_the_same_queries_for_many_rows(
     add(30)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(as_admin.get("/api/risk-alerts").json()["data"]) == 25  # a page
+
+
+def test_the_answers_are_in_the_patients_export_and_go_with_an_erasure(therapist_member, patient):
+    from patients.export import patient_export
+    from patients.services.retention import anonymize
+
+    session = _session(therapist_member, patient)
+    request = measurement.questionnaire_send(session=session, instruments_=["phq9"])
+    measurement.answer_save(request=request, code="phq9", answers=dict(enumerate(PHQ9_CALM, start=1)))
+    exported = patient_export(patient=patient, profile={})["questionnaires"]
+    assert [(q["sessionId"], q["answers"], q["risk"]) for q in exported] == [
+        (str(session.pk), {"phq9": PHQ9_CALM}, False)
+    ]
+    assert anonymize(patient)
+    assert QuestionnaireRequest.objects.get().answers == {}
+    assert Assessment.objects.get().score == 4  # the score stays, as a typed assessment's does
