@@ -56,6 +56,15 @@ INSTRUMENT_ITEMS = {AssessmentType.PHQ9: 9, AssessmentType.GAD7: 7}
 LINK_INSTRUMENTS = [AssessmentType.PHQ9, AssessmentType.GAD7]
 
 
+# Jacobson–Truax classes of a patient's change (scheduling/outcomes.py)
+CHANGE_CLASSES = [
+    ("recovered", _("Recuperado")),
+    ("improved", _("Mejoró")),
+    ("unchanged", _("Sin cambio confiable")),
+    ("deteriorated", _("Empeoró")),
+]
+
+
 class MeasurementFrequency(models.TextChoices):
     EVERY_SESSION = "every_session", _("Antes de cada sesión")
     EVERY_N = "every_n", _("Cada N sesiones")

@@ -15,7 +15,14 @@ from accounts.tests.factories import PASSWORD, MembershipFactory
 from billing.models import CreditAccount, Subscription
 from patients.models import Patient
 from patients.tests.factories import patient_for
-from scheduling.models import BookingSettings, CalendarSettings, Session
+from scheduling.models import (
+    Assessment,
+    BookingSettings,
+    CalendarSettings,
+    QuestionnaireRequest,
+    RiskAlert,
+    Session,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,8 +92,6 @@ def test_seed_demo_is_idempotent(settings):
     assert Practice.objects.get().slug == "centro-demo" and BookingSettings.objects.get().enabled
     assert Client().get("/p/centro-demo/reservar").status_code == 200  # patients can try booking in the demo
     # measurement-based care: a trend over three sessions, a questionnaire answered by link, its alert
-    from scheduling.models import Assessment, QuestionnaireRequest, RiskAlert
-
     phq9 = list(Assessment.objects.filter(type="phq9").order_by("session__starts_at").values_list("score", flat=True))
     assert phq9 == [14, 10, 6, 6] and QuestionnaireRequest.objects.get().risk
     assert RiskAlert.objects.get().patient.name == "María José Pérez"

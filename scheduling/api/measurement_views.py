@@ -1,8 +1,10 @@
 """Measurement-based care in the API: a patient's measurement plan (which questionnaires go out by
 link before sessions, and how often) and the risk alerts a questionnaire raised."""
 
+from datetime import timedelta
 from types import SimpleNamespace
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
@@ -11,10 +13,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from patients.selectors import patient_scope
-from scheduling.choices import LINK_INSTRUMENTS, MeasurementFrequency
+from scheduling import messages as msg
+from scheduling.choices import CHANGE_CLASSES, LINK_INSTRUMENTS, MeasurementFrequency
 from scheduling.models import MeasurementPlan, RiskAlert
+from scheduling.outcomes import patient_outcomes, practice_outcomes
+from scheduling.selectors import record_patient_ids
 from scheduling.services import measurement
-from sessai.api.permissions import CLINICAL
+from sessai.api.permissions import ADMIN, CLINICAL
 from sessai.api.serializers import InputSerializer, QuerySerializer
 from sessai.api.views import PracticeAPIView, PracticeGenericViewSet
 from sessai.api.wire import WireSerializer
@@ -132,3 +137,110 @@ class RiskAlertViewSet(mixins.ListModelMixin, PracticeGenericViewSet):
         alert = measurement.risk_alert_acknowledge(alert=self.get_object(), membership=self.membership)
         alert = self.get_queryset().get(pk=alert.pk)
         return Response(RiskAlertSerializer(alert).data, status=status.HTTP_200_OK)
+
+
+class ScorePointSerializer(WireSerializer):
+    date = serializers.DateField()
+    score = serializers.IntegerField()
+    session_id = serializers.UUIDField()
+
+
+class InstrumentOutcomeSerializer(WireSerializer):
+    instrument = serializers.ChoiceField(choices=LINK_INSTRUMENTS)
+    measures = serializers.IntegerField()
+    baseline = ScorePointSerializer()
+    latest = ScorePointSerializer()
+    change = serializers.IntegerField(help_text=_("Último menos primero (negativo: mejora)."))
+    rci = serializers.FloatField(allow_null=True, help_text=_("Índice de cambio confiable de Jacobson–Truax."))
+    change_class = serializers.ChoiceField(choices=CHANGE_CLASSES, allow_null=True)
+    reliable_change = serializers.FloatField(help_text=_("Puntos desde los que un cambio es confiable."))
+    cutoff = serializers.IntegerField(help_text=_("Punto de corte de caso."))
+    series = ScorePointSerializer(many=True)
+
+
+class PatientOutcomesSerializer(WireSerializer):
+    patient_id = serializers.UUIDField()
+    instruments = InstrumentOutcomeSerializer(many=True)
+
+
+class PatientOutcomesView(PracticeAPIView):
+    """`GET /api/patients/{id}/outcomes`: per instrument, baseline, latest, the series, the
+    reliable change index and its class."""
+
+    allowed_roles = CLINICAL
+
+    @extend_schema(responses={200: PatientOutcomesSerializer})
+    def get(self, request, pk):
+        patient = patient_scope(self.membership).filter(pk=pk).first()
+        visible = record_patient_ids(self.membership)
+        if patient is None or (visible is not None and patient.pk not in visible):
+            raise NotFound()
+        rows = patient_outcomes(patient=patient, tz=self.membership.practice.timezone)
+        return Response(PatientOutcomesSerializer({"patient_id": patient.pk, "instruments": rows}).data)
+
+
+class ClassTallySerializer(WireSerializer):
+    count = serializers.IntegerField()
+    share = serializers.FloatField(allow_null=True, help_text=_("Proporción; null con menos de 5 pacientes."))
+
+
+class ClassesSerializer(WireSerializer):
+    recovered = ClassTallySerializer()
+    improved = ClassTallySerializer()
+    unchanged = ClassTallySerializer()
+    deteriorated = ClassTallySerializer()
+
+
+class OutcomeTallySerializer(WireSerializer):
+    measured = serializers.IntegerField()
+    classes = ClassesSerializer()
+
+
+class TherapistOutcomeSerializer(OutcomeTallySerializer):
+    therapist_id = serializers.UUIDField(allow_null=True)
+    therapist_name = serializers.CharField()
+
+
+class PracticeOutcomesSerializer(WireSerializer):
+    instrument = serializers.ChoiceField(choices=LINK_INSTRUMENTS)
+    start = serializers.DateField()
+    end = serializers.DateField()
+    minimum_for_shares = serializers.IntegerField()
+    overall = OutcomeTallySerializer()
+    by_therapist = TherapistOutcomeSerializer(many=True)
+
+
+class OutcomesQuerySerializer(QuerySerializer):
+    instrument = serializers.ChoiceField(choices=LINK_INSTRUMENTS, required=False, default="phq9")
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        today = timezone.localdate()
+        attrs.setdefault("end", today)
+        attrs.setdefault("start", attrs["end"] - timedelta(days=90))
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": [msg.END_BEFORE_START_DAY]})
+        if (attrs["end"] - attrs["start"]).days > 366 * 3:
+            raise serializers.ValidationError({"end": [msg.OUTCOMES_RANGE_TOO_LONG]})
+        return attrs
+
+
+class PracticeOutcomesView(PracticeAPIView):
+    """`GET /api/outcomes?instrument=&start=&end=`: the practice's outcomes, overall and by therapist."""
+
+    allowed_roles = ADMIN
+
+    @extend_schema(parameters=[OutcomesQuerySerializer], responses={200: PracticeOutcomesSerializer})
+    def get(self, request):
+        params = OutcomesQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        q = params.validated_data
+        result = practice_outcomes(
+            practice_id=self.membership.practice_id,
+            code=q["instrument"],
+            start=q["start"],
+            end=q["end"],
+            tz=self.membership.practice.timezone,
+        )
+        return Response(PracticeOutcomesSerializer(result).data)

@@ -25,5 +25,7 @@ urlpatterns = [
     path("calendar/feed", calendar_views.CalendarFeedView.as_view(), name="calendar-feed"),
     path("calendar/<uuid:therapist_id>.ics", calendar_views.CalendarIcsView.as_view(), name="calendar-ics"),
     path("dashboard", views.DashboardView.as_view(), name="dashboard"),
+    path("outcomes", measurement_views.PracticeOutcomesView.as_view(), name="outcomes"),
+    path("patients/<uuid:pk>/outcomes", measurement_views.PatientOutcomesView.as_view(), name="patient-outcomes"),
     *router.urls,
 ]

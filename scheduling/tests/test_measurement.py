@@ -13,8 +13,10 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import OutgoingEmail
 from accounts.tests.factories import MembershipFactory
+from patients.export import patient_export
+from patients.services.retention import anonymize
 from patients.tests.factories import PatientFactory, patient_for
-from scheduling import instruments
+from scheduling import instruments, outcomes
 from scheduling.models import Assessment, MeasurementPlan, QuestionnaireRequest, RiskAlert, Session
 from scheduling.services import measurement
 from scheduling.tasks import questionnaires_send
@@ -263,9 +265,6 @@ def test_the_alert_list_costs_the_same_queries_for_many_rows(
 
 
 def test_the_answers_are_in_the_patients_export_and_go_with_an_erasure(therapist_member, patient):
-    from patients.export import patient_export
-    from patients.services.retention import anonymize
-
     session = _session(therapist_member, patient)
     request = measurement.questionnaire_send(session=session, instruments_=["phq9"])
     measurement.answer_save(request=request, code="phq9", answers=dict(enumerate(PHQ9_CALM, start=1)))
@@ -276,3 +275,72 @@ def test_the_answers_are_in_the_patients_export_and_go_with_an_erasure(therapist
     assert anonymize(patient)
     assert QuestionnaireRequest.objects.get().answers == {}
     assert Assessment.objects.get().score == 4  # the score stays, as a typed assessment's does
+
+
+# -- Change that counts --------------------------------------------------------------------------
+
+
+def _measured(therapist_member, patient, scores, code="phq9", days_ago=(60, 30, 5)):
+    for score, ago in zip(scores, days_ago, strict=False):
+        session = _session(therapist_member, patient, hours=-24 * ago)
+        Assessment.objects.create(session=session, patient=patient, type=code, items=[], score=score, severity="")
+
+
+@pytest.mark.parametrize(
+    "baseline, latest, expected",
+    [(16, 8, "recovered"), (22, 14, "improved"), (12, 9, "unchanged"), (6, 12, "deteriorated"), (9, 4, "unchanged")],
+)
+def test_the_reliable_change_index_classifies_with_the_published_norms(baseline, latest, expected):
+    rci, change_class = outcomes.classify("phq9", baseline, latest)
+    assert change_class == expected
+    assert rci == pytest.approx((latest - baseline) / (5.57 * (2 * 0.11) ** 0.5))
+    assert (
+        round(outcomes.NORMS["phq9"].reliable_change, 1) == 5.1
+        and round(outcomes.NORMS["gad7"].reliable_change, 1) == 3.1
+    )
+
+
+def test_a_patients_outcomes(as_therapist, therapist_member, patient, api, as_assistant, as_other_admin):
+    _measured(therapist_member, patient, [18, 12, 7])
+    _measured(therapist_member, patient, [9], code="gad7")
+    url = f"/api/patients/{patient.id}/outcomes"
+    body = as_therapist.get(url).json()
+    phq9 = next(i for i in body["instruments"] if i["instrument"] == "phq9")
+    assert (phq9["baseline"]["score"], phq9["latest"]["score"], phq9["change"], phq9["measures"]) == (18, 7, -11, 3)
+    assert phq9["changeClass"] == "recovered" and phq9["rci"] == pytest.approx(-4.21, abs=0.01)
+    assert [p["score"] for p in phq9["series"]] == [18, 12, 7] and phq9["cutoff"] == 10
+    gad7 = next(i for i in body["instruments"] if i["instrument"] == "gad7")
+    assert gad7["changeClass"] is None and gad7["rci"] is None  # one measure: no change yet
+    assert api.get(url).status_code == 401
+    assert as_assistant.get(url).status_code == 403
+    assert as_other_admin.get(url).status_code == 404
+
+
+def test_the_practices_outcomes_match_the_patients_and_hide_small_shares(
+    as_admin, as_therapist, therapist_member, practice, api, as_other_admin, django_assert_max_num_queries
+):
+    other = MembershipFactory(practice=practice, role=Role.THERAPIST)
+    changes = [(16, 8), (20, 12), (22, 14), (12, 10), (6, 13), (15, 14)]  # recovered, improved ×2, unchanged, …
+    for baseline, latest in changes:
+        _measured(therapist_member, patient_for(therapist_member), [baseline, latest], days_ago=(60, 10))
+    _measured(other, patient_for(other), [18, 6], days_ago=(60, 10))
+    _measured(therapist_member, patient_for(therapist_member), [18, 6], days_ago=(400, 200))  # before the period
+    _measured(therapist_member, patient_for(therapist_member), [11], days_ago=(10,))  # measured once
+    with django_assert_max_num_queries(6):
+        body = as_admin.get("/api/outcomes").json()
+    expected = [outcomes.classify("phq9", b, latest)[1] for b, latest in changes]
+    assert body["overall"]["measured"] == 7
+    mine = next(t for t in body["byTherapist"] if t["therapistId"] == str(therapist_member.user_id))
+    assert {name: tally["count"] for name, tally in mine["classes"].items()} == {
+        name: expected.count(name) for name in outcomes.CLASSES
+    }
+    assert mine["classes"]["recovered"]["share"] == pytest.approx(expected.count("recovered") / 6, abs=0.001)
+    theirs = next(t for t in body["byTherapist"] if t["therapistId"] == str(other.user_id))
+    assert theirs["measured"] == 1 and theirs["classes"]["recovered"] == {"count": 1, "share": None}
+    assert "Paciente" not in str(body) and all(set(t) >= {"therapistName"} for t in body["byTherapist"])
+    bad = as_admin.get("/api/outcomes?start=2026-05-01&end=2026-01-01")
+    assert bad.status_code == 400 and "end" in bad.json()["errors"]
+    assert as_admin.get("/api/outcomes?instrument=bdi").status_code == 400
+    assert api.get("/api/outcomes").status_code == 401
+    assert as_therapist.get("/api/outcomes").status_code == 403
+    assert as_other_admin.get("/api/outcomes").json()["overall"]["measured"] == 0

@@ -32,6 +32,12 @@ TAGS = [
     {"name": "calendar", "description": _("Enlace iCal privado para suscribirse a la agenda desde otro calendario.")},
     {"name": "dashboard", "description": _("Cifras de la página de inicio.")},
     {
+        "name": "outcomes",
+        "description": _(
+            "Resultados de la consulta: pacientes medidos y su cambio confiable (Jacobson–Truax), en total y por terapeuta."
+        ),
+    },
+    {
         "name": "risk-alerts",
         "description": _(
             "Alertas de riesgo de los cuestionarios que los pacientes responden por enlace (PHQ-9, pregunta 9)."
@@ -357,6 +363,18 @@ _OPERATIONS = {
         _("Definir el plan de medición"),
         _(
             "Antes de cada sesión (`every_session`), cada N sesiones (`every_n` con `everySessions`) o una vez (`once`). El enlace sale QUESTIONNAIRE_HOURS_BEFORE horas antes de la sesión."
+        ),
+    ),
+    "patients_outcomes_retrieve": (
+        _("Cambio del paciente"),
+        _(
+            "Por cuestionario (PHQ-9, GAD-7): primera y última puntuación, la serie para graficar, el índice de cambio confiable de Jacobson–Truax y su clase (recuperado, mejoró, sin cambio, empeoró; null con una sola medición)."
+        ),
+    ),
+    "outcomes_retrieve": (
+        _("Resultados de la consulta"),
+        _(
+            "Pacientes con dos o más mediciones cuya última cae en el período (por defecto los últimos 90 días), por clase de cambio, en total y por terapeuta tratante. Sin nombres de pacientes; sin proporciones con menos de 5 pacientes (solo administradores)."
         ),
     ),
     "risk_alerts_list": (

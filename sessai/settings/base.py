@@ -380,6 +380,7 @@ SPECTACULAR_SETTINGS = {
         "BookingSourceEnum": "scheduling.choices.BookingSource",
         "MeasurementFrequencyEnum": "scheduling.choices.MeasurementFrequency",
         "LinkInstrumentEnum": "scheduling.choices.LINK_INSTRUMENTS",
+        "ChangeClassEnum": "scheduling.choices.CHANGE_CLASSES",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
