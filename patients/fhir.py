@@ -8,6 +8,8 @@ stack cannot share), and parsed back by the tests.
 - an `Encounter` per session (status, period with the practice's UTC offset);
 - the clinical note and each addendum as a `DocumentReference` with the text inline;
 - an `Observation` per PHQ-9 (LOINC 44261-6) and GAD-7 (LOINC 70274-6), the total as `valueInteger`;
+- a `QuestionnaireResponse` per questionnaire the patient answered by link (the LOINC panel as its
+  `questionnaire`, 44249-1 and 69737-5; each item's answer as `valueInteger`);
 - a `DocumentReference` per attachment (its metadata; the file goes in the full package)."""
 
 import base64
@@ -27,6 +29,8 @@ INSTRUMENTS = {
     "phq9": ("44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"),
     "gad7": ("70274-6", "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]"),
 }
+# The LOINC panels of the questionnaires patients answer by link (their items are the panels')
+QUESTIONNAIRES = {"phq9": "44249-1", "gad7": "69737-5"}
 ENCOUNTER_STATUS = {"scheduled": "planned", "completed": "finished", "cancelled": "cancelled", "no-show": "cancelled"}
 ENCOUNTER_CLASS = {"virtual": ("VR", "virtual"), "telefonica": ("VR", "virtual"), "presencial": ("AMB", "ambulatory")}
 
@@ -120,7 +124,7 @@ def patient_bundle(patient) -> dict:
     sessions = list(
         Session.objects.filter(patient=patient)
         .select_related("therapist")
-        .prefetch_related("addenda", "assessments", "attachments")
+        .prefetch_related("addenda", "assessments", "attachments", "questionnaire_requests")
         .order_by("starts_at")
     )
     practitioners = {s.therapist_id: s.therapist for s in sessions}
@@ -203,6 +207,28 @@ def patient_bundle(patient) -> dict:
                             "encounter": _ref("Encounter", session.pk),
                             "effectiveDateTime": session.starts_at.astimezone(tz).isoformat(),
                             "valueInteger": assessment.score,
+                        }
+                    )
+                )
+        for request in session.questionnaire_requests.all():
+            if request.completed_at is None:
+                continue
+            for code in request.instruments:
+                entries.append(
+                    _entry(
+                        {
+                            "resourceType": "QuestionnaireResponse",
+                            "id": str(uuid.uuid5(request.pk, code)),
+                            "questionnaire": f"http://loinc.org/q/{QUESTIONNAIRES[code]}",
+                            "status": "completed",
+                            "subject": _ref("Patient", patient.pk),
+                            "encounter": _ref("Encounter", session.pk),
+                            "authored": request.completed_at.astimezone(tz).isoformat(),
+                            "source": _ref("Patient", patient.pk),
+                            "item": [
+                                {"linkId": str(number), "answer": [{"valueInteger": value}]}
+                                for number, value in enumerate(request.answers.get(code, []), start=1)
+                            ],
                         }
                     )
                 )

@@ -344,3 +344,17 @@ def test_the_practices_outcomes_match_the_patients_and_hide_small_shares(
     assert api.get("/api/outcomes").status_code == 401
     assert as_therapist.get("/api/outcomes").status_code == 403
     assert as_other_admin.get("/api/outcomes").json()["overall"]["measured"] == 0
+
+
+def test_the_fhir_export_has_the_questionnaire_responses(as_admin, therapist_member, patient):
+    session = _session(therapist_member, patient)
+    request = measurement.questionnaire_send(session=session, instruments_=["phq9", "gad7"])
+    for code, values in (("phq9", PHQ9_CALM), ("gad7", GAD7)):
+        request = measurement.answer_save(request=request, code=code, answers=dict(enumerate(values, start=1)))
+    bundle = as_admin.get(f"/api/patients/{patient.id}/export?format=fhir").json()
+    responses = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
+    by_panel = {r["questionnaire"]: [i["answer"][0]["valueInteger"] for i in r["item"]] for r in responses}
+    assert by_panel == {"http://loinc.org/q/44249-1": PHQ9_CALM, "http://loinc.org/q/69737-5": GAD7}
+    assert all(r["status"] == "completed" and r["encounter"]["reference"].endswith(str(session.pk)) for r in responses)
+    observations = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
+    assert sorted(o["valueInteger"] for o in observations) == [4, 7]
