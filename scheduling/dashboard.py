@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from accounts.choices import Role
 from patients.choices import PatientStatus
 from patients.selectors import patient_scope
 from scheduling.choices import SessionStatus
-from scheduling.models import Session
+from scheduling.models import RiskAlert, Session
 
 UPCOMING_DAYS = 7
 ACTIVITY_LIMIT = 10
@@ -63,6 +63,9 @@ def dashboard(*, membership, now: datetime | None = None) -> dict:
     patients = patient_scope(membership).aggregate(
         active=Count("id", filter=Q(status=PatientStatus.ACTIVE)),
         new_this_month=Count("id", filter=Q(status=PatientStatus.ACTIVE, created_at__gte=w["month_start"])),
+        at_risk=Count(
+            "id", filter=Q(Exists(RiskAlert.objects.filter(patient_id=OuterRef("pk"), acknowledged_at__isnull=True)))
+        ),
     )
     live = ~Q(status=SessionStatus.CANCELLED)
     sessions = (
@@ -96,6 +99,8 @@ def dashboard(*, membership, now: datetime | None = None) -> dict:
         "upcoming_appointments": sessions["upcoming"],
         "upcoming_window_days": UPCOMING_DAYS,
         "recent_activity": _activity(membership, w),
+        # patients with a questionnaire risk alert not reviewed yet; none shown to an assistant
+        "patients_at_risk": None if membership.role == Role.ASSISTANT else patients["at_risk"],
     }
     for contribute in _contributors:
         extra = contribute(membership=membership, windows=w)

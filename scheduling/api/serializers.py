@@ -674,3 +674,9 @@ class DashboardSerializer(WireSerializer):
     upcoming_appointments = serializers.IntegerField()
     upcoming_window_days = serializers.IntegerField()
     recent_activity = ActivitySerializer(many=True)
+    patients_at_risk = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "Pacientes con una alerta de riesgo de cuestionario sin revisar (`GET /api/risk-alerts`); null para asistentes."
+        ),
+    )

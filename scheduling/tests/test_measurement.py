@@ -358,3 +358,17 @@ def test_the_fhir_export_has_the_questionnaire_responses(as_admin, therapist_mem
     assert all(r["status"] == "completed" and r["encounter"]["reference"].endswith(str(session.pk)) for r in responses)
     observations = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
     assert sorted(o["valueInteger"] for o in observations) == [4, 7]
+
+
+def test_the_dashboard_counts_the_patients_with_an_alert_to_review(
+    as_therapist, as_assistant, therapist_member, patient, client_for
+):
+    session = _session(therapist_member, patient)
+    for _ in range(2):  # two alerts, one patient
+        RiskAlert.objects.create(
+            session=session, patient=patient, therapist=therapist_member.user, instrument="phq9", item=9, answer=1
+        )
+    assert as_therapist.get("/api/dashboard").json()["patientsAtRisk"] == 1
+    assert as_assistant.get("/api/dashboard").json()["patientsAtRisk"] is None
+    RiskAlert.objects.update(acknowledged_at=timezone.now())
+    assert as_therapist.get("/api/dashboard").json()["patientsAtRisk"] == 0
