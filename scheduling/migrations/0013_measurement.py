@@ -15,6 +15,8 @@ class Migration(migrations.Migration):
         ("accounts", "0007_practice_not_null"),
         ("patients", "0011_same_practice_links"),
         ("scheduling", "0012_same_practice_links"),
+        # the policies name the platform role, which the row-level security migration creates
+        ("sessai", "0004_row_level_security"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
