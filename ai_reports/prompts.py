@@ -12,6 +12,7 @@ from datetime import date
 import markdown
 from django.conf import settings
 
+from scheduling.outcomes import NORMS, classify
 from sessai.sanitize import html_text
 
 SYSTEM_CLINICAL = (
@@ -129,6 +130,34 @@ def assessments_table(points: list[AssessmentPoint]) -> str:
     return "\n".join(lines)
 
 
+CHANGE_ES = {
+    "recovered": "recuperación",
+    "improved": "mejora confiable",
+    "unchanged": "sin cambio confiable",
+    "deteriorated": "empeoramiento confiable",
+}
+
+
+def reliable_change_lines(points: list[AssessmentPoint]) -> list[str]:
+    """Per standardized instrument measured twice or more in the period: first and last (date and
+    score) and the Jacobson–Truax class (scheduling/outcomes.py). Scores and dates only."""
+    by_type: dict[str, list[AssessmentPoint]] = {}
+    for p in points:
+        if p.type in NORMS and p.value is not None:
+            by_type.setdefault(p.type, []).append(p)
+    lines = []
+    for code, series in by_type.items():
+        if len(series) < 2:
+            continue
+        first, last = series[0], series[-1]
+        rci, change_class = classify(code, first.value, last.value)
+        lines.append(
+            f"- {TYPE_ES.get(code, code)}: {first.value} ({ddmmyyyy(first.day)}) → {last.value} ({ddmmyyyy(last.day)}); "
+            f"índice de cambio confiable {rci:.1f}: {CHANGE_ES[change_class]}"
+        )
+    return lines
+
+
 def report_prompt(data: ReportData, redact) -> str:
     budget = settings.AI_PROMPT_BUDGET_CHARS
     history, data.compacted = compact_history(
@@ -137,12 +166,14 @@ def report_prompt(data: ReportData, redact) -> str:
     goals = "\n".join(f"- {redact(g)}" for g in data.goals) or "Sin objetivos registrados."
     notes = redact(data.notes) if data.notes else "Sin notas generales."
     layout = REPORT_LAYOUT.format(period=data.period, count=len(data.sessions))
+    changes = "\n".join(reliable_change_lines(data.assessments)) or "Sin dos mediciones del mismo cuestionario."
     return (
         "Redacta un informe de progreso terapéutico en Markdown con exactamente esta estructura "
         "(completa cada sección con párrafos o viñetas):\n\n"
         f"{layout}\n\n"
         "Incluye en el Análisis de Progreso la evolución de las evaluaciones estandarizadas (PHQ-9, GAD-7) "
-        "cuando existan, indicando puntajes y bandas de severidad.\n"
+        "cuando existan, indicando puntajes y bandas de severidad, y cita la fecha y el puntaje de cada "
+        "evaluación en que te basas. El cambio confiable (Jacobson–Truax) ya está calculado: úsalo tal cual.\n"
         + (
             "Nota: el historial fue resumido para respetar el límite de extensión; prioriza las sesiones recientes.\n"
             if data.compacted
@@ -151,6 +182,7 @@ def report_prompt(data: ReportData, redact) -> str:
         + f"\n## Datos del período\n\n**Notas generales del paciente:**\n{notes}\n\n"
         f"**Objetivos terapéuticos:**\n{goals}\n\n"
         f"**Evaluaciones:**\n{assessments_table(data.assessments)}\n\n"
+        f"**Cambio confiable:**\n{changes}\n\n"
         f"**Sesiones no asistidas en el período:** {data.missed}\n\n"
         "**Registros de sesión:**\n\n" + "\n".join(history)
     )

@@ -199,6 +199,11 @@ def test_report_with_gemini_is_redacted_restored_stored_and_charged(as_therapist
         assert identifier not in sent["raw"], identifier
     prompt = sent["body"]["contents"][0]["parts"][0]["text"]
     assert "[PACIENTE]" in prompt and "Informe de Progreso Terapéutico" in prompt and "PHQ-9" in prompt
+    # the score series with dates and its reliable change, computed here (scores and dates only)
+    assert "cita la fecha y el puntaje" in prompt
+    assert re.search(
+        r"- PHQ-9: 18 \(\d\d/\d\d/2026\) → 5 \(\d\d/\d\d/2026\); índice de cambio confiable -5\.0: recuperación", prompt
+    )
     assert "María José Pérez Soto" in body["reportContent"]  # placeholders restored
     assert "[PERSONA_" not in body["reportContent"] and "[PACIENTE]" not in body["reportContent"]
     # (1000 × 0.30 + 500 × 2.50) / 1e6 × 100 = 0.155 → rounded up to 0.2 credits
