@@ -26,6 +26,7 @@ from billing.selectors import ledger_history
 from patients.models import ExportPackage, Patient, PrivacyRequest
 from patients.services.data_rights import OPEN
 from scheduling.models import Attachment, Session
+from scheduling.outcomes import practice_outcomes
 
 WEEKS = 12
 DAYS = 30
@@ -353,7 +354,22 @@ def practice_overview(practice) -> dict:
             .order_by("-created_at")[:10]
         ),
         "storage": storage_used(practice.pk),
+        "outcomes": practice_outcomes_both(practice),
     }
+
+
+OUTCOME_DAYS = 90
+
+
+def practice_outcomes_both(practice) -> list[dict]:
+    """The practice's measured outcomes over the last 90 days, PHQ-9 and GAD-7, as its admins see
+    them in the API (scheduling/outcomes.py): counts by change class, no patient names."""
+    end = timezone.localdate()
+    start = end - timedelta(days=OUTCOME_DAYS)
+    return [
+        practice_outcomes(practice_id=practice.pk, code=code, start=start, end=end, tz=practice.timezone)
+        for code in ("phq9", "gad7")
+    ]
 
 
 def practice_admin_export(practice) -> dict:

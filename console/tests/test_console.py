@@ -27,7 +27,7 @@ from billing.models import CreditLedgerEntry, Plan, Subscription
 from conftest import console_login
 from console.dashboard import dashboard
 from patients.tests.factories import patient_for
-from scheduling.models import Session
+from scheduling.models import Assessment, Session
 from sessai.tests.test_bola_matrix import MARK, victim  # noqa: F401  (the fixture: one of everything, clinical text = MARK)
 
 
@@ -261,6 +261,28 @@ def test_the_practice_page_shows_plan_balance_usage_and_storage(operator, therap
         therapist_member.user.email,
     ):
         assert expected in page, expected
+
+
+def test_the_practice_page_shows_its_outcomes_without_names(operator, therapist_member):
+    practice = therapist_member.practice
+    now = timezone.now()
+    for index, (first, last) in enumerate([(16, 8), (20, 12), (6, 13)]):
+        patient = patient_for(therapist_member, name=f"Paciente Medido {index}")
+        for days, score in ((60, first), (10, last)):
+            session = Session.objects.create(
+                practice=practice,
+                patient=patient,
+                therapist=therapist_member.user,
+                starts_at=now - timedelta(days=days),
+                ends_at=now - timedelta(days=days) + timedelta(hours=1),
+                status="completed",
+            )
+            Assessment.objects.create(session=session, patient=patient, type="phq9", items=[], score=score)
+    page = operator.get(reverse("admin:accounts_practice_change", args=[practice.pk])).content.decode()
+    assert "Resultados clínicos (últimos 90 días)" in page and "Paciente Medido" not in page
+    row = re.search(r"<tr><td>PHQ-9</td>(.*?)</tr>", page, re.S).group(1)
+    assert re.findall(r'class="num">(\d+)', row) == ["3", "1", "1", "0", "1"]  # measured, then each class
+    assert "%" not in row  # fewer than 5 patients: counts only
 
 
 def test_suspension_blocks_login_and_tokens_and_reactivation_restores_them(
