@@ -5,7 +5,11 @@ import markdown
 import nh3
 from django.template.loader import render_to_string
 
+from scheduling.outcomes import patient_outcomes
+from sessai.charts import score_lines
 from sessai.pdf import html_to_pdf
+
+NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 
 __all__ = ["html_to_pdf", "markdown_to_html", "render_report_pdf"]
 
@@ -44,8 +48,22 @@ def markdown_to_html(text: str) -> str:
     return nh3.clean(rendered, tags=REPORT_TAGS, attributes={"th": {"align"}, "td": {"align"}}, url_schemes=set())
 
 
+def score_chart(*, patient, start=None, end=None) -> str:
+    """The patient's PHQ-9 and GAD-7 over the report's period, as a small inline SVG ("" when no
+    questionnaire has two points in it)."""
+    series = {}
+    for outcome in patient_outcomes(patient=patient, tz=patient.practice.timezone):
+        points = [
+            (p["date"], p["score"])
+            for p in outcome["series"]
+            if (start is None or p["date"] >= start) and (end is None or p["date"] <= end)
+        ]
+        series[NAMES[outcome["instrument"]]] = points
+    return score_lines(series, maximum=27)
+
+
 def render_report_pdf(
-    *, practice_name: str, patient_name: str, period: str, generated_at, author: str, content: str
+    *, practice_name: str, patient_name: str, period: str, generated_at, author: str, content: str, chart: str = ""
 ) -> bytes:
     html = render_to_string(
         "reports/report.html",
@@ -56,6 +74,7 @@ def render_report_pdf(
             "generated_at": generated_at,
             "author": author,
             "body": markdown_to_html(content),
+            "chart": chart,
         },
     )
     return html_to_pdf(html)

@@ -226,6 +226,7 @@ class ReportViewSet(mixins.RetrieveModelMixin, PracticeGenericViewSet):
                 generated_at=timezone.localtime(report.created_at),
                 author=report.author.name,
                 content=report.content,
+                chart=pdf.score_chart(patient=report.patient, start=report.range_start, end=report.range_end),
             )
             if settings.REPORTS_STORE_PDF:
                 report.pdf.save("informe.pdf", ContentFile(body), save=False)

@@ -472,6 +472,8 @@ def test_reports_are_listed_retrieved_and_rendered_as_pdf(as_therapist, patient,
     ):
         assert expected in text, expected
     assert "**" not in text and "| Fecha |" not in text  # Markdown was rendered, not printed
+    # the period's PHQ-9 drawn as a small chart (inline SVG): its title, legend and the points' scores
+    assert "Evolución de los cuestionarios" in text and "PHQ-9" in text.split("Evolución de los cuestionarios")[1]
     assert as_assistant.get(f"/api/reports/{report_id}").status_code == 403
 
 

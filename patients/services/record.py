@@ -34,6 +34,7 @@ from patients.export import patient_export
 from patients.models import ExportPackage, Patient
 from patients.rut import rut_format
 from sessai import csvfile
+from sessai.charts import score_lines
 from sessai.jobs import defer_on_commit
 from sessai.pdf import html_to_pdf
 
@@ -92,6 +93,13 @@ def record_pdf(patient: Patient) -> bytes:
         for s in record.get("sessions", [])
     ]
     assessments = [{**a, "at": _local(a["createdAt"], tz)} for a in record.get("assessments", [])]
+    chart = score_lines(
+        {
+            name: [(a["at"].date(), a["score"]) for a in assessments if a["type"] == code and a["score"] is not None]
+            for code, name in (("phq9", "PHQ-9"), ("gad7", "GAD-7"))
+        },
+        maximum=27,
+    )
     reports = [{**r, "at": _local(r["createdAt"], tz)} for r in record.get("reports", [])]
     html = render_to_string(
         "records/patient.html",
@@ -102,6 +110,7 @@ def record_pdf(patient: Patient) -> bytes:
             "generated_at": timezone.now().astimezone(tz),
             "sessions": sessions,
             "assessments": assessments,
+            "chart": chart,
             "reports": reports,
             "recipients": RECIPIENTS,
         },

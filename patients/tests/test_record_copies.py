@@ -5,7 +5,7 @@ import csv
 import io
 import re
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 
 from auditlog.models import LogEntry
 from django.core import mail
@@ -17,6 +17,8 @@ from patients.models import ExportPackage
 from patients.services.record import packages_expire
 from patients.tests.factories import patient_for
 from patients.tests.test_fhir_export import _record
+from scheduling.models import Assessment, Session
+from sessai.charts import score_lines
 
 
 def test_the_pdf_copy_is_a_readable_record(as_therapist, therapist_member):
@@ -121,3 +123,23 @@ def test_portability_sends_the_package(as_admin, admin_member, therapist_member,
     run_jobs()
     assert ExportPackage.objects.get(patient=patient).status == "ready"
     assert [m.to for m in mail.outbox] == [[admin_member.user.email]]
+
+
+def test_the_pdf_copy_draws_the_score_series(as_therapist, therapist_member):
+    patient, session = _record(therapist_member)
+    later = Session.objects.create(
+        practice=session.practice,
+        patient=patient,
+        therapist=session.therapist,
+        starts_at=session.starts_at + timedelta(days=14),
+        ends_at=session.ends_at + timedelta(days=14),
+        status="completed",
+    )
+    for at, score in ((session, 17), (later, 8)):
+        Assessment.objects.create(session=at, patient=patient, type="phq9", items=[], score=score, severity="")
+    pdf = PdfReader(io.BytesIO(as_therapist.get(f"/api/patients/{patient.id}/export", {"format": "pdf"}).content))
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert "PHQ-9" in text and "27" in text  # the chart's legend and its axis, drawn by WeasyPrint from the SVG
+    chart = score_lines({"PHQ-9": [(date(2026, 3, 1), 17), (date(2026, 3, 15), 8)]}, maximum=27)
+    assert chart.startswith("<svg") and chart.count("<circle") == 2 and ">17<" in chart and ">8<" in chart
+    assert score_lines({"PHQ-9": [(date(2026, 3, 1), 17)]}, maximum=27) == ""  # one point: no line
