@@ -504,7 +504,9 @@ class RiskAlert(PracticeFromParent):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = practice_field()
     session = models.ForeignKey(Session, verbose_name=_("sesión"), on_delete=models.CASCADE, related_name="+")
-    patient = models.ForeignKey(Patient, verbose_name=_("paciente"), on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("paciente"), on_delete=models.CASCADE, related_name="risk_alerts"
+    )
     therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("terapeuta"), on_delete=models.PROTECT, related_name="+"
     )

@@ -5,7 +5,14 @@ from django.db.models.signals import post_delete, post_save
 from accounts.models import Membership, User
 from accounts.signals import practice_created
 from patients.signals import patient_merged as merged
-from scheduling.models import Assessment, CalendarSettings, Session
+from scheduling.models import (
+    Assessment,
+    CalendarSettings,
+    MeasurementPlan,
+    QuestionnaireRequest,
+    RiskAlert,
+    Session,
+)
 from scheduling.selectors import therapists_cache_key
 from scheduling.services.sessions import patient_stats_refresh
 from sessai.cache import forget
@@ -36,12 +43,14 @@ def practice_started(sender, practice, **kwargs):
 
 
 # scheduling's tables with a patient: a merged duplicate's rows move to the patient kept.
-MOVED_ON_MERGE = (Session, Assessment)
+MOVED_ON_MERGE = (Session, Assessment, QuestionnaireRequest, RiskAlert, MeasurementPlan)
 
 
 def patient_merged(sender, source, target, **kwargs):
     """A duplicate patient was merged (inside the merge's transaction): its sessions and
     assessments move to `target`, and both patients' counts and dates are recomputed."""
+    if MeasurementPlan.objects.filter(patient_id=target.pk).exists():  # one plan a patient: the kept one's
+        MeasurementPlan.objects.filter(patient_id=source.pk).delete()
     for model in MOVED_ON_MERGE:
         model.objects.filter(patient_id=source.pk).update(patient_id=target.pk)
     patient_stats_refresh(source.pk)

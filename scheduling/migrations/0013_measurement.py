@@ -176,7 +176,7 @@ class Migration(migrations.Migration):
                     "patient",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
+                        related_name="risk_alerts",
                         to="patients.patient",
                         verbose_name="paciente",
                     ),

@@ -372,3 +372,17 @@ def test_the_dashboard_counts_the_patients_with_an_alert_to_review(
     assert as_assistant.get("/api/dashboard").json()["patientsAtRisk"] is None
     RiskAlert.objects.update(acknowledged_at=timezone.now())
     assert as_therapist.get("/api/dashboard").json()["patientsAtRisk"] == 0
+
+
+def test_a_merge_moves_the_questionnaires_and_alerts_and_keeps_one_plan(as_admin, therapist_member, patient):
+    duplicate = patient_for(therapist_member, name="Camila R.", email="camila.r@correo.cl")
+    kept_plan = _plan(patient, therapist_member, frequency="once")
+    _plan(duplicate, therapist_member)
+    session = _session(therapist_member, duplicate)
+    request = measurement.questionnaire_send(session=session, instruments_=["phq9"])
+    measurement.answer_save(request=request, code="phq9", answers=dict(enumerate(PHQ9_RISK, start=1)))
+    merged = as_admin.post(f"/api/patients/{duplicate.pk}/merge", {"targetId": str(patient.pk)}, format="json")
+    assert merged.status_code == 200, merged.json()
+    assert QuestionnaireRequest.objects.get().patient_id == patient.pk
+    assert RiskAlert.objects.get().patient_id == patient.pk
+    assert list(MeasurementPlan.objects.values_list("pk", flat=True)) == [kept_plan.pk]

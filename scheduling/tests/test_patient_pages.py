@@ -288,6 +288,7 @@ def _same_page(html: str, *variable: str) -> str:
     html = re.sub(r'csrfmiddlewaretoken" value="[^"]+', "", html)
     html = re.sub(r"/p/(cita|[\w-]+/verificar)/[^\"?]+", "LINK", html)
     html = re.sub(r"\d{2}:\d{2}", "HH:MM", html)  # the second booking takes the next free hour
+    html = re.sub(r"\w+ \d{1,2} de \w+ de \d{4}", "DAY", html)  # which may be the next day
     for value in variable:
         html = html.replace(value, "X")
     return html

@@ -31,5 +31,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super()._rollback()
 
     def _savepoint_rollback(self, sid):
-        self.sessai_scope = scope.UNKNOWN
-        super()._savepoint_rollback(sid)
+        # Marked unknown only once `ROLLBACK TO SAVEPOINT` has run: the statement itself goes
+        # through the execute wrapper, and a scope set just before it would be undone by it while
+        # the tracker kept it (the next statements then saw no practice's rows).
+        try:
+            super()._savepoint_rollback(sid)
+        finally:
+            self.sessai_scope = scope.UNKNOWN

@@ -225,7 +225,7 @@ PATH_OBJECTS = {
 
 def _role_for(template: str) -> str:
     """Admins for the admin-only operations (their role check comes before any lookup)."""
-    admin_only = template.startswith(("/api/admin/", "/api/privacy/")) or template.endswith(
+    admin_only = template.startswith(("/api/admin/", "/api/privacy/", "/api/outcomes")) or template.endswith(
         ("/access-log", "/export-package", "/merge")
     )
     return "admin" if admin_only else "therapist"

@@ -140,6 +140,22 @@ def test_a_job_that_forgets_to_filter_runs_in_its_rows_practice(db):
     assert careless_job(session_id=str(session.pk)) == [str(a.practice_id)]
 
 
+def test_a_scope_first_taken_inside_a_savepoint_that_rolls_back_is_taken_again(db):
+    """`ROLLBACK TO SAVEPOINT` runs through the engine's wrapper too: a scope set just before it is
+    undone by it, so the engine must not count it as taken (an AI call that failed inside a
+    savepoint once left the hold's release without its practice: a 500)."""
+    a, _b = _two_practices()
+    with scope.nobody():
+        assert Patient.objects.count() == 0  # the connection holds no practice
+    with scope.in_practice(a.practice_id):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            assert Patient.objects.count() == 1  # the practice is set inside the savepoint
+            with scope.in_practice(_b.practice_id):
+                assert Patient.objects.count() == 1  # and switched, so the wrapper sets A again …
+            raise RuntimeError  # … just before ROLLBACK TO SAVEPOINT undoes it
+        assert Patient.objects.count() == 1
+
+
 def test_the_scope_is_put_back_after_a_rollback_and_between_requests(db, client_for):
     a, b = _two_practices()
     with scope.in_practice(a.practice_id):
