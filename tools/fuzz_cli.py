@@ -6,7 +6,10 @@ anyone running `st` here. Exits with schemathesis's status: 0 only when it found
 
 Left out of this run: the operations that end the caller's own sign-in (logout, password change,
 remote sign-out, turning MFA off), which would leave every later request a 401. The pytest
-harness (sessai/tests/test_schemathesis.py) covers them with a fresh token per case."""
+harness (sessai/tests/test_schemathesis.py) covers them with a fresh token per case.
+
+Arguments after the script's name go to `st run` as they are, e.g. only some operations:
+`.venv/bin/python tools/fuzz_cli.py --include-path-regex 'risk-alerts|outcomes'`."""
 
 import json
 import os
@@ -102,6 +105,7 @@ def main() -> int:
                 "-H",
                 f"Authorization: Bearer {token}",
                 *excluded,
+                *sys.argv[1:],
             ],
             cwd=ROOT,
         ).returncode

@@ -221,8 +221,6 @@ class OutcomesQuerySerializer(QuerySerializer):
         attrs.setdefault("start", attrs["end"] - timedelta(days=90))
         if attrs["end"] < attrs["start"]:
             raise serializers.ValidationError({"end": [msg.END_BEFORE_START_DAY]})
-        if (attrs["end"] - attrs["start"]).days > 366 * 3:
-            raise serializers.ValidationError({"end": [msg.OUTCOMES_RANGE_TOO_LONG]})
         return attrs
 
 
