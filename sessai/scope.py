@@ -119,6 +119,20 @@ def in_practice(practice_id):
     return _scoped(Scope(practice_id=str(practice_id)))
 
 
+def enter(practice_id):
+    """`in_practice` for a block that is not a `with` (a request, entered in one method and left in
+    another): returns the token `leave` takes. Nothing is left to the garbage collector, which would
+    close a generator-based context manager at some later moment and reset the scope then, in the
+    middle of other code."""
+    if not practice_id:
+        raise ValueError("enter needs a practice")
+    return _scope.set(Scope(practice_id=str(practice_id)))
+
+
+def leave(token) -> None:
+    _scope.reset(token)
+
+
 def _platform_scope(path: str) -> Scope:
     if path not in PLATFORM_PATHS:
         raise ValueError(f"{path!r} is not a platform path (sessai.scope.PLATFORM_PATHS)")

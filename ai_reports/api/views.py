@@ -111,11 +111,6 @@ class ReportGenerateView(PracticeAPIView):
         )
         return Response(answer)
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, StreamingHttpResponse):  # DRF renderers do not apply to a stream
-            return response
-        return super().finalize_response(request, response, *args, **kwargs)
-
 
 class DocumentationView(PracticeAPIView):
     """`POST /api/ai/documentation/process`: notes → Markdown, or `mode: "session"` → the record

@@ -1,5 +1,6 @@
 """AI endpoints against the real google-genai SDK talking to a local fake Gemini server."""
 
+import gc
 import io
 import json
 import random
@@ -22,6 +23,7 @@ from billing.choices import EntryKind
 from billing.models import CreditLedgerEntry
 from patients.tests.factories import patient_for
 from scheduling import services as scheduling
+from sessai import scope
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("America/Santiago")
@@ -250,6 +252,21 @@ def test_streaming_report(as_therapist, patient, gemini):
     assert report.content.endswith("Buen avance.") and done["model"] == "gemini-2.5-flash"
     # (800 × 0.30 + 300 × 2.50) / 1e6 × 100 = 0.099 → 0.1
     assert done["creditsUsed"] == 0.1 and billing.balance(patient.practice) == Decimal("499.9")
+
+
+def test_a_streamed_report_leaves_its_practice_and_its_actor_when_it_returns(as_therapist, patient, gemini):
+    """The streaming view once skipped the end of the request (its own finalize_response): the
+    practice scope and the audit actor stayed entered, and when the garbage collector later closed
+    them they reset the scope in the middle of another request (an AI call's hold released with no
+    practice: a 500). The request now leaves both, and collecting it changes nothing."""
+    gemini.stream(["# Informe", " breve"], 10, 10)
+    before = scope.current_scope()
+    response = generate(as_therapist, patient, HTTP_ACCEPT="text/event-stream")
+    b"".join(response.streaming_content)
+    assert scope.current_scope() == before
+    del response
+    gc.collect()
+    assert scope.current_scope() == before
 
 
 @pytest.mark.resilience

@@ -45,21 +45,20 @@ class RequestScopeMixin:
     response ends it (a streamed body keeps it while it is read)."""
 
     def initial(self, request, *args, **kwargs):
-        self._practice_scope = None
+        self._practice_token = None
         super().initial(request, *args, **kwargs)
 
     def enter_practice(self, practice_id) -> None:
         """The rest of the request sees this practice's rows only."""
-        self._practice_scope = scope.in_practice(practice_id)
-        self._practice_scope.__enter__()
+        self._practice_token = scope.enter(practice_id)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        practice_scope = getattr(self, "_practice_scope", None)
-        if practice_scope is not None:
+        token = getattr(self, "_practice_token", None)
+        if token is not None:
             if isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse):
                 response.streaming_content = scope.carried(response.streaming_content)  # read after we return
-            practice_scope.__exit__(None, None, None)
-            self._practice_scope = None
+            scope.leave(token)
+            self._practice_token = None
         return super().finalize_response(request, response, *args, **kwargs)
 
 
