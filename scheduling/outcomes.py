@@ -19,9 +19,13 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.db.models import F
+from django.db.models.functions import Least
 
 from scheduling.models import Assessment
 
+# When a score was measured: its session's start, or when it was answered if that came first (a
+# questionnaire answered by link before the session it belongs to).
+MEASURED_AT = Least(F("session__starts_at"), F("created_at"))
 MINIMUM_FOR_SHARES = 5  # no percentages over fewer patients than this
 CLASSES = ("recovered", "improved", "unchanged", "deteriorated")
 
@@ -68,8 +72,9 @@ def patient_outcomes(*, patient, tz: str) -> list[dict]:
     (None with a single measure). One query."""
     rows = (
         Assessment.objects.filter(patient=patient, type__in=list(NORMS), score__isnull=False)
-        .order_by("session__starts_at", "created_at")
-        .values("type", "score", "session_id", starts_at=F("session__starts_at"))
+        .annotate(measured_at=MEASURED_AT)
+        .order_by("measured_at", "created_at")
+        .values("type", "score", "session_id", starts_at=F("measured_at"))
     )
     series = defaultdict(list)
     for row in rows:
@@ -118,11 +123,12 @@ def practice_outcomes(*, practice_id, code: str, start: date, end: date, tz: str
     patient names. One query for the scores (and the therapists' names come with it)."""
     rows = (
         Assessment.objects.filter(practice_id=practice_id, type=code, score__isnull=False)
-        .order_by("patient_id", "session__starts_at", "created_at")
+        .annotate(measured_at=MEASURED_AT)
+        .order_by("patient_id", "measured_at", "created_at")
         .values(
             "patient_id",
             "score",
-            starts_at=F("session__starts_at"),
+            starts_at=F("measured_at"),
             therapist_id=F("patient__primary_therapist_id"),
             therapist_name=F("patient__primary_therapist__name"),
         )

@@ -1,7 +1,7 @@
 """The operators' console (Django admin) and operator commands."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -23,6 +23,7 @@ from scheduling.models import (
     RiskAlert,
     Session,
 )
+from scheduling.outcomes import practice_outcomes
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +96,11 @@ def test_seed_demo_is_idempotent(settings):
     phq9 = list(Assessment.objects.filter(type="phq9").order_by("session__starts_at").values_list("score", flat=True))
     assert phq9 == [14, 10, 6, 6] and QuestionnaireRequest.objects.get().risk
     assert RiskAlert.objects.get().patient.name == "María José Pérez"
+    demo = Practice.objects.get()
+    phq9_outcomes = practice_outcomes(
+        practice_id=demo.pk, code="phq9", start=date.today() - timedelta(days=90), end=date.today(), tz=demo.timezone
+    )
+    assert phq9_outcomes["overall"]["measured"] == 1 and phq9_outcomes["overall"]["classes"]["recovered"]["count"] == 1
 
 
 def test_seed_demo_refuses_production_without_force(settings):

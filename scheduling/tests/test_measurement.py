@@ -386,3 +386,14 @@ def test_a_merge_moves_the_questionnaires_and_alerts_and_keeps_one_plan(as_admin
     assert QuestionnaireRequest.objects.get().patient_id == patient.pk
     assert RiskAlert.objects.get().patient_id == patient.pk
     assert list(MeasurementPlan.objects.values_list("pk", flat=True)) == [kept_plan.pk]
+
+
+def test_a_questionnaire_answered_before_its_session_counts_when_it_was_answered(as_admin, therapist_member, patient):
+    _measured(therapist_member, patient, [16], days_ago=(40,))
+    upcoming = _session(therapist_member, patient, hours=30)  # answered today, for a session tomorrow
+    request = measurement.questionnaire_send(session=upcoming, instruments_=["phq9"])
+    measurement.answer_save(request=request, code="phq9", answers=dict(enumerate(PHQ9_CALM, start=1)))
+    overall = as_admin.get("/api/outcomes").json()["overall"]  # the period ends today
+    assert overall["measured"] == 1 and overall["classes"]["recovered"]["count"] == 1
+    latest = as_admin.get(f"/api/patients/{patient.id}/outcomes").json()["instruments"][0]["latest"]
+    assert latest["date"] == timezone.localdate().isoformat() and latest["score"] == 4
