@@ -41,19 +41,6 @@ APP_USER = "sessai_app"
 APP_PASSWORD = secrets.token_urlsafe(24)
 SECRET_KEY = secrets.token_urlsafe(50)  # every host and worker shares it: signed links work on any of them
 JWT_KEY = secrets.token_urlsafe(50)
-SEGMENTS = {
-    "segments": [
-        {"speaker": "therapist", "start": 0.0, "end": 1.0, "text": "¿Cómo ha estado esta semana?"},
-        {"speaker": "patient", "start": 1.0, "end": 2.0, "text": "Mejor, dormí más."},
-    ]
-}
-ANALYSIS = {
-    "draftNote": "**S (Subjetivo)**\n\n[PACIENTE] refiere mejor descanso.",
-    "sentiment": {"label": "positivo", "score": 70},
-    "topics": ["sueño"],
-    "keywords": ["descanso"],
-    "risks": [],
-}
 
 
 class Failed(Exception):
@@ -434,30 +421,12 @@ class World:
         return data["id"]
 
 
-def tone(seconds: float = 2.0) -> bytes:
-    """A 440 Hz tone as Ogg/Opus, what a phone's recorder makes."""
-    import array
-    import io
-    import math
+def suite():
+    """The test suite's audio (a tone PyAV encodes) and the fake model's scripted answers, once
+    Django is set up."""
+    from ai_reports.tests import test_recordings
 
-    import av
-
-    rate, frame_size = 48000, 960
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="ogg") as out:
-        stream = out.add_stream("libopus", rate=rate, layout="mono")
-        for pts in range(0, int(rate * seconds), frame_size):
-            samples = array.array(
-                "h", (int(9000 * math.sin(2 * math.pi * 440 * (pts + i) / rate)) for i in range(frame_size))
-            )
-            frame = av.AudioFrame(format="s16", layout="mono", samples=frame_size)
-            frame.planes[0].update(samples.tobytes())
-            frame.sample_rate, frame.pts = rate, pts
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return buffer.getvalue()
+    return test_recordings
 
 
 def wait_transcribed(world: World, session_id: str, recording_id: str, timeout: float = 90) -> dict:
@@ -475,7 +444,7 @@ def check_tus_upload(cluster: Cluster, world: World, gemini) -> str:
     """tus 1.0 through HAProxy: creation, chunks that alternate between the hosts (each has its own
     empty disk), completion; then a worker transcribes it from the shared storage."""
     session_id = world.completed_session()
-    audio = tone(3.0)
+    audio = suite().tone("ogg", 3.0)
     client = world.therapist_client
     tus = {"Tus-Resumable": "1.0.0"}
     status, _, response = client.send("POST", f"/api/sessions/{session_id}/tus-uploads",
@@ -497,8 +466,8 @@ def check_tus_upload(cluster: Cluster, world: World, gemini) -> str:
     status, data, response = client.send("HEAD", path, headers=tus)
     check(status == 200 and response.getheader("Upload-Offset") == str(len(audio)), "HEAD after the last chunk")
     upload_id = path.rstrip("/").rsplit("/", 1)[1]
-    gemini.reply(json.dumps(SEGMENTS), 100, 50)
-    gemini.reply(json.dumps(ANALYSIS), 100, 50)
+    gemini.reply(json.dumps(suite().SEGMENTS), 100, 50)
+    gemini.reply(json.dumps(suite().ANALYSIS), 100, 50)
     status, data, response = client.send("POST", f"/api/sessions/{session_id}/recording-uploads/{upload_id}/complete")
     check(status == 201, f"complete answered {status} {data}")
     completed_on = response.getheader("X-Served-By")
@@ -519,25 +488,29 @@ def transcribed_by(cluster: Cluster, recording_id: str) -> str:
     )
 
 
+def upload_direct(world: World, session_id: str):
+    """`POST /api/sessions/{id}/recordings` with a 2-second Ogg tone, as a phone's browser sends it."""
+    boundary = secrets.token_hex(8)
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="sesion.ogg"\r\n'
+    body = (
+        f"{head}Content-Type: audio/ogg\r\n\r\n".encode()
+        + suite().tone("ogg", 2.0)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return world.therapist_client.send(
+        "POST",
+        f"/api/sessions/{session_id}/recordings",
+        raw=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+
 def check_direct_upload(cluster: Cluster, world: World, gemini) -> str:
     """The one-request upload, stored in S3 by one host; the transcript read back through the other."""
     session_id = world.completed_session()
-    audio = tone(2.0)
-    boundary = secrets.token_hex(8)
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="sesion.ogg"\r\n'
-            f"Content-Type: audio/ogg\r\n\r\n"
-        ).encode()
-        + audio
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    gemini.reply(json.dumps(SEGMENTS), 100, 50)
-    gemini.reply(json.dumps(ANALYSIS), 100, 50)
-    status, data, response = world.therapist_client.send(
-        "POST", f"/api/sessions/{session_id}/recordings", raw=body,
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-    )  # fmt: skip
+    gemini.reply(json.dumps(suite().SEGMENTS), 100, 50)
+    gemini.reply(json.dumps(suite().ANALYSIS), 100, 50)
+    status, data, response = upload_direct(world, session_id)
     check(status == 201, f"the direct upload answered {status} {data}")
     uploaded_on = response.getheader("X-Served-By")
     wait_transcribed(world, session_id, data["id"])
@@ -633,19 +606,7 @@ def check_worker_killed(cluster: Cluster, world: World, gemini) -> str:
     charges = CreditLedgerEntry.objects.filter(practice=world.practice, kind="usage", operation="transcription")
     before = charges.count()
     gemini.hang(90)
-    boundary = secrets.token_hex(8)
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="sesion.ogg"\r\n'
-            f"Content-Type: audio/ogg\r\n\r\n"
-        ).encode()
-        + tone(2.0)
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    status, data, _ = world.therapist_client.send(
-        "POST", f"/api/sessions/{session_id}/recordings", raw=body,
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-    )  # fmt: skip
+    status, data, _ = upload_direct(world, session_id)
     check(status == 201, f"upload: {status} {data}")
     recording_id = data["id"]
 
@@ -667,8 +628,8 @@ def check_worker_killed(cluster: Cluster, world: World, gemini) -> str:
     cluster.kill(f"worker-{victim}")
     killed_at = time.monotonic()
     gemini._script.clear()
-    gemini.reply(json.dumps(SEGMENTS), 100, 50)
-    gemini.reply(json.dumps(ANALYSIS), 100, 50)
+    gemini.reply(json.dumps(suite().SEGMENTS), 100, 50)
+    gemini.reply(json.dumps(suite().ANALYSIS), 100, 50)
     wait_transcribed(world, session_id, recording_id, timeout=150)
     took = time.monotonic() - killed_at
     usage = charges.count() - before
