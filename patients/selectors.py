@@ -3,6 +3,7 @@
 import re
 import unicodedata
 
+from django.apps import apps
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
@@ -55,6 +56,16 @@ def with_care_team(qs: QuerySet[Patient]) -> QuerySet[Patient]:
         refs=JSONBAgg(JSONObject(id="user_id", name="user__name"), order_by=("created_at", "id"))
     ).values("refs")
     return qs.annotate(care_team_json=Subquery(refs, output_field=JSONField()))
+
+
+def with_risk_flag(qs: QuerySet[Patient]) -> QuerySet[Patient]:
+    """Each patient with `open_risk_alert`: a questionnaire risk alert not reviewed yet
+    (scheduling's `RiskAlert`, looked up by name: scheduling sits above patients), in the same
+    statement, through the alerts' (practice, patient) index."""
+    alerts = apps.get_model("scheduling", "RiskAlert").objects.filter(
+        patient_id=OuterRef("pk"), acknowledged_at__isnull=True
+    )
+    return qs.annotate(open_risk_alert=Exists(alerts))
 
 
 def patient_search(*, membership: Membership, q: str, limit: int = 20) -> QuerySet[Patient]:

@@ -133,7 +133,7 @@ class TherapistRefSerializer(WireSerializer):
 
 
 class PatientSerializer(RoleAwareSerializer):
-    clinical_fields = ("notes",)
+    clinical_fields = ("notes", "open_risk_alert")
 
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -151,6 +151,9 @@ class PatientSerializer(RoleAwareSerializer):
     )
     primary_therapist_id = serializers.UUIDField(allow_null=True)
     therapist_ids = serializers.SerializerMethodField()
+    open_risk_alert = serializers.SerializerMethodField(
+        help_text=_("Tiene una alerta de riesgo de cuestionario sin revisar (`GET /api/risk-alerts?patientId=`).")
+    )
     therapists = TherapistRefSerializer(source="care_team_refs", many=True)
     total_sessions = serializers.IntegerField()
     first_session_date = serializers.DateField(allow_null=True)
@@ -168,6 +171,9 @@ class PatientSerializer(RoleAwareSerializer):
     merged_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_open_risk_alert(self, patient) -> bool:
+        return bool(getattr(patient, "open_risk_alert", False))
 
     def get_claimed_rut(self, patient) -> str:
         return rut_format(patient.claimed_rut)

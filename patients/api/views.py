@@ -41,7 +41,8 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PracticeG
     }
 
     def scoped_queryset(self, membership):
-        return selectors.with_care_team(selectors.patient_scope(membership))
+        patients = selectors.with_care_team(selectors.patient_scope(membership))
+        return selectors.with_risk_flag(patients) if membership.role in CLINICAL else patients
 
     def handle_exception(self, exc):
         """Errors keep the API's JSON envelope, even when `?format=fhir` or `pdf` was asked for."""

@@ -397,3 +397,18 @@ def test_a_questionnaire_answered_before_its_session_counts_when_it_was_answered
     assert overall["measured"] == 1 and overall["classes"]["recovered"]["count"] == 1
     latest = as_admin.get(f"/api/patients/{patient.id}/outcomes").json()["instruments"][0]["latest"]
     assert latest["date"] == timezone.localdate().isoformat() and latest["score"] == 4
+
+
+def test_the_patient_carries_the_flag_while_an_alert_waits(as_therapist, as_assistant, therapist_member, patient):
+    url = f"/api/patients/{patient.id}"
+    assert as_therapist.get(url).json()["openRiskAlert"] is False
+    alert = RiskAlert.objects.create(
+        session=_session(therapist_member, patient), patient=patient, therapist=therapist_member.user,
+        instrument="phq9", item=9, answer=1,
+    )  # fmt: skip
+    assert as_therapist.get(url).json()["openRiskAlert"] is True
+    listed = next(p for p in as_therapist.get("/api/patients").json()["data"] if p["id"] == str(patient.id))
+    assert listed["openRiskAlert"] is True
+    assert "openRiskAlert" not in as_assistant.get(url).json()  # no clinical flag for an assistant
+    as_therapist.post(f"/api/risk-alerts/{alert.pk}/acknowledge")
+    assert as_therapist.get(url).json()["openRiskAlert"] is False
