@@ -14,6 +14,7 @@ from accounts.models import Membership
 from patients.choices import PatientStatus
 from patients.models import CareTeamMember, Patient
 from patients.rut import rut_clean
+from sessai.errors import NotFound
 
 
 def patient_scope(membership: Membership) -> QuerySet[Patient]:
@@ -46,6 +47,15 @@ def search_query(text: str) -> SearchQuery | None:
     if not terms:
         return None
     return SearchQuery(" & ".join(f"{term}:*" for term in terms[:8]), search_type="raw", config="simple")
+
+
+def patient_visible(membership: Membership, pk) -> Patient:
+    """The patient `pk` if the member may see them (with their practice), else 404: what every
+    route under `/patients/{id}/…` starts with."""
+    patient = patient_scope(membership).select_related("practice").filter(pk=pk).first()
+    if patient is None:
+        raise NotFound()
+    return patient
 
 
 def with_care_team(qs: QuerySet[Patient]) -> QuerySet[Patient]:

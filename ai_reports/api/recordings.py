@@ -22,7 +22,7 @@ from ai_reports.api import serializers as s
 from ai_reports.choices import Speaker
 from ai_reports.models import Recording, RecordingConsent, RecordingUpload, Transcript
 from ai_reports.services import recordings as rec
-from patients.selectors import patient_scope
+from patients.selectors import patient_visible
 from scheduling.models import Session
 from scheduling.selectors import record_scope
 from sessai.api import ratelimit
@@ -84,19 +84,13 @@ class RecordingConsentView(PracticeAPIView):
     allowed_roles = CLINICAL
     error_statuses = {"DELETE": (404,)}
 
-    def _patient(self, pk):
-        patient = patient_scope(self.membership).filter(pk=pk).first()
-        if patient is None:
-            raise NotFound()
-        return patient
-
     def _out(self, consent, code=status.HTTP_200_OK):
         return Response(s.ConsentSerializer(consent).data, status=code)
 
     @extend_schema(responses={200: s.ConsentStateSerializer})
     def get(self, request, pk):
         """The latest recording consent; `active: false` (and nulls) when none was ever registered."""
-        patient = self._patient(pk)
+        patient = patient_visible(self.membership, pk)
         consent = (
             RecordingConsent.objects.filter(patient=patient)
             .select_related("registered_by")
@@ -120,7 +114,7 @@ class RecordingConsentView(PracticeAPIView):
 
     @extend_schema(request=s.ConsentRequestSerializer, responses={201: s.ConsentSerializer})
     def post(self, request, pk):
-        patient = self._patient(pk)
+        patient = patient_visible(self.membership, pk)
         data = s.ConsentRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = data.validated_data.get("text_version") or settings.RECORDING_CONSENT_TEXT_VERSION
@@ -133,7 +127,7 @@ class RecordingConsentView(PracticeAPIView):
     def delete(self, request, pk):
         """Withdraw the active consent; the answer is the consent as it now stands. Idempotent: with
         none active (never given, or withdrawn already) nothing changes and the answer is the same."""
-        patient = self._patient(pk)
+        patient = patient_visible(self.membership, pk)
         if rec.active_consent(patient) is not None:
             rec.consent_withdraw(patient=patient, membership=self.membership)
         return self.get(request, pk)

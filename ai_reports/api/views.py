@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from ai_reports import pdf, services
 from ai_reports.api import serializers as s
 from ai_reports.models import AIReport
-from patients.selectors import patient_scope
+from patients.selectors import patient_scope, patient_visible
 from scheduling.selectors import record_scope
 from sessai.api.permissions import ADMIN, CLINICAL
 from sessai.api.renderers import JSONRenderer
@@ -52,13 +52,6 @@ def idempotency_key(request) -> str | None:
 
 
 AI_LIMITS = [("ai_user", "user"), ("ai_practice", "practice")]
-
-
-def _patient(membership, patient_id):
-    patient = patient_scope(membership).select_related("practice").filter(pk=patient_id).first()
-    if patient is None:
-        raise NotFound()
-    return patient
 
 
 class EventStreamRenderer(BaseRenderer):
@@ -96,7 +89,7 @@ class ReportGenerateView(PracticeAPIView):
         data = s.ReportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         params = dict(data.validated_data)
-        patient = _patient(self.membership, params.pop("patient_id"))
+        patient = patient_visible(self.membership, params.pop("patient_id"))
         if "text/event-stream" in request.META.get("HTTP_ACCEPT", ""):
             events = services.report_generate_stream(membership=self.membership, patient=patient, params=params)
             response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
@@ -130,7 +123,7 @@ class DocumentationView(PracticeAPIView):
         data = s.DocumentationRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         q = data.validated_data
-        patient = _patient(self.membership, q["patient_id"]) if q.get("patient_id") else None
+        patient = patient_visible(self.membership, q["patient_id"]) if q.get("patient_id") else None
         if q.get("session_id"):
             session = (
                 record_scope(self.membership).select_related("patient__practice").filter(pk=q["session_id"]).first()
@@ -241,7 +234,7 @@ class PatientReportsView(PracticeGenericAPIView):
 
     @extend_schema(responses={200: s.ReportSerializer(many=True)})
     def get(self, request, pk):
-        patient = _patient(self.membership, pk)
+        patient = patient_visible(self.membership, pk)
         record_access(patient)
         reports = (
             self.get_queryset()

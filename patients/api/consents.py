@@ -8,13 +8,13 @@ from rest_framework.response import Response
 from patients import messages as msg
 from patients.choices import CONSENT_STATUSES, ConsentKind
 from patients.models import Consent
-from patients.selectors import patient_scope
+from patients.selectors import patient_visible
 from patients.services import consents
 from sessai.api.permissions import CLINICAL, STAFF
 from sessai.api.serializers import InputSerializer
 from sessai.api.views import PracticeAPIView
 from sessai.api.wire import WireSerializer
-from sessai.errors import Forbidden, NotFound
+from sessai.errors import Forbidden
 
 
 class ConsentSendSerializer(InputSerializer):
@@ -59,15 +59,9 @@ class PatientConsentCreatedSerializer(PatientConsentSerializer):
 class PatientConsentsView(PracticeAPIView):
     allowed_roles = STAFF
 
-    def _patient(self, pk):
-        patient = patient_scope(self.membership).filter(pk=pk).select_related("practice").first()
-        if patient is None:
-            raise NotFound()
-        return patient
-
     @extend_schema(responses={200: PatientConsentSerializer(many=True)})
     def get(self, request, pk):
-        patient = self._patient(pk)
+        patient = patient_visible(self.membership, pk)
         rows = Consent.objects.filter(patient=patient).select_related("sent_by", "witnessed_by").order_by("-sent_at")
         return Response(PatientConsentSerializer(rows, many=True).data)
 
@@ -75,7 +69,7 @@ class PatientConsentsView(PracticeAPIView):
     def post(self, request, pk):
         """Send a consent to the patient's email, or open it for signing in person. The recording
         consent lets the scribe send audio to the AI provider: only clinical roles ask for it."""
-        patient = self._patient(pk)
+        patient = patient_visible(self.membership, pk)
         data = ConsentSendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         kind, in_person = data.validated_data["kind"], data.validated_data["in_person"]

@@ -9,15 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from patients.selectors import patient_scope
+from patients.selectors import patient_scope, patient_visible
 from scheduling import messages as msg
 from scheduling.choices import CHANGE_CLASSES, LINK_INSTRUMENTS, MeasurementFrequency
 from scheduling.models import MeasurementPlan, RiskAlert
 from scheduling.outcomes import patient_outcomes, practice_outcomes
-from scheduling.selectors import record_patient_ids
 from scheduling.services import measurement
 from sessai.api.permissions import ADMIN, CLINICAL
 from sessai.api.serializers import InputSerializer, QuerySerializer
@@ -50,16 +48,10 @@ class MeasurementPlanView(PracticeAPIView):
 
     allowed_roles = CLINICAL
 
-    def _patient(self, pk):
-        patient = patient_scope(self.membership).filter(pk=pk).first()
-        if patient is None:
-            raise NotFound()
-        return patient
-
     @extend_schema(responses={200: MeasurementPlanSerializer})
     def get(self, request, pk):
         """The patient's plan; `active: false` and nulls when none was ever set."""
-        patient = self._patient(pk)
+        patient = patient_visible(self.membership, pk)
         plan = MeasurementPlan.objects.filter(patient=patient).first()
         if plan is None:
             plan = SimpleNamespace(
@@ -76,7 +68,7 @@ class MeasurementPlanView(PracticeAPIView):
     def put(self, request, pk):
         """Set (or replace) the plan: the questionnaires, and before every session (`every_session`),
         every N sessions (`every_n` with `everySessions`) or once (`once`)."""
-        patient = self._patient(pk)
+        patient = patient_visible(self.membership, pk)
         data = MeasurementPlanInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         plan = measurement.plan_set(patient=patient, membership=self.membership, data=data.validated_data)
@@ -171,10 +163,7 @@ class PatientOutcomesView(PracticeAPIView):
 
     @extend_schema(responses={200: PatientOutcomesSerializer})
     def get(self, request, pk):
-        patient = patient_scope(self.membership).filter(pk=pk).first()
-        visible = record_patient_ids(self.membership)
-        if patient is None or (visible is not None and patient.pk not in visible):
-            raise NotFound()
+        patient = patient_visible(self.membership, pk)  # a therapist's: their care team's, whose records they read
         rows = patient_outcomes(patient=patient, tz=self.membership.practice.timezone)
         return Response(PatientOutcomesSerializer({"patient_id": patient.pk, "instruments": rows}).data)
 

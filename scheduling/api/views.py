@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from accounts.authentication import live_membership
 from accounts.choices import Role
-from patients.selectors import patient_scope
+from patients.selectors import patient_scope, patient_visible
 from scheduling import messages as msg
 from scheduling import selectors, services
 from scheduling.api import serializers as s
@@ -354,9 +354,7 @@ class PatientSessionsView(SessionContextMixin, PracticeGenericAPIView):
     @extend_schema(parameters=[s.PatientSessionsQuerySerializer], responses={200: s.SessionSerializer(many=True)})
     def get(self, request, pk):
         """The clinical records (completed sessions) by default; `?status=` (repeatable) for others."""
-        patient = patient_scope(self.membership).filter(pk=pk).first()
-        if patient is None:
-            raise NotFound()
+        patient = patient_visible(self.membership, pk)
         params = s.PatientSessionsQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         record_access(patient)  # the history carries every record's content
@@ -380,9 +378,7 @@ class PatientAssessmentsView(SessionContextMixin, PracticeGenericAPIView):
 
     @extend_schema(parameters=[s.AssessmentQuerySerializer], responses={200: s.AssessmentPointSerializer(many=True)})
     def get(self, request, pk):
-        patient = patient_scope(self.membership).filter(pk=pk).first()
-        if patient is None:
-            raise NotFound()
+        patient = patient_visible(self.membership, pk)
         params = s.AssessmentQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         qs = selectors.patient_assessments(
