@@ -5,11 +5,10 @@ import markdown
 import nh3
 from django.template.loader import render_to_string
 
+from scheduling import instruments
 from scheduling.outcomes import patient_outcomes
 from sessai.charts import score_lines
 from sessai.pdf import html_to_pdf
-
-NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7"}
 
 __all__ = ["html_to_pdf", "markdown_to_html", "render_report_pdf"]
 
@@ -58,7 +57,7 @@ def score_chart(*, patient, start=None, end=None) -> str:
             for p in outcome["series"]
             if (start is None or p["date"] >= start) and (end is None or p["date"] <= end)
         ]
-        series[NAMES[outcome["instrument"]]] = points
+        series[instruments.instrument(outcome["instrument"]).name] = points
     return score_lines(series, maximum=27)
 
 

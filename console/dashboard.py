@@ -26,7 +26,7 @@ from billing.selectors import ledger_history
 from patients.models import ExportPackage, Patient, PrivacyRequest
 from patients.services.data_rights import OPEN
 from scheduling.models import Attachment, Session
-from scheduling.outcomes import practice_outcomes
+from scheduling.outcomes import NORMS, practice_outcomes
 
 WEEKS = 12
 DAYS = 30
@@ -368,7 +368,7 @@ def practice_outcomes_both(practice) -> list[dict]:
     start = end - timedelta(days=OUTCOME_DAYS)
     return [
         practice_outcomes(practice_id=practice.pk, code=code, start=start, end=end, tz=practice.timezone)
-        for code in ("phq9", "gad7")
+        for code in NORMS
     ]
 
 

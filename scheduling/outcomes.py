@@ -62,7 +62,7 @@ def classify(code: str, baseline: int, latest: int) -> tuple[float, str]:
 
 def _points(rows, tz: ZoneInfo) -> list[dict]:
     return [
-        {"date": row["starts_at"].astimezone(tz).date(), "score": row["score"], "session_id": row["session_id"]}
+        {"date": row["measured_at"].astimezone(tz).date(), "score": row["score"], "session_id": row["session_id"]}
         for row in rows
     ]
 
@@ -74,7 +74,7 @@ def patient_outcomes(*, patient, tz: str) -> list[dict]:
         Assessment.objects.filter(patient=patient, type__in=list(NORMS), score__isnull=False)
         .annotate(measured_at=MEASURED_AT)
         .order_by("measured_at", "created_at")
-        .values("type", "score", "session_id", starts_at=F("measured_at"))
+        .values("type", "score", "session_id", "measured_at")
     )
     series = defaultdict(list)
     for row in rows:
@@ -128,7 +128,7 @@ def practice_outcomes(*, practice_id, code: str, start: date, end: date, tz: str
         .values(
             "patient_id",
             "score",
-            starts_at=F("measured_at"),
+            "measured_at",
             therapist_id=F("patient__primary_therapist_id"),
             therapist_name=F("patient__primary_therapist__name"),
         )
@@ -139,7 +139,7 @@ def practice_outcomes(*, practice_id, code: str, start: date, end: date, tz: str
         by_patient[row["patient_id"]].append(row)
     overall, by_therapist, names = [], defaultdict(list), {}
     for measures in by_patient.values():
-        if len(measures) < 2 or not start <= measures[-1]["starts_at"].astimezone(zone).date() <= end:
+        if len(measures) < 2 or not start <= measures[-1]["measured_at"].astimezone(zone).date() <= end:
             continue
         _, change_class = classify(code, measures[0]["score"], measures[-1]["score"])
         overall.append(change_class)

@@ -40,9 +40,9 @@ def questionnaire(request, token):
     if measurement.expired(item):
         return link_problem(request, expired=True, practice=practice)
     code = measurement.next_instrument(item)
+    instrument = instruments.instrument(code)
     errors, chosen, status = {}, {}, 200
     if request.method == "POST" and request.POST.get("instrument") == code:
-        instrument = instruments.instrument(code)
         chosen = _answers(request.POST, instrument)
         try:
             measurement.answer_save(request=item, code=code, answers=chosen)
@@ -51,7 +51,6 @@ def questionnaire(request, token):
             errors, status = exc.errors or {}, 400
         except Conflict:
             return redirect(request.path)
-    instrument = instruments.instrument(code)
     questions = [
         {
             "number": n,

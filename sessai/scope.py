@@ -112,11 +112,15 @@ def _scoped(scope: Scope):
         _scope.reset(token)
 
 
+def _practice_scope(practice_id) -> Scope:
+    if not practice_id:
+        raise ValueError("a practice scope needs a practice")
+    return Scope(practice_id=str(practice_id))
+
+
 def in_practice(practice_id):
     """Rows of this practice only, whatever the queries inside forget to filter."""
-    if not practice_id:
-        raise ValueError("in_practice needs a practice")
-    return _scoped(Scope(practice_id=str(practice_id)))
+    return _scoped(_practice_scope(practice_id))
 
 
 def enter(practice_id):
@@ -124,9 +128,7 @@ def enter(practice_id):
     another): returns the token `leave` takes. Nothing is left to the garbage collector, which would
     close a generator-based context manager at some later moment and reset the scope then, in the
     middle of other code."""
-    if not practice_id:
-        raise ValueError("enter needs a practice")
-    return _scope.set(Scope(practice_id=str(practice_id)))
+    return _scope.set(_practice_scope(practice_id))
 
 
 def leave(token) -> None:

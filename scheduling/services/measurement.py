@@ -65,10 +65,14 @@ def plan_set(*, patient: Patient, membership: Membership, data: dict) -> Measure
 
 def _due(plan: MeasurementPlan, session: Session) -> bool:
     """Whether this session gets the questionnaires under the plan."""
-    earlier = QuestionnaireRequest.objects.filter(patient_id=plan.patient_id).order_by("-sent_at")
     if plan.frequency == MeasurementFrequency.EVERY_SESSION:
         return True
-    last = earlier.select_related("session").first()
+    last = (
+        QuestionnaireRequest.objects.filter(patient_id=plan.patient_id)
+        .select_related("session")
+        .order_by("-sent_at")
+        .first()
+    )
     if last is None:
         return True
     if plan.frequency == MeasurementFrequency.ONCE:
@@ -91,8 +95,10 @@ def questionnaire_link(request: QuestionnaireRequest) -> str:
     return f"{settings.PUBLIC_BASE_URL}{reverse('portal:questionnaire', args=[token])}"
 
 
+@transaction.atomic
 def questionnaire_send(*, session: Session, instruments_: list[str]) -> QuestionnaireRequest | None:
-    """Claim the session's questionnaires and email the link; None when they were already sent."""
+    """Claim the session's questionnaires and email the link, together; None when they were
+    already sent."""
     patient = session.patient
     try:
         with transaction.atomic():
@@ -140,14 +146,20 @@ def send_due_questionnaires(*, hours: int, now=None) -> int:
         .select_related("patient", "practice")
         .order_by("starts_at")
     )
+    sessions = list(sessions)
+    plans = {
+        plan.patient_id: plan
+        for plan in MeasurementPlan.objects.filter(patient_id__in={s.patient_id for s in sessions}, active=True)
+    }
     sent = 0
     for session in sessions:
-        plan = MeasurementPlan.objects.filter(patient_id=session.patient_id, active=True).first()
-        if plan is None or not _due(plan, session):
-            continue
-        with transaction.atomic():
-            if questionnaire_send(session=session, instruments_=plan.instruments) is not None:
-                sent += 1
+        plan = plans.get(session.patient_id)  # none if it was switched off since the first query
+        if (
+            plan is not None
+            and _due(plan, session)
+            and questionnaire_send(session=session, instruments_=plan.instruments) is not None
+        ):
+            sent += 1
     return sent
 
 

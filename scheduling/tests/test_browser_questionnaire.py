@@ -4,16 +4,15 @@ on item 9, and ends on the crisis lines; the therapist's alert goes out through 
 
 import re
 import threading
-from datetime import timedelta
 
 import pytest
 from django.db import connections
-from django.utils import timezone
 
 from accounts.models import OutgoingEmail
 from patients.tests.factories import patient_for
-from scheduling.models import Assessment, QuestionnaireRequest, RiskAlert, Session
+from scheduling.models import Assessment, QuestionnaireRequest, RiskAlert
 from scheduling.services import measurement
+from scheduling.tests.test_patient_pages import appointment_at
 from sessai.tests.browser import assert_accessible, last_document_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,15 +29,7 @@ def _choose(phone, answers, option_labels):
 
 def test_a_patient_answers_on_a_phone_and_a_risk_answer_ends_on_the_crisis_lines(phone, therapist_member, run_jobs):
     patient = patient_for(therapist_member, name="Ignacio Vera", email="ignacio@correo.cl")
-    starts = timezone.now() + timedelta(hours=20)
-    session = Session.objects.create(
-        practice=therapist_member.practice,
-        patient=patient,
-        therapist=therapist_member.user,
-        starts_at=starts,
-        ends_at=starts + timedelta(minutes=50),
-        status="scheduled",
-    )
+    session = appointment_at(therapist_member, patient, hours_ahead=20)
     measurement.plan_set(
         patient=patient,
         membership=therapist_member,

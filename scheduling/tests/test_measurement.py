@@ -3,7 +3,6 @@ before a session, answered page by page (resumable, single use, expiring), score
 session's assessments, and a risk answer that alerts the therapist through the worker."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from auditlog.models import LogEntry
@@ -17,25 +16,14 @@ from patients.export import patient_export
 from patients.services.retention import anonymize
 from patients.tests.factories import PatientFactory, patient_for
 from scheduling import instruments, outcomes
-from scheduling.models import Assessment, MeasurementPlan, QuestionnaireRequest, RiskAlert, Session
+from scheduling.models import Assessment, MeasurementPlan, QuestionnaireRequest, RiskAlert
 from scheduling.services import measurement
 from scheduling.tasks import questionnaires_send
+from scheduling.tests.test_patient_pages import appointment_at
 
 PHQ9_CALM = [1, 0, 1, 1, 0, 0, 1, 0, 0]  # 4: minimal, item 9 at 0
 PHQ9_RISK = [2, 2, 1, 2, 1, 2, 1, 1, 1]  # 13: moderate, item 9 at 1
 GAD7 = [1, 1, 2, 1, 0, 1, 1]  # 7: mild
-
-
-def _session(therapist_member, patient, hours=20):
-    starts = timezone.now() + timedelta(hours=hours)
-    return Session.objects.create(
-        practice=therapist_member.practice,
-        patient=patient,
-        therapist=therapist_member.user,
-        starts_at=starts,
-        ends_at=starts + timedelta(minutes=50),
-        status="scheduled",
-    )
 
 
 @pytest.fixture
@@ -120,10 +108,10 @@ def test_the_plan_needs_a_token_a_clinical_role_and_a_patient_of_ones_own(
 
 def test_due_sessions_get_the_link_once_and_plans_decide_which(therapist_member, patient, run_jobs):
     _plan(patient, therapist_member)
-    soon = _session(therapist_member, patient, hours=20)
-    later = _session(therapist_member, patient, hours=24 * 5)  # outside the 48 hours
+    soon = appointment_at(therapist_member, patient, hours_ahead=20)
+    later = appointment_at(therapist_member, patient, hours_ahead=24 * 5)  # outside the 48 hours
     other = patient_for(therapist_member, email="sin-plan@correo.cl")
-    _session(therapist_member, other, hours=10)  # no plan: nothing
+    appointment_at(therapist_member, other, hours_ahead=10)  # no plan: nothing
     questionnaires_send.defer(timestamp=0)
     run_jobs()
     assert list(QuestionnaireRequest.objects.values_list("session_id", flat=True)) == [soon.pk]
@@ -138,14 +126,17 @@ def test_due_sessions_get_the_link_once_and_plans_decide_which(therapist_member,
 
 def test_every_n_and_once_plans(therapist_member, patient):
     _plan(patient, therapist_member, frequency="every_n", every_sessions=2)
-    sessions = [_session(therapist_member, patient, hours=2 + 3 * n) for n in range(4)]
+    sessions = [appointment_at(therapist_member, patient, hours_ahead=2 + 3 * n) for n in range(4)]
     sent = [measurement.send_due_questionnaires(hours=2 + 3 * n) for n in range(4)]
     asked = set(QuestionnaireRequest.objects.values_list("session_id", flat=True))
     assert sent == [1, 0, 1, 0] and asked == {sessions[0].pk, sessions[2].pk}
 
     once = patient_for(therapist_member, email="una-vez@correo.cl")
     _plan(once, therapist_member, frequency="once")
-    first, second = _session(therapist_member, once, hours=30), _session(therapist_member, once, hours=40)
+    first, second = (
+        appointment_at(therapist_member, once, hours_ahead=30),
+        appointment_at(therapist_member, once, hours_ahead=40),
+    )
     measurement.send_due_questionnaires(hours=48)
     assert list(QuestionnaireRequest.objects.filter(patient=once).values_list("session_id", flat=True)) == [first.pk]
     assert second.pk not in asked
@@ -155,7 +146,7 @@ def test_every_n_and_once_plans(therapist_member, patient):
 
 
 def test_the_patient_answers_page_by_page_resumes_and_the_link_is_spent(therapist_member, patient):
-    session = _session(therapist_member, patient)
+    session = appointment_at(therapist_member, patient, hours_ahead=20)
     request = measurement.questionnaire_send(session=session, instruments_=["phq9", "gad7"])
     path = _link_path(OutgoingEmail.objects.get(template="questionnaire_request"))
     client = Client()
@@ -187,7 +178,7 @@ def test_the_patient_answers_page_by_page_resumes_and_the_link_is_spent(therapis
 
 def test_a_bad_or_expired_link_says_so(therapist_member, patient):
     assert Client().get("/p/cuestionario/no-es-un-token").status_code == 400
-    session = _session(therapist_member, patient, hours=-2)  # already over
+    session = appointment_at(therapist_member, patient, hours_ahead=-2)  # already over
     measurement.questionnaire_send(session=session, instruments_=["phq9"])
     path = _link_path(OutgoingEmail.objects.get(template="questionnaire_request"))
     expired = Client().get(path)
@@ -199,7 +190,7 @@ def test_a_bad_or_expired_link_says_so(therapist_member, patient):
 def test_a_risk_answer_shows_the_crisis_lines_and_alerts_the_therapist_through_the_worker(
     therapist_member, patient, run_jobs, client_for
 ):
-    session = _session(therapist_member, patient)
+    session = appointment_at(therapist_member, patient, hours_ahead=20)
     measurement.questionnaire_send(session=session, instruments_=["phq9"])
     path = _link_path(OutgoingEmail.objects.get(template="questionnaire_request"))
     client = Client()
@@ -227,7 +218,7 @@ def test_a_risk_answer_shows_the_crisis_lines_and_alerts_the_therapist_through_t
 def test_risk_alerts_need_a_token_a_clinical_role_and_stay_in_the_care_team_and_practice(
     api, as_assistant, as_other_admin, as_admin, therapist_member, patient, practice, client_for
 ):
-    session = _session(therapist_member, patient)
+    session = appointment_at(therapist_member, patient, hours_ahead=20)
     alert = RiskAlert.objects.create(
         session=session, patient=patient, therapist=therapist_member.user, instrument="phq9", item=9, answer=2
     )
@@ -251,7 +242,7 @@ def test_the_alert_list_costs_the_same_queries_for_many_rows(
     def add(count):
         for _ in range(count):
             someone = PatientFactory(practice=practice)
-            session = _session(therapist_member, someone)
+            session = appointment_at(therapist_member, someone, hours_ahead=20)
             RiskAlert.objects.create(
                 session=session, patient=someone, therapist=therapist_member.user, instrument="phq9", item=9, answer=1
             )
@@ -265,7 +256,7 @@ def test_the_alert_list_costs_the_same_queries_for_many_rows(
 
 
 def test_the_answers_are_in_the_patients_export_and_go_with_an_erasure(therapist_member, patient):
-    session = _session(therapist_member, patient)
+    session = appointment_at(therapist_member, patient, hours_ahead=20)
     request = measurement.questionnaire_send(session=session, instruments_=["phq9"])
     measurement.answer_save(request=request, code="phq9", answers=dict(enumerate(PHQ9_CALM, start=1)))
     exported = patient_export(patient=patient, profile={})["questionnaires"]
@@ -282,7 +273,7 @@ def test_the_answers_are_in_the_patients_export_and_go_with_an_erasure(therapist
 
 def _measured(therapist_member, patient, scores, code="phq9", days_ago=(60, 30, 5)):
     for score, ago in zip(scores, days_ago, strict=False):
-        session = _session(therapist_member, patient, hours=-24 * ago)
+        session = appointment_at(therapist_member, patient, hours_ahead=-24 * ago)
         Assessment.objects.create(session=session, patient=patient, type=code, items=[], score=score, severity="")
 
 
@@ -347,7 +338,7 @@ def test_the_practices_outcomes_match_the_patients_and_hide_small_shares(
 
 
 def test_the_fhir_export_has_the_questionnaire_responses(as_admin, therapist_member, patient):
-    session = _session(therapist_member, patient)
+    session = appointment_at(therapist_member, patient, hours_ahead=20)
     request = measurement.questionnaire_send(session=session, instruments_=["phq9", "gad7"])
     for code, values in (("phq9", PHQ9_CALM), ("gad7", GAD7)):
         request = measurement.answer_save(request=request, code=code, answers=dict(enumerate(values, start=1)))
@@ -363,7 +354,7 @@ def test_the_fhir_export_has_the_questionnaire_responses(as_admin, therapist_mem
 def test_the_dashboard_counts_the_patients_with_an_alert_to_review(
     as_therapist, as_assistant, therapist_member, patient, client_for
 ):
-    session = _session(therapist_member, patient)
+    session = appointment_at(therapist_member, patient, hours_ahead=20)
     for _ in range(2):  # two alerts, one patient
         RiskAlert.objects.create(
             session=session, patient=patient, therapist=therapist_member.user, instrument="phq9", item=9, answer=1
@@ -378,7 +369,7 @@ def test_a_merge_moves_the_questionnaires_and_alerts_and_keeps_one_plan(as_admin
     duplicate = patient_for(therapist_member, name="Camila R.", email="camila.r@correo.cl")
     kept_plan = _plan(patient, therapist_member, frequency="once")
     _plan(duplicate, therapist_member)
-    session = _session(therapist_member, duplicate)
+    session = appointment_at(therapist_member, duplicate, hours_ahead=20)
     request = measurement.questionnaire_send(session=session, instruments_=["phq9"])
     measurement.answer_save(request=request, code="phq9", answers=dict(enumerate(PHQ9_RISK, start=1)))
     merged = as_admin.post(f"/api/patients/{duplicate.pk}/merge", {"targetId": str(patient.pk)}, format="json")
@@ -390,7 +381,7 @@ def test_a_merge_moves_the_questionnaires_and_alerts_and_keeps_one_plan(as_admin
 
 def test_a_questionnaire_answered_before_its_session_counts_when_it_was_answered(as_admin, therapist_member, patient):
     _measured(therapist_member, patient, [16], days_ago=(40,))
-    upcoming = _session(therapist_member, patient, hours=30)  # answered today, for a session tomorrow
+    upcoming = appointment_at(therapist_member, patient, hours_ahead=30)  # answered today, for a session tomorrow
     request = measurement.questionnaire_send(session=upcoming, instruments_=["phq9"])
     measurement.answer_save(request=request, code="phq9", answers=dict(enumerate(PHQ9_CALM, start=1)))
     overall = as_admin.get("/api/outcomes").json()["overall"]  # the period ends today
@@ -403,7 +394,7 @@ def test_the_patient_carries_the_flag_while_an_alert_waits(as_therapist, as_assi
     url = f"/api/patients/{patient.id}"
     assert as_therapist.get(url).json()["openRiskAlert"] is False
     alert = RiskAlert.objects.create(
-        session=_session(therapist_member, patient), patient=patient, therapist=therapist_member.user,
+        session=appointment_at(therapist_member, patient, hours_ahead=20), patient=patient, therapist=therapist_member.user,
         instrument="phq9", item=9, answer=1,
     )  # fmt: skip
     assert as_therapist.get(url).json()["openRiskAlert"] is True
