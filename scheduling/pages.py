@@ -16,11 +16,10 @@ LIMITS = [("patient_link_ip", "ip")]
 
 
 def _answers(post, instrument) -> dict[int, int | None]:
-    answers = {}
-    for n in range(1, len(instrument.items) + 1):
-        raw = post.get(f"item_{n}", "")
-        answers[n] = int(raw) if raw.isdigit() else None
-    return answers
+    """Item number → the option chosen; None for a missing or unknown value ("²", "٣", a 5,000-digit
+    number: each a question still to answer, never an int() that fails)."""
+    options = {str(value): value for value in instrument.values}
+    return {n: options.get(post.get(f"item_{n}", "")) for n in range(1, len(instrument.items) + 1)}
 
 
 @require_http_methods(["GET", "POST"])

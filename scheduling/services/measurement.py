@@ -191,7 +191,7 @@ def answer_save(*, request: QuestionnaireRequest, code: str, answers: dict[int, 
     if request.completed_at is not None:
         raise Conflict(msg.QUESTIONNAIRE_DONE, code="questionnaire_done")
     if expired(request):
-        raise Conflict(msg.QUESTIONNAIRE_DONE, code="questionnaire_expired")
+        raise Conflict(msg.QUESTIONNAIRE_EXPIRED, code="questionnaire_expired")
     instrument = instruments.instrument(code)
     missing = {
         f"item_{n}": [str(msg.ANSWER_EVERY_QUESTION)]

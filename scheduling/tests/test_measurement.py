@@ -156,6 +156,8 @@ def test_the_patient_answers_page_by_page_resumes_and_the_link_is_spent(therapis
     assert instruments.instrument("phq9").items[8] in body and "Cuestionario 1 de 2" in body
     incomplete = client.post(path, {"instrument": "phq9", "item_1": "1"})
     assert incomplete.status_code == 400 and "Responde todas las preguntas" in incomplete.content.decode()
+    hostile = client.post(path, {"instrument": "phq9", "item_1": "²", "item_2": "٣", "item_3": "9" * 5000})
+    assert hostile.status_code == 400 and "Responde esta pregunta" in hostile.content.decode()
     assert QuestionnaireRequest.objects.get().answers == {}
     assert _answer(client, path, "phq9", PHQ9_CALM).status_code == 302
     resumed = Client().get(path)  # another day, another browser: where it was left
