@@ -514,6 +514,7 @@ class RiskAlert(PracticeFromParent):
     item = models.PositiveSmallIntegerField(_("pregunta"))
     answer = models.PositiveSmallIntegerField(_("respuesta"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creada"))
+    notified_at = models.DateTimeField(_("avisada"), null=True, blank=True)  # the therapist's email, queued once
     acknowledged_at = models.DateTimeField(_("revisada"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("revisada por"), on_delete=models.SET_NULL, null=True, related_name="+"

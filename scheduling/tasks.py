@@ -7,7 +7,6 @@ from django.conf import settings
 from procrastinate.contrib.django import app
 
 from scheduling.booking.services import waitlist_offer_hour
-from scheduling.models import RiskAlert
 from scheduling.services import measurement
 from scheduling.services.reminders import send_due_reminders
 from sessai import scope
@@ -46,8 +45,6 @@ def questionnaires_send(timestamp: int) -> int:
 
 @app.task(retry=5)
 @scope.job_in_practice_of("scheduling.RiskAlert", "alert_id")
-def risk_alert_notify(alert_id: str) -> None:
-    """The treating therapist's email about a new risk alert (queued once, with the alert)."""
-    alert = RiskAlert.objects.select_related("therapist", "practice").filter(pk=alert_id).first()
-    if alert is not None:
-        measurement.risk_alert_notify(alert)
+def risk_alert_notify(alert_id: str) -> bool:
+    """The treating therapist's email about a new risk alert, once however often it runs."""
+    return measurement.risk_alert_notify(alert_id)

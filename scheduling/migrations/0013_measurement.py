@@ -161,6 +161,7 @@ class Migration(migrations.Migration):
                 ("item", models.PositiveSmallIntegerField(verbose_name="pregunta")),
                 ("answer", models.PositiveSmallIntegerField(verbose_name="respuesta")),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="creada")),
+                ("notified_at", models.DateTimeField(blank=True, null=True, verbose_name="avisada")),
                 ("acknowledged_at", models.DateTimeField(blank=True, null=True, verbose_name="revisada")),
                 (
                     "acknowledged_by",

@@ -232,9 +232,15 @@ def _complete(request: QuestionnaireRequest) -> None:
 # -- Risk alerts --------------------------------------------------------------------------------
 
 
-def risk_alert_notify(alert: RiskAlert) -> None:
+@transaction.atomic
+def risk_alert_notify(alert_id) -> bool:
     """Email the treating therapist: that there is an alert and where to see it, no clinical text
-    and no patient name (an email leaves the platform)."""
+    and no patient name (an email leaves the platform). Once: the alert row is locked and stamped
+    with the email, so a job retried after its worker died sends nothing more. False when there
+    was nothing to send."""
+    alert = RiskAlert.objects.select_for_update().select_related("therapist", "practice").filter(pk=alert_id).first()
+    if alert is None or alert.notified_at is not None:
+        return False
     therapist = alert.therapist
     emails.send(
         template="risk_alert",
@@ -242,6 +248,9 @@ def risk_alert_notify(alert: RiskAlert) -> None:
         practice=alert.practice,
         context={"practice": alert.practice, "therapist": therapist, "link": f"{settings.FRONTEND_URL}/dashboard"},
     )
+    alert.notified_at = timezone.now()
+    alert.save(update_fields=["notified_at"])
+    return True
 
 
 @transaction.atomic

@@ -3,9 +3,13 @@ before a session, answered page by page (resumable, single use, expiring), score
 session's assessments, and a risk answer that alerts the therapist through the worker."""
 
 import re
+import signal
+import time
 
+import psycopg
 import pytest
 from auditlog.models import LogEntry
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -18,8 +22,11 @@ from patients.tests.factories import PatientFactory, patient_for
 from scheduling import instruments, outcomes
 from scheduling.models import Assessment, MeasurementPlan, QuestionnaireRequest, RiskAlert
 from scheduling.services import measurement
-from scheduling.tasks import questionnaires_send
+from scheduling.tasks import questionnaires_send, risk_alert_notify
 from scheduling.tests.test_patient_pages import appointment_at
+from sessai import scope
+from sessai.db import url_for
+from sessai.tests.workers import jobs, retry_stalled, wait_for, worker
 
 PHQ9_CALM = [1, 0, 1, 1, 0, 0, 1, 0, 0]  # 4: minimal, item 9 at 0
 PHQ9_RISK = [2, 2, 1, 2, 1, 2, 1, 1, 1]  # 13: moderate, item 9 at 1
@@ -405,3 +412,35 @@ def test_the_patient_carries_the_flag_while_an_alert_waits(as_therapist, as_assi
     assert "openRiskAlert" not in as_assistant.get(url).json()  # no clinical flag for an assistant
     as_therapist.post(f"/api/risk-alerts/{alert.pk}/acknowledge")
     assert as_therapist.get(url).json()["openRiskAlert"] is False
+
+
+def test_the_alert_email_goes_once_when_its_worker_is_killed_mid_job(therapist_member, patient, run_jobs, settings):
+    """A real worker process takes the alert's job and blocks on the alert row (held here by
+    another connection, as a slow step would); it is killed; the every-minute tick puts the job
+    back and another run finishes it: one email, however often the job runs."""
+    settings.JOBS_STALLED_AFTER_SECONDS = 1
+    alert = RiskAlert.objects.create(
+        session=appointment_at(therapist_member, patient, hours_ahead=20), patient=patient,
+        therapist=therapist_member.user, instrument="phq9", item=9, answer=2,
+    )  # fmt: skip
+    with psycopg.connect(url_for(connection.settings_dict)) as holder:
+        holder.execute(f"SET ROLE {scope.PLATFORM_ROLE}")
+        holder.execute("SELECT 1 FROM scheduling_riskalert WHERE id = %s FOR UPDATE", [alert.pk])
+        risk_alert_notify.defer(alert_id=str(alert.pk))
+        process = worker("--queues", "default")
+        try:
+            wait_for(lambda: [j["status"] for j in jobs(task_name="scheduling.tasks.risk_alert_notify")] == ["doing"])
+            process.send_signal(signal.SIGKILL)  # mid-job: waiting for the row, nothing sent
+            process.wait(10)
+        finally:
+            process.kill()
+        holder.rollback()
+    assert not OutgoingEmail.objects.filter(template="risk_alert").exists()
+    time.sleep(settings.JOBS_STALLED_AFTER_SECONDS + 1)
+    retry_stalled(run_jobs)
+    assert OutgoingEmail.objects.filter(template="risk_alert").count() == 1
+    risk_alert_notify.defer(alert_id=str(alert.pk))  # run again on purpose: nothing more goes out
+    run_jobs()
+    assert OutgoingEmail.objects.filter(template="risk_alert").count() == 1
+    alert.refresh_from_db()
+    assert alert.notified_at is not None
