@@ -43,7 +43,7 @@ class UIPasswordRulesValidator:
 
 # Addresses under /p/ that are pages of their own (`<app>/page_urls.py`): a practice named so would
 # never reach its booking page. A test keeps this list equal to the routes.
-RESERVED_SLUGS = frozenset({"cita", "consentimiento", "cuestionario", "lista-de-espera", "logo"})
+RESERVED_SLUGS = frozenset({"cita", "consentimiento", "cuestionario", "lista-de-espera", "logo", "resumen"})
 
 
 def validate_public_slug(value: str) -> None:

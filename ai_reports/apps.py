@@ -22,14 +22,16 @@ class AiReportsConfig(AppConfig):
         post_save.connect(forget_price, sender=AIModelPrice, dispatch_uid="ai.price.cache", weak=False)
         post_delete.connect(forget_price, sender=AIModelPrice, dispatch_uid="ai.price.cache.delete", weak=False)
         register_section("reports", contributions.reports_section)
+        register_section("summaries", contributions.summaries_section)
         from patients.services.retention import register_eraser
 
         register_eraser(contributions.erase_patient)
         register_contributor(contributions.dashboard_numbers)
         from accounts.signals import demo_seeded
-        from ai_reports.demo import seed_demo_recording
+        from ai_reports.demo import seed_demo_recording, seed_demo_summary
 
         demo_seeded.connect(seed_demo_recording, dispatch_uid="ai_reports.demo")
+        demo_seeded.connect(seed_demo_summary, dispatch_uid="ai_reports.demo_summary")
         from ai_reports.services import recordings
         from patients.signals import patient_merged, recording_consent_revoked, recording_consent_signed
 

@@ -41,3 +41,11 @@ class Speaker(models.TextChoices):
     THERAPIST = "therapist", _("Terapeuta")
     PATIENT = "patient", _("Paciente")
     OTHER = "other", _("Otro")
+
+
+class SummaryStatus(models.TextChoices):
+    """A patient summary's path: nothing reaches the patient before the therapist approves it."""
+
+    DRAFT = "draft", _("Borrador")
+    APPROVED = "approved", _("Aprobado")
+    SENT = "sent", _("Enviado")

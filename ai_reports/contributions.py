@@ -7,7 +7,15 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from ai_reports.models import AIReport, IdempotencyKey, Recording, RecordingConsent, RecordingUpload, Transcript
+from ai_reports.models import (
+    AIReport,
+    IdempotencyKey,
+    PatientSummary,
+    Recording,
+    RecordingConsent,
+    RecordingUpload,
+    Transcript,
+)
 from ai_reports.services.recordings import chunks_delete
 from billing.choices import EntryKind
 from billing.models import CreditLedgerEntry
@@ -27,6 +35,24 @@ def reports_section(patient) -> list[dict]:
             "content": r.content,
         }
         for r in AIReport.objects.filter(patient=patient).select_related("author").order_by("created_at")
+    ]
+
+
+def summaries_section(patient) -> list[dict]:
+    """The session summaries written for the patient, sent or not, as they stand."""
+    return [
+        {
+            "id": str(s.id),
+            "sessionId": str(s.session_id),
+            "status": s.status,
+            "content": s.content,
+            "aiModel": s.ai_model,
+            "approvedAt": s.approved_at.isoformat() if s.approved_at else None,
+            "sentAt": s.sent_at.isoformat() if s.sent_at else None,
+            "viewedAt": s.viewed_at.isoformat() if s.viewed_at else None,
+            "createdAt": s.created_at.isoformat(),
+        }
+        for s in PatientSummary.objects.filter(patient=patient).order_by("created_at")
     ]
 
 
@@ -61,7 +87,7 @@ def dashboard_numbers(*, membership, windows) -> dict:
 
 
 def erase_patient(erasure) -> None:
-    """Reports (and their PDFs), transcripts, recordings (and their audio) go; the ledger rows that
+    """Reports (and their PDFs), patient summaries, transcripts, recordings (and their audio) go; the ledger rows that
     charged for them stay. Saved answers of AI requests about the patient go too."""
     patient = erasure.patient
     for transcript in Transcript.objects.filter(session__patient=patient):
@@ -74,6 +100,9 @@ def erase_patient(erasure) -> None:
     for upload in RecordingUpload.objects.filter(session__patient=patient):
         chunks_delete(upload.pk)
         upload.delete()
+    for summary in PatientSummary.objects.filter(patient=patient):
+        erasure.object_ids.add(str(summary.pk))
+        summary.delete()
     for report in AIReport.objects.filter(patient=patient):
         erasure.add_files([report.pdf])
         erasure.object_ids.add(str(report.pk))
@@ -87,11 +116,11 @@ def erase_patient(erasure) -> None:
 
 
 # ai_reports' tables with a patient: a merged duplicate's rows move to the patient kept.
-MOVED_ON_MERGE = (AIReport, RecordingConsent)
+MOVED_ON_MERGE = (AIReport, RecordingConsent, PatientSummary)
 
 
 def patient_merged(sender, source, target, **kwargs) -> None:
     """A duplicate patient was merged (patients.signals.patient_merged, inside the merge's
-    transaction): the reports and recording consents written on it now belong to `target`."""
+    transaction): the reports, recording consents and summaries written on it now belong to `target`."""
     for model in MOVED_ON_MERGE:
         model.objects.filter(patient_id=source.pk).update(patient_id=target.pk)

@@ -1,6 +1,7 @@
 """Demo data for recorded sessions: one transcribed session whose analysis the worker of
 `make run` produces with the offline provider, so the flow can be seen without a Gemini key
-(transcribing real audio needs one: there is no honest offline transcription)."""
+(transcribing real audio needs one: there is no honest offline transcription). And one session
+summary approved and sent to its patient, with the practice's summaries turned on."""
 
 from decimal import Decimal
 
@@ -9,7 +10,8 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.models import Membership
 from ai_reports.choices import RecordingStatus
-from ai_reports.models import PracticeAISettings, Recording, RecordingConsent, Transcript
+from ai_reports.models import PatientSummary, PracticeAISettings, Recording, RecordingConsent, Transcript
+from ai_reports.services import ai_settings_set, summaries
 from scheduling.choices import SessionStatus
 from scheduling.models import Session
 from sessai.jobs import defer_on_commit
@@ -24,15 +26,49 @@ SEGMENTS = [
 ]
 
 
-def seed_demo_recording(sender, practice, **kwargs):
-    if Transcript.objects.filter(practice=practice).exists():
-        return
-    therapist = (
+DEMO_SUMMARY = (
+    "En esta sesión conversamos sobre cómo ha estado tu sueño y sobre la ansiedad antes de las reuniones "
+    "del trabajo. Practicamos la respiración diafragmática, que te ayudó el lunes.\n\n"
+    "Acordamos que esta semana anotarás en tu registro los pensamientos que aparecen antes de la reunión del "
+    "lunes, para revisarlos juntos en la próxima sesión."
+)
+
+
+def _demo_therapist(practice):
+    return (
         Membership.objects.filter(practice=practice, role=Role.THERAPIST)
         .select_related("user")
         .order_by("user__email")
         .first()
     )
+
+
+def seed_demo_summary(sender, practice, **kwargs):
+    """The therapist's oldest completed session with its summary sent (the patient's link is in the
+    worker's console email)."""
+    if PatientSummary.objects.filter(practice=practice).exists():
+        return
+    therapist = _demo_therapist(practice)
+    if therapist is None:
+        return
+    session = (
+        Session.objects.filter(practice=practice, therapist=therapist.user, status=SessionStatus.COMPLETED)
+        .select_related("patient", "practice")
+        .order_by("starts_at")
+        .first()
+    )
+    if session is None or not session.patient.email:
+        return
+    ai_settings_set(practice=practice, patient_summaries=True)
+    summary = summaries.summary_write(session=session, membership=therapist, content=DEMO_SUMMARY)
+    summaries.summary_approve(summary=summary, membership=therapist)
+    summaries.summary_send(summary=summary, membership=therapist)
+
+
+def seed_demo_recording(sender, practice, **kwargs):
+    if Transcript.objects.filter(practice=practice).exists():
+        return
+    therapist = _demo_therapist(practice)
     if therapist is None:
         return
     session = (

@@ -10,8 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Practice
-from ai_reports.choices import DocFormat, RangeType, RecordingStatus, Tier
+from ai_reports.choices import DocFormat, RangeType, RecordingStatus, SummaryStatus, Tier
 from patients.models import Patient
+from sessai.tenancy import PracticeFromParent, practice_field
 
 PRICE = {"max_digits": 10, "decimal_places": 4}
 
@@ -56,6 +57,8 @@ class PracticeAISettings(models.Model):
     note_format = models.CharField(
         _("formato de la nota sugerida"), max_length=10, choices=DocFormat.choices, default=DocFormat.SOAP
     )
+    # Optional: a short summary of a session for the patient, approved by the therapist, sent by link.
+    patient_summaries = models.BooleanField(_("resúmenes de sesión para pacientes"), default=False, db_default=False)
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
 
     class Meta:
@@ -293,9 +296,70 @@ class Transcript(models.Model):
         return str(self.session_id)
 
 
+class PatientSummary(PracticeFromParent):
+    """A short, plain-Spanish summary of one session for the patient (what was worked on, what was
+    agreed): drafted by the AI or written by hand, edited and approved by the therapist, and only
+    then sent by a link the patient opens on their phone. Part of the clinical record."""
+
+    practice_parent = "session"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    practice = practice_field()
+    session = models.ForeignKey(
+        "scheduling.Session", verbose_name=_("sesión"), on_delete=models.CASCADE, related_name="+"
+    )
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("paciente"), on_delete=models.CASCADE, related_name="patient_summaries"
+    )
+    content = models.TextField(_("resumen"), blank=True)
+    status = models.CharField(_("estado"), max_length=10, choices=SummaryStatus.choices, default=SummaryStatus.DRAFT)
+    # The model that wrote the last draft ("" when the therapist wrote it) and what it cost.
+    ai_model = models.CharField(_("modelo"), max_length=80, blank=True)
+    credits = models.DecimalField(_("créditos"), max_digits=14, decimal_places=1, default=Decimal("0"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("editado por"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("aprobado por"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("aprobado"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("enviado"), null=True, blank=True)
+    sent_to = models.EmailField(_("enviado a"), blank=True)
+    viewed_at = models.DateTimeField(_("leído por el paciente"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("creado"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("actualizado"))
+
+    class Meta:
+        verbose_name = _("resumen para el paciente")
+        verbose_name_plural = _("resúmenes para pacientes")
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "session"], name="patient_summary_one_per_session"),
+            # sent means approved first, and to an address
+            models.CheckConstraint(
+                condition=~models.Q(status="sent")
+                | (models.Q(approved_at__isnull=False, sent_at__isnull=False) & ~models.Q(sent_to="")),
+                name="patient_summary_sent_approved",
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "patient", "created_at"], name="patient_summary_patient")]
+
+    def __str__(self):
+        return f"{self.session_id} {self.status}"
+
+
 auditlog.register(AIModelPrice, exclude_fields=["updated_at"])
 auditlog.register(PracticeAISettings, exclude_fields=["updated_at"])
 auditlog.register(RecordingConsent)
 auditlog.register(Recording, exclude_fields=["audio"])
 auditlog.register(Transcript, mask_fields=["segments", "analysis"], mask_callable="sessai.audit.mask_clinical")
 auditlog.register(AIReport, exclude_fields=["pdf"], mask_fields=["content"], mask_callable="sessai.audit.mask_clinical")
+auditlog.register(
+    PatientSummary,
+    exclude_fields=["updated_at"],
+    mask_fields=["content"],
+    mask_callable="sessai.audit.mask_clinical",
+)

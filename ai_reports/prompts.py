@@ -358,6 +358,47 @@ def session_structure_offline(notes: str) -> str:
     return "".join(parts)
 
 
+# --- A session's summary for the patient ----------------------------------------------------------
+
+SYSTEM_PATIENT = (
+    "Ayudas a psicólogos y terapeutas en Chile a escribirle a su paciente un resumen breve de la sesión. "
+    "Escribes en español sencillo y cálido, de tú, sin jerga clínica, diagnósticos, puntajes ni juicios. "
+    "Usa solo la información entregada: no inventes nada. Los datos personales fueron reemplazados por "
+    "marcadores entre corchetes como [PACIENTE] o [PERSONA_1]: consérvalos tal cual. Responde solo con el resumen."
+)
+PATIENT_SUMMARY_WORDS = 150
+
+
+def patient_summary_prompt(note: str, goals: list[str]) -> str:
+    """The therapist's record of one session → what the patient reads: what was worked on and what
+    was agreed, in plain text (the page shows it as written)."""
+    lines = [
+        f"Escribe para el paciente un resumen de esta sesión de no más de {PATIENT_SUMMARY_WORDS} palabras, en "
+        "texto plano (sin Markdown ni HTML), en dos párrafos: uno que empiece con «En esta sesión» (qué "
+        "conversamos y trabajamos) y otro que empiece con «Acordamos» (los próximos pasos o tareas). No menciones "
+        "riesgos, diagnósticos, puntajes de cuestionarios ni a terceras personas. El terapeuta lo revisará y "
+        "aprobará antes de enviarlo."
+    ]
+    if goals:
+        lines += ["", "Objetivos de la sesión: " + "; ".join(goals)]
+    lines += ["", "Registro del terapeuta:", "", note]
+    return "\n".join(lines)
+
+
+def patient_summary_offline(note: str, goals: list[str]) -> str:
+    """Without a model: the record's sentences placed under the two paragraphs, for the therapist to
+    rewrite (it says so)."""
+    sentences = _sentences(note)
+    agreed = [s for s in sentences if PLAN_WORDS.search(s)]
+    worked = [s for s in sentences if s not in agreed][:3]
+    first = "En esta sesión " + (("trabajamos en: " + "; ".join(goals) + ". ") if goals else "conversamos. ")
+    first += " ".join(worked)
+    second = "Acordamos: " + (" ".join(agreed) if agreed else "(completar)")
+    return (
+        f"{first.strip()}\n\n{second}\n\n(Borrador sin modelo de IA: reescríbelo para tu paciente antes de aprobarlo.)"
+    )
+
+
 # --- Recorded sessions -------------------------------------------------------------------------
 
 TRANSCRIBE_SYSTEM = (

@@ -22,6 +22,7 @@ class Operation(models.TextChoices):
     SESSION_STRUCTURE = "session_structure", _("Estructuración de Sesión")
     TRANSCRIPTION = "transcription", _("Transcripción de Audio")
     SESSION_SUMMARY = "session_summary", _("Resumen de Sesión")
+    PATIENT_SUMMARY = "patient_summary", _("Resumen para el Paciente")
 
 
 class Tier(models.TextChoices):

@@ -59,6 +59,8 @@ class Patient(models.Model):
         db_default="",
         help_text=_("Queda en la auditoría con el cambio"),
     )
+    # The patient asked, from a summary's page, not to receive session summaries by email.
+    summaries_opt_out = models.BooleanField(_("no recibe resúmenes de sesión"), default=False, db_default=False)
     processing_blocked = models.BooleanField(
         _("tratamiento bloqueado"),
         default=False,

@@ -27,6 +27,7 @@ portal_patterns = [
     path("", include("accounts.page_urls")),
     path("", include("patients.page_urls")),
     path("", include("scheduling.page_urls")),
+    path("", include("ai_reports.page_urls")),
 ]
 
 # The console's login is as hard to guess as the API's.

@@ -10,8 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.choices import Role
-from accounts.models import Membership, Practice, User, default_member_color
+from accounts.models import Membership, OutgoingEmail, Practice, User, default_member_color
 from accounts.tests.factories import PASSWORD, MembershipFactory
+from ai_reports.models import PatientSummary
 from billing.models import CreditAccount, Subscription
 from patients.models import Patient
 from patients.tests.factories import patient_for
@@ -101,6 +102,10 @@ def test_seed_demo_is_idempotent(settings):
         practice_id=demo.pk, code="phq9", start=date.today() - timedelta(days=90), end=date.today(), tz=demo.timezone
     )
     assert phq9_outcomes["overall"]["measured"] == 1 and phq9_outcomes["overall"]["classes"]["recovered"]["count"] == 1
+    # a session summary approved and sent to its patient, once
+    summary = PatientSummary.objects.get()
+    assert summary.status == "sent" and summary.approved_at and summary.sent_to == summary.patient.email
+    assert OutgoingEmail.objects.filter(template="patient_summary").count() == 1
 
 
 def test_seed_demo_refuses_production_without_force(settings):

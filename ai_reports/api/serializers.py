@@ -133,6 +133,12 @@ class AISettingsSerializer(InputSerializer):
     note_format = serializers.ChoiceField(
         choices=DocFormat.choices, required=False, help_text=_("Formato de la nota sugerida.")
     )
+    patient_summaries = serializers.BooleanField(
+        required=False,
+        help_text=_(
+            "Permite escribir, aprobar y enviar al paciente un resumen de cada sesión (nada se envía sin la aprobación del terapeuta)."
+        ),
+    )
 
 
 class AISettingsOutSerializer(WireSerializer):
@@ -140,6 +146,7 @@ class AISettingsOutSerializer(WireSerializer):
     audio_transcription = serializers.BooleanField()
     recording_retention_days = serializers.IntegerField(min_value=0, max_value=3650)
     note_format = serializers.ChoiceField(choices=DocFormat.choices)
+    patient_summaries = serializers.BooleanField()
 
 
 # --- Recorded sessions -------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from ai_reports.api import recordings, views
+from ai_reports.api import recordings, summaries, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("reports", views.ReportViewSet, basename="report")
 router.register("sessions", recordings.SessionRecordingViewSet, basename="session-recording")
+router.register("sessions", summaries.SessionSummaryViewSet, basename="session-summary")
 
 urlpatterns = [
     path("ai/reports/generate", views.ReportGenerateView.as_view(), name="ai-report-generate"),

@@ -1,6 +1,7 @@
 """ai_reports' writes: `reports` (AI settings, progress reports, documentation: pseudonymise,
 call, charge) and `recordings` (the scribe: uploads, transcription, analysis, the draft note).
-The reports' names the views call are re-exported here."""
+`summaries` holds a session's summary for the patient. The reports' names the views call are
+re-exported here."""
 
 from ai_reports.services.reports import (
     ai_processing_check,

@@ -88,6 +88,7 @@ def ai_settings(practice) -> dict:
         "audio_transcription": row.audio_transcription,
         "recording_retention_days": row.recording_retention_days,
         "note_format": row.note_format,
+        "patient_summaries": row.patient_summaries,
     }
 
 

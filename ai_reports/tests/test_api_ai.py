@@ -364,6 +364,7 @@ def test_tier_setting_picks_the_model(as_admin, as_therapist, patient, gemini):
         "audioTranscription": False,
         "recordingRetentionDays": 0,
         "noteFormat": "soap",
+        "patientSummaries": False,
     }
     saved = as_admin.post("/api/admin/ai/settings", {"aiModel": "advanced"}, format="json")
     assert saved.json() == {"success": True, "message": "Configuración guardada exitosamente."}

@@ -10,6 +10,7 @@ from patients.services.patients import (
     patient_merge,
     patient_register,
     patient_session_stats_set,
+    patient_summaries_opt_out_set,
     patient_update,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "patient_merge",
     "patient_register",
     "patient_session_stats_set",
+    "patient_summaries_opt_out_set",
     "patient_update",
 ]

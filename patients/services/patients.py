@@ -209,6 +209,15 @@ def patient_archive(*, patient: Patient) -> Patient:
     return patient
 
 
+def patient_summaries_opt_out_set(*, patient: Patient, opted_out: bool) -> Patient:
+    """The patient's own choice, from a summary's page: no more session summaries by email (or
+    again). Audited as any change to the record."""
+    if patient.summaries_opt_out != opted_out:
+        patient.summaries_opt_out = opted_out
+        patient.save(update_fields=["summaries_opt_out", "updated_at"])
+    return patient
+
+
 def patient_session_stats_set(*, patient_id, total: int, first_date, last_date) -> None:
     """Called by scheduling after any change to a patient's sessions."""
     Patient.objects.filter(pk=patient_id).update(

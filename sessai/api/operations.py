@@ -557,6 +557,34 @@ _OPERATIONS = {
         _("Usar la nota sugerida"),
         _("Copia la nota sugerida al registro de la sesión, saneada. Nunca se hace sola."),
     ),
+    "sessions_patient_summary_retrieve": (
+        _("Resumen de la sesión para el paciente"),
+        _(
+            "El resumen que se escribe para el paciente tras la sesión, su estado (`draft`, `approved`, `sent`) y si lo abrió; `id: null` si aún no hay. Cada lectura queda auditada."
+        ),
+    ),
+    "sessions_patient_summary_update": (
+        _("Escribir o editar el resumen para el paciente"),
+        _(
+            "Texto plano (las etiquetas HTML se quitan). Editar un resumen aprobado lo devuelve a borrador; 409 si ya se envió, si la consulta no activó los resúmenes o si la sesión no está realizada."
+        ),
+    ),
+    "sessions_patient_summary_draft_create": (
+        _("Borrador del resumen con IA"),
+        _(
+            "La IA redacta el resumen a partir del registro de la sesión (anonimizado; se cobra en créditos) y reemplaza el borrador. 409 si el paciente se opuso al procesamiento con IA: no se envía nada ni se cobra."
+        ),
+    ),
+    "sessions_patient_summary_approve_create": (
+        _("Aprobar el resumen para el paciente"),
+        _("Nada llega al paciente sin esta aprobación; lo aprobado es exactamente lo que se envía."),
+    ),
+    "sessions_patient_summary_send_create": (
+        _("Enviar el resumen al paciente"),
+        _(
+            "Envía por correo un enlace al resumen aprobado (el correo no lleva texto clínico). 409 si no está aprobado, ya se envió, el paciente pidió no recibir resúmenes, tiene el tratamiento bloqueado o no tiene correo."
+        ),
+    ),
     "sessions_transcript_segments_partial_update": (
         _("Corregir un segmento"),
         _("Texto o hablante de un segmento; de solo lectura desde la firma de la sesión."),

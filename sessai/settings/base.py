@@ -478,6 +478,8 @@ RECURRENCE_MAX_OCCURRENCES = 52  # a year of weekly sessions
 SESSION_REMINDER_HOURS = env_int("SESSION_REMINDER_HOURS", 24)
 # Measurement-based care: questionnaire links go out this long before a due session
 QUESTIONNAIRE_HOURS_BEFORE = env_int("QUESTIONNAIRE_HOURS_BEFORE", 48)
+# How long a session summary's link opens the summary for the patient (the summary stays in the record).
+PATIENT_SUMMARY_LINK_DAYS = env_int("PATIENT_SUMMARY_LINK_DAYS", 30)
 
 # --- Background jobs (Procrastinate on the same PostgreSQL). `manage.py procrastinate worker`
 # runs them; periodic tasks (reminders, renewals, purges) are deferred by the workers themselves,
@@ -513,7 +515,7 @@ AI_TIERS = {  # defaults of the console-editable price table (USD per million to
     "balanced": {"model": "gemini-2.5-flash", "input": "0.30", "output": "2.50"},
     "advanced": {"model": "gemini-2.5-pro", "input": "1.25", "output": "10.00"},
 }
-AI_TIME_SAVED_MINUTES = {"progress_report": 45, "documentation": 15, "session_structure": 10}
+AI_TIME_SAVED_MINUTES = {"progress_report": 45, "documentation": 15, "session_structure": 10, "patient_summary": 10}
 REPORTS_STORE_PDF = env_bool("REPORTS_STORE_PDF", False)
 
 # --- Security headers everywhere (HTTPS-only ones live in prod.py)

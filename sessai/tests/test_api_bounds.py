@@ -211,6 +211,7 @@ PATH_OBJECTS = {
     "/api/sessions/{id}/transcript/segments/{index}": "record",
     "/api/patients/{id}/consents": "patient",
     "/api/patients/{id}/measurement-plan": "patient",
+    "/api/sessions/{id}/patient-summary": "record",
     "/api/sessions/{id}/approve": "scheduled",
     "/api/patients/{id}/access-log": "patient",
     "/api/patients/{id}/export-package": "patient",

@@ -26,7 +26,7 @@ from accounts.choices import Role
 from accounts.models import DeviceSession
 from accounts.tests.factories import MembershipFactory, login_tokens
 from ai_reports.choices import RecordingStatus
-from ai_reports.models import AIReport, Recording, RecordingConsent, RecordingUpload, Transcript
+from ai_reports.models import AIReport, PatientSummary, Recording, RecordingConsent, RecordingUpload, Transcript
 from patients.models import Consent, PrivacyRequest
 from patients.tests.factories import patient_for
 from scheduling.api.serializers import ATTACHMENT_SALT
@@ -129,6 +129,9 @@ def victim(practice, therapist_member, settings):
     )
     alert = RiskAlert.objects.create(
         session=record, patient=patient, therapist=therapist_member.user, instrument="phq9", item=9, answer=1
+    )
+    PatientSummary.objects.create(
+        session=record, patient=patient, content=f"Resumen {MARK}", edited_by=therapist_member.user
     )
     login_tokens(therapist_member.user)
     objects = {
