@@ -17,6 +17,7 @@ from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory
 from ai_reports.models import AIReport
 from ai_reports.redaction import Redactor
+from ai_reports.services import ai_settings_set
 from ai_reports.tests.fake_gemini import FakeGemini
 from billing import services as billing
 from billing.choices import EntryKind
@@ -220,6 +221,23 @@ def test_report_with_gemini_is_redacted_restored_stored_and_charged(as_therapist
         usage.report_id,
         usage.actor_id,
     ) == (Decimal("-0.2"), 1000, 500, patient.id, AIReport.objects.get().id, therapist_member.user_id)
+
+
+def test_a_patient_summary_draft_carries_no_identifier_and_comes_back_named(as_therapist, patient, gemini):
+    """The session summary's prompt (issue 35, part 7) is pseudonymised like the report's: the notes
+    that name the patient, their mother, boss, email, address and RUT leave without them."""
+    ai_settings_set(practice=patient.practice, patient_summaries=True)
+    gemini.reply("En esta sesión conversamos contigo, [PACIENTE].\n\nAcordamos revisar tu registro.")
+    for session in patient.sessions.order_by("starts_at"):
+        answer = as_therapist.post(f"/api/sessions/{session.pk}/patient-summary/draft")
+        assert answer.status_code == 200, answer.json()
+        assert answer.json()["content"].startswith("En esta sesión conversamos contigo, María José Pérez Soto.")
+        gemini.reply("En esta sesión conversamos contigo, [PACIENTE].\n\nAcordamos revisar tu registro.")
+    assert len(gemini.requests) == 3
+    for sent in gemini.requests:
+        for identifier in IDENTIFIERS:
+            assert identifier not in sent["raw"], identifier
+        assert "Dormir 7 horas" in sent["body"]["contents"][0]["parts"][0]["text"]  # the goals go
 
 
 def test_the_prompt_never_contains_another_patients_data(as_therapist, patient, gemini, therapist_member):
