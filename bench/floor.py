@@ -5,7 +5,12 @@ the exact SQL statements SessAI ran for that request (captured in-process by ben
 passed in the JSON file named by FLOOR_QUERIES, `{path: [sql, ...]}`) through raw psycopg on a
 per-thread connection, and answers every row as JSON with orjson (rows as lists: joined tables
 repeat column names). No authentication, no ORM, no
-serializers: what is left is the database and the bytes."""
+serializers: what is left is the database and the bytes.
+
+FLOOR_PREPARE=on (psycopg's default): a statement run 5 times on a connection is prepared on the
+server; off: every statement is parsed and planned each time, as ours are without prepared
+statements (DB_PREPARED_STATEMENTS=off). bench/run.py measures ours against the floor in the same
+mode, both ways."""
 
 import json
 import os
@@ -22,7 +27,10 @@ _local = threading.local()
 def _connection() -> psycopg.Connection:
     connection = getattr(_local, "connection", None)
     if connection is None or connection.closed:
-        connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+        prepare = os.environ.get("FLOOR_PREPARE", "on") == "on"
+        connection = psycopg.connect(
+            os.environ["DATABASE_URL"], autocommit=True, prepare_threshold=5 if prepare else None
+        )
         _local.connection = connection
     return connection
 

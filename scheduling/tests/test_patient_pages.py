@@ -19,6 +19,7 @@ from accounts.models import OutgoingEmail
 from accounts.page_urls import urlpatterns as account_pages
 from accounts.tests.factories import MembershipFactory
 from accounts.validators import RESERVED_SLUGS
+from ai_reports.page_urls import urlpatterns as ai_pages
 from patients.page_urls import urlpatterns as patient_pages
 from patients.tests.factories import patient_for
 from scheduling import links
@@ -799,7 +800,7 @@ def test_a_gif_logo_is_served_as_a_gif(as_admin, practice, booking_on):
 
 
 def test_reserved_addresses_are_refused_and_match_the_routes(as_admin, practice):
-    urlpatterns = [*account_pages, *patient_pages, *scheduling_pages]
+    urlpatterns = [*account_pages, *patient_pages, *scheduling_pages, *ai_pages]
     routes = {
         str(p.pattern).split("/")[1]
         for p in urlpatterns

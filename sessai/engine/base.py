@@ -18,7 +18,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.execute_wrappers.append(scope.scope_statement)
 
     def connect(self):
-        self.sessai_scope = scope.UNSET  # a new server session: the settings are unset
+        # A new server session has its settings unset; a connection borrowed from Django's pool
+        # (DB_POOL_SIZE) may still hold its last borrower's practice or role: set it again.
+        self.sessai_scope = scope.UNKNOWN if self.settings_dict["OPTIONS"].get("pool") else scope.UNSET
         super().connect()
 
     def _commit(self):

@@ -153,6 +153,21 @@ if DB_POOL_MODE not in ("session", "transaction"):
     raise ImproperlyConfigured("DB_POOL_MODE must be session or transaction")
 _db["POOL_MODE"] = DB_POOL_MODE
 _db["DISABLE_SERVER_SIDE_CURSORS"] = DB_POOL_MODE == "transaction"
+# Prepared statements (docs/benchmarks.md): values bound on the server, and a statement run
+# DB_PREPARE_THRESHOLD times on a connection prepared there, so PostgreSQL stops parsing and planning
+# it. On by default on a direct connection; off behind a transaction-mode pooler, whose server
+# connections change under a client (PgBouncer keeps prepared statements from 1.21 with
+# `max_prepared_statements`; Debian 12's 1.18 does not): DB_PREPARED_STATEMENTS=on only for such a one.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", DB_POOL_MODE == "session")
+if DB_PREPARED_STATEMENTS:
+    _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=env_int("DB_PREPARE_THRESHOLD", 5))
+# Django's own connection pool (psycopg_pool) instead of one persistent connection per thread:
+# DB_POOL_SIZE connections per process at most (0: off). Measured against persistent connections in
+# docs/benchmarks.md; a pooled connection's practice setting is re-set on every borrow (sessai.engine).
+DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0)
+if DB_POOL_SIZE:
+    _db["CONN_MAX_AGE"] = 0  # Django's rule with a pool: the pool keeps the connections
+    _db.setdefault("OPTIONS", {})["pool"] = {"min_size": min(2, DB_POOL_SIZE), "max_size": DB_POOL_SIZE}
 DATABASES = {"default": _db}
 # A streaming replica for the heavy reads (sessai/replica.py), when configured.
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
