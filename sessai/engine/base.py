@@ -3,12 +3,27 @@ connection scoped to the practice of the code that uses it (sessai.scope, row-le
 the scope is set before a statement when it changed, and again after any rollback, which can undo
 a setting made inside the rolled-back transaction."""
 
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django_prometheus.db.backends.postgresql import base
 
 from sessai import scope
 
+# PostgreSQL's protocol carries at most 65,535 parameters a statement: with values bound on the
+# server (prepared statements, sessai/settings) a bulk insert of more is refused, where client-side
+# binding, which writes the values into the text, has no limit.
+MAX_SERVER_PARAMETERS = 65_535
+
+
+class DatabaseOperations(PostgresOperations):
+    def bulk_batch_size(self, fields, objs):
+        if self.connection.settings_dict["OPTIONS"].get("server_side_binding"):
+            return max(1, min(len(objs), MAX_SERVER_PARAMETERS // max(1, len(fields))))
+        return super().bulk_batch_size(fields, objs)
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sessai_scope = scope.UNSET

@@ -109,3 +109,15 @@ def test_a_connection_from_the_pool_takes_its_borrowers_practice_and_no_other():
     (count_a, pid_a), (count_none, pid_none, setting) = json.loads(out.stdout.strip().splitlines()[-1])
     assert pid_a == pid_none  # the same server session, borrowed twice
     assert (count_a, count_none, setting) == (1, 0, "")
+
+
+def test_a_bulk_insert_past_the_protocols_parameter_limit_is_split(db):
+    """4,000 patients × 26 columns is 104,000 values: one statement bound on the server would carry
+    more than PostgreSQL's 65,535 parameters (refused); the engine splits it into batches."""
+    member = MembershipFactory()
+    with scope.in_practice(member.practice_id):
+        created = Patient.objects.bulk_create(
+            [Patient(practice_id=member.practice_id, name=f"Lote {n}") for n in range(4000)]
+        )
+        assert len(created) == 4000
+        assert Patient.objects.filter(name__startswith="Lote ").count() == 4000
