@@ -118,24 +118,34 @@ def request(
     return (time.perf_counter() - started) * 1000, response.status, payload
 
 
+REQUEST_TIMEOUT = 60  # seconds; the calendar month at 8 clients answers in ~2
+
+
 def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * p))]
 
 
-def drive(port: int, method: str, path_fn, token: str | None, concurrency: int, total: int) -> dict:
-    """`total` requests from `concurrency` clients, each on its own kept-alive connection."""
+def drive(port: int, method: str, path_fn, token: str | None, concurrency: int, total: int, offset: int = 0) -> dict:
+    """`total` requests from `concurrency` clients, each on its own kept-alive connection; `offset`
+    shifts the numbers `path_fn` gets, so that drives sharing a database book different slots."""
     latencies, statuses, sizes = [], [], []
     lock = threading.Lock()
     per_client = max(1, total // concurrency)
 
     def client(index):
-        connection = HTTPConnection("127.0.0.1", port, timeout=300)
+        connection = HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
         try:
             if method == "GET":  # unmeasured: the worker thread's first database connection and lazy imports
                 request(connection, method, path_fn(0)[0], token)
             for n in range(per_client):
-                path, body = path_fn(concurrency * 1_000_000 + index * per_client + n)  # new booking slots per run
-                ms, status, payload = request(connection, method, path, token, body)
+                path, body = path_fn(concurrency * 1_000_000 + offset + index * per_client + n)  # new slots per run
+                started = time.perf_counter()
+                try:
+                    ms, status, payload = request(connection, method, path, token, body)
+                except OSError:  # no answer within the timeout: an error of the run, which goes on
+                    ms, status, payload = (time.perf_counter() - started) * 1000, 599, b""
+                    connection.close()
+                    connection = HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
                 with lock:
                     latencies.append(ms)
                     statuses.append(status)

@@ -22,6 +22,7 @@ Nothing in RESULTS.md is typed by hand."""
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PY, ROOT, database_url, django_setup, drive, machine_lines, start_server, stop_server  # noqa: E402
+from common import (  # noqa: E402
+    PY,
+    ROOT,
+    database_url,
+    django_setup,
+    drive,
+    machine_lines,
+    percentile,
+    start_server,
+    stop_server,
+)
 
 NAME = "Centro Benchmark"
 SMALL_SUFFIX = "_bench10k"
@@ -220,6 +231,7 @@ def count_plans(paths: dict, statements: dict) -> list[tuple]:
 
 # The servers each read is driven on, in turn: ours as deployed (prepared statements), the floor
 # in the same mode, ours and the floor without them, ours on Django's connection pool, ours on 10k.
+ROUNDS = 5  # every mode goes first once
 MODES = {
     "ours": {},
     "floor": {"FLOOR_PREPARE": "on"},
@@ -227,6 +239,23 @@ MODES = {
     "floor-unprepared": {"FLOOR_PREPARE": "off"},
     "pool": {"DB_POOL_SIZE": "8"},
 }
+
+
+def merged(results: list[dict]) -> dict:
+    """One result from several drives of the same read (rounds): latencies pooled, rates summed."""
+    latencies = sorted(ms for r in results for ms in r["latencies"])
+    elapsed = sum(r["n"] / r["rps"] for r in results)
+    return {
+        "p50": statistics.median(latencies),
+        "p95": percentile(latencies, 0.95),
+        "p99": percentile(latencies, 0.99),
+        "rps": len(latencies) / elapsed,
+        "n": len(latencies),
+        "bytes": statistics.median(r["bytes"] for r in results),
+        "errors": sum(r["errors"] for r in results),
+        "conflicts": sum(r["conflicts"] for r in results),
+        "latencies": latencies,
+    }
 
 
 def measure(
@@ -254,16 +283,25 @@ def measure(
     try:
         for name, (method, path_fn) in paths.items():
             total = args.requests if "calendar" not in name or "therapist" in name else max(16, args.requests // 10)
+            modes = [mode for mode in MODES if method == "GET" or not mode.startswith("floor")]
             for clients in clients_list:
+                # ROUNDS rounds, each mode once per round in a rotated order: no mode always goes first
+                # after the switch to a new endpoint (the database's caches warm for whoever does)
+                parts: dict[str, list] = {mode: [] for mode in modes}
+                for round_ in range(ROUNDS):
+                    for mode in modes[round_ % len(modes) :] + modes[: round_ % len(modes)]:
+                        token_ = None if mode.startswith("floor") else token
+                        # each drive books its own slots (the modes share one database)
+                        offset = (list(MODES).index(mode) * ROUNDS + round_) * (total // ROUNDS + 10)
+                        parts[mode].append(
+                            drive(ports[mode], method, path_fn, token_, clients, total // ROUNDS, offset=offset)
+                        )
                 line = f"{name:32s} c={clients}"
-                for mode in MODES:
-                    if mode.startswith("floor") and method != "GET":
-                        continue
-                    r = drive(ports[mode], method, path_fn, None if mode.startswith("floor") else token, clients, total)
-                    big[(mode, name, clients)] = r
-                    line += f" | {mode} {r['p50']:.1f}/{r['p99']:.1f}"
-                    if r["errors"]:
-                        line += f" ({r['errors']} errors)"
+                for mode in modes:
+                    big[(mode, name, clients)] = r = merged(parts[mode])
+                    line += f" | {mode} {r['p50']:.1f}/{r['p99']:.1f}" + (
+                        f" ({r['errors']} errors)" if r["errors"] else ""
+                    )
                 if clients == 1:
                     small_method, small_fn = small_paths[name]
                     small[(name, 1)] = m = drive(small_port, small_method, small_fn, small_token, 1, total)
@@ -337,7 +375,10 @@ def main():
             clients_list=(1,) if dense else (1, 8),
         )
         if not dense and not args.no_profiles:
-            sampled = sampling_profiles(args, big_url=urls[big_name], paths=paths, token=token)
+            try:
+                sampled = sampling_profiles(args, big_url=urls[big_name], paths=paths, token=token)
+            except (SystemExit, OSError, ValueError) as exc:  # the measurements are written anyway
+                print(f"sampling profiles failed: {exc}", flush=True)
         runs[density] = (paths, big, small, queries, plans)
     write_results(args, runs, sampled, memory)
 
@@ -347,31 +388,36 @@ def main():
 PROFILES_DIR = ROOT / "bench" / "profiles"  # flame graphs and raw stacks: artifacts, not committed
 # A sample's part: the innermost frame of its stack that names one (stdlib frames name none).
 SHARES = [
-    ("database (psycopg: send, wait, fetch)", ("/psycopg/", "/psycopg_pool/")),
-    ("JSON rendering", ("/sessai/api/renderers.py", "orjson")),
+    ("database (psycopg: send, wait, fetch)", ("psycopg/", "psycopg_pool/")),
+    ("JSON rendering", ("sessai/api/renderers.py", "orjson")),
     (
         "serializers (DRF fields, wire)",
         (
-            "/rest_framework/serializers.py",
-            "/rest_framework/fields.py",
-            "/rest_framework/relations.py",
-            "/sessai/api/wire.py",
+            "rest_framework/serializers.py",
+            "rest_framework/fields.py",
+            "rest_framework/relations.py",
+            "sessai/api/wire.py",
         ),
     ),
-    ("ORM (query building, model instances)", ("/django/db/",)),
-    ("authentication", ("/accounts/authentication.py", "/rest_framework_simplejwt/", "/jwt/")),
-    ("Django and DRF (middleware, routing, views)", ("/django/", "/rest_framework/")),
-    ("gunicorn (HTTP parsing, writing)", ("/gunicorn/",)),
-    ("our code (views, selectors, scope, audit)", (str(ROOT) + "/",)),
+    ("ORM (query building, model instances)", ("django/db/",)),
+    ("authentication", ("accounts/authentication.py", "rest_framework_simplejwt/", "jwt/")),
+    ("Django and DRF (middleware, routing, views)", ("django/", "rest_framework/")),
+    ("gunicorn (HTTP parsing, writing)", ("gunicorn/",)),
 ]
+OURS = ("accounts/", "patients/", "scheduling/", "ai_reports/", "billing/", "sessai/", "console/")
 IN_A_REQUEST = ("django/core/handlers", "handle_request")
 
 
 def _share_of(frames: list[str]) -> str:
+    """A frame reads `function (path/file.py:line)`; py-spy shortens site-packages paths to the
+    package's own (`django/db/models/query.py`), and ours to the project's."""
     for frame in reversed(frames):  # innermost first
+        where = frame.rpartition("(")[2]
         for label, needles in SHARES:
-            if any(n in frame for n in needles) and not (label.startswith("our code") and "/.venv/" in frame):
+            if any(needle in where for needle in needles):
                 return label
+        if where.startswith(OURS) or f"{ROOT}/" in where and "/.venv/" not in where:
+            return "our code (views, selectors, scope, audit)"
     return "other (stdlib, logging, metrics)"
 
 
@@ -402,19 +448,20 @@ def sampling_profiles(args, *, big_url: str, paths: dict, token: str, seconds: f
     spy = str(Path(PY).parent / "py-spy")
     PROFILES_DIR.mkdir(exist_ok=True)
     port = args.port + 20
-    server = start_server(port, big_url, extra_env={"WEB_CONCURRENCY": "1"})
+    # one worker, never recycled while it is sampled (max_requests would replace it mid-profile)
+    server = start_server(port, big_url, extra_env={"WEB_CONCURRENCY": "1", "GUNICORN_MAX_REQUESTS": "0"})
     result = {}
     try:
-        [pid] = _worker_pids(server)
         for name, (method, path_fn) in paths.items():
             if method != "GET":
                 continue
+            [pid] = _worker_pids(server)
             slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
             for fmt, suffix in (("raw", "txt"), ("flamegraph", "svg")):
                 output = PROFILES_DIR / f"{slug}.{suffix}"
                 command = [spy, "record", "--pid", str(pid), "--rate", "200", "--idle", "--format", fmt]
                 recorder = subprocess.Popen(
-                    [*command, "--output", str(output), "--duration", str(seconds)],
+                    [*command, "--output", str(output), "--duration", str(int(seconds))],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
                 )
@@ -432,7 +479,17 @@ def sampling_profiles(args, *, big_url: str, paths: dict, token: str, seconds: f
 # -- Memory: what grows between batches of requests (tracemalloc, in-process) ----------------------
 
 
-def memory_growth(paths: dict, token: str, batches: int = 4, per_read: int = 40) -> dict:
+def _short(frame) -> str:
+    """`django/db/models/query.py:123` for a frame in site-packages, the standard library or ours."""
+    name = str(frame.filename)
+    for prefix in ("site-packages/", f"{ROOT}/", "lib/python3."):
+        if prefix in name:
+            name = name.split(prefix, 1)[1]
+            name = name.split("/", 1)[1] if prefix == "lib/python3." else name
+    return f"{name}:{frame.lineno}"
+
+
+def memory_growth(paths: dict, token: str, batches: int = 4, per_read: int = 12) -> dict:
     """Every read `per_read` times per batch through Django's test client, tracemalloc snapshots
     after each batch: what was allocated and kept between the first batch and the last (a cache
     fills once; a leak grows every batch)."""
@@ -443,7 +500,7 @@ def memory_growth(paths: dict, token: str, batches: int = 4, per_read: int = 40)
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
     reads = [path_fn(0)[0] for method, path_fn in paths.values() if method == "GET"]
-    tracemalloc.start(12)
+    tracemalloc.start(6)
     sizes, snapshots = [], []
     try:
         for _ in range(batches):
@@ -463,7 +520,7 @@ def memory_growth(paths: dict, token: str, batches: int = 4, per_read: int = 40)
             (
                 stat.size_diff / 1024,
                 stat.count_diff,
-                " ← ".join(str(frame) for frame in list(stat.traceback)[-3:][::-1]),
+                " ← ".join(_short(frame) for frame in list(stat.traceback)[-3:][::-1]),
             )
             for stat in top
         ],
@@ -476,10 +533,10 @@ def _verdict(ok: bool) -> str:
 
 def _latency_table(paths, big, queries, clients_list) -> list[str]:
     lines = [
-        "| endpoint | clients | p50 ms | p99 ms | req/s | errors | queries | answer KB | floor p50 | **ours/floor** "
+        "| endpoint | clients | p50 ms | p99 ms | req/s | errors | 409 | queries | answer KB | floor p50 | **ours/floor** "
         "| unprepared p50 | floor unprepared p50 | ours/floor unprepared | ours unprepared/floor prepared (the old ratio) "
         "| pool p50 | pool p99 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in paths:
         for clients in clients_list:
@@ -493,7 +550,7 @@ def _latency_table(paths, big, queries, clients_list) -> list[str]:
             else:
                 ratios = f"– | – | {u['p50']:.1f} | – | – | –"
             lines.append(
-                f"| {name} | {clients} | {r['p50']:.1f} | {r['p99']:.1f} | {r['rps']:.1f} | {r['errors']} | "
+                f"| {name} | {clients} | {r['p50']:.1f} | {r['p99']:.1f} | {r['rps']:.1f} | {r['errors']} | {r['conflicts']} | "
                 f"{queries.get(name, '')} | {r['bytes'] / 1024:,.0f} | {ratios} | {pool['p50']:.1f} | {pool['p99']:.1f} |"
             )
     return lines
@@ -585,7 +642,10 @@ def write_results(args, runs, sampled: dict | None, memory: dict | None):
             *[f"| {name} | {scans} | {read} | {ms:.2f} |" for name, scans, read, ms in plans],
         ]
     if sampled:
-        labels = [label for label, _needles in SHARES] + ["other (stdlib, logging, metrics)"]
+        labels = [label for label, _needles in SHARES] + [
+            "our code (views, selectors, scope, audit)",
+            "other (stdlib, logging, metrics)",
+        ]
         lines += [
             "",
             "## Where a request's time goes (py-spy, sampling, under gunicorn, realistic density)",
