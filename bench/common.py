@@ -71,6 +71,10 @@ def start_server(
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "8",
         "PYTHONPATH": str(ROOT),
+        # as the Procfile's web process runs: glibc's allocator told to keep fewer arenas and to give
+        # large blocks back at once (docs/operations.md "Memory")
+        "MALLOC_ARENA_MAX": "2",
+        "MALLOC_MMAP_THRESHOLD_": "131072",
         **(extra_env or {}),
     }
     process = subprocess.Popen(
