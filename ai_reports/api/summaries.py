@@ -85,6 +85,7 @@ class SessionSummaryViewSet(PracticeGenericViewSet):
     """`/api/sessions/{id}/patient-summary…`."""
 
     queryset = Session.objects.none()  # the path's id is the session's
+    serializer_class = PatientSummarySerializer  # what OPTIONS describes (DRF's metadata asks for one)
     lookup_value_regex = UUID_PATTERN
     allowed_roles = CLINICAL
     error_statuses = {

@@ -347,3 +347,10 @@ def test_credits_are_decimal_in_the_row(as_therapist, enabled, session, gemini):
     as_therapist.post(url(session, "draft"))
     summary = PatientSummary.objects.get()
     assert isinstance(summary.credits, Decimal) and summary.credits > 0
+
+
+def test_options_describes_every_summary_route(as_therapist, enabled, session):
+    """DRF's OPTIONS asks the view for a serializer (the bare schemathesis CLI found it 500)."""
+    for step in ("", "draft", "approve", "send"):
+        answer = as_therapist.options(url(session, step))
+        assert answer.status_code == 200 and answer.json()["name"], step
