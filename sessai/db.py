@@ -112,13 +112,18 @@ def ensure_app_role(connection, *, truncate: bool = False) -> str | None:
         if cursor.fetchone() is None:
             try:  # two test processes may create it at once
                 with transaction.atomic(using=connection.alias):
+                    # a utility statement takes no bound parameters: the password is quoted into the
+                    # text on the client (values are bound on the server with prepared statements)
                     cursor.execute(
-                        f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT "
-                        "PASSWORD %s",
-                        [settings.DATABASE_APP_PASSWORD],
+                        connection.ops.compose_sql(
+                            f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT "
+                            "PASSWORD %s",
+                            [settings.DATABASE_APP_PASSWORD],
+                        )
                     )
-            except (errors.DuplicateObject, errors.UniqueViolation, IntegrityError, ProgrammingError):
-                pass
+            except (IntegrityError, ProgrammingError) as exc:  # Django's wrappers of psycopg's errors
+                if not isinstance(exc.__cause__, errors.DuplicateObject | errors.UniqueViolation):
+                    raise  # anything else is a real failure, never "someone else made it"
         cursor.execute(
             "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %s",
             [role],
