@@ -43,6 +43,16 @@ def _demo_therapist(practice):
     )
 
 
+def _completed(practice, therapist, order: str) -> Session | None:
+    """The demo therapist's first or last completed session (`order`: "starts_at" or "-starts_at")."""
+    return (
+        Session.objects.filter(practice=practice, therapist=therapist.user, status=SessionStatus.COMPLETED)
+        .select_related("patient", "practice")
+        .order_by(order)
+        .first()
+    )
+
+
 def seed_demo_summary(sender, practice, **kwargs):
     """The therapist's oldest completed session with its summary sent (the patient's link is in the
     worker's console email)."""
@@ -51,12 +61,7 @@ def seed_demo_summary(sender, practice, **kwargs):
     therapist = _demo_therapist(practice)
     if therapist is None:
         return
-    session = (
-        Session.objects.filter(practice=practice, therapist=therapist.user, status=SessionStatus.COMPLETED)
-        .select_related("patient", "practice")
-        .order_by("starts_at")
-        .first()
-    )
+    session = _completed(practice, therapist, "starts_at")
     if session is None or not session.patient.email:
         return
     ai_settings_set(practice=practice, patient_summaries=True)
@@ -71,12 +76,7 @@ def seed_demo_recording(sender, practice, **kwargs):
     therapist = _demo_therapist(practice)
     if therapist is None:
         return
-    session = (
-        Session.objects.filter(practice=practice, therapist=therapist.user, status=SessionStatus.COMPLETED)
-        .select_related("patient")
-        .order_by("-starts_at")
-        .first()
-    )
+    session = _completed(practice, therapist, "-starts_at")
     if session is None:
         return
     PracticeAISettings.objects.update_or_create(practice=practice, defaults={"audio_transcription": True})
