@@ -42,8 +42,8 @@ class PatientFilter(StrictFilterSet):
         fields = []
 
     def filter_search(self, queryset, name, value):
-        query = selectors.search_query(value)
-        return queryset if query is None else queryset.filter(search_vector=query)
+        terms = selectors.search_terms(value)
+        return queryset if terms is None else selectors.matching(queryset, terms)
 
     def filter_therapist(self, queryset, name, value):
         return queryset.filter(Exists(CareTeamMember.objects.filter(patient_id=OuterRef("pk"), user_id=value)))

@@ -146,6 +146,32 @@ class Patient(models.Model):
         return [{"id": str(user_id), "name": name} for user_id, name in members]
 
 
+class PatientNameToken(PracticeFromParent):
+    """One word of a patient's search column (their accent-folded name and RUT), kept by a
+    database trigger whenever the column changes (migration 0013): what searches match. Full-text
+    matching (`@@`) is not leakproof, so under row-level security PostgreSQL must apply the
+    practice's policy before it and cannot use the GIN index; text comparisons are leakproof, so a
+    prefix as a range of this btree is an index condition beside the policy's (docs/security.md)."""
+
+    practice_parent = "patient"
+    practice = practice_field()
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("paciente"), on_delete=models.CASCADE, related_name="name_tokens"
+    )
+    token = models.CharField(_("palabra"), max_length=100, db_collation="C")
+
+    class Meta:
+        verbose_name = _("palabra del nombre")
+        verbose_name_plural = _("palabras de los nombres")
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "patient", "token"], name="patient_token_unique"),
+        ]
+        indexes = [models.Index(fields=["practice", "token"], name="patient_token_lookup")]
+
+    def __str__(self):
+        return self.token
+
+
 class CareTeamMember(PracticeFromParent):
     """A therapist who may see this patient's clinical record (the primary therapist included)."""
 

@@ -5,14 +5,13 @@ import unicodedata
 
 from django.apps import apps
 from django.contrib.postgres.aggregates import JSONBAgg
-from django.contrib.postgres.search import SearchQuery
 from django.db.models import Exists, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 
 from accounts.choices import Role
 from accounts.models import Membership
 from patients.choices import PatientStatus
-from patients.models import CareTeamMember, Patient
+from patients.models import CareTeamMember, Patient, PatientNameToken
 from patients.rut import rut_clean
 from sessai.errors import NotFound
 
@@ -35,7 +34,7 @@ def fold_text(text: str) -> str:
 _RUT_LIKE = re.compile(r"^[\d.\-\s]+[kK]?$")
 
 
-def search_query(text: str) -> SearchQuery | None:
+def search_terms(text: str) -> list[str] | None:
     """Every word is a prefix ('mari jos' finds 'María José Pérez'); a RUT ignores dots and dash."""
     text = (text or "").strip()
     if not text:
@@ -44,9 +43,29 @@ def search_query(text: str) -> SearchQuery | None:
         terms = [term for term in [rut_clean(text).lower()] if term]  # "-" or "." clean to nothing
     else:
         terms = re.findall(r"[a-z0-9]+", fold_text(text))
-    if not terms:
-        return None
-    return SearchQuery(" & ".join(f"{term}:*" for term in terms[:8]), search_type="raw", config="simple")
+    return terms[:8] or None
+
+
+# Past every word that starts with a prefix, in the tokens' C collation (byte order of UTF-8).
+_LAST = "\U0010ffff"
+
+
+def matching(qs: QuerySet[Patient], terms: list[str]) -> QuerySet[Patient]:
+    """The patients with a word starting with each term, through the name tokens' btree: a range
+    on it is an index condition beside the practice's row-level policy, where the full-text match
+    is not (not leakproof), so searching stays fast under row-level security."""
+    for term in terms:
+        words = PatientNameToken.objects.filter(
+            practice_id=OuterRef("practice_id"), patient_id=OuterRef("pk"), token__gte=term, token__lt=term + _LAST
+        )
+        qs = qs.filter(Exists(words))
+    return qs
+
+
+def _naming(practice_id, words) -> QuerySet[Patient]:
+    """The practice's patients with one of `words` (whole words) in their name."""
+    tokens = PatientNameToken.objects.filter(practice_id=practice_id, token__in=sorted(words)[:5000])
+    return Patient.objects.filter(practice_id=practice_id, pk__in=tokens.values("patient_id"))
 
 
 def patient_visible(membership: Membership, pk) -> Patient:
@@ -80,11 +99,11 @@ def with_risk_flag(qs: QuerySet[Patient]) -> QuerySet[Patient]:
 
 def patient_search(*, membership: Membership, q: str, limit: int = 20) -> QuerySet[Patient]:
     """The picker: active and inactive patients matching `q`, at most `limit`."""
-    query = search_query(q)
+    terms = search_terms(q)
     qs = patient_scope(membership).exclude(status=PatientStatus.ARCHIVED)
-    if query is None:
+    if terms is None:
         return qs.none()
-    return qs.filter(search_vector=query).order_by("name", "id").only("id", "name", "rut")[:limit]
+    return matching(qs, terms).order_by("name", "id").only("id", "name", "rut")[:limit]
 
 
 # Function words long enough to be looked up but that no one is called by.
@@ -98,9 +117,8 @@ def ai_restricted_patient_named(*, practice_id, text: str) -> Patient | None:
     words = set(re.findall(r"[a-zñ]{2,}", fold_text(text))) - _NOT_NAMES
     if not words:
         return None
-    query = SearchQuery(" | ".join(sorted(words)[:5000]), search_type="raw", config="simple")
     restricted = (
-        Patient.objects.filter(practice_id=practice_id, search_vector=query)
+        _naming(practice_id, words)
         .filter(Q(ai_processing=False) | Q(processing_blocked=True))
         .only("id", "name", "ai_processing", "processing_blocked")
     )
@@ -112,15 +130,10 @@ def ai_restricted_patient_named(*, practice_id, text: str) -> Patient | None:
 
 
 def name_parts_in_text(*, practice_id, text: str, limit: int = 500) -> list[str]:
-    """The practice's patients' full names that share a word with `text`, through the name index
-    the database keeps (the accent-folded search column and its GIN index): one query, however
+    """The practice's patients' full names that share a word with `text`, through the name tokens
+    the database keeps (the accent-folded search column's words, a btree): one query, however
     many patients the practice has, and nothing loaded that the text does not mention."""
     words = {w for w in re.findall(r"[a-zñ]{3,}", fold_text(text)) if w not in _NOT_NAMES}
     if not words:
         return []
-    query = SearchQuery(" | ".join(sorted(words)[:5000]), search_type="raw", config="simple")
-    return list(
-        Patient.objects.filter(practice_id=practice_id, search_vector=query)
-        .values_list("name", flat=True)
-        .order_by("name")[:limit]
-    )
+    return list(_naming(practice_id, words).values_list("name", flat=True).order_by("name")[:limit])

@@ -8,14 +8,16 @@ from django.utils import timezone
 from accounts.choices import Role
 from accounts.tests.factories import MembershipFactory
 from ai_reports import contributions
-from patients.models import CareTeamMember, Patient
+from patients.models import CareTeamMember, Patient, PatientNameToken
 from patients.rut import rut_check_digit, rut_format, rut_is_valid
-from patients.selectors import search_query
+from patients.selectors import matching, search_terms
 from patients.services import patient_find_or_register
 from patients.services import patients as patient_services
 from patients.tests.factories import PatientFactory, patient_for
 from scheduling import receivers
 from scheduling.models import Session
+from sessai import scope
+from sessai.db import as_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -306,9 +308,12 @@ def test_list_query_count_is_constant(as_admin, admin_member, django_assert_max_
     assert len(response.json()["data"]) == 40
 
 
-def test_search_uses_the_gin_index(admin_member):
-    # 30,000 patients, enough rows for the planner to choose the index: copies of one saved row
-    # made by the database (generate_series), in a second rather than the ORM's fifteen
+def test_search_uses_the_name_tokens_index_under_row_level_security(transactional_db, admin_member):
+    """30,000 patients, enough rows for the planner's choice to mean something (copies of one saved
+    row made by the database, whose trigger writes their name tokens). Searched as a request is,
+    in the practice's scope under its row-level policy: the prefixes are ranges on the tokens'
+    btree (an index condition beside the policy; the full-text match was not, being not leakproof,
+    and read every patient of the practice)."""
     template = Patient.objects.create(practice=admin_member.practice, name="Plantilla")
     copied = [
         f.column
@@ -323,16 +328,37 @@ def test_search_uses_the_gin_index(admin_member):
             [template.pk],
         )
     template.delete()
-    qs = Patient.objects.filter(search_vector=search_query("apellido777 segundo1"))
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE patients_patient")
-    plan = qs.explain()
-    assert "patient_search_gin" in plan, plan
-    assert {p.name for p in qs} == {
+    with as_owner() as owner, owner.cursor() as cursor:
+        cursor.execute("ANALYZE patients_patient; ANALYZE patients_patientnametoken")
+    with scope.in_practice(admin_member.practice_id):
+        qs = matching(
+            Patient.objects.filter(practice_id=admin_member.practice_id), search_terms("apellido777 segundo1")
+        )
+        plan = qs.explain()
+        found = {p.name for p in qs}
+    assert "patient_token_lookup" in plan and "Seq Scan on patients_patient" not in plan, plan
+    assert found == {
         f"Nombre{i % 150} Apellido777 Segundo{i % 499}"
         for i in range(30000)
         if i % 997 == 777 and str(i % 499).startswith("1")
     }
+
+
+def test_the_name_tokens_follow_the_name(admin_member):
+    """Written by the database on insert, replaced when the name or RUT changes (an anonymization
+    leaves none of the old name), gone with the patient."""
+    patient = Patient.objects.create(practice=admin_member.practice, name="María José Núñez", rut="123456785")
+    tokens = lambda: sorted(PatientNameToken.objects.filter(patient=patient).values_list("token", flat=True))  # noqa: E731
+    assert tokens() == ["123456785", "jose", "maria", "nunez"]
+    patient.name = "Paciente anonimizado"
+    patient.rut = ""
+    patient.save()
+    assert tokens() == ["anonimizado", "paciente"]
+    patient.notes = "otra cosa"
+    patient.save()  # no change to the search column: the tokens stay as they were
+    assert tokens() == ["anonimizado", "paciente"]
+    patient.delete()
+    assert not PatientNameToken.objects.exists()
 
 
 # --- Export and audit -----------------------------------------------------------------------
@@ -428,7 +454,9 @@ def test_every_table_that_names_a_patient_moves_on_a_merge():
     naming = {
         relation.related_model
         for relation in Patient._meta.related_objects
-        if relation.related_model not in (Patient, CareTeamMember)
+        # the care team is merged by the merge itself; the name tokens describe each patient's own
+        # name and stay with it (the database keeps them)
+        if relation.related_model not in (Patient, CareTeamMember, PatientNameToken)
     }
     moved = [*patient_services.MOVED_ON_MERGE, *receivers.MOVED_ON_MERGE, *contributions.MOVED_ON_MERGE]
     assert sorted(m._meta.label for m in moved) == sorted(m._meta.label for m in naming)
