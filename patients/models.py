@@ -166,7 +166,8 @@ class PatientNameToken(PracticeFromParent):
         constraints = [
             models.UniqueConstraint(fields=["practice", "patient", "token"], name="patient_token_unique"),
         ]
-        indexes = [models.Index(fields=["practice", "token"], name="patient_token_lookup")]
+        # the patient in the index too: a search reads its patients from the index alone
+        indexes = [models.Index(fields=["practice", "token", "patient"], name="patient_token_lookup")]
 
     def __str__(self):
         return self.token

@@ -45,6 +45,7 @@ BEGIN
 END
 $$;
 SET CONSTRAINTS ALL IMMEDIATE;
+ANALYZE patients_patientnametoken;
 """
 
 
@@ -85,7 +86,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "palabra del nombre",
                 "verbose_name_plural": "palabras de los nombres",
-                "indexes": [models.Index(fields=["practice", "token"], name="patient_token_lookup")],
+                "indexes": [models.Index(fields=["practice", "token", "patient"], name="patient_token_lookup")],
                 "constraints": [
                     models.UniqueConstraint(fields=("practice", "patient", "token"), name="patient_token_unique")
                 ],
