@@ -43,27 +43,20 @@ def _demo_therapist(practice):
     )
 
 
-def _completed(practice, therapist, order: str) -> Session | None:
-    """The demo therapist's first or last completed session (`order`: "starts_at" or "-starts_at")."""
-    return (
-        Session.objects.filter(practice=practice, therapist=therapist.user, status=SessionStatus.COMPLETED)
-        .select_related("patient", "practice")
-        .order_by(order)
-        .first()
-    )
-
-
 def seed_demo_summary(sender, practice, **kwargs):
-    """The therapist's oldest completed session with its summary sent (the patient's link is in the
-    worker's console email)."""
+    """The practice's oldest completed session of a patient with an email, with its summary
+    approved and sent by its therapist (the patient's link is in the worker's console email)."""
     if PatientSummary.objects.filter(practice=practice).exists():
         return
-    therapist = _demo_therapist(practice)
-    if therapist is None:
+    session = (
+        Session.objects.filter(practice=practice, status=SessionStatus.COMPLETED, patient__email__gt="")
+        .select_related("patient", "practice")
+        .order_by("starts_at", "id")
+        .first()
+    )
+    if session is None:
         return
-    session = _completed(practice, therapist, "starts_at")
-    if session is None or not session.patient.email:
-        return
+    therapist = Membership.objects.select_related("user").get(practice=practice, user_id=session.therapist_id)
     ai_settings_set(practice=practice, patient_summaries=True)
     summary = summaries.summary_write(session=session, membership=therapist, content=DEMO_SUMMARY)
     summaries.summary_approve(summary=summary, membership=therapist)
@@ -76,7 +69,12 @@ def seed_demo_recording(sender, practice, **kwargs):
     therapist = _demo_therapist(practice)
     if therapist is None:
         return
-    session = _completed(practice, therapist, "-starts_at")
+    session = (
+        Session.objects.filter(practice=practice, therapist=therapist.user, status=SessionStatus.COMPLETED)
+        .select_related("patient")
+        .order_by("-starts_at")
+        .first()
+    )
     if session is None:
         return
     PracticeAISettings.objects.update_or_create(practice=practice, defaults={"audio_transcription": True})
