@@ -27,7 +27,14 @@ def public_url(path: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
-def _load(token: str, *, salt: str, max_age: int | None = None) -> str:
+def signed_link(view: str, pk, *, salt: str) -> str:
+    """An absolute link to the page `view` for the row `pk`, signed with `salt`: what every emailed
+    link to a patient's page is."""
+    return public_url(reverse(view, args=[signing.dumps(str(pk), salt=salt)]))
+
+
+def signed_id(token: str, *, salt: str, max_age: int | None = None) -> str:
+    """The id a link signed with `salt` carries; LinkInvalid (saying whether it expired) otherwise."""
     try:
         return signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired as exc:
@@ -37,14 +44,13 @@ def _load(token: str, *, salt: str, max_age: int | None = None) -> str:
 
 
 def appointment_link(session: Session) -> str:
-    token = signing.dumps(str(session.pk), salt=APPOINTMENT_SALT)
-    return public_url(reverse("portal:appointment", args=[token]))
+    return signed_link("portal:appointment", session.pk, salt=APPOINTMENT_SALT)
 
 
 def appointment_from_token(token: str) -> Session:
     """The appointment a reminder's link names. The link ends when the appointment starts (or
     after APPOINTMENT_LINK_MAX_DAYS, whichever comes first)."""
-    session_id = _load(token, salt=APPOINTMENT_SALT, max_age=settings.APPOINTMENT_LINK_MAX_DAYS * 86400)
+    session_id = signed_id(token, salt=APPOINTMENT_SALT, max_age=settings.APPOINTMENT_LINK_MAX_DAYS * 86400)
     session = Session.objects.select_related("practice", "therapist", "patient").filter(pk=session_id).first()
     if session is None:
         raise LinkInvalid()
@@ -57,7 +63,7 @@ def named_by(token: str, *, salt: str, model):
     """The row a link names, expired or not (its practice scopes the page, which then says which);
     None for a link that is not ours."""
     try:
-        pk = _load(token, salt=salt)
+        pk = signed_id(token, salt=salt)
     except LinkInvalid:
         return None
     return model.objects.filter(pk=pk).only("practice_id").first()
@@ -72,11 +78,11 @@ def offer_named(token: str) -> WaitlistOffer | None:
 
 
 def offer_link(offer: WaitlistOffer) -> str:
-    return public_url(reverse("portal:waitlist-claim", args=[signing.dumps(str(offer.pk), salt=OFFER_SALT)]))
+    return signed_link("portal:waitlist-claim", offer.pk, salt=OFFER_SALT)
 
 
 def offer_from_token(token: str) -> WaitlistOffer:
-    offer_id = _load(token, salt=OFFER_SALT, max_age=settings.APPOINTMENT_LINK_MAX_DAYS * 86400)
+    offer_id = signed_id(token, salt=OFFER_SALT, max_age=settings.APPOINTMENT_LINK_MAX_DAYS * 86400)
     offer = WaitlistOffer.objects.select_related("entry__practice", "entry__therapist").filter(pk=offer_id).first()
     if offer is None:
         raise LinkInvalid()

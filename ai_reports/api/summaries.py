@@ -123,8 +123,7 @@ class SessionSummaryViewSet(PracticeGenericViewSet):
         content = summaries.plain(data.validated_data["content"])
         if not content:
             raise ValidationFailed(CONTENT_REQUIRED, errors={"content": [str(CONTENT_REQUIRED)]})
-        summary = summaries.summary_write(session=session, membership=self.membership, content=content)
-        return _out(session, summaries.summary_of(session) or summary)
+        return _out(session, summaries.summary_write(session=session, membership=self.membership, content=content))
 
     @extend_schema(request=None, responses={200: PatientSummarySerializer})
     @action(detail=True, methods=["post"], url_path="patient-summary/draft")
@@ -135,16 +134,14 @@ class SessionSummaryViewSet(PracticeGenericViewSet):
         session has no record to draft from."""
         ratelimit.enforce(request, AI_LIMITS)
         session = self.get_object()
-        summaries.summary_draft(session=session, membership=self.membership)
-        return _out(session, summaries.summary_of(session))
+        return _out(session, summaries.summary_draft(session=session, membership=self.membership))
 
     @extend_schema(request=None, responses={200: PatientSummarySerializer})
     @action(detail=True, methods=["post"], url_path="patient-summary/approve")
     def patient_summary_approve(self, request, pk=None):
         """Approve the text as it is (nothing reaches the patient before this)."""
         session = self.get_object()
-        summaries.summary_approve(summary=self._summary(session), membership=self.membership)
-        return _out(session, summaries.summary_of(session))
+        return _out(session, summaries.summary_approve(summary=self._summary(session), membership=self.membership))
 
     @extend_schema(request=None, responses={200: PatientSummarySerializer})
     @action(detail=True, methods=["post"], url_path="patient-summary/send")
@@ -153,5 +150,4 @@ class SessionSummaryViewSet(PracticeGenericViewSet):
         when not approved, already sent, the patient opted out of summaries, has processing
         blocked or no email."""
         session = self.get_object()
-        summaries.summary_send(summary=self._summary(session), membership=self.membership)
-        return _out(session, summaries.summary_of(session))
+        return _out(session, summaries.summary_send(summary=self._summary(session), membership=self.membership))

@@ -11,9 +11,7 @@ audited; every read, the patient's included, leaves an access entry."""
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +31,7 @@ from ai_reports.services.reports import (
 from billing.choices import Operation
 from patients.services import patient_summaries_opt_out_set
 from scheduling.choices import SessionStatus
-from scheduling.links import LinkInvalid, public_url
+from scheduling.links import LinkInvalid, named_by, signed_id, signed_link
 from scheduling.models import Session
 from sessai.errors import Conflict, ValidationFailed
 from sessai.sanitize import html_text
@@ -100,7 +98,7 @@ def summary_write(*, session: Session, membership: Membership, content: str) -> 
     return summary
 
 
-def summary_draft(*, session: Session, membership: Membership) -> tuple[PatientSummary, object]:
+def summary_draft(*, session: Session, membership: Membership) -> PatientSummary:
     """The AI's draft from the session's record, replacing the draft there was. Nothing is sent
     to the provider (or charged) for a patient who opposed AI processing or has it blocked."""
     _check_writable(session)
@@ -127,19 +125,17 @@ def summary_draft(*, session: Session, membership: Membership) -> tuple[PatientS
         _as_draft(summary, content=plain(redactor.restore(completion.text))[:CONTENT_MAX], membership=membership)
         return summary, None
 
-    summary, completion, credits = _run(
+    summary, _completion, _credits = _run(
         membership=membership, operation=Operation.PATIENT_SUMMARY, task=task, patient_id=session.patient_id, save=save
     )
-    return summary, credits
+    return summary
 
 
 @transaction.atomic
 def summary_approve(*, summary: PatientSummary, membership: Membership) -> PatientSummary:
     summary = _locked(summary.session, membership)
     _check_writable(summary.session)
-    if summary.pk is None:
-        raise Conflict(EMPTY, code="summary_empty")
-    if not summary.content.strip():
+    if summary.pk is None or not summary.content.strip():
         raise Conflict(EMPTY, code="summary_empty")
     if summary.status != SummaryStatus.APPROVED:
         summary.status = SummaryStatus.APPROVED
@@ -150,8 +146,7 @@ def summary_approve(*, summary: PatientSummary, membership: Membership) -> Patie
 
 
 def summary_link(summary: PatientSummary) -> str:
-    token = signing.dumps(str(summary.pk), salt=SALT)
-    return public_url(reverse("portal:patient-summary", args=[token]))
+    return signed_link("portal:patient-summary", summary.pk, salt=SALT)
 
 
 @transaction.atomic
@@ -192,21 +187,12 @@ def summary_send(*, summary: PatientSummary, membership: Membership) -> PatientS
 
 def summary_named(token: str) -> PatientSummary | None:
     """The summary a link names, expired or not (its practice scopes the page)."""
-    try:
-        pk = signing.loads(token, salt=SALT)
-    except signing.BadSignature:
-        return None
-    return PatientSummary.objects.filter(pk=pk).only("practice_id").first()
+    return named_by(token, salt=SALT, model=PatientSummary)
 
 
 def summary_from_token(token: str) -> PatientSummary:
     """The sent summary a link opens; LinkInvalid (expired or not) otherwise."""
-    try:
-        pk = signing.loads(token, salt=SALT, max_age=settings.PATIENT_SUMMARY_LINK_DAYS * 86400)
-    except signing.SignatureExpired as exc:
-        raise LinkInvalid(expired=True) from exc
-    except signing.BadSignature as exc:
-        raise LinkInvalid() from exc
+    pk = signed_id(token, salt=SALT, max_age=settings.PATIENT_SUMMARY_LINK_DAYS * 86400)
     summary = (
         PatientSummary.objects.select_related("practice", "patient", "session__therapist")
         .filter(pk=pk, status=SummaryStatus.SENT)

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts import emails
@@ -23,6 +22,7 @@ from patients.models import Patient
 from scheduling import instruments
 from scheduling import messages as msg
 from scheduling.choices import LINK_INSTRUMENTS, MeasurementFrequency, SessionStatus
+from scheduling.links import signed_link
 from scheduling.models import Assessment, MeasurementPlan, QuestionnaireRequest, RiskAlert, Session
 from sessai.errors import Conflict, ValidationFailed
 from sessai.jobs import defer_on_commit
@@ -91,8 +91,7 @@ def _due(plan: MeasurementPlan, session: Session) -> bool:
 
 
 def questionnaire_link(request: QuestionnaireRequest) -> str:
-    token = signing.dumps(str(request.pk), salt=SALT)
-    return f"{settings.PUBLIC_BASE_URL}{reverse('portal:questionnaire', args=[token])}"
+    return signed_link("portal:questionnaire", request.pk, salt=SALT)
 
 
 @transaction.atomic
