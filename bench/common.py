@@ -160,8 +160,13 @@ def drive(port: int, method: str, path_fn, token: str | None, concurrency: int, 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(client, range(concurrency)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
+    return result(latencies, statuses, sizes, time.perf_counter() - started)
+
+
+def result(latencies: list[float], statuses: list[int], sizes: list[int], elapsed: float) -> dict:
+    """What a drive measured: latency percentiles, rate, answer size, errors and 409s; the raw
+    values are kept, so that drives of the same read can be pooled (`merged`)."""
+    latencies = sorted(latencies)
     return {
         "p50": statistics.median(latencies),
         "p95": percentile(latencies, 0.95),
@@ -172,7 +177,20 @@ def drive(port: int, method: str, path_fn, token: str | None, concurrency: int, 
         "errors": sum(1 for s in statuses if s >= 400 and s != 409),
         "conflicts": sum(1 for s in statuses if s == 409),
         "latencies": latencies,
+        "statuses": statuses,
+        "sizes": sizes,
+        "elapsed": elapsed,
     }
+
+
+def merged(results: list[dict]) -> dict:
+    """One result from several drives of the same read (rounds): their requests pooled."""
+    return result(
+        [ms for r in results for ms in r["latencies"]],
+        [status for r in results for status in r["statuses"]],
+        [size for r in results for size in r["sizes"]],
+        sum(r["elapsed"] for r in results),
+    )
 
 
 def machine_lines() -> list[str]:

@@ -7,13 +7,12 @@ policy (RLS off). Each endpoint is driven on one and then the other in alternati
 client, so both see the same machine conditions. Writes bench/RLS.md; nothing in it is typed by hand."""
 
 import argparse
-import statistics
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import run
-from common import ROOT, django_setup, drive, machine_lines, percentile, start_server, stop_server
+from common import ROOT, django_setup, drive, machine_lines, merged, start_server, stop_server
 
 
 def main():
@@ -53,14 +52,14 @@ def main():
         for name, (method, path_fn) in paths.items():
             if method != "GET":
                 continue
-            latencies = {"on": [], "off": []}
+            drives = {"on": [], "off": []}
             for round_ in range(args.rounds):
                 for mode in ("on", "off") if round_ % 2 == 0 else ("off", "on"):
                     result = drive(ports[mode], method, path_fn, token, 1, per_round)
                     assert result["errors"] == 0, (name, mode, result)
-                    latencies[mode] += result["latencies"]
-            results[name] = {mode: sorted(values) for mode, values in latencies.items()}
-            on, off = (statistics.median(results[name][m]) for m in ("on", "off"))
+                    drives[mode].append(result)
+            results[name] = {mode: merged(rounds) for mode, rounds in drives.items()}
+            on, off = (results[name][m]["p50"] for m in ("on", "off"))
             print(
                 f"{name:32s} RLS on p50 {on:7.1f} ms | off {off:7.1f} ms | {100 * (on - off) / off:+5.1f} %", flush=True
             )
@@ -86,11 +85,11 @@ def write(args, results):
         "|---|---|---|---|---|---|---|",
     ]
     for name, modes in results.items():
-        on, off = statistics.median(modes["on"]), statistics.median(modes["off"])
+        on, off = modes["on"]["p50"], modes["off"]["p50"]
         cost = 100 * (on - off) / off
         lines.append(
-            f"| {name} | {on:.1f} | {off:.1f} | {cost:+.1f} % | {percentile(modes['on'], 0.99):.1f} | "
-            f"{percentile(modes['off'], 0.99):.1f} | {'met' if cost < 5 else 'not met'} |"
+            f"| {name} | {on:.1f} | {off:.1f} | {cost:+.1f} % | {modes['on']['p99']:.1f} | "
+            f"{modes['off']['p99']:.1f} | {'met' if cost < 5 else 'not met'} |"
         )
     Path(ROOT / "bench" / "RLS.md").write_text("\n".join(lines) + "\n")
 

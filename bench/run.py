@@ -22,7 +22,6 @@ Nothing in RESULTS.md is typed by hand."""
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from common import (  # noqa: E402
     django_setup,
     drive,
     machine_lines,
-    percentile,
+    merged,
     start_server,
     stop_server,
 )
@@ -239,23 +238,6 @@ MODES = {
     "floor-unprepared": {"FLOOR_PREPARE": "off"},
     "pool": {"DB_POOL_SIZE": "8"},
 }
-
-
-def merged(results: list[dict]) -> dict:
-    """One result from several drives of the same read (rounds): latencies pooled, rates summed."""
-    latencies = sorted(ms for r in results for ms in r["latencies"])
-    elapsed = sum(r["n"] / r["rps"] for r in results)
-    return {
-        "p50": statistics.median(latencies),
-        "p95": percentile(latencies, 0.95),
-        "p99": percentile(latencies, 0.99),
-        "rps": len(latencies) / elapsed,
-        "n": len(latencies),
-        "bytes": statistics.median(r["bytes"] for r in results),
-        "errors": sum(r["errors"] for r in results),
-        "conflicts": sum(r["conflicts"] for r in results),
-        "latencies": latencies,
-    }
 
 
 def measure(
