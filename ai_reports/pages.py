@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from ai_reports.services import summaries
+from patients.services import patient_summaries_opt_out_set
 from scheduling.links import LinkInvalid
 from sessai import scope
 from sessai.audit import record_access
@@ -32,7 +33,7 @@ def patient_summary(request, token):
     if request.method == "POST":
         action = request.POST.get("action")
         if action in ("opt_out", "opt_in"):
-            summaries.summaries_opt_out(summary, opted_out=action == "opt_out")
+            patient_summaries_opt_out_set(patient=summary.patient, opted_out=action == "opt_out")
             return redirect(f"{request.path}?listo={'out' if action == 'opt_out' else 'in'}")
         return redirect(request.path)
     summaries.summary_viewed(summary)

@@ -22,9 +22,8 @@ from sessai.api.serializers import InputSerializer
 from sessai.api.views import PracticeGenericViewSet
 from sessai.api.wire import WireSerializer
 from sessai.audit import record_access
-from sessai.errors import NotFound, ValidationFailed
+from sessai.errors import NotFound
 
-CONTENT_REQUIRED = _("Escribe el resumen para el paciente.")
 NO_SUMMARY = _("Esta sesión aún no tiene resumen para el paciente.")
 
 
@@ -53,7 +52,7 @@ class PatientSummarySerializer(WireSerializer):
 class PatientSummaryInputSerializer(InputSerializer):
     content = serializers.CharField(
         max_length=summaries.CONTENT_MAX,
-        error_messages={"blank": CONTENT_REQUIRED, "required": CONTENT_REQUIRED},
+        error_messages={"blank": summaries.CONTENT_REQUIRED, "required": summaries.CONTENT_REQUIRED},
         help_text=_("Texto plano; las etiquetas HTML se quitan."),
     )
 
@@ -120,9 +119,7 @@ class SessionSummaryViewSet(PracticeGenericViewSet):
             return _out(session, summary)
         data = PatientSummaryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        content = summaries.plain(data.validated_data["content"])
-        if not content:
-            raise ValidationFailed(CONTENT_REQUIRED, errors={"content": [str(CONTENT_REQUIRED)]})
+        content = data.validated_data["content"]
         return _out(session, summaries.summary_write(session=session, membership=self.membership, content=content))
 
     @extend_schema(request=None, responses={200: PatientSummarySerializer})

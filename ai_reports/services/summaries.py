@@ -29,7 +29,6 @@ from ai_reports.services.reports import (
     redactor_for,
 )
 from billing.choices import Operation
-from patients.services import patient_summaries_opt_out_set
 from scheduling.choices import SessionStatus
 from scheduling.links import LinkInvalid, named_by, signed_id, signed_link
 from scheduling.models import Session
@@ -39,6 +38,7 @@ from sessai.sanitize import html_text
 SALT = "ai_reports.patient-summary-link"
 CONTENT_MAX = 4000
 
+CONTENT_REQUIRED = _("Escribe el resumen para el paciente.")
 SUMMARIES_OFF = _("Los resúmenes para pacientes no están activados en esta consulta (configuración de IA).")
 SESSION_NOT_DONE = _("El resumen se escribe después de la sesión: márcala como realizada primero.")
 ALREADY_SENT = _("El resumen ya se envió al paciente y no se puede modificar.")
@@ -91,10 +91,14 @@ def _as_draft(summary: PatientSummary, *, content: str, membership: Membership) 
 @transaction.atomic
 def summary_write(*, session: Session, membership: Membership, content: str) -> PatientSummary:
     """The therapist's own text (new, or an edit of the draft). An approved summary that is edited
-    is a draft again: what is approved is exactly what is sent."""
+    is a draft again: what is approved is exactly what is sent. 400 when nothing is left once the
+    tags are dropped."""
+    content = plain(content)
+    if not content:
+        raise ValidationFailed(CONTENT_REQUIRED, errors={"content": [str(CONTENT_REQUIRED)]})
     _check_writable(session)
     summary = _locked(session, membership)
-    _as_draft(summary, content=plain(content), membership=membership)
+    _as_draft(summary, content=content, membership=membership)
     return summary
 
 
@@ -208,7 +212,3 @@ def summary_viewed(summary: PatientSummary) -> None:
     if summary.viewed_at is None:
         summary.viewed_at = timezone.now()
         summary.save(update_fields=["viewed_at", "updated_at"])
-
-
-def summaries_opt_out(summary: PatientSummary, *, opted_out: bool) -> None:
-    patient_summaries_opt_out_set(patient=summary.patient, opted_out=opted_out)
