@@ -1,6 +1,7 @@
 """Read queries for sessions. `session_scope` and `record_patient_ids` are the one place that says
 who sees which appointment and whose clinical record."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -131,17 +132,34 @@ CALENDAR_COLUMNS = (
 )
 
 
-def calendar_rows(**filters) -> list[tuple]:
+def calendar_rows(**filters) -> tuple[int, Iterator[list[tuple]]]:
     """`calendar` as plain tuples of `CALENDAR_COLUMNS`: a practice's week at scale is ~10,000
     events, and building a model instance for each costs more than the query. The rows are read
     with psycopg's C timestamptz loader: Django installs a pure-Python one on every cursor, which
     for 40,000 datetimes costs more than the query too. The session time zone is UTC (Django sets
-    it), so the values are the same aware datetimes."""
+    it), so the values are the same aware datetimes.
+
+    Returns how many rows there are and the rows in batches of `CALENDAR_BATCH_ROWS`. The
+    statement has run when this returns (in the caller's scope and on the caller's connection);
+    the batches are made into Python objects only as they are taken, from the result psycopg holds,
+    so a month of a large practice is never all in Python at once (a streamed answer)."""
     sql, params = calendar(**filters).values_list(*CALENDAR_COLUMNS).query.sql_with_params()
-    with connections[router.db_for_read(Session)].cursor() as cursor:  # the replica's, in replica_reads()
+    cursor = connections[router.db_for_read(Session)].cursor()  # the replica's, in replica_reads()
+    try:
         cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         cursor.execute(sql, params)
-        return cursor.fetchall()
+    except BaseException:
+        cursor.close()
+        raise
+
+    def batches():
+        try:
+            while rows := cursor.fetchmany(settings.CALENDAR_BATCH_ROWS):
+                yield rows
+        finally:
+            cursor.close()
+
+    return cursor.rowcount, batches()
 
 
 def therapists(*, membership: Membership) -> list[dict]:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse
+from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -23,7 +23,7 @@ from scheduling.models import Assessment, Attachment, Session
 from sessai.api import ratelimit
 from sessai.api.pagination import WholeListPagination
 from sessai.api.permissions import CLINICAL, STAFF
-from sessai.api.renderers import WireResponse
+from sessai.api.renderers import WireResponse, streamed_whole_list
 from sessai.api.schema import UUID_PATTERN as UUID_RE
 from sessai.api.views import PracticeAPIView, PracticeGenericAPIView, PracticeGenericViewSet, PublicAPIView
 from sessai.audit import acting_as, record_access
@@ -131,11 +131,12 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
     def list(self, request):
         """The calendar window: every event between `start` and `end` (at most 100 days), in two
         queries whatever their number; other therapists' patients show name and time only."""
-        params = s.CalendarQuerySerializer(data=request.query_params, context=self.get_serializer_context())
+        context = self.get_serializer_context()
+        params = s.CalendarQuerySerializer(data=request.query_params, context=context)
         params.is_valid(raise_exception=True)
         q = params.validated_data
         with replica_reads():  # the practice's calendar: a heavy read the replica may serve
-            rows = selectors.calendar_rows(
+            total, batches = selectors.calendar_rows(
                 membership=self.membership,
                 start=q["start"],
                 end=q["end"],
@@ -144,10 +145,11 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
                 patient_id=q.get("patientId"),
                 session_type=q.get("type"),
             )
-            data = s.calendar_events(rows, context=self.get_serializer_context())
-        return WireResponse(
-            {"data": data, "pagination": {"page": 1, "limit": len(data), "total": len(data), "totalPages": 1}}
-        )
+        events = (s.calendar_events(batch, context=context) for batch in batches)
+        if total > settings.CALENDAR_STREAM_AFTER:  # a large practice's month: never whole in memory
+            return StreamingHttpResponse(streamed_whole_list(events, total), content_type="application/json")
+        data = [event for batch in events for event in batch]
+        return WireResponse({"data": data, "pagination": {"page": 1, "limit": total, "total": total, "totalPages": 1}})
 
     def retrieve(self, request, *args, **kwargs):
         session = self.get_object()

@@ -7,6 +7,7 @@ from email.header import decode_header, make_header
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -515,6 +516,52 @@ def test_calendar_events_match_the_session_serializer_for_every_role(
     limited = [e for e in answered if e["patientId"] == str(theirs.id)][0]
     # a therapist sees a colleague's patient as name and time; assistants see the appointment whole, minus clinical notes
     assert ("notes" in limited) is (role == "admin") and ("title" in limited) is (role != "therapist")
+
+
+@pytest.mark.parametrize("role", ["admin", "therapist", "assistant"])
+def test_a_window_of_many_events_is_streamed_a_batch_at_a_time_with_the_same_bytes(
+    request, role, settings, practice, therapist_member, django_assert_max_num_queries
+):
+    """Over CALENDAR_STREAM_AFTER events the answer is streamed, CALENDAR_BATCH_ROWS events made
+    into Python at a time (a large practice's month is ~4 MB): the bytes are those of the answer
+    built whole, limited events included, in the same queries (the caller, a therapist's care
+    team, the window)."""
+    colleague = MembershipFactory(practice=practice, role=Role.THERAPIST)
+    own, theirs = patient_for(therapist_member), patient_for(colleague)
+    for n in range(42):  # 6 batches of 7, then an empty fetch
+        starts = datetime(2030, 1, 7 + n // 9, 8 + n % 9, tzinfo=TZ)
+        therapist = therapist_member.user if n % 2 else colleague.user
+        Session.objects.create(
+            practice=practice,
+            patient=own if n % 2 else theirs,
+            therapist=therapist,
+            notes=f"Nota {n}",
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=50),
+        )
+    client = request.getfixturevalue(f"as_{role}")
+    window = {"start": "2030-01-07", "end": "2030-01-14"}
+    settings.CALENDAR_BATCH_ROWS = 7
+    whole = client.get("/api/sessions", window)
+    assert not whole.streaming and len(whole.json()["data"]) == 42
+
+    settings.CALENDAR_STREAM_AFTER = 41
+    with django_assert_max_num_queries(3):
+        streamed = client.get("/api/sessions", window)
+        chunks = list(streamed.streaming_content)
+    assert streamed.status_code == 200 and streamed["Content-Type"] == "application/json"
+    assert len(chunks) == 2 + 6  # the opening, a chunk per batch, the pagination
+    assert b"".join(chunks) == whole.content
+    body = orjson.loads(b"".join(chunks))
+    assert body["pagination"] == {"page": 1, "limit": 42, "total": 42, "totalPages": 1}
+    limited = [e for e in body["data"] if e["patientId"] == str(theirs.id)]
+    assert len(limited) == 21 and all(("notes" in e) is (role == "admin") for e in limited)
+
+    settings.CALENDAR_STREAM_AFTER = 42  # at the threshold: answered whole
+    assert not client.get("/api/sessions", window).streaming
+    empty = {"start": "2031-01-07", "end": "2031-01-14"}
+    settings.CALENDAR_STREAM_AFTER = -1  # nothing in the window: an empty streamed list is valid JSON
+    assert orjson.loads(b"".join(client.get("/api/sessions", empty).streaming_content))["data"] == []
 
 
 def test_overlap_bound_keeps_long_sessions_that_started_before_the_window(as_admin, practice, therapist_member):

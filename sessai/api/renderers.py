@@ -23,6 +23,22 @@ class WireResponse(Response):
     wire_ready = True
 
 
+def streamed_whole_list(batches, total: int):
+    """The body of a whole-list answer (`{"data": [...], "pagination": {...}}`, one page of all
+    `total` items, as `WholeListPagination` writes it), encoded a batch at a time: `batches` yields
+    lists of items in the wire's shape and types (what a `WireResponse` holds). Only one batch is
+    ever in memory, however long the list; the bytes are those the whole answer would have."""
+    yield b'{"data":['
+    first = True
+    for batch in batches:
+        if not batch:
+            continue
+        encoded = orjson.dumps(batch)
+        yield encoded[1:-1] if first else b"," + encoded[1:-1]
+        first = False
+    yield b'],"pagination":' + orjson.dumps({"page": 1, "limit": total, "total": total, "totalPages": 1}) + b"}"
+
+
 class JSONRenderer(DRFJSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:

@@ -488,6 +488,10 @@ DEFAULT_WEEKLY_SCHEDULE = {
     "sunday": ("09:00", "13:00", False),
 }
 CALENDAR_MAX_RANGE_DAYS = 100
+# A calendar window of more events than this is streamed (a batch of CALENDAR_BATCH_ROWS at a time)
+# rather than built whole in memory: a large practice's month is thousands of events, ~4 MB of JSON.
+CALENDAR_STREAM_AFTER = env_int("CALENDAR_STREAM_AFTER", 1000)
+CALENDAR_BATCH_ROWS = 500
 SLOT_MINUTES = 30
 RECURRENCE_MAX_OCCURRENCES = 52  # a year of weekly sessions
 SESSION_REMINDER_HOURS = env_int("SESSION_REMINDER_HOURS", 24)
