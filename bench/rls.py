@@ -53,11 +53,13 @@ def main():
         if not cursor.fetchone()[0]:
             sys.exit(f"the owner {owner} is bound by the forced policies too: no RLS-off server to compare with")
     servers = {
-        "on": start_server(args.port, url),
+        "on": start_server(args.port, url, extra_env=SAME_HASHES),
         # the same server twice: what two identical servers differ by, measured alike (A/A), is the noise
-        "on again": start_server(args.port + 2, url),
+        "on again": start_server(args.port + 2, url, extra_env=SAME_HASHES),
         # the owner's URL and the owner as the application's user: no role switch, no policy
-        "off": start_server(args.port + 1, url, extra_env={"DATABASE_URL": url, "DATABASE_APP_USER": owner}),
+        "off": start_server(
+            args.port + 1, url, extra_env={"DATABASE_URL": url, "DATABASE_APP_USER": owner, **SAME_HASHES}
+        ),
     }
     ports = {"on": args.port, "on again": args.port + 2, "off": args.port + 1}
     results = {}
@@ -80,7 +82,14 @@ def main():
     write(args, results)
 
 
-def interleaved(ports: dict, path: str, token: str, total: int, warm: int = 10) -> dict:
+# A kept-alive connection stays with one worker process and thread: the same server measured twice
+# that way differed by up to 20 % (which process, which core), more than RLS could cost.
+RECONNECT_EVERY = 5
+# Each server hashes strings the same way (Python randomises it per process otherwise).
+SAME_HASHES = {"PYTHONHASHSEED": "0"}
+
+
+def interleaved(ports: dict, path: str, token: str, total: int, warm: int = 30) -> dict:
     """`total` requests to each server, one client, interleaved request by request (the order of
     the servers rotating), so that the machine's drift between seconds falls on all of them alike;
     per server the latencies, and the p50 cost of RLS (on against off) and of nothing (on again
@@ -90,6 +99,10 @@ def interleaved(ports: dict, path: str, token: str, total: int, warm: int = 10) 
     samples = {mode: [] for mode in modes}
     try:
         for n in range(warm + total):
+            if n % RECONNECT_EVERY == 0:  # a new connection lands on whichever process and thread is free
+                for mode, connection in connections.items():
+                    connection.close()
+                    connections[mode] = HTTPConnection("127.0.0.1", ports[mode], timeout=REQUEST_TIMEOUT)
             for mode in modes[n % len(modes) :] + modes[: n % len(modes)]:
                 ms, status, _ = request(connections[mode], "GET", path, token)
                 assert status == 200, (path, mode, status)
