@@ -143,7 +143,8 @@ def write(args, results):
         f"({args.sessions:,} sessions); three gunicorn servers (2 processes × 8 threads, production settings): "
         "the application's role (RLS on) twice and the owner, a superuser (RLS off); 1 client; "
         f"{args.requests} requests per endpoint and server (the practice's calendar windows a tenth, at least 30), "
-        "after 30 unmeasured; a new connection every 5 requests (a kept-alive one stays with one process and thread), every server with the same string hashing (`PYTHONHASHSEED=0`).",
+        "after 30 unmeasured; a new connection every 5 requests (a kept-alive one stays with one process "
+        "and thread), every server with the same string hashing (`PYTHONHASHSEED=0`).",
         "",
         "| endpoint | requests each | RLS on p50 ms | RLS off p50 ms | p50 cost [95 % interval] | A/A: the same "
         "server twice [95 % interval] | RLS on p99 ms | RLS off p99 ms | target < 5 % |",
