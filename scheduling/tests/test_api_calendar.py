@@ -894,9 +894,12 @@ def test_blocked_time_list_query_count_is_constant(as_admin, practice, django_as
 
 
 def test_an_ical_link_may_expire_and_shows_its_last_use(as_therapist, api):
+    before = timezone.now()
     created = as_therapist.post("/api/calendar/feed", {"expiresInDays": 30}, format="json").json()
     assert created["active"] is True and created["lastUsedAt"] is None
-    assert created["expiresAt"][:10] == (timezone.localdate() + timedelta(days=30)).isoformat()
+    # the instant, not its date: between 21:00 and midnight in Santiago the UTC date is a day on
+    expires = datetime.fromisoformat(created["expiresAt"])
+    assert before + timedelta(days=30) <= expires <= timezone.now() + timedelta(days=30)
     path = created["url"].split("testserver")[-1]
     assert api.get(path).status_code == 200
     assert as_therapist.get("/api/calendar/feed").json()["lastUsedAt"] is not None
