@@ -124,6 +124,9 @@ class Patient(models.Model):
             # fastupdate off: no pending list, so searches cost the same right after inserts.
             GinIndex(fields=["search_vector"], name="patient_search_gin", fastupdate=False),
             models.Index(fields=["practice", "status", "name"], name="patient_practice_status_name"),
+            # the page totals: the list's count and the search's (joined to the name tokens by id)
+            # read this narrow index alone; without `id` the search's count read every patient row
+            models.Index(fields=["practice", "status"], include=["id"], name="patient_practice_status_cover"),
             models.Index(fields=["practice", "name", "id"], name="patient_practice_name"),  # the list's default order
             models.Index(fields=["practice", "last_session_date"], name="patient_practice_last_session"),
             models.Index(fields=["practice", "created_at"], name="patient_practice_created"),
