@@ -22,6 +22,7 @@ Nothing in RESULTS.md is typed by hand."""
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -204,11 +205,9 @@ def capture_sql(paths: dict, token: str) -> tuple[dict, dict]:
 
 
 def count_plans(paths: dict, statements: dict) -> list[tuple]:
-    """Each read's page total (its `SELECT COUNT(*)`) as PostgreSQL runs it: the scans, the rows it
-    had to fetch from the table (heap fetches; 0 for an index-only scan over an all-visible table),
-    and the execution time."""
-    import re
-
+    """Each read's page total (its `SELECT COUNT(*)`) as PostgreSQL runs it: the scans, what it
+    read from the table (heap fetches, bitmap heap blocks and a sequential scan's rows; 0 for an
+    index-only scan over an all-visible table), and the execution time."""
     from django.db import connection, transaction
 
     from accounts.models import Practice
@@ -239,8 +238,6 @@ def count_plans(paths: dict, statements: dict) -> list[tuple]:
 
 def _sequential_rows(plan: list[str]) -> int:
     """The table rows a plan's sequential scans read: those they returned and those their filter removed."""
-    import re
-
     total = 0
     for index, line in enumerate(plan):
         if "Seq Scan on" not in line or not (found := re.search(r"actual time=\S+ rows=(\d+) loops=(\d+)", line)):

@@ -21,7 +21,7 @@ from scheduling.choices import SessionStatus
 from scheduling.dashboard import dashboard
 from scheduling.models import Assessment, Attachment, Session
 from sessai.api import ratelimit
-from sessai.api.pagination import WholeListPagination
+from sessai.api.pagination import WholeListPagination, whole_list_meta
 from sessai.api.permissions import CLINICAL, STAFF
 from sessai.api.renderers import WireResponse, streamed_whole_list
 from sessai.api.schema import UUID_PATTERN as UUID_RE
@@ -149,7 +149,7 @@ class SessionViewSet(SessionContextMixin, mixins.RetrieveModelMixin, PracticeGen
         if total > settings.CALENDAR_STREAM_AFTER:  # a large practice's month: never whole in memory
             return StreamingHttpResponse(streamed_whole_list(events, total), content_type="application/json")
         data = [event for batch in events for event in batch]
-        return WireResponse({"data": data, "pagination": {"page": 1, "limit": total, "total": total, "totalPages": 1}})
+        return WireResponse({"data": data, "pagination": whole_list_meta(total)})
 
     def retrieve(self, request, *args, **kwargs):
         session = self.get_object()

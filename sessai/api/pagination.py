@@ -38,6 +38,12 @@ def pagination_meta(*, page: int, limit: int, total: int) -> dict:
     return {"page": page, "limit": limit, "total": total, "total_pages": max(1, math.ceil(total / limit))}
 
 
+def whole_list_meta(total: int) -> dict:
+    """`pagination` of a whole list (`WholeListPagination`: one page holding all `total` items),
+    already in the wire's keys, for answers built in wire shape (the calendar window)."""
+    return {"page": 1, "limit": total, "total": total, "totalPages": 1}
+
+
 PAGINATION_SCHEMA = {
     "type": "object",
     "required": ["page", "limit", "total", "total_pages"],

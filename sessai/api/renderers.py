@@ -7,6 +7,7 @@ from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder as DRFEncoder
 
+from sessai.api.pagination import whole_list_meta
 from sessai.api.wire import to_wire
 
 # Dates, times and decimals are written as DRF writes them (its encoder), so nothing a client
@@ -36,7 +37,7 @@ def streamed_whole_list(batches, total: int):
         encoded = orjson.dumps(batch)
         yield encoded[1:-1] if first else b"," + encoded[1:-1]
         first = False
-    yield b'],"pagination":' + orjson.dumps({"page": 1, "limit": total, "total": total, "totalPages": 1}) + b"}"
+    yield b'],"pagination":' + orjson.dumps(whole_list_meta(total)) + b"}"
 
 
 class JSONRenderer(DRFJSONRenderer):
